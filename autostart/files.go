@@ -1,0 +1,71 @@
+package autostart
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Files writes and removes registration files. The engine never writes a
+// registration in place: a reader (launchd, systemd, limactl) sees either the
+// old file or the new one.
+type Files interface {
+	// WriteFile replaces path atomically with data.
+	WriteFile(path string, data []byte, perm os.FileMode) error
+	// Remove deletes path; a missing file is not an error.
+	Remove(path string) error
+}
+
+// OSFiles is the real file system.
+type OSFiles struct{}
+
+// WriteFile writes data to a temporary file beside path, syncs it and renames
+// it over path, so that a crash leaves the old file or the new one, never a
+// partial one.
+func (OSFiles) WriteFile(path string, data []byte, perm os.FileMode) (err error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			_ = os.Remove(tmp)
+		}
+	}()
+	if _, err = f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = f.Chmod(perm); err != nil {
+		f.Close()
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp, path); err != nil {
+		return err
+	}
+	if d, derr := os.Open(dir); derr == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// Remove implements Files.
+func (OSFiles) Remove(path string) error {
+	if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,143 @@
+// Package autostart is LimaBar's engine: it reads, writes and repairs the
+// registrations that make a Lima instance start at login or at boot, with the
+// same files, paths and labels as limactl so that each tool sees the other's.
+//
+// Nothing here has a build tag: the macOS logic (launchd) is ordinary Go that
+// is tested on Linux with fake commands, and the platform is a value in Env.
+package autostart
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+
+	"github.com/limabar/limabar/autostart/elevate"
+)
+
+// Condition is when an instance starts by itself.
+type Condition string
+
+const (
+	// Login starts the instance when the user logs in (LaunchAgent, or a
+	// systemd user unit).
+	Login Condition = "login"
+	// Boot starts the instance when the machine boots, before anyone logs in
+	// (LaunchDaemon with UserName, or a user unit plus lingering).
+	Boot Condition = "boot"
+)
+
+// ParseCondition accepts "login" or "boot".
+func ParseCondition(s string) (Condition, error) {
+	switch Condition(s) {
+	case Login, Boot:
+		return Condition(s), nil
+	}
+	return "", fmt.Errorf("unknown condition %q: want login or boot", s)
+}
+
+// Platform selects the service manager.
+type Platform string
+
+const (
+	Darwin Platform = "darwin"
+	Linux  Platform = "linux"
+)
+
+// Sentinel errors callers can test with errors.Is.
+var (
+	// ErrInvalidName is returned before any path is built for a name that is
+	// not a Lima identifier.
+	ErrInvalidName = errors.New("invalid instance name")
+	// ErrNotSupported is returned for a condition the platform cannot do.
+	ErrNotSupported = errors.New("not supported on this platform")
+	// ErrCancelled means the user dismissed the administrator prompt; nothing
+	// was changed and it is not a failure to show.
+	ErrCancelled = elevate.ErrCancelled
+)
+
+// MaxNameLen is the longest instance name Lima accepts.
+const MaxNameLen = 76
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9]+([._-][A-Za-z0-9]+)*$`)
+
+// ValidateName refuses anything that is not a Lima instance name, so that no
+// name can make a path or a command mean something else.
+func ValidateName(name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("%w: the name is empty", ErrInvalidName)
+	case len(name) > MaxNameLen:
+		return fmt.Errorf("%w %q: longer than %d characters", ErrInvalidName, name, MaxNameLen)
+	case !nameRE.MatchString(name):
+		return fmt.Errorf("%w %q: use letters, digits and single '.', '_' or '-' between them", ErrInvalidName, name)
+	}
+	return nil
+}
+
+// Instance identifies a Lima instance: its name and its directory under
+// LIMA_HOME.
+type Instance struct {
+	Name string
+	Dir  string
+}
+
+// Problem is one thing wrong with a registration, with a stable code for
+// scripts and a sentence for people.
+type Problem struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Problem codes. They are part of the JSON output and stay stable.
+const (
+	ProblemLimactlMissing   = "limactl-missing"    // the job's limactl does not exist
+	ProblemLimactlDiffers   = "limactl-differs"    // the job runs another limactl than the one found
+	ProblemPathMissing      = "path-missing"       // the job has no PATH of its own
+	ProblemLimaHomeMissing  = "lima-home-missing"  // LIMA_HOME is custom but not passed to the job
+	ProblemLimaHomeDiffers  = "lima-home-differs"  // the job passes another LIMA_HOME
+	ProblemDisabledOverride = "disabled-override"  // launchctl print-disabled says disabled
+	ProblemWrongTarget      = "wrong-target"       // WantedBy=multi-user.target in a user unit
+	ProblemUnparseable      = "unparseable"        // the file cannot be read as a plist or unit
+	ProblemNotEnabled       = "not-enabled"        // the unit file exists but is not enabled
+	ProblemArgs             = "wrong-arguments"    // the job does not run `limactl start NAME --foreground`
+	ProblemBundleID         = "bundle-id-missing"  // AssociatedBundleIdentifiers missing
+	ProblemLogPaths         = "log-paths"          // StandardOutPath/StandardErrorPath missing
+	ProblemWorkingDir       = "working-directory"  // WorkingDirectory missing or wrong
+	ProblemOwner            = "owner"              // the daemon plist is not owned by root
+	ProblemMode             = "mode"               // the daemon plist mode is not 0644
+	ProblemUserName         = "user-name"          // UserName missing or root
+	ProblemHome             = "home-missing"       // HOME or USER missing from the daemon
+	ProblemNotLoaded        = "not-loaded"         // the daemon is not loaded in launchd
+	ProblemLingerOff        = "linger-off"         // boot on Linux without lingering
+	ProblemBothConditions   = "both-conditions"    // login and boot both registered
+	ProblemInstanceMissing  = "instance-missing"   // the registration names an instance that is gone
+)
+
+// CondStatus is the state of one condition of one instance.
+type CondStatus struct {
+	Enabled   bool      `json:"enabled"`
+	Supported bool      `json:"supported"`
+	Path      string    `json:"path"`
+	Problems  []Problem `json:"problems"`
+}
+
+// Status is the state of both conditions of one instance.
+type Status struct {
+	Login CondStatus `json:"login"`
+	Boot  CondStatus `json:"boot"`
+}
+
+// Of returns the status of one condition.
+func (s Status) Of(c Condition) CondStatus {
+	if c == Boot {
+		return s.Boot
+	}
+	return s.Login
+}
+
+// Result says what an Enable or Disable changed, in words for the user.
+type Result struct {
+	Changed      bool   // a file or a service manager state changed
+	SwitchedFrom string // the condition that was turned off to keep the two exclusive
+	Message      string
+}
