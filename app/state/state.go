@@ -1,0 +1,53 @@
+// Package state joins what limactl says about instances with what the
+// autostart engine says about their registrations into one snapshot, and
+// carries out the user's actions. The menu is drawn from a Snapshot; every
+// click becomes a call on a Service.
+package state
+
+import (
+	"context"
+
+	"github.com/limabar/limabar/app/lima"
+	"github.com/limabar/limabar/autostart"
+)
+
+// Instance is one Lima instance with its autostart state.
+type Instance struct {
+	lima.Instance
+	Autostart autostart.Status
+	// AutostartErr is set when the registrations could not be read.
+	AutostartErr string
+}
+
+// Snapshot is everything the menu shows, read at one moment.
+type Snapshot struct {
+	Platform autostart.Platform
+	// Limactl is the limactl in use; empty when none was found.
+	Limactl string
+	// LimactlErr explains why limactl is missing or unusable.
+	LimactlErr string
+	// ListErr is set when `limactl list` failed (hung, printed garbage).
+	ListErr   string
+	LimaHome  string
+	Instances []Instance
+	// SelfStart says whether LimaBar itself opens at login.
+	SelfStart          bool
+	SelfStartSupported bool
+}
+
+// Service reads snapshots and carries out actions. The program's Service
+// drives limactl and the autostart engine; tests use a fake.
+type Service interface {
+	Snapshot(ctx context.Context) Snapshot
+	Enable(ctx context.Context, name string, c autostart.Condition) (autostart.Result, error)
+	Disable(ctx context.Context, name string, c autostart.Condition) (autostart.Result, error)
+	// Repair re-registers whatever is registered with the current settings.
+	Repair(ctx context.Context, name string) (autostart.Result, error)
+	Start(ctx context.Context, name string) error
+	Stop(ctx context.Context, name string) error
+	Restart(ctx context.Context, name string) error
+	SetSelfStart(ctx context.Context, on bool) error
+	// WatchDirs are the folders whose changes can change the snapshot:
+	// LIMA_HOME and the autostart folders.
+	WatchDirs() []string
+}
