@@ -1,0 +1,74 @@
+package launchd
+
+import (
+	"bufio"
+	"bytes"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// GUIDomain is the per-user launchd domain of the login session.
+func GUIDomain(uid int) string { return "gui/" + itoa(uid) }
+
+// Target is DOMAIN/LABEL, the service target launchctl takes.
+func Target(domain, label string) string { return domain + "/" + label }
+
+// EnableArgv and the other argv builders return the launchctl arguments
+// (without the program) for one step, so that the engine, the privileged
+// script and the tests agree on them.
+func EnableArgv(domain, label string) []string  { return []string{"enable", Target(domain, label)} }
+func DisableArgv(domain, label string) []string { return []string{"disable", Target(domain, label)} }
+func PrintDisabledArgv(domain string) []string  { return []string{"print-disabled", domain} }
+func PrintArgv(domain, label string) []string   { return []string{"print", Target(domain, label)} }
+
+var disabledLine = regexp.MustCompile(`^\s*"([^"]+)"\s*=>\s*(\S+)\s*$`)
+
+// ParsePrintDisabled reads `launchctl print-disabled DOMAIN` and returns the
+// labels that carry a disable override. Newer macOS prints
+// `"label" => disabled`, older `"label" => true`.
+func ParsePrintDisabled(out []byte) map[string]bool {
+	disabled := map[string]bool{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	inBlock := false
+	for sc.Scan() {
+		line := sc.Text()
+		trimmed := strings.TrimSpace(line)
+		switch {
+		case strings.HasSuffix(trimmed, "= {"):
+			inBlock = strings.HasPrefix(trimmed, "disabled services")
+			continue
+		case trimmed == "}":
+			inBlock = false
+			continue
+		}
+		if !inBlock {
+			continue
+		}
+		if m := disabledLine.FindStringSubmatch(line); m != nil {
+			switch m[2] {
+			case "disabled", "true":
+				disabled[m[1]] = true
+			case "enabled", "false":
+				disabled[m[1]] = false
+			}
+		}
+	}
+	return disabled
+}
+
+var stateLine = regexp.MustCompile(`^\s*state\s*=\s*(\S+)`)
+
+// ParsePrintState returns the `state = …` of `launchctl print TARGET`
+// (running, not running, …), or "" when absent.
+func ParsePrintState(out []byte) string {
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		if m := stateLine.FindStringSubmatch(sc.Text()); m != nil {
+			return m[1]
+		}
+	}
+	return ""
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

@@ -1,0 +1,144 @@
+package launchd
+
+import (
+	"os"
+	"reflect"
+	"testing"
+
+	"howett.net/plist"
+)
+
+func golden(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestEncodeMatchesGolden(t *testing.T) {
+	alice := Params{Name: "default", InstanceDir: "/Users/alice/.lima/default", Limactl: "/opt/homebrew/bin/limactl", Home: "/Users/alice", User: "alice"}
+	custom := alice
+	custom.LimaHome = "/Volumes/VMs/lima & <co>"
+	custom.InstanceDir = "/Volumes/VMs/lima & <co>/default"
+	for _, tc := range []struct {
+		name   string
+		job    Job
+		golden string
+	}{
+		{"agent", Agent(alice), "agent.plist"},
+		{"daemon with custom LIMA_HOME and XML metacharacters", Daemon(custom), "daemon-custom-lima-home.plist"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Encode(tc.job)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := golden(t, tc.golden); string(got) != string(want) {
+				t.Errorf("plist differs from testdata/%s:\n%s", tc.golden, got)
+			}
+			// Decode with the plist library itself, not our Decode.
+			var m map[string]any
+			if _, err := plist.Unmarshal(got, &m); err != nil {
+				t.Fatalf("written plist does not decode: %v", err)
+			}
+			if m["Label"] != tc.job.Label {
+				t.Errorf("Label = %v, want %q", m["Label"], tc.job.Label)
+			}
+			back, err := Decode(got)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(back, tc.job) {
+				t.Errorf("round trip:\n got %#v\nwant %#v", back, tc.job)
+			}
+		})
+	}
+}
+
+func TestDaemonRunsAsUser(t *testing.T) {
+	j := Daemon(Params{Name: "vm1", InstanceDir: "/Users/ci/.lima/vm1", Limactl: "/usr/local/bin/limactl", Home: "/Users/ci", User: "ci"})
+	if j.UserName != "ci" || j.EnvironmentVariables["USER"] != "ci" || j.EnvironmentVariables["HOME"] != "/Users/ci" {
+		t.Errorf("got UserName %q, env %v", j.UserName, j.EnvironmentVariables)
+	}
+	if j.Label != "io.lima-vm.daemon.vm1" {
+		t.Errorf("label %q", j.Label)
+	}
+}
+
+func TestDecodeLimactlWrittenAgent(t *testing.T) {
+	j, err := Decode(golden(t, "limactl-agent.plist"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.Label != "io.lima-vm.autostart.default" || len(j.ProgramArguments) != 4 || j.EnvironmentVariables != nil {
+		t.Errorf("got %#v", j)
+	}
+	if j.StandardErrorPath != "launchd.stderr.log" {
+		t.Errorf("StandardErrorPath %q", j.StandardErrorPath)
+	}
+}
+
+func TestDecodeRejectsGarbage(t *testing.T) {
+	for _, in := range []string{"", "not a plist", "<plist><dict><key>Label</key>", `<?xml version="1.0"?><plist version="1.0"><dict><key>RunAtLoad</key><true/></dict></plist>`} {
+		if _, err := Decode([]byte(in)); err == nil {
+			t.Errorf("Decode(%q) succeeded", in)
+		}
+	}
+}
+
+func TestJobPATH(t *testing.T) {
+	for _, tc := range []struct{ limactl, want string }{
+		{"/opt/homebrew/bin/limactl", "/opt/homebrew/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"},
+		{"/Users/a/lima/bin/limactl", "/Users/a/lima/bin:/opt/homebrew/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"},
+		{"/usr/bin/limactl", "/usr/bin:/opt/homebrew/bin:/usr/local/bin:/bin:/usr/sbin:/sbin"},
+	} {
+		if got := JobPATH(tc.limactl); got != tc.want {
+			t.Errorf("JobPATH(%q) = %q, want %q", tc.limactl, got, tc.want)
+		}
+	}
+}
+
+func TestParsePrintDisabled(t *testing.T) {
+	out := `disabled services = {
+	"com.apple.ScreenReaderUIServer" => disabled
+	"io.lima-vm.autostart.default" => disabled
+	"io.lima-vm.autostart.k3s" => enabled
+	"io.lima-vm.daemon.old" => true
+}
+
+login item associations = {
+	"io.lima-vm.autostart.other" => disabled
+}
+`
+	got := ParsePrintDisabled([]byte(out))
+	want := map[string]bool{
+		"com.apple.ScreenReaderUIServer": true,
+		"io.lima-vm.autostart.default":   true,
+		"io.lima-vm.autostart.k3s":       false,
+		"io.lima-vm.daemon.old":          true,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+func TestParsePrintState(t *testing.T) {
+	out := "system/io.lima-vm.daemon.default = {\n\tactive count = 1\n\tpath = /Library/LaunchDaemons/io.lima-vm.daemon.default.plist\n\tstate = running\n}\n"
+	if got := ParsePrintState([]byte(out)); got != "running" {
+		t.Errorf("got %q", got)
+	}
+	if got := ParsePrintState(nil); got != "" {
+		t.Errorf("got %q for empty output", got)
+	}
+}
+
+func TestArgv(t *testing.T) {
+	if got := EnableArgv(GUIDomain(501), AgentLabel("a")); !reflect.DeepEqual(got, []string{"enable", "gui/501/io.lima-vm.autostart.a"}) {
+		t.Errorf("EnableArgv = %v", got)
+	}
+	if got := PrintArgv("system", DaemonLabel("a")); !reflect.DeepEqual(got, []string{"print", "system/io.lima-vm.daemon.a"}) {
+		t.Errorf("PrintArgv = %v", got)
+	}
+}

@@ -1,0 +1,36 @@
+// Package problem names what can be wrong with an autostart registration.
+// It is a leaf package so that the launchd and systemd readers and the
+// engine share one vocabulary.
+package problem
+
+// Problem is one thing wrong with a registration, with a stable code for
+// scripts and a sentence for people.
+type Problem struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Problem codes. They are part of the JSON output and stay stable.
+const (
+	LimactlMissing   = "limactl-missing"   // the job's limactl does not exist
+	LimactlDiffers   = "limactl-differs"   // the job runs another limactl than the one found
+	PathMissing      = "path-missing"      // the job has no PATH of its own
+	LimaHomeMissing  = "lima-home-missing" // LIMA_HOME is custom but not passed to the job
+	LimaHomeDiffers  = "lima-home-differs" // the job passes another LIMA_HOME
+	DisabledOverride = "disabled-override" // launchctl print-disabled says disabled
+	WrongTarget      = "wrong-target"      // WantedBy=multi-user.target in a user unit
+	Unparseable      = "unparseable"       // the file cannot be read as a plist or unit
+	NotEnabled       = "not-enabled"       // the unit file exists but is not enabled
+	Args             = "wrong-arguments"   // the job does not run `limactl start NAME --foreground`
+	BundleID         = "bundle-id-missing" // AssociatedBundleIdentifiers missing
+	LogPaths         = "log-paths"         // StandardOutPath/StandardErrorPath missing
+	WorkingDir       = "working-directory" // WorkingDirectory missing or wrong
+	Owner            = "owner"             // the daemon plist is not owned by root
+	Mode             = "mode"              // the daemon plist mode is not 0644
+	UserName         = "user-name"         // UserName missing or root
+	Home             = "home-missing"      // HOME or USER missing from the daemon
+	NotLoaded        = "not-loaded"        // the daemon is not loaded in launchd
+	LingerOff        = "linger-off"        // boot on Linux without lingering
+	BothConditions   = "both-conditions"   // login and boot both registered
+	InstanceMissing  = "instance-missing"  // the registration names an instance that is gone
+)

@@ -1,0 +1,240 @@
+// Package systemd builds and reads the systemd user unit that starts a Lima
+// instance on Linux, at the path and with the name limactl uses
+// (lima-vm@NAME.service), and knows the systemctl and loginctl steps around
+// it. It runs no command itself.
+package systemd
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"unicode"
+)
+
+// UnitName is limactl's unit name for an instance.
+func UnitName(name string) string { return "lima-vm@" + name + ".service" }
+
+// UnitPath is the unit file in the user unit folder.
+func UnitPath(unitDir, name string) string { return filepath.Join(unitDir, UnitName(name)) }
+
+// Params are the facts a unit is built from.
+type Params struct {
+	Limactl  string // absolute, unresolved path of limactl
+	LimaHome string // set only when not the default ~/.lima
+	PATH     string // the PATH the job gets
+}
+
+// Unit returns the unit text. [Unit] and [Service] keep limactl's own lines
+// (so limactl and LimaBar describe the same job) and add Environment= for
+// PATH and, when custom, LIMA_HOME (lima issue 5488).
+func Unit(p Params) ([]byte, error) {
+	exe, err := quoteWord(p.Limactl, true)
+	if err != nil {
+		return nil, fmt.Errorf("limactl path: %w", err)
+	}
+	var b bytes.Buffer
+	b.WriteString("[Unit]\n")
+	b.WriteString("Description=Lima - Linux virtual machines, with a focus on running containers.\n")
+	b.WriteString("Documentation=man:lima(1)\n")
+	b.WriteString("\n[Service]\n")
+	fmt.Fprintf(&b, "ExecStart=%s start %%i --foreground\n", exe)
+	b.WriteString("WorkingDirectory=%h\n")
+	b.WriteString("Type=simple\n")
+	b.WriteString("TimeoutSec=10\n")
+	b.WriteString("Restart=on-failure\n")
+	for _, kv := range [][2]string{{"PATH", p.PATH}, {"LIMA_HOME", p.LimaHome}} {
+		if kv[1] == "" {
+			continue
+		}
+		w, err := quoteWord(kv[0]+"="+kv[1], false)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", kv[0], err)
+		}
+		fmt.Fprintf(&b, "Environment=%s\n", w)
+	}
+	b.WriteString("\n[Install]\n")
+	b.WriteString("WantedBy=default.target\n")
+	return b.Bytes(), nil
+}
+
+// quoteWord writes s as one systemd word: double-quoted, with backslash and
+// quote escaped, '%' doubled (specifiers) and, on command lines, '$' doubled
+// (variable expansion). Control characters cannot be written and are refused.
+func quoteWord(s string, cmdline bool) (string, error) {
+	if s == "" {
+		return "", fmt.Errorf("empty value")
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case unicode.IsControl(r):
+			return "", fmt.Errorf("%q contains a control character, which a unit file cannot hold", s)
+		case r == '\\' || r == '"':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '%':
+			b.WriteString("%%")
+		case r == '$' && cmdline:
+			b.WriteString("$$")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String(), nil
+}
+
+// File is a parsed unit file: for each section, each key's values in order.
+type File map[string]map[string][]string
+
+// Get returns the last value of a key ("" when absent), as systemd does for
+// single-valued settings.
+func (f File) Get(section, key string) string {
+	v := f[section][key]
+	if len(v) == 0 {
+		return ""
+	}
+	return v[len(v)-1]
+}
+
+// Parse reads a unit file. It handles comments, blank lines and line
+// continuations; a line outside a section or without '=' is an error.
+func Parse(data []byte) (File, error) {
+	f := File{}
+	section := ""
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	n := 0
+	var cont strings.Builder
+	for sc.Scan() {
+		n++
+		line := sc.Text()
+		if cont.Len() > 0 {
+			trimmed := strings.TrimSpace(line)
+			if strings.HasPrefix(trimmed, "#") || strings.HasPrefix(trimmed, ";") {
+				continue
+			}
+			line = cont.String() + " " + trimmed
+			cont.Reset()
+		} else {
+			line = strings.TrimSpace(line)
+		}
+		if line == "" || line[0] == '#' || line[0] == ';' {
+			continue
+		}
+		if strings.HasSuffix(line, "\\") {
+			cont.WriteString(strings.TrimSuffix(line, "\\"))
+			continue
+		}
+		if line[0] == '[' {
+			if !strings.HasSuffix(line, "]") {
+				return nil, fmt.Errorf("line %d: bad section header %q", n, line)
+			}
+			section = line[1 : len(line)-1]
+			if f[section] == nil {
+				f[section] = map[string][]string{}
+			}
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || section == "" {
+			return nil, fmt.Errorf("line %d: not a setting: %q", n, line)
+		}
+		k = strings.TrimSpace(k)
+		f[section][k] = append(f[section][k], strings.TrimSpace(v))
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if f["Service"] == nil {
+		return nil, fmt.Errorf("no [Service] section")
+	}
+	return f, nil
+}
+
+// Words splits a systemd command line or Environment= value into words,
+// undoing the quoting that quoteWord applies. Specifiers other than "%%"
+// are kept as written.
+func Words(s string) ([]string, error) {
+	var words []string
+	var cur strings.Builder
+	inWord, quote := false, rune(0)
+	rs := []rune(s)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		switch {
+		case quote != 0 && r == quote:
+			quote = 0
+		case quote == 0 && (r == '"' || r == '\''):
+			quote, inWord = r, true
+		case r == '\\' && i+1 < len(rs):
+			i++
+			cur.WriteRune(rs[i])
+			inWord = true
+		case r == '%' && i+1 < len(rs) && rs[i+1] == '%':
+			i++
+			cur.WriteRune('%')
+			inWord = true
+		case r == '$' && i+1 < len(rs) && rs[i+1] == '$':
+			i++
+			cur.WriteRune('$')
+			inWord = true
+		case quote == 0 && unicode.IsSpace(r):
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteRune(r)
+			inWord = true
+		}
+	}
+	if quote != 0 {
+		return nil, fmt.Errorf("unterminated quote in %q", s)
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	return words, nil
+}
+
+// Info is what LimaBar needs to know from a unit.
+type Info struct {
+	ExecStart   []string          // argv, prefixes such as '-' or '@' removed
+	Environment map[string]string // from all Environment= lines
+	WantedBy    []string
+}
+
+// Inspect extracts Info from a parsed unit.
+func Inspect(f File) (Info, error) {
+	var info Info
+	exec := f.Get("Service", "ExecStart")
+	if exec == "" {
+		return info, fmt.Errorf("no ExecStart")
+	}
+	exec = strings.TrimLeft(exec, "-@:+!")
+	argv, err := Words(exec)
+	if err != nil {
+		return info, fmt.Errorf("ExecStart: %w", err)
+	}
+	info.ExecStart = argv
+	info.Environment = map[string]string{}
+	for _, line := range f["Service"]["Environment"] {
+		words, err := Words(line)
+		if err != nil {
+			return info, fmt.Errorf("Environment: %w", err)
+		}
+		for _, w := range words {
+			if k, v, ok := strings.Cut(w, "="); ok {
+				info.Environment[k] = v
+			}
+		}
+	}
+	for _, line := range f["Install"]["WantedBy"] {
+		info.WantedBy = append(info.WantedBy, strings.Fields(line)...)
+	}
+	return info, nil
+}

@@ -1,0 +1,58 @@
+package systemd
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// TestUnitPassesSystemdAnalyze checks written units with systemd's own
+// offline checker, including a limactl path with a space and a percent sign.
+func TestUnitPassesSystemdAnalyze(t *testing.T) {
+	analyze, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("systemd-analyze is missing (scripts/deps.sh installs systemd)")
+		}
+		t.Skip("systemd-analyze is missing")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "lima 100%", "limactl")
+	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		p    Params
+	}{
+		{"plain", Params{Limactl: bin, PATH: "/usr/bin:/bin"}},
+		{"custom LIMA_HOME", Params{Limactl: bin, PATH: filepath.Dir(bin) + ":/usr/bin", LimaHome: `/srv/"vms" $x 50%`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data, err := Unit(tc.p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(t.TempDir(), UnitName("default"))
+			if err := os.WriteFile(path, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Command(analyze, "verify", "--man=no", path).CombinedOutput()
+			if err != nil || len(out) > 0 {
+				t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+			}
+		})
+	}
+	t.Run("missing limactl is caught", func(t *testing.T) {
+		data, _ := Unit(Params{Limactl: filepath.Join(dir, "nope", "limactl"), PATH: "/bin"})
+		path := filepath.Join(t.TempDir(), UnitName("x"))
+		os.WriteFile(path, data, 0o644)
+		if err := exec.Command(analyze, "verify", "--man=no", path).Run(); err == nil {
+			t.Error("systemd-analyze accepted a unit whose limactl does not exist")
+		}
+	})
+}
