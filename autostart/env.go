@@ -41,6 +41,9 @@ type Env struct {
 	// Mac, bare names looked up on PATH in test mode.
 	Tools Tools
 
+	// ScriptTools are the programs the privileged boot script calls.
+	ScriptTools elevate.Tools
+
 	// Runner runs every external command.
 	Runner runner.Runner
 	// Elevator runs the privileged script for boot on macOS.

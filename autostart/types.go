@@ -12,6 +12,7 @@ import (
 	"regexp"
 
 	"github.com/limabar/limabar/autostart/elevate"
+	"github.com/limabar/limabar/autostart/problem"
 )
 
 // Condition is when an instance starts by itself.
@@ -81,37 +82,8 @@ type Instance struct {
 	Dir  string
 }
 
-// Problem is one thing wrong with a registration, with a stable code for
-// scripts and a sentence for people.
-type Problem struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
-
-// Problem codes. They are part of the JSON output and stay stable.
-const (
-	ProblemLimactlMissing   = "limactl-missing"    // the job's limactl does not exist
-	ProblemLimactlDiffers   = "limactl-differs"    // the job runs another limactl than the one found
-	ProblemPathMissing      = "path-missing"       // the job has no PATH of its own
-	ProblemLimaHomeMissing  = "lima-home-missing"  // LIMA_HOME is custom but not passed to the job
-	ProblemLimaHomeDiffers  = "lima-home-differs"  // the job passes another LIMA_HOME
-	ProblemDisabledOverride = "disabled-override"  // launchctl print-disabled says disabled
-	ProblemWrongTarget      = "wrong-target"       // WantedBy=multi-user.target in a user unit
-	ProblemUnparseable      = "unparseable"        // the file cannot be read as a plist or unit
-	ProblemNotEnabled       = "not-enabled"        // the unit file exists but is not enabled
-	ProblemArgs             = "wrong-arguments"    // the job does not run `limactl start NAME --foreground`
-	ProblemBundleID         = "bundle-id-missing"  // AssociatedBundleIdentifiers missing
-	ProblemLogPaths         = "log-paths"          // StandardOutPath/StandardErrorPath missing
-	ProblemWorkingDir       = "working-directory"  // WorkingDirectory missing or wrong
-	ProblemOwner            = "owner"              // the daemon plist is not owned by root
-	ProblemMode             = "mode"               // the daemon plist mode is not 0644
-	ProblemUserName         = "user-name"          // UserName missing or root
-	ProblemHome             = "home-missing"       // HOME or USER missing from the daemon
-	ProblemNotLoaded        = "not-loaded"         // the daemon is not loaded in launchd
-	ProblemLingerOff        = "linger-off"         // boot on Linux without lingering
-	ProblemBothConditions   = "both-conditions"    // login and boot both registered
-	ProblemInstanceMissing  = "instance-missing"   // the registration names an instance that is gone
-)
+// Problem is one thing wrong with a registration.
+type Problem = problem.Problem
 
 // CondStatus is the state of one condition of one instance.
 type CondStatus struct {

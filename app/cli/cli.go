@@ -1,0 +1,351 @@
+// Package cli is LimaBar's command line, for scripts, headless Macs and
+// configuration tools: list, enable, disable and doctor. It prints and
+// parses; the work is done by the state Service and the autostart engine.
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/limabar/limabar/app/state"
+	"github.com/limabar/limabar/autostart"
+)
+
+// Usage is the command line summary.
+const Usage = `Usage:
+  limabar                         run the menu-bar app
+  limabar list [--json]           instances with status, login/boot state and problems
+  limabar enable  --condition=login|boot [--user U] NAME
+  limabar disable --condition=login|boot|all NAME
+  limabar doctor [--json] [--fix] find (and repair) stale or broken registrations
+  limabar version
+`
+
+// Backend is what the commands need from the program.
+type Backend interface {
+	Snapshot(ctx context.Context) state.Snapshot
+	EnableAs(ctx context.Context, name string, c autostart.Condition, o autostart.EnableOptions) (autostart.Result, error)
+	Disable(ctx context.Context, name string, c autostart.Condition) (autostart.Result, error)
+	Repair(ctx context.Context, name string) (autostart.Result, error)
+}
+
+// CLI runs one command.
+type CLI struct {
+	Stdout, Stderr io.Writer
+	Version        string
+	// IsRoot is true when running as root: enabling then needs --user,
+	// since a VM never runs as root.
+	IsRoot bool
+	// Backend is built lazily, after the arguments were checked, so that a
+	// bad argument never touches the machine.
+	Backend func(user string) (Backend, error)
+}
+
+// exitError carries an exit code with a message already suited to stderr.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// Run runs args (without the program name) and returns the exit code:
+// 0 success, 1 failure, 2 bad usage, 3 problems found by doctor.
+func (c *CLI) Run(ctx context.Context, args []string) int {
+	code, err := c.run(ctx, args)
+	if err != nil {
+		msg := err.Error()
+		if errors.Is(err, autostart.ErrCancelled) {
+			msg = "cancelled: the administrator prompt was dismissed; nothing was changed"
+		}
+		fmt.Fprintf(c.Stderr, "limabar: %s\n", oneLine(msg))
+		var ue usageError
+		if errors.As(err, &ue) {
+			return 2
+		}
+		if code == 0 {
+			code = 1
+		}
+	}
+	return code
+}
+
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+}
+
+func (c *CLI) run(ctx context.Context, args []string) (int, error) {
+	if len(args) == 0 {
+		return 2, usageError{"no command"}
+	}
+	switch args[0] {
+	case "list":
+		return c.list(ctx, args[1:])
+	case "enable":
+		return c.change(ctx, true, args[1:])
+	case "disable":
+		return c.change(ctx, false, args[1:])
+	case "doctor":
+		return c.doctor(ctx, args[1:])
+	case "version", "--version":
+		fmt.Fprintf(c.Stdout, "limabar %s\n", c.Version)
+		return 0, nil
+	case "help", "-h", "--help":
+		fmt.Fprint(c.Stdout, Usage)
+		return 0, nil
+	}
+	return 2, usageError{fmt.Sprintf("unknown command %q (see limabar help)", args[0])}
+}
+
+// parse parses flags that may stand before or after the positional
+// arguments, as limactl allows.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, usageError{err.Error()}
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// InstanceJSON is one element of `list --json`. Its fields are documented in
+// the README and stay stable.
+type InstanceJSON struct {
+	Name     string               `json:"name"`
+	Status   string               `json:"status"`
+	Dir      string               `json:"dir"`
+	Login    autostart.CondStatus `json:"login"`
+	Boot     autostart.CondStatus `json:"boot"`
+	Errors   []string             `json:"errors"`
+	Problems int                  `json:"problemCount"`
+}
+
+func toJSON(in state.Instance) InstanceJSON {
+	j := InstanceJSON{
+		Name: in.Name, Status: in.Status, Dir: in.Dir,
+		Login: in.Autostart.Login, Boot: in.Autostart.Boot,
+		Errors: append([]string{}, in.Errors...),
+	}
+	if in.AutostartErr != "" {
+		j.Errors = append(j.Errors, in.AutostartErr)
+	}
+	for _, cs := range []*autostart.CondStatus{&j.Login, &j.Boot} {
+		if cs.Problems == nil {
+			cs.Problems = []autostart.Problem{}
+		}
+	}
+	j.Problems = len(j.Login.Problems) + len(j.Boot.Problems)
+	return j
+}
+
+func (c *CLI) snapshot(ctx context.Context) (state.Snapshot, error) {
+	b, err := c.Backend("")
+	if err != nil {
+		return state.Snapshot{}, err
+	}
+	s := b.Snapshot(ctx)
+	if s.LimactlErr != "" {
+		return s, errors.New(s.LimactlErr)
+	}
+	if s.ListErr != "" {
+		return s, errors.New(s.ListErr)
+	}
+	return s, nil
+}
+
+func (c *CLI) list(ctx context.Context, args []string) (int, error) {
+	fs := flag.NewFlagSet("list", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return 2, err
+	}
+	if len(pos) > 0 {
+		return 2, usageError{"list takes no instance names"}
+	}
+	s, err := c.snapshot(ctx)
+	if err != nil {
+		return 1, err
+	}
+	if *asJSON {
+		out := make([]InstanceJSON, 0, len(s.Instances))
+		for _, in := range s.Instances {
+			out = append(out, toJSON(in))
+		}
+		return 0, writeJSON(c.Stdout, out)
+	}
+	tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tSTATUS\tLOGIN\tBOOT\tPROBLEMS")
+	for _, in := range s.Instances {
+		j := toJSON(in)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", j.Name, j.Status, onOff(j.Login), onOff(j.Boot), j.Problems)
+	}
+	return 0, tw.Flush()
+}
+
+func onOff(cs autostart.CondStatus) string {
+	switch {
+	case !cs.Supported:
+		return "-"
+	case cs.Enabled:
+		return "on"
+	}
+	return "off"
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func (c *CLI) change(ctx context.Context, on bool, args []string) (int, error) {
+	verb := "disable"
+	if on {
+		verb = "enable"
+	}
+	fs := flag.NewFlagSet(verb, flag.ContinueOnError)
+	cond := fs.String("condition", "login", "login or boot"+map[bool]string{false: " or all", true: ""}[on])
+	user := ""
+	if on {
+		fs.StringVar(&user, "user", "", "the account a boot job runs as (macOS)")
+	}
+	pos, err := parse(fs, args)
+	if err != nil {
+		return 2, err
+	}
+	if len(pos) != 1 {
+		return 2, usageError{fmt.Sprintf("%s takes exactly one instance name", verb)}
+	}
+	name := pos[0]
+	if err := autostart.ValidateName(name); err != nil {
+		return 2, err
+	}
+	var conds []autostart.Condition
+	if !on && *cond == "all" {
+		conds = []autostart.Condition{autostart.Login, autostart.Boot}
+	} else {
+		cd, err := autostart.ParseCondition(*cond)
+		if err != nil {
+			return 2, usageError{err.Error()}
+		}
+		conds = []autostart.Condition{cd}
+	}
+	if on && c.IsRoot && user == "" {
+		return 2, usageError{"running as root: pass --user with the account the instance belongs to and runs as (a VM never runs as root)"}
+	}
+	if user != "" && conds[0] != autostart.Boot {
+		return 2, usageError{"--user goes with --condition=boot"}
+	}
+	b, err := c.Backend(user)
+	if err != nil {
+		return 1, err
+	}
+	for _, cd := range conds {
+		var res autostart.Result
+		if on {
+			res, err = b.EnableAs(ctx, name, cd, autostart.EnableOptions{User: user})
+		} else {
+			res, err = b.Disable(ctx, name, cd)
+		}
+		if err != nil {
+			return 1, err
+		}
+		if res.Message != "" {
+			fmt.Fprintln(c.Stdout, res.Message)
+		}
+	}
+	return 0, nil
+}
+
+// DoctorJSON is one element of `doctor --json`.
+type DoctorJSON struct {
+	Name     string              `json:"name"`
+	Problems []autostart.Problem `json:"problems"`
+	Fixed    bool                `json:"fixed"`
+	Message  string              `json:"message,omitempty"`
+	Error    string              `json:"error,omitempty"`
+}
+
+func (c *CLI) doctor(ctx context.Context, args []string) (int, error) {
+	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print JSON")
+	fix := fs.Bool("fix", false, "re-register what has problems with the current settings")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return 2, err
+	}
+	if len(pos) > 0 {
+		return 2, usageError{"doctor takes no instance names"}
+	}
+	s, err := c.snapshot(ctx)
+	if err != nil {
+		return 1, err
+	}
+	var b Backend
+	if *fix {
+		if b, err = c.Backend(""); err != nil {
+			return 1, err
+		}
+	}
+	report := []DoctorJSON{}
+	remaining := 0
+	for _, in := range s.Instances {
+		j := toJSON(in)
+		ps := append(append([]autostart.Problem{}, j.Login.Problems...), j.Boot.Problems...)
+		if len(ps) == 0 {
+			continue
+		}
+		d := DoctorJSON{Name: in.Name, Problems: ps}
+		if *fix {
+			res, err := b.Repair(ctx, in.Name)
+			if err != nil {
+				d.Error = err.Error()
+				remaining++
+			} else {
+				d.Fixed, d.Message = true, res.Message
+			}
+		} else {
+			remaining++
+		}
+		report = append(report, d)
+	}
+	if *asJSON {
+		if err := writeJSON(c.Stdout, report); err != nil {
+			return 1, err
+		}
+	} else {
+		if len(report) == 0 {
+			fmt.Fprintln(c.Stdout, "No problems found.")
+		}
+		for _, d := range report {
+			for _, p := range d.Problems {
+				fmt.Fprintf(c.Stdout, "%s: %s (%s)\n", d.Name, p.Message, p.Code)
+			}
+			switch {
+			case d.Fixed:
+				fmt.Fprintf(c.Stdout, "%s: repaired: %s\n", d.Name, d.Message)
+			case d.Error != "":
+				fmt.Fprintf(c.Stdout, "%s: not repaired: %s\n", d.Name, oneLine(d.Error))
+			}
+		}
+		if remaining > 0 && !*fix {
+			fmt.Fprintln(c.Stdout, "Run `limabar doctor --fix` to repair.")
+		}
+	}
+	if remaining > 0 {
+		return 3, nil
+	}
+	return 0, nil
+}

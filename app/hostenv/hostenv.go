@@ -1,0 +1,442 @@
+// Package hostenv reads the real machine (or, for tests, a stand-in for a
+// Mac) into the values the engine and the limactl client take. It is the only
+// place that looks at the process environment, so everything below it can be
+// tested with temporary folders.
+package hostenv
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/limabar/limabar/autostart"
+	"github.com/limabar/limabar/autostart/elevate"
+	"github.com/limabar/limabar/autostart/runner"
+)
+
+// Test-only variables. They let the real binary behave as on macOS on a Linux
+// machine and move every system-wide path under one folder. They are
+// documented as test-only in the README.
+const (
+	TestPlatformVar = "LIMABAR_TEST_PLATFORM" // darwin or linux
+	TestRootVar     = "LIMABAR_TEST_ROOT"     // prefix for /Library/LaunchDaemons, /var/lib/systemd/linger
+	TestSessionVar  = "LIMABAR_TEST_SESSION"  // gui, tty or none (macOS mode only)
+)
+
+// Host is what the program knows about where it runs.
+type Host struct {
+	Platform autostart.Platform
+	// TestMode is true when LIMABAR_TEST_PLATFORM or LIMABAR_TEST_ROOT is set.
+	TestMode bool
+	Root     string // "" or the test root
+
+	Home       string
+	ConfigHome string
+	StateHome  string
+	UID        int
+	User       string
+	IsRoot     bool
+
+	// Limactl is the limactl found, "" when none; LimactlErr says why.
+	Limactl    string
+	LimactlErr error
+	// LimaHome is the LIMA_HOME in use; LimaHomeSet says it was chosen
+	// explicitly (environment or settings) rather than defaulted.
+	LimaHome    string
+	LimaHomeSet bool
+
+	Session elevate.Session
+	Logger  Logger
+	Getenv  func(string) string
+
+	shellLimaHome string
+}
+
+// Logger is the slice of *slog.Logger hostenv uses.
+type Logger interface {
+	Debug(msg string, args ...any)
+}
+
+type nopLogger struct{}
+
+func (nopLogger) Debug(string, ...any) {}
+
+// Settings are LimaBar's own choices, which win over everything else.
+type Settings struct {
+	Limactl  string `json:"limactl,omitempty"`
+	LimaHome string `json:"limaHome,omitempty"`
+}
+
+// Options are the seams of Detect.
+type Options struct {
+	Getenv   func(string) string
+	LookPath func(string) (string, error)
+	// LoginShell runs the user's login shell to learn PATH's limactl and
+	// LIMA_HOME (macOS only, where GUI apps do not inherit the shell's
+	// environment); nil means the real one.
+	LoginShell func(ctx context.Context, shell string) (limactl, limaHome string, err error)
+	Logger     Logger
+}
+
+// Detect reads the host.
+func Detect(o Options) (*Host, error) {
+	if o.Getenv == nil {
+		o.Getenv = os.Getenv
+	}
+	if o.LookPath == nil {
+		o.LookPath = exec.LookPath
+	}
+	if o.LoginShell == nil {
+		o.LoginShell = loginShell
+	}
+	if o.Logger == nil {
+		o.Logger = nopLogger{}
+	}
+	h := &Host{Logger: o.Logger, Getenv: o.Getenv}
+	switch p := o.Getenv(TestPlatformVar); p {
+	case "":
+		h.Platform = autostart.Platform(runtime.GOOS)
+	case "darwin", "linux":
+		h.Platform = autostart.Platform(p)
+		h.TestMode = true
+	default:
+		return nil, fmt.Errorf("%s=%q: want darwin or linux", TestPlatformVar, p)
+	}
+	if r := o.Getenv(TestRootVar); r != "" {
+		if !filepath.IsAbs(r) {
+			return nil, fmt.Errorf("%s=%q: want an absolute path", TestRootVar, r)
+		}
+		h.Root = r
+		h.TestMode = true
+	}
+
+	u, err := user.Current()
+	if err != nil {
+		return nil, fmt.Errorf("cannot tell who you are: %w", err)
+	}
+	h.User = u.Username
+	h.UID = os.Getuid()
+	h.IsRoot = os.Geteuid() == 0
+	h.Home = o.Getenv("HOME")
+	if h.Home == "" {
+		h.Home = u.HomeDir
+	}
+	if h.Home == "" || !filepath.IsAbs(h.Home) {
+		return nil, fmt.Errorf("HOME %q is not an absolute path", h.Home)
+	}
+	h.ConfigHome = xdg(o.Getenv("XDG_CONFIG_HOME"), filepath.Join(h.Home, ".config"))
+	h.StateHome = xdg(o.Getenv("XDG_STATE_HOME"), filepath.Join(h.Home, ".local", "state"))
+
+	settings, err := h.readSettings()
+	if err != nil {
+		return nil, err
+	}
+	h.findLimactl(o, settings)
+	if err := h.findLimaHome(o, settings); err != nil {
+		return nil, err
+	}
+	h.Session = h.detectSession(o)
+	return h, nil
+}
+
+func xdg(v, def string) string {
+	if v != "" && filepath.IsAbs(v) {
+		return v
+	}
+	return def
+}
+
+// SettingsPath is where LimaBar keeps its settings.
+func (h *Host) SettingsPath() string {
+	if h.Platform == autostart.Darwin {
+		return filepath.Join(h.Home, "Library", "Application Support", "LimaBar", "settings.json")
+	}
+	return filepath.Join(h.ConfigHome, "limabar", "settings.json")
+}
+
+// LogPath is where the app writes its log.
+func (h *Host) LogPath() string {
+	if h.Platform == autostart.Darwin {
+		return filepath.Join(h.Home, "Library", "Logs", "LimaBar", "limabar.log")
+	}
+	return filepath.Join(h.StateHome, "limabar", "limabar.log")
+}
+
+// StateDir is where the engine keeps its records.
+func (h *Host) StateDir() string {
+	if h.Platform == autostart.Darwin {
+		return filepath.Join(h.Home, "Library", "Application Support", "LimaBar")
+	}
+	return filepath.Join(h.StateHome, "limabar")
+}
+
+func (h *Host) readSettings() (Settings, error) {
+	var s Settings
+	data, err := os.ReadFile(h.SettingsPath())
+	if errors.Is(err, os.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return s, fmt.Errorf("cannot read settings: %w", err)
+	}
+	if err := json.Unmarshal(data, &s); err != nil {
+		return s, fmt.Errorf("settings file %s is not valid JSON: %w", h.SettingsPath(), err)
+	}
+	return s, nil
+}
+
+// findLimactl looks in the settings, LIMACTL, PATH, the usual install
+// prefixes and, on macOS, the login shell. The path is kept as found: a
+// Homebrew link such as /opt/homebrew/bin/limactl survives upgrades, the
+// Cellar path behind it does not.
+func (h *Host) findLimactl(o Options, s Settings) {
+	try := func(from, p string) bool {
+		if p == "" {
+			return false
+		}
+		if !filepath.IsAbs(p) {
+			if abs, err := filepath.Abs(p); err == nil {
+				p = abs
+			}
+		}
+		fi, err := os.Stat(p)
+		if err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
+			h.LimactlErr = fmt.Errorf("limactl from %s (%s) is not an executable file", from, p)
+			return false
+		}
+		h.Limactl = filepath.Clean(p)
+		h.LimactlErr = nil
+		o.Logger.Debug("limactl found", "from", from, "path", h.Limactl)
+		return true
+	}
+	if s.Limactl != "" {
+		if try("settings", s.Limactl) {
+			return
+		}
+		return // an explicit choice that does not work is reported, not replaced
+	}
+	if v := o.Getenv("LIMACTL"); v != "" {
+		if try("LIMACTL", v) {
+			return
+		}
+		return
+	}
+	if p, err := o.LookPath("limactl"); err == nil && try("PATH", p) {
+		return
+	}
+	for _, p := range []string{"/opt/homebrew/bin/limactl", "/usr/local/bin/limactl"} {
+		if _, err := os.Stat(p); err == nil && try("install prefix", p) {
+			return
+		}
+	}
+	if h.Platform == autostart.Darwin && !h.TestMode {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		if p, lh, err := o.LoginShell(ctx, o.Getenv("SHELL")); err == nil {
+			h.shellLimaHome = lh
+			if try("login shell", p) {
+				return
+			}
+		}
+	}
+	h.Limactl = ""
+	if h.LimactlErr == nil {
+		h.LimactlErr = errors.New("limactl was not found: install Lima (https://lima-vm.io/docs/installation/) or set LIMACTL")
+	}
+}
+
+func (h *Host) findLimaHome(o Options, s Settings) error {
+	switch {
+	case s.LimaHome != "":
+		h.LimaHome, h.LimaHomeSet = s.LimaHome, true
+	case o.Getenv("LIMA_HOME") != "":
+		h.LimaHome, h.LimaHomeSet = o.Getenv("LIMA_HOME"), true
+	case h.shellLimaHome != "":
+		h.LimaHome, h.LimaHomeSet = h.shellLimaHome, true
+	default:
+		h.LimaHome = filepath.Join(h.Home, ".lima")
+	}
+	if !filepath.IsAbs(h.LimaHome) {
+		return fmt.Errorf("LIMA_HOME %q is not an absolute path", h.LimaHome)
+	}
+	h.LimaHome = filepath.Clean(h.LimaHome)
+	return nil
+}
+
+// CheckLimaHome reports a LIMA_HOME that was chosen explicitly but does not
+// exist. The default ~/.lima may be missing on a new install: that is just
+// no instances.
+func (h *Host) CheckLimaHome() error {
+	if !h.LimaHomeSet {
+		return nil
+	}
+	fi, err := os.Stat(h.LimaHome)
+	if err != nil {
+		return fmt.Errorf("LIMA_HOME %s does not exist", h.LimaHome)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("LIMA_HOME %s is not a folder", h.LimaHome)
+	}
+	return nil
+}
+
+// loginShell asks the user's login shell where limactl is and what LIMA_HOME
+// is, because a GUI app on macOS does not inherit the shell's environment.
+func loginShell(ctx context.Context, shell string) (string, string, error) {
+	if shell == "" || !filepath.IsAbs(shell) {
+		shell = "/bin/zsh"
+	}
+	const marker = "__LIMABAR__"
+	cmd := exec.CommandContext(ctx, shell, "-l", "-c", `printf '`+marker+`%s\n%s\n' "$(command -v limactl)" "$LIMA_HOME"`)
+	out, err := cmd.Output()
+	if err != nil {
+		return "", "", err
+	}
+	_, after, ok := strings.Cut(string(out), marker)
+	if !ok {
+		return "", "", errors.New("no answer from the login shell")
+	}
+	lines := strings.SplitN(after, "\n", 3)
+	if len(lines) < 2 {
+		return "", "", errors.New("short answer from the login shell")
+	}
+	return strings.TrimSpace(lines[0]), strings.TrimSpace(lines[1]), nil
+}
+
+// detectSession tells how a privileged step can ask for a password: a GUI
+// dialog, sudo on a terminal, or not at all. In test mode it comes from
+// LIMABAR_TEST_SESSION, since Linux cannot tell an Aqua session apart.
+func (h *Host) detectSession(o Options) elevate.Session {
+	if h.TestMode {
+		switch s := elevate.Session(o.Getenv(TestSessionVar)); s {
+		case elevate.SessionGUI, elevate.SessionTTY, elevate.SessionNone:
+			return s
+		}
+		return elevate.SessionGUI
+	}
+	tty := isTerminal(os.Stdin)
+	gui := false
+	if h.Platform == autostart.Darwin {
+		out, err := exec.Command("/bin/launchctl", "managername").Output()
+		gui = err == nil && strings.TrimSpace(string(out)) == "Aqua" && o.Getenv("SSH_CONNECTION") == ""
+	}
+	return elevate.DetectSession(tty, gui)
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// Tools are the external programs: absolute system paths on a real Mac, bare
+// names on PATH in test mode so that tests can put fakes there.
+func (h *Host) Tools() autostart.Tools {
+	if h.Platform == autostart.Darwin && !h.TestMode {
+		return autostart.DarwinTools
+	}
+	if h.Platform == autostart.Darwin {
+		return autostart.Tools{Launchctl: "launchctl", Plutil: "plutil"}
+	}
+	return autostart.LinuxTools
+}
+
+// ScriptTools are the programs the privileged script calls.
+func (h *Host) ScriptTools() elevate.Tools {
+	if h.TestMode {
+		return elevate.PathTools
+	}
+	return elevate.DarwinTools
+}
+
+// under puts a system path under the test root.
+func (h *Host) under(p string) string {
+	if h.Root == "" {
+		return p
+	}
+	return filepath.Join(h.Root, p)
+}
+
+// Env builds the engine's environment. dialog, when not nil, is the app's
+// in-process administrator prompt, used instead of osascript in a GUI
+// session.
+func (h *Host) Env(r runner.Runner, dialog elevate.Elevator) (autostart.Env, error) {
+	env := autostart.Env{
+		Platform:         h.Platform,
+		Home:             h.Home,
+		ConfigHome:       h.ConfigHome,
+		StateDir:         h.StateDir(),
+		LaunchDaemonsDir: h.under("/Library/LaunchDaemons"),
+		LingerDir:        h.under("/var/lib/systemd/linger"),
+		UID:              h.UID,
+		User:             h.User,
+		Limactl:          h.Limactl,
+		LimaHome:         h.LimaHome,
+		Tools:            h.Tools(),
+		ScriptTools:      h.ScriptTools(),
+		Runner:           r,
+	}
+	if h.Platform == autostart.Darwin {
+		osascript := "/usr/bin/osascript"
+		if h.TestMode {
+			osascript = "osascript"
+		}
+		el, err := elevate.Choose(h.IsRoot, h.Session, r, elevate.ChooseTools{Osascript: osascript, Dialog: dialog})
+		if err != nil {
+			// No way to gain root: boot reports it when asked, login works.
+			h.Logger.Debug("no elevator", "err", err)
+			env.Elevator = failingElevator{err}
+		} else {
+			env.Elevator = el
+		}
+	}
+	return env, nil
+}
+
+type failingElevator struct{ err error }
+
+func (f failingElevator) RunAsRoot(context.Context, string, string) error { return f.err }
+
+// ActAs makes a root process act for another account: its home, uid and
+// default LIMA_HOME. It is how `sudo limabar enable --condition=boot --user
+// U NAME` finds U's instance.
+func (h *Host) ActAs(name string) error {
+	u, err := user.Lookup(name)
+	if err != nil {
+		return fmt.Errorf("unknown user %q", name)
+	}
+	uid, err := strconv.Atoi(u.Uid)
+	if err != nil || uid == 0 {
+		return fmt.Errorf("refusing to act for %q: not an ordinary account", name)
+	}
+	h.User, h.UID, h.Home = u.Username, uid, u.HomeDir
+	h.ConfigHome = filepath.Join(h.Home, ".config")
+	h.StateHome = filepath.Join(h.Home, ".local", "state")
+	if !h.LimaHomeSet {
+		h.LimaHome = filepath.Join(h.Home, ".lima")
+	}
+	return nil
+}
+
+// LimactlEnviron is the environment limactl runs with: the process's own,
+// with LIMA_HOME set to the one in use.
+func (h *Host) LimactlEnviron() []string {
+	env := []string{}
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "LIMA_HOME=") {
+			env = append(env, kv)
+		}
+	}
+	if h.LimaHomeSet {
+		env = append(env, "LIMA_HOME="+h.LimaHome)
+	}
+	return env
+}

@@ -1,0 +1,30 @@
+// Command limabar is LimaBar: with no arguments the menu-bar app, otherwise
+// a small command line (see cli.Usage).
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/limabar/limabar/app/cli"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if len(os.Args) < 2 {
+		if err := runApp(ctx); err != nil {
+			fmt.Fprintf(os.Stderr, "limabar: %v\n", err)
+			os.Exit(1)
+		}
+		return
+	}
+	c := &cli.CLI{Stdout: os.Stdout, Stderr: os.Stderr, Version: version, IsRoot: os.Geteuid() == 0, Backend: newBackend}
+	os.Exit(c.Run(ctx, os.Args[1:]))
+}

@@ -1,0 +1,197 @@
+package state
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/limabar/limabar/app/lima"
+	"github.com/limabar/limabar/autostart"
+)
+
+// SelfStarter turns "Open LimaBar at Login" on and off.
+type SelfStarter interface {
+	Enabled() (bool, error)
+	Enable() error
+	Disable() error
+}
+
+// Live is the program's Service: limactl for instances, the autostart engine
+// for registrations.
+type Live struct {
+	Platform   autostart.Platform
+	Lima       *lima.Client
+	Engine     *autostart.Manager
+	LimactlErr error // why limactl is missing, when it is
+	SelfStart  SelfStarter
+	// ByFolder finds instances by their folder in LIMA_HOME instead of
+	// asking limactl, which refuses to run as root.
+	ByFolder bool
+	// Extra folders to watch besides LIMA_HOME and the autostart folders.
+	ExtraWatch []string
+	Logger     *slog.Logger
+}
+
+var _ Service = (*Live)(nil)
+
+func (l *Live) logger() *slog.Logger {
+	if l.Logger != nil {
+		return l.Logger
+	}
+	return slog.Default()
+}
+
+// Snapshot lists the instances with limactl and reads their registrations.
+func (l *Live) Snapshot(ctx context.Context) Snapshot {
+	env := l.Engine.Env()
+	s := Snapshot{Platform: l.Platform, Limactl: l.Lima.Limactl, LimaHome: env.LimaHome}
+	if l.SelfStart != nil {
+		on, err := l.SelfStart.Enabled()
+		s.SelfStart, s.SelfStartSupported = on, err == nil
+	}
+	if l.Lima.Limactl == "" {
+		s.LimactlErr = lima.ErrNoLimactl.Error()
+		if l.LimactlErr != nil {
+			s.LimactlErr = l.LimactlErr.Error()
+		}
+		return s
+	}
+	list, err := l.Lima.List(ctx)
+	if err != nil {
+		s.ListErr = err.Error()
+		return s
+	}
+	insts := make([]autostart.Instance, 0, len(list))
+	kept := list[:0]
+	for _, in := range list {
+		if autostart.ValidateName(in.Name) != nil {
+			l.logger().Warn("skipping instance with an invalid name", "name", in.Name)
+			continue
+		}
+		kept = append(kept, in)
+		insts = append(insts, autostart.Instance{Name: in.Name, Dir: in.Dir})
+	}
+	statuses, err := l.Engine.StatusAll(ctx, insts)
+	for i, in := range kept {
+		si := Instance{Instance: in}
+		if err != nil {
+			si.AutostartErr = err.Error()
+		} else {
+			si.Autostart = statuses[i]
+		}
+		s.Instances = append(s.Instances, si)
+	}
+	return s
+}
+
+// Find returns the instance limactl knows by that name.
+func (l *Live) Find(ctx context.Context, name string) (autostart.Instance, error) {
+	if err := autostart.ValidateName(name); err != nil {
+		return autostart.Instance{}, err
+	}
+	if l.ByFolder {
+		dir := filepath.Join(l.Engine.Env().LimaHome, name)
+		if _, err := os.Stat(filepath.Join(dir, "lima.yaml")); err != nil {
+			return autostart.Instance{}, fmt.Errorf("no instance named %q in %s", name, l.Engine.Env().LimaHome)
+		}
+		return autostart.Instance{Name: name, Dir: dir}, nil
+	}
+	if l.Lima.Limactl == "" {
+		if l.LimactlErr != nil {
+			return autostart.Instance{}, l.LimactlErr
+		}
+		return autostart.Instance{}, lima.ErrNoLimactl
+	}
+	list, err := l.Lima.List(ctx)
+	if err != nil {
+		return autostart.Instance{}, err
+	}
+	var names []string
+	for _, in := range list {
+		if in.Name == name {
+			dir := in.Dir
+			if dir == "" {
+				dir = filepath.Join(l.Engine.Env().LimaHome, name)
+			}
+			return autostart.Instance{Name: name, Dir: dir}, nil
+		}
+		names = append(names, in.Name)
+	}
+	if len(names) == 0 {
+		return autostart.Instance{}, fmt.Errorf("no instance named %q: limactl lists no instances in %s", name, l.Engine.Env().LimaHome)
+	}
+	return autostart.Instance{}, fmt.Errorf("no instance named %q (instances: %s)", name, strings.Join(names, ", "))
+}
+
+// Enable implements Service.
+func (l *Live) Enable(ctx context.Context, name string, c autostart.Condition) (autostart.Result, error) {
+	return l.EnableAs(ctx, name, c, autostart.EnableOptions{})
+}
+
+// EnableAs is Enable with options (the account a boot job runs as).
+func (l *Live) EnableAs(ctx context.Context, name string, c autostart.Condition, o autostart.EnableOptions) (autostart.Result, error) {
+	inst, err := l.Find(ctx, name)
+	if err != nil {
+		return autostart.Result{}, err
+	}
+	return l.Engine.Enable(ctx, inst, c, o)
+}
+
+// Disable implements Service. It works for an instance limactl no longer
+// lists too, so that a stale registration can always be removed.
+func (l *Live) Disable(ctx context.Context, name string, c autostart.Condition) (autostart.Result, error) {
+	inst, err := l.Find(ctx, name)
+	if err != nil {
+		if errors.Is(err, autostart.ErrInvalidName) {
+			return autostart.Result{}, err
+		}
+		inst = autostart.Instance{Name: name}
+	}
+	return l.Engine.Disable(ctx, inst, c)
+}
+
+// Repair implements Service.
+func (l *Live) Repair(ctx context.Context, name string) (autostart.Result, error) {
+	inst, err := l.Find(ctx, name)
+	if err != nil {
+		return autostart.Result{}, err
+	}
+	return l.Engine.Repair(ctx, inst)
+}
+
+// Start implements Service.
+func (l *Live) Start(ctx context.Context, name string) error { return l.Lima.Start(ctx, name) }
+
+// Stop implements Service.
+func (l *Live) Stop(ctx context.Context, name string) error { return l.Lima.Stop(ctx, name) }
+
+// Restart implements Service.
+func (l *Live) Restart(ctx context.Context, name string) error { return l.Lima.Restart(ctx, name) }
+
+// SetSelfStart implements Service.
+func (l *Live) SetSelfStart(_ context.Context, on bool) error {
+	if l.SelfStart == nil {
+		return errors.New("opening LimaBar at login is not available here")
+	}
+	if on {
+		return l.SelfStart.Enable()
+	}
+	return l.SelfStart.Disable()
+}
+
+// WatchDirs implements Service: LIMA_HOME and the folders registrations
+// live in.
+func (l *Live) WatchDirs() []string {
+	env := l.Engine.Env()
+	dirs := []string{env.LimaHome}
+	if l.Platform == autostart.Darwin {
+		dirs = append(dirs, env.LaunchAgentsDir(), env.LaunchDaemonsDir)
+	} else {
+		dirs = append(dirs, env.UnitDir(), env.UnitDir()+"/default.target.wants", env.LingerDir)
+	}
+	return append(dirs, l.ExtraWatch...)
+}

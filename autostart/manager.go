@@ -1,0 +1,200 @@
+package autostart
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+
+	"github.com/limabar/limabar/autostart/elevate"
+)
+
+// Manager reads and changes the registrations of instances. It is safe for
+// use by one goroutine at a time per instance; the app serialises actions.
+type Manager struct {
+	env     Env
+	backend backend
+}
+
+// backend is one platform's way of doing the job.
+type backend interface {
+	status(ctx context.Context, inst Instance, c *statusCache) (Status, error)
+	enable(ctx context.Context, inst Instance, cond Condition, opts EnableOptions) (Result, error)
+	disable(ctx context.Context, inst Instance, cond Condition) (Result, error)
+	repair(ctx context.Context, inst Instance) (Result, error)
+}
+
+// statusCache holds answers shared by the statuses of many instances read
+// together (one `launchctl print-disabled` for all of them).
+type statusCache struct {
+	disabled map[string]map[string]bool // domain → label → disabled
+}
+
+// EnableOptions are the choices of an Enable call.
+type EnableOptions struct {
+	// User is the account a boot job runs as; empty means Env.User. Root is
+	// always refused: a VM never runs as root.
+	User string
+}
+
+// New checks env and returns a Manager for its platform.
+func New(env Env) (*Manager, error) {
+	if env.Home == "" {
+		return nil, errors.New("autostart: no home folder")
+	}
+	if env.LimaHome == "" {
+		env.LimaHome = env.DefaultLimaHome()
+	}
+	if env.Runner == nil {
+		return nil, errors.New("autostart: no command runner")
+	}
+	if env.Files == nil {
+		env.Files = OSFiles{}
+	}
+	m := &Manager{env: env}
+	switch env.Platform {
+	case Darwin:
+		m.backend = &launchdBackend{env: &m.env}
+	case Linux:
+		m.backend = &systemdBackend{env: &m.env}
+	default:
+		return nil, fmt.Errorf("autostart: platform %q: %w", env.Platform, ErrNotSupported)
+	}
+	return m, nil
+}
+
+// Env returns the environment the manager was built with.
+func (m *Manager) Env() Env { return m.env }
+
+func (m *Manager) instance(inst Instance) (Instance, error) {
+	if err := ValidateName(inst.Name); err != nil {
+		return inst, err
+	}
+	if inst.Dir == "" {
+		inst.Dir = m.env.InstanceDir(inst.Name)
+	}
+	return inst, nil
+}
+
+// Status reads both registrations of one instance.
+func (m *Manager) Status(ctx context.Context, inst Instance) (Status, error) {
+	all, err := m.StatusAll(ctx, []Instance{inst})
+	if err != nil {
+		return Status{}, err
+	}
+	return all[0], nil
+}
+
+// StatusAll reads the registrations of many instances, sharing the
+// launchctl/systemctl questions they have in common.
+func (m *Manager) StatusAll(ctx context.Context, insts []Instance) ([]Status, error) {
+	c := &statusCache{}
+	out := make([]Status, len(insts))
+	for i, inst := range insts {
+		inst, err := m.instance(inst)
+		if err != nil {
+			return nil, err
+		}
+		st, err := m.backend.status(ctx, inst, c)
+		if err != nil {
+			return nil, fmt.Errorf("failed to read the autostart state of instance %q: %w", inst.Name, err)
+		}
+		out[i] = st
+	}
+	return out, nil
+}
+
+// Enable registers the instance for cond. If the other condition is on, it
+// is turned off in the same call (both would start the VM twice) and the
+// Result says so. Enable never starts or stops the VM.
+func (m *Manager) Enable(ctx context.Context, inst Instance, cond Condition, opts EnableOptions) (Result, error) {
+	inst, err := m.instance(inst)
+	if err != nil {
+		return Result{}, err
+	}
+	if m.env.Limactl == "" {
+		return Result{}, fmt.Errorf("cannot register instance %q: limactl was not found", inst.Name)
+	}
+	if !filepath.IsAbs(m.env.Limactl) {
+		return Result{}, fmt.Errorf("cannot register instance %q: limactl path %q is not absolute", inst.Name, m.env.Limactl)
+	}
+	if _, err := os.Stat(inst.Dir); err != nil {
+		return Result{}, fmt.Errorf("cannot register instance %q: %w", inst.Name, err)
+	}
+	return m.backend.enable(ctx, inst, cond, opts)
+}
+
+// Disable unregisters the instance for cond. It does not stop a running VM.
+func (m *Manager) Disable(ctx context.Context, inst Instance, cond Condition) (Result, error) {
+	inst, err := m.instance(inst)
+	if err != nil {
+		return Result{}, err
+	}
+	return m.backend.disable(ctx, inst, cond)
+}
+
+// Repair rewrites every registration of the instance that has problems with
+// the current limactl, PATH and LIMA_HOME, keeping its condition.
+func (m *Manager) Repair(ctx context.Context, inst Instance) (Result, error) {
+	inst, err := m.instance(inst)
+	if err != nil {
+		return Result{}, err
+	}
+	if m.env.Limactl == "" {
+		return Result{}, fmt.Errorf("cannot repair instance %q: limactl was not found", inst.Name)
+	}
+	return m.backend.repair(ctx, inst)
+}
+
+// bootUser resolves the account a boot job runs as, refusing root, uid 0,
+// empty and unknown users.
+func (m *Manager) bootUser(name string) (*user.User, error) {
+	return resolveBootUser(&m.env, name)
+}
+
+func resolveBootUser(env *Env, name string) (*user.User, error) {
+	if name == "" {
+		name = env.User
+	}
+	if name == "" {
+		return nil, errors.New("no user to run the instance as: pass --user")
+	}
+	if name == "root" {
+		return nil, errors.New("refusing to run a Lima instance as root: pass --user with an ordinary account")
+	}
+	u, err := user.Lookup(name)
+	if err != nil {
+		return nil, fmt.Errorf("unknown user %q", name)
+	}
+	if u.Uid == "0" {
+		return nil, fmt.Errorf("refusing to run a Lima instance as %q, which has uid 0", name)
+	}
+	if _, err := strconv.Atoi(u.Uid); err != nil {
+		return nil, fmt.Errorf("user %q has no numeric uid", name)
+	}
+	return u, nil
+}
+
+// cancelled reports whether err is a dismissed administrator prompt.
+func cancelled(err error) bool { return errors.Is(err, elevate.ErrCancelled) }
+
+// exists reports whether path exists (following links).
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// readOptional reads a file; a missing file is (nil, false, nil).
+func readOptional(path string) ([]byte, bool, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return data, true, nil
+}

@@ -1,0 +1,481 @@
+package autostart
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/user"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/limabar/limabar/autostart/elevate"
+	"github.com/limabar/limabar/autostart/launchd"
+	"github.com/limabar/limabar/autostart/problem"
+	"github.com/limabar/limabar/autostart/runner"
+)
+
+// fixture is a home, a LIMA_HOME with one instance and a limactl, all in a
+// temporary folder, with a fake runner and elevator.
+type fixture struct {
+	env    Env
+	fake   *runner.Fake
+	elev   *fakeElevator
+	inst   Instance
+	m      *Manager
+	tmp    string
+	limctl string
+}
+
+type fakeElevator struct {
+	scripts []string
+	prompts []string
+	err     error
+	// run, when set, carries out the script (e.g. writes the daemon file).
+	run func(script string) error
+}
+
+func (f *fakeElevator) RunAsRoot(_ context.Context, script, prompt string) error {
+	f.scripts = append(f.scripts, script)
+	f.prompts = append(f.prompts, prompt)
+	if f.err != nil {
+		return f.err
+	}
+	if f.run != nil {
+		return f.run(script)
+	}
+	return nil
+}
+
+// someUser is an ordinary account that exists on the test machine.
+func someUser(t *testing.T) string {
+	t.Helper()
+	for _, n := range []string{"nobody", "daemon"} {
+		if u, err := user.Lookup(n); err == nil && u.Uid != "0" {
+			return n
+		}
+	}
+	t.Fatal("no ordinary account on this machine")
+	return ""
+}
+
+func newFixture(t *testing.T, p Platform) *fixture {
+	t.Helper()
+	tmp := t.TempDir()
+	home := filepath.Join(tmp, "home")
+	limactl := filepath.Join(tmp, "bin", "limactl")
+	must(t, os.MkdirAll(filepath.Dir(limactl), 0o755))
+	must(t, os.WriteFile(limactl, []byte("#!/bin/sh\n"), 0o755))
+	inst := Instance{Name: "default", Dir: filepath.Join(home, ".lima", "default")}
+	must(t, os.MkdirAll(inst.Dir, 0o755))
+	f := &fixture{fake: &runner.Fake{}, elev: &fakeElevator{}, inst: inst, tmp: tmp, limctl: limactl}
+	f.env = Env{
+		Platform:         p,
+		Home:             home,
+		ConfigHome:       filepath.Join(home, ".config"),
+		StateDir:         filepath.Join(home, ".local", "state", "limabar"),
+		LaunchDaemonsDir: filepath.Join(tmp, "root", "Library", "LaunchDaemons"),
+		LingerDir:        filepath.Join(tmp, "root", "var", "lib", "systemd", "linger"),
+		UID:              501,
+		User:             someUser(t),
+		Limactl:          limactl,
+		LimaHome:         filepath.Join(home, ".lima"),
+		Tools:            Tools{Launchctl: "launchctl", Plutil: "plutil", Systemctl: "systemctl", Loginctl: "loginctl"},
+		ScriptTools:      elevate.PathTools,
+		Runner:           f.fake,
+		Elevator:         f.elev,
+	}
+	f.rebuild(t)
+	return f
+}
+
+func (f *fixture) rebuild(t *testing.T) {
+	t.Helper()
+	m, err := New(f.env)
+	must(t, err)
+	f.m = m
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func codes(ps []Problem) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.Code)
+	}
+	return out
+}
+
+func (f *fixture) agentPath() string {
+	return filepath.Join(f.env.Home, "Library", "LaunchAgents", "io.lima-vm.autostart.default.plist")
+}
+
+func (f *fixture) daemonPath() string {
+	return filepath.Join(f.env.LaunchDaemonsDir, "io.lima-vm.daemon.default.plist")
+}
+
+func (f *fixture) unitPath() string {
+	return filepath.Join(f.env.ConfigHome, "systemd", "user", "lima-vm@default.service")
+}
+
+func TestDarwinLoginEnableDisable(t *testing.T) {
+	f := newFixture(t, Darwin)
+	ctx := context.Background()
+	res, err := f.m.Enable(ctx, f.inst, Login, EnableOptions{})
+	must(t, err)
+	if !res.Changed || res.SwitchedFrom != "" {
+		t.Errorf("result = %+v", res)
+	}
+	data, err := os.ReadFile(f.agentPath())
+	must(t, err)
+	job, err := launchd.Decode(data)
+	must(t, err)
+	if want := []string{f.limctl, "start", "default", "--foreground"}; !reflect.DeepEqual(job.ProgramArguments, want) {
+		t.Errorf("ProgramArguments = %q, want %q", job.ProgramArguments, want)
+	}
+	if job.EnvironmentVariables["PATH"] != filepath.Dir(f.limctl)+":/opt/homebrew/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin" {
+		t.Errorf("PATH = %q", job.EnvironmentVariables["PATH"])
+	}
+	if _, ok := job.EnvironmentVariables["LIMA_HOME"]; ok {
+		t.Error("LIMA_HOME written although it is the default")
+	}
+	if job.WorkingDirectory != f.inst.Dir || job.StandardErrorPath != filepath.Join(f.inst.Dir, "launchd.stderr.log") {
+		t.Errorf("job = %+v", job)
+	}
+	if got, want := f.fake.Argvs(), []string{"launchctl enable gui/501/io.lima-vm.autostart.default"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("launchctl calls = %q, want %q", got, want)
+	}
+	st, err := f.m.Status(ctx, f.inst)
+	must(t, err)
+	if !st.Login.Enabled || len(st.Login.Problems) != 0 || st.Boot.Enabled {
+		t.Errorf("status after enable = %+v", st)
+	}
+
+	f.fake.Calls = nil
+	res, err = f.m.Disable(ctx, f.inst, Login)
+	must(t, err)
+	if !res.Changed {
+		t.Errorf("disable result = %+v", res)
+	}
+	if _, err := os.Stat(f.agentPath()); !os.IsNotExist(err) {
+		t.Errorf("agent still there: %v", err)
+	}
+	if got, want := f.fake.Argvs(), []string{"launchctl disable gui/501/io.lima-vm.autostart.default"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("launchctl calls = %q, want %q", got, want)
+	}
+}
+
+func TestDarwinCustomLimaHomeIsPassed(t *testing.T) {
+	f := newFixture(t, Darwin)
+	f.env.LimaHome = filepath.Join(f.tmp, "vms & more")
+	f.inst.Dir = filepath.Join(f.env.LimaHome, "default")
+	must(t, os.MkdirAll(f.inst.Dir, 0o755))
+	f.rebuild(t)
+	_, err := f.m.Enable(context.Background(), f.inst, Login, EnableOptions{})
+	must(t, err)
+	data, _ := os.ReadFile(f.agentPath())
+	job, err := launchd.Decode(data)
+	must(t, err)
+	if job.EnvironmentVariables["LIMA_HOME"] != f.env.LimaHome {
+		t.Errorf("LIMA_HOME = %q, want %q", job.EnvironmentVariables["LIMA_HOME"], f.env.LimaHome)
+	}
+}
+
+func TestDarwinLoginRollbackWhenLaunchctlFails(t *testing.T) {
+	for _, old := range []bool{false, true} {
+		t.Run(map[bool]string{false: "new file", true: "existing file"}[old], func(t *testing.T) {
+			f := newFixture(t, Darwin)
+			var before []byte
+			if old {
+				before = []byte("<plist>old content written by limactl</plist>")
+				must(t, os.MkdirAll(filepath.Dir(f.agentPath()), 0o755))
+				must(t, os.WriteFile(f.agentPath(), before, 0o644))
+			}
+			f.fake.Responses = []runner.Response{{Match: []string{"launchctl", "enable"}, ExitCode: 1, Stderr: "Operation not permitted while System Integrity Protection is engaged"}}
+			_, err := f.m.Enable(context.Background(), f.inst, Login, EnableOptions{})
+			if err == nil || !strings.Contains(err.Error(), `"default"`) || !strings.Contains(err.Error(), "System Integrity Protection") {
+				t.Fatalf("err = %v, want the instance name and launchctl's message", err)
+			}
+			got, rerr := os.ReadFile(f.agentPath())
+			if old {
+				if string(got) != string(before) {
+					t.Errorf("old file not restored: %q (%v)", got, rerr)
+				}
+			} else if !os.IsNotExist(rerr) {
+				t.Errorf("file left behind: %v", rerr)
+			}
+			leftovers, _ := filepath.Glob(filepath.Join(filepath.Dir(f.agentPath()), ".*"))
+			if len(leftovers) != 0 {
+				t.Errorf("temporary files left: %q", leftovers)
+			}
+		})
+	}
+}
+
+func TestDarwinStatusOfLimactlWrittenAgent(t *testing.T) {
+	f := newFixture(t, Darwin)
+	must(t, os.MkdirAll(filepath.Dir(f.agentPath()), 0o755))
+	data, err := os.ReadFile("launchd/testdata/limactl-agent.plist")
+	must(t, err)
+	data = []byte(strings.ReplaceAll(string(data), "/Users/alice/.lima/default", f.inst.Dir))
+	must(t, os.WriteFile(f.agentPath(), data, 0o644))
+	f.fake.Responses = []runner.Response{{Match: []string{"launchctl", "print-disabled"},
+		Stdout: "disabled services = {\n\t\"io.lima-vm.autostart.default\" => disabled\n}\n"}}
+	st, err := f.m.Status(context.Background(), f.inst)
+	must(t, err)
+	if !st.Login.Enabled {
+		t.Fatal("a limactl-written agent must show as enabled")
+	}
+	want := []string{problem.LimactlMissing, problem.PathMissing, problem.LogPaths, problem.BundleID, problem.DisabledOverride}
+	if got := codes(st.Login.Problems); !reflect.DeepEqual(got, want) {
+		t.Errorf("problems = %q, want %q", got, want)
+	}
+
+	// Repair rewrites it with the current settings and clears the override.
+	f.fake.Calls = nil
+	f.fake.Responses = nil
+	res, err := f.m.Repair(context.Background(), f.inst)
+	must(t, err)
+	if !res.Changed {
+		t.Errorf("repair result = %+v", res)
+	}
+	st, err = f.m.Status(context.Background(), f.inst)
+	must(t, err)
+	if !st.Login.Enabled || len(st.Login.Problems) != 0 {
+		t.Errorf("after repair: %+v", st.Login)
+	}
+}
+
+func TestDarwinUnparseableAgent(t *testing.T) {
+	f := newFixture(t, Darwin)
+	must(t, os.MkdirAll(filepath.Dir(f.agentPath()), 0o755))
+	must(t, os.WriteFile(f.agentPath(), []byte("<plist><dict>"), 0o644))
+	st, err := f.m.Status(context.Background(), f.inst)
+	must(t, err)
+	if !st.Login.Enabled || !reflect.DeepEqual(codes(st.Login.Problems), []string{problem.Unparseable}) {
+		t.Errorf("status = %+v", st.Login)
+	}
+}
+
+func TestDarwinBootThroughElevator(t *testing.T) {
+	f := newFixture(t, Darwin)
+	ctx := context.Background()
+	// Login first, then boot: one call switches over.
+	_, err := f.m.Enable(ctx, f.inst, Login, EnableOptions{})
+	must(t, err)
+	f.elev.run = func(script string) error {
+		// Stand in for root: install what the script carries.
+		if strings.Contains(script, "bootstrap") {
+			must(t, os.MkdirAll(f.env.LaunchDaemonsDir, 0o755))
+			return os.WriteFile(f.daemonPath(), []byte("installed"), 0o644)
+		}
+		return os.Remove(f.daemonPath())
+	}
+	res, err := f.m.Enable(ctx, f.inst, Boot, EnableOptions{})
+	must(t, err)
+	if res.SwitchedFrom != "login" || !strings.Contains(res.Message, "instead of at login") {
+		t.Errorf("result = %+v", res)
+	}
+	if len(f.elev.prompts) != 1 || f.elev.prompts[0] != "LimaBar wants to make default start at boot." {
+		t.Errorf("prompts = %q", f.elev.prompts)
+	}
+	if !strings.Contains(f.elev.scripts[0], "io.lima-vm.daemon.default") {
+		t.Errorf("script does not name the label:\n%s", f.elev.scripts[0])
+	}
+	if _, err := os.Stat(f.agentPath()); !os.IsNotExist(err) {
+		t.Error("login agent still there after switching to boot")
+	}
+
+	// Back to login, but the user cancels the prompt: nothing changes.
+	f.elev.err = elevate.ErrCancelled
+	_, err = f.m.Enable(ctx, f.inst, Login, EnableOptions{})
+	if !errors.Is(err, ErrCancelled) {
+		t.Fatalf("err = %v, want ErrCancelled", err)
+	}
+	if _, err := os.Stat(f.agentPath()); !os.IsNotExist(err) {
+		t.Error("agent left behind after a cancelled switch")
+	}
+	if _, err := os.Stat(f.daemonPath()); err != nil {
+		t.Error("daemon gone after a cancelled switch")
+	}
+}
+
+func TestDarwinBootRefusesRoot(t *testing.T) {
+	f := newFixture(t, Darwin)
+	for _, u := range []string{"root", "no-such-user-here"} {
+		_, err := f.m.Enable(context.Background(), f.inst, Boot, EnableOptions{User: u})
+		if err == nil {
+			t.Errorf("--user %s accepted", u)
+		}
+	}
+	if len(f.elev.scripts) != 0 {
+		t.Errorf("elevator asked although the user was refused: %d scripts", len(f.elev.scripts))
+	}
+}
+
+func TestInvalidNamesTouchNothing(t *testing.T) {
+	for _, p := range []Platform{Darwin, Linux} {
+		f := newFixture(t, p)
+		for _, name := range []string{"../x", "a b", "$(id)", "", strings.Repeat("a", 77), "a..b", "-a", "a/b", "a\nb"} {
+			inst := Instance{Name: name}
+			if _, err := f.m.Enable(context.Background(), inst, Login, EnableOptions{}); !errors.Is(err, ErrInvalidName) {
+				t.Errorf("%s: Enable(%q) err = %v", p, name, err)
+			}
+			if _, err := f.m.Disable(context.Background(), inst, Boot); !errors.Is(err, ErrInvalidName) {
+				t.Errorf("%s: Disable(%q) err = %v", p, name, err)
+			}
+			if _, err := f.m.Status(context.Background(), inst); !errors.Is(err, ErrInvalidName) {
+				t.Errorf("%s: Status(%q) err = %v", p, name, err)
+			}
+		}
+		if len(f.fake.Calls) != 0 || len(f.elev.scripts) != 0 {
+			t.Errorf("%s: commands ran for invalid names: %q", p, f.fake.Argvs())
+		}
+		entries, _ := os.ReadDir(f.env.Home)
+		for _, e := range entries {
+			if e.Name() != ".lima" {
+				t.Errorf("%s: %s written for an invalid name", p, e.Name())
+			}
+		}
+	}
+	if err := ValidateName(strings.Repeat("a", 76)); err != nil {
+		t.Errorf("76 characters refused: %v", err)
+	}
+}
+
+func TestLinuxLoginEnableDisable(t *testing.T) {
+	f := newFixture(t, Linux)
+	ctx := context.Background()
+	_, err := f.m.Enable(ctx, f.inst, Login, EnableOptions{})
+	must(t, err)
+	if got, want := f.fake.Argvs(), []string{
+		"systemctl --user daemon-reload",
+		"systemctl --user enable lima-vm@default.service",
+	}; !reflect.DeepEqual(got, want) {
+		t.Errorf("calls = %q, want %q", got, want)
+	}
+	data, err := os.ReadFile(f.unitPath())
+	must(t, err)
+	if !strings.Contains(string(data), "ExecStart=\""+f.limctl+"\" start %i --foreground\n") {
+		t.Errorf("unit:\n%s", data)
+	}
+	f.fake.Calls = nil
+	_, err = f.m.Disable(ctx, f.inst, Login)
+	must(t, err)
+	if got, want := f.fake.Argvs(), []string{
+		"systemctl --user disable lima-vm@default.service",
+		"systemctl --user daemon-reload",
+	}; !reflect.DeepEqual(got, want) {
+		t.Errorf("calls = %q, want %q", got, want)
+	}
+	if _, err := os.Stat(f.unitPath()); !os.IsNotExist(err) {
+		t.Error("unit still there")
+	}
+}
+
+func TestLinuxRollbackWhenSystemctlFails(t *testing.T) {
+	for _, step := range []string{"daemon-reload", "enable"} {
+		t.Run(step, func(t *testing.T) {
+			f := newFixture(t, Linux)
+			f.fake.Responses = []runner.Response{{Match: []string{"systemctl", "--user", step}, ExitCode: 1, Stderr: "Failed to connect to bus: No medium found"}}
+			_, err := f.m.Enable(context.Background(), f.inst, Login, EnableOptions{})
+			if err == nil || !strings.Contains(err.Error(), "No medium found") || !strings.Contains(err.Error(), `"default"`) {
+				t.Fatalf("err = %v", err)
+			}
+			if _, err := os.Stat(f.unitPath()); !os.IsNotExist(err) {
+				t.Error("unit left behind")
+			}
+		})
+	}
+}
+
+func TestLinuxStatusProblems(t *testing.T) {
+	f := newFixture(t, Linux)
+	must(t, os.MkdirAll(filepath.Dir(f.unitPath()), 0o755))
+	old := "[Unit]\nDescription=Lima\n[Service]\nExecStart=/gone/limactl start %i --foreground\n[Install]\nWantedBy=multi-user.target\n"
+	must(t, os.WriteFile(f.unitPath(), []byte(old), 0o644))
+	st, err := f.m.Status(context.Background(), f.inst)
+	must(t, err)
+	want := []string{problem.LimactlMissing, problem.PathMissing, problem.WrongTarget}
+	if !st.Login.Enabled || !reflect.DeepEqual(codes(st.Login.Problems), want) {
+		t.Errorf("status = %+v, want problems %q", st.Login, want)
+	}
+	f.env.LimaHome = filepath.Join(f.tmp, "vms")
+	f.rebuild(t)
+	must(t, os.WriteFile(f.unitPath(), []byte(strings.Replace(old, "multi-user", "default", 1)), 0o644))
+	st, _ = f.m.Status(context.Background(), f.inst)
+	want = []string{problem.LimactlMissing, problem.PathMissing, problem.LimaHomeMissing, problem.NotEnabled}
+	if got := codes(st.Login.Problems); !reflect.DeepEqual(got, want) {
+		t.Errorf("problems = %q, want %q", got, want)
+	}
+}
+
+func TestLinuxBootWithLingering(t *testing.T) {
+	f := newFixture(t, Linux)
+	ctx := context.Background()
+	linger := filepath.Join(f.env.LingerDir, f.env.User)
+	f.fake.Responses = []runner.Response{{Match: []string{"loginctl", "enable-linger"}}}
+	res, err := f.m.Enable(ctx, f.inst, Boot, EnableOptions{})
+	must(t, err)
+	if !res.Changed {
+		t.Errorf("result %+v", res)
+	}
+	if got := f.fake.Argvs(); got[len(got)-1] != "loginctl enable-linger "+f.env.User {
+		t.Errorf("calls = %q", got)
+	}
+	// The fake loginctl does not create the linger file; systemd would.
+	must(t, os.MkdirAll(f.env.LingerDir, 0o755))
+	must(t, os.WriteFile(linger, nil, 0o644))
+	st, _ := f.m.Status(ctx, f.inst)
+	if !st.Boot.Enabled || st.Login.Enabled {
+		t.Errorf("status = %+v", st)
+	}
+	f.fake.Calls = nil
+	_, err = f.m.Disable(ctx, f.inst, Boot)
+	must(t, err)
+	want := []string{
+		"systemctl --user disable lima-vm@default.service",
+		"systemctl --user daemon-reload",
+		"loginctl disable-linger " + f.env.User,
+	}
+	if got := f.fake.Argvs(); !reflect.DeepEqual(got, want) {
+		t.Errorf("calls = %q, want %q", got, want)
+	}
+}
+
+func TestLinuxBootKeepsLingeringItDidNotTurnOn(t *testing.T) {
+	f := newFixture(t, Linux)
+	must(t, os.MkdirAll(f.env.LingerDir, 0o755))
+	must(t, os.WriteFile(filepath.Join(f.env.LingerDir, f.env.User), nil, 0o644))
+	ctx := context.Background()
+	_, err := f.m.Enable(ctx, f.inst, Boot, EnableOptions{})
+	must(t, err)
+	_, err = f.m.Disable(ctx, f.inst, Boot)
+	must(t, err)
+	for _, c := range f.fake.Argvs() {
+		if strings.HasPrefix(c, "loginctl") {
+			t.Errorf("touched lingering it did not turn on: %q", c)
+		}
+	}
+}
+
+func TestLinuxBootRefusedByPolkit(t *testing.T) {
+	f := newFixture(t, Linux)
+	f.fake.Responses = []runner.Response{{Match: []string{"loginctl", "enable-linger"}, ExitCode: 1, Stderr: "Could not enable linger: Access denied"}}
+	_, err := f.m.Enable(context.Background(), f.inst, Boot, EnableOptions{})
+	if err == nil || !strings.Contains(err.Error(), "Access denied") || !strings.Contains(err.Error(), "refused") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := os.Stat(f.unitPath()); !os.IsNotExist(err) {
+		t.Error("unit left behind after lingering was refused")
+	}
+	if _, err := os.Stat(filepath.Join(f.env.StateDir, "linger.json")); !os.IsNotExist(err) {
+		t.Error("linger record written although lingering was refused")
+	}
+}

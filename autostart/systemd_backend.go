@@ -1,0 +1,337 @@
+package autostart
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/limabar/limabar/autostart/launchd"
+	"github.com/limabar/limabar/autostart/problem"
+	"github.com/limabar/limabar/autostart/systemd"
+)
+
+// systemdBackend registers instances as systemd user units. Login is the unit
+// alone; boot is the same unit plus lingering for the user, so that the user
+// manager (and the unit) starts at boot without a login. Lingering is per
+// user: while it is on, every registered instance starts at boot, and the
+// status says so.
+type systemdBackend struct{ env *Env }
+
+func (b *systemdBackend) unitPath(name string) string {
+	return systemd.UnitPath(b.env.UnitDir(), name)
+}
+
+func (b *systemdBackend) lingerPath() string { return filepath.Join(b.env.LingerDir, b.env.User) }
+
+func (b *systemdBackend) lingering() bool { return b.env.User != "" && exists(b.lingerPath()) }
+
+func (b *systemdBackend) params() systemd.Params {
+	p := systemd.Params{Limactl: b.env.Limactl, PATH: launchd.JobPATH(b.env.Limactl)}
+	if b.env.CustomLimaHome() {
+		p.LimaHome = b.env.LimaHome
+	}
+	return p
+}
+
+// wantsLinks lists the targets whose .wants folder links to the unit, which
+// is what `systemctl --user enable` made of its WantedBy=.
+func (b *systemdBackend) wantsLinks(unit string) []string {
+	matches, _ := filepath.Glob(filepath.Join(b.env.UnitDir(), "*.wants", unit))
+	var targets []string
+	for _, m := range matches {
+		targets = append(targets, strings.TrimSuffix(filepath.Base(filepath.Dir(m)), ".wants"))
+	}
+	return targets
+}
+
+func (b *systemdBackend) status(_ context.Context, inst Instance, _ *statusCache) (Status, error) {
+	path := b.unitPath(inst.Name)
+	st := Status{
+		Login: CondStatus{Supported: true, Path: path, Problems: []Problem{}},
+		Boot:  CondStatus{Supported: true, Path: path, Problems: []Problem{}},
+	}
+	data, ok, err := readOptional(path)
+	if !ok && err == nil {
+		return st, nil
+	}
+	cs := &st.Login
+	if b.lingering() {
+		cs = &st.Boot
+	}
+	cs.Enabled = true
+	if err != nil {
+		cs.Problems = append(cs.Problems, mkProblem(problem.Unparseable, fmt.Sprintf("cannot read %s: %v", path, err)))
+		return st, nil
+	}
+	cs.Problems = append(cs.Problems, b.unitProblems(inst, data)...)
+	return st, nil
+}
+
+func (b *systemdBackend) unitProblems(inst Instance, data []byte) []Problem {
+	path := b.unitPath(inst.Name)
+	f, err := systemd.Parse(data)
+	if err != nil {
+		return []Problem{mkProblem(problem.Unparseable, fmt.Sprintf("%s is not a valid unit: %v", path, err))}
+	}
+	info, err := systemd.Inspect(f)
+	if err != nil {
+		return []Problem{mkProblem(problem.Unparseable, fmt.Sprintf("%s: %v", path, err))}
+	}
+	var ps []Problem
+	args := info.ExecStart
+	if len(args) != 4 || args[1] != "start" || (args[2] != "%i" && args[2] != inst.Name) || args[3] != "--foreground" {
+		ps = append(ps, mkProblem(problem.Args, fmt.Sprintf("the unit runs %q instead of `limactl start %%i --foreground`", strings.Join(args, " "))))
+	}
+	ps = append(ps, limactlProblems(args, b.env.Limactl)...)
+	want := map[string]string{}
+	if b.env.CustomLimaHome() {
+		want["LIMA_HOME"] = b.env.LimaHome
+	}
+	ps = append(ps, envProblems(info.Environment, want)...)
+	unit := systemd.UnitName(inst.Name)
+	links := b.wantsLinks(unit)
+	switch {
+	case slices.Contains(info.WantedBy, "multi-user.target") || slices.Contains(links, "multi-user.target"):
+		ps = append(ps, mkProblem(problem.WrongTarget, "the unit is wanted by multi-user.target, which a user manager never reaches (written by an old Lima), so it never starts"))
+	case !slices.Contains(links, "default.target"):
+		ps = append(ps, mkProblem(problem.NotEnabled, "the unit file exists but is not enabled"))
+	}
+	return ps
+}
+
+func (b *systemdBackend) systemctl(ctx context.Context, args ...string) error {
+	_, err := b.env.Runner.Run(ctx, b.env.Tools.Systemctl, args...)
+	return err
+}
+
+// register writes the unit and enables it, or changes nothing.
+func (b *systemdBackend) register(ctx context.Context, inst Instance, force bool) (bool, error) {
+	path := b.unitPath(inst.Name)
+	unit := systemd.UnitName(inst.Name)
+	data, err := systemd.Unit(b.params())
+	if err != nil {
+		return false, fmt.Errorf("failed to build the unit for instance %q: %w", inst.Name, err)
+	}
+	old, hadOld, _ := readOptional(path)
+	if hadOld && !force && bytes.Equal(old, data) && len(b.unitProblems(inst, old)) == 0 {
+		return false, nil
+	}
+	if hadOld {
+		// Clear links made from an old WantedBy= before enabling anew.
+		_ = b.systemctl(ctx, systemd.DisableArgv(unit)...)
+	}
+	if err := b.env.Files.WriteFile(path, data, 0o644); err != nil {
+		return false, fmt.Errorf("failed to write the unit for instance %q: %w", inst.Name, err)
+	}
+	undo := func() {
+		restore(b.env.Files, path, old, hadOld)
+		_ = b.systemctl(ctx, systemd.DaemonReloadArgv()...)
+		if hadOld {
+			_ = b.systemctl(ctx, systemd.EnableArgv(unit)...)
+		}
+	}
+	if err := b.systemctl(ctx, systemd.DaemonReloadArgv()...); err != nil {
+		undo()
+		return false, fmt.Errorf("failed to reload systemd for instance %q: %w", inst.Name, err)
+	}
+	if err := b.systemctl(ctx, systemd.EnableArgv(unit)...); err != nil {
+		undo()
+		return false, fmt.Errorf("failed to enable the unit for instance %q: %w", inst.Name, err)
+	}
+	return true, nil
+}
+
+// unregister disables and removes the unit.
+func (b *systemdBackend) unregister(ctx context.Context, inst Instance) error {
+	path := b.unitPath(inst.Name)
+	unit := systemd.UnitName(inst.Name)
+	old, hadOld, _ := readOptional(path)
+	if !hadOld {
+		return nil
+	}
+	if err := b.systemctl(ctx, systemd.DisableArgv(unit)...); err != nil {
+		return fmt.Errorf("failed to disable the unit for instance %q: %w", inst.Name, err)
+	}
+	if err := b.env.Files.Remove(path); err != nil {
+		_ = b.systemctl(ctx, systemd.EnableArgv(unit)...)
+		return fmt.Errorf("failed to remove the unit for instance %q: %w", inst.Name, err)
+	}
+	if err := b.systemctl(ctx, systemd.DaemonReloadArgv()...); err != nil {
+		restore(b.env.Files, path, old, true)
+		_ = b.systemctl(ctx, systemd.EnableArgv(unit)...)
+		return fmt.Errorf("failed to reload systemd for instance %q: %w", inst.Name, err)
+	}
+	return nil
+}
+
+func (b *systemdBackend) enable(ctx context.Context, inst Instance, cond Condition, opts EnableOptions) (Result, error) {
+	hadUnit := exists(b.unitPath(inst.Name))
+	lingering := b.lingering()
+	switch cond {
+	case Login:
+		if lingering && hadUnit {
+			// Today it starts at boot. Turn lingering off if LimaBar
+			// turned it on for this instance alone.
+			if b.lingerOurs() && len(b.otherUnits(inst.Name)) == 0 {
+				if err := b.setLinger(ctx, false); err != nil {
+					return Result{}, fmt.Errorf("cannot switch instance %q to login: %w", inst.Name, err)
+				}
+				_, err := b.register(ctx, inst, false)
+				return Result{Changed: true, SwitchedFrom: string(Boot),
+					Message: fmt.Sprintf("%s now starts at login instead of at boot", inst.Name)}, err
+			}
+		}
+		changed, err := b.register(ctx, inst, false)
+		if err != nil {
+			return Result{}, err
+		}
+		msg := fmt.Sprintf("%s will start at login", inst.Name)
+		if !changed {
+			msg = fmt.Sprintf("%s already starts at login", inst.Name)
+		}
+		if lingering {
+			msg = fmt.Sprintf("%s is registered; lingering is on for %s, so it also starts at boot", inst.Name, b.env.User)
+		}
+		return Result{Changed: changed, Message: msg}, nil
+	case Boot:
+		if opts.User != "" && opts.User != b.env.User {
+			return Result{}, fmt.Errorf("cannot make instance %q start at boot as %q: on Linux an instance starts as the user whose systemd manages it", inst.Name, opts.User)
+		}
+		if _, err := resolveBootUser(b.env, ""); err != nil {
+			return Result{}, fmt.Errorf("cannot make instance %q start at boot: %w", inst.Name, err)
+		}
+		changed, err := b.register(ctx, inst, false)
+		if err != nil {
+			return Result{}, err
+		}
+		if !lingering {
+			if err := b.setLinger(ctx, true); err != nil {
+				if changed && !hadUnit {
+					_ = b.unregister(ctx, inst)
+				}
+				return Result{}, fmt.Errorf("cannot make instance %q start at boot: %w", inst.Name, err)
+			}
+			changed = true
+		}
+		res := Result{Changed: changed, Message: fmt.Sprintf("%s will start at boot", inst.Name)}
+		if !changed {
+			res.Message = fmt.Sprintf("%s already starts at boot", inst.Name)
+		}
+		if hadUnit && !lingering {
+			res.SwitchedFrom = string(Login)
+			res.Message = fmt.Sprintf("%s now starts at boot instead of at login", inst.Name)
+		}
+		return res, nil
+	}
+	return Result{}, fmt.Errorf("unknown condition %q", cond)
+}
+
+func (b *systemdBackend) disable(ctx context.Context, inst Instance, cond Condition) (Result, error) {
+	hadUnit := exists(b.unitPath(inst.Name))
+	lingering := b.lingering()
+	switch cond {
+	case Login:
+		if !hadUnit || lingering {
+			return Result{Message: fmt.Sprintf("%s does not start at login", inst.Name)}, nil
+		}
+		if err := b.unregister(ctx, inst); err != nil {
+			return Result{}, err
+		}
+		return Result{Changed: true, Message: fmt.Sprintf("%s will no longer start at login", inst.Name)}, nil
+	case Boot:
+		if !hadUnit || !lingering {
+			return Result{Message: fmt.Sprintf("%s does not start at boot", inst.Name)}, nil
+		}
+		if err := b.unregister(ctx, inst); err != nil {
+			return Result{}, err
+		}
+		msg := fmt.Sprintf("%s will no longer start at boot", inst.Name)
+		if b.lingerOurs() && len(b.otherUnits(inst.Name)) == 0 {
+			if err := b.setLinger(ctx, false); err != nil {
+				return Result{Changed: true, Message: msg}, fmt.Errorf("instance %q no longer starts at boot, but lingering could not be turned off: %w", inst.Name, err)
+			}
+			msg += "; lingering, which LimaBar had turned on, is off again"
+		}
+		return Result{Changed: true, Message: msg}, nil
+	}
+	return Result{}, fmt.Errorf("unknown condition %q", cond)
+}
+
+func (b *systemdBackend) repair(ctx context.Context, inst Instance) (Result, error) {
+	st, err := b.status(ctx, inst, nil)
+	if err != nil {
+		return Result{}, err
+	}
+	cs := st.Login
+	if st.Boot.Enabled {
+		cs = st.Boot
+	}
+	if !cs.Enabled || len(cs.Problems) == 0 {
+		return Result{Message: fmt.Sprintf("%s: nothing to repair", inst.Name)}, nil
+	}
+	if _, err := b.register(ctx, inst, true); err != nil {
+		return Result{}, err
+	}
+	return Result{Changed: true, Message: fmt.Sprintf("%s: unit rewritten and enabled", inst.Name)}, nil
+}
+
+// otherUnits lists the instances other than name that have a unit.
+func (b *systemdBackend) otherUnits(name string) []string {
+	matches, _ := filepath.Glob(filepath.Join(b.env.UnitDir(), "lima-vm@*.service"))
+	var out []string
+	for _, m := range matches {
+		n := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(m), "lima-vm@"), ".service")
+		if n != name {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// lingerRecord is LimaBar's note that it turned lingering on, so that it
+// turns it off again only if it was the one to turn it on.
+type lingerRecord struct {
+	User     string `json:"user"`
+	TurnedOn bool   `json:"turnedOnByLimaBar"`
+}
+
+func (b *systemdBackend) recordPath() string { return filepath.Join(b.env.StateDir, "linger.json") }
+
+func (b *systemdBackend) lingerOurs() bool {
+	data, err := os.ReadFile(b.recordPath())
+	if err != nil {
+		return false
+	}
+	var r lingerRecord
+	return json.Unmarshal(data, &r) == nil && r.TurnedOn && r.User == b.env.User
+}
+
+func (b *systemdBackend) setLinger(ctx context.Context, on bool) error {
+	args := systemd.DisableLingerArgv(b.env.User)
+	if on {
+		args = systemd.EnableLingerArgv(b.env.User)
+	}
+	if _, err := b.env.Runner.Run(ctx, b.env.Tools.Loginctl, args...); err != nil {
+		return fmt.Errorf("turning lingering %s for %s was refused (%w); nothing was changed", onOff(on), b.env.User, err)
+	}
+	if b.env.StateDir == "" {
+		return nil
+	}
+	if !on {
+		return b.env.Files.Remove(b.recordPath())
+	}
+	data, _ := json.Marshal(lingerRecord{User: b.env.User, TurnedOn: true})
+	return b.env.Files.WriteFile(b.recordPath(), append(data, '\n'), 0o644)
+}
+
+func onOff(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
+}

@@ -1,0 +1,85 @@
+package e2e
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestBadInput checks that each bad input gives one clear line on stderr, a
+// non-zero exit, and no file written.
+func TestBadInput(t *testing.T) {
+	for _, platform := range []string{"linux", "darwin"} {
+		t.Run(platform, func(t *testing.T) {
+			for _, tc := range []struct {
+				name  string
+				args  []string
+				env   map[string]string
+				want  string
+				code  int
+				setup func(s *sandbox)
+			}{
+				{name: "path traversal", args: []string{"enable", "--condition=login", "../x"}, want: "invalid instance name", code: 2},
+				{name: "space", args: []string{"enable", "--condition=login", "a b"}, want: "invalid instance name", code: 2},
+				{name: "command substitution", args: []string{"enable", "--condition=login", "$(id)"}, want: "invalid instance name", code: 2},
+				{name: "empty", args: []string{"enable", "--condition=login", ""}, want: "the name is empty", code: 2},
+				{name: "77 characters", args: []string{"enable", "--condition=login", strings.Repeat("a", 77)}, want: "longer than 76", code: 2},
+				{name: "disable bad name", args: []string{"disable", "--condition=all", "../../etc"}, want: "invalid instance name", code: 2},
+				{name: "unknown condition", args: []string{"enable", "--condition=reboot", "default"}, want: "unknown condition", code: 2},
+				{name: "no name", args: []string{"enable", "--condition=login"}, want: "exactly one instance name", code: 2},
+				{name: "unknown command", args: []string{"frobnicate"}, want: "unknown command", code: 2},
+				{name: "LIMA_HOME missing", args: []string{"enable", "--condition=login", "default"},
+					env: map[string]string{"LIMA_HOME": "/nonexistent/lima-home"}, want: "LIMA_HOME /nonexistent/lima-home does not exist", code: 1},
+				{name: "limactl missing", args: []string{"enable", "--condition=login", "default"},
+					env: map[string]string{"LIMACTL": "/nonexistent/limactl"}, want: "/nonexistent/limactl", code: 1},
+				{name: "limactl missing for list", args: []string{"list", "--json"},
+					env: map[string]string{"LIMACTL": "/nonexistent/limactl"}, want: "limactl", code: 1},
+				{name: "limactl prints garbage", args: []string{"enable", "--condition=login", "default"},
+					env: map[string]string{"STUB_LIMACTL_MODE": "garbage"}, want: "limactl list printed something unexpected", code: 1},
+				{name: "limactl prints garbage for list", args: []string{"list"},
+					env: map[string]string{"STUB_LIMACTL_MODE": "garbage"}, want: "limactl list printed something unexpected", code: 1},
+				{name: "limactl fails", args: []string{"list"},
+					env: map[string]string{"STUB_LIMACTL_MODE": "fail"}, want: "cannot list", code: 1},
+				{name: "unknown instance", args: []string{"enable", "--condition=login", "nothere"}, want: `no instance named "nothere"`, code: 1},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					s := newSandbox(t, platform)
+					s.instance("default")
+					for k, v := range tc.env {
+						s.env[k] = v
+					}
+					before := files(t, s.dir)
+					r := s.limabar(tc.args...)
+					if r.code != tc.code {
+						t.Errorf("exit %d, want %d (stderr %q)", r.code, tc.code, r.stderr)
+					}
+					if lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], "limabar: ") {
+						t.Errorf("stderr is not one line: %q", r.stderr)
+					}
+					if !strings.Contains(r.stderr, tc.want) {
+						t.Errorf("stderr %q does not say %q", r.stderr, tc.want)
+					}
+					after := files(t, s.dir)
+					var added []string
+					for _, f := range after {
+						if !contains(before, f) && filepath.Base(f) != "calls.log" {
+							added = append(added, f)
+						}
+					}
+					if len(added) != 0 {
+						t.Errorf("files written: %q", added)
+					}
+				})
+			}
+		})
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

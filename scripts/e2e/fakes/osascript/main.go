@@ -1,0 +1,107 @@
+// Command osascript stands in for /usr/bin/osascript in tests on Linux. It
+// accepts exactly the AppleScript LimaBar sends (`do shell script "…" with
+// prompt "…" with administrator privileges`), decodes the string literals the
+// way AppleScript does, records the prompt, and runs the shell text with
+// /bin/sh as the administrator dialog would after a password.
+//
+// FAKE_OSASCRIPT_CANCEL=1 answers like a dismissed dialog instead.
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+)
+
+func main() {
+	if len(os.Args) != 3 || os.Args[1] != "-e" {
+		fmt.Fprintln(os.Stderr, "fake osascript: want -e SCRIPT")
+		os.Exit(2)
+	}
+	src := os.Args[2]
+	const head = "do shell script "
+	if !strings.HasPrefix(src, head) {
+		fail("expected do shell script")
+	}
+	shell, rest, err := literal(src[len(head):])
+	if err != nil {
+		fail(err.Error())
+	}
+	const mid = " with prompt "
+	if !strings.HasPrefix(rest, mid) {
+		fail("expected with prompt")
+	}
+	prompt, rest, err := literal(rest[len(mid):])
+	if err != nil {
+		fail(err.Error())
+	}
+	if rest != " with administrator privileges" {
+		fail(fmt.Sprintf("unexpected tail %q", rest))
+	}
+	if log := os.Getenv("FAKE_LOG"); log != "" {
+		f, err := os.OpenFile(log, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err == nil {
+			fmt.Fprintf(f, "osascript prompt=%s\n", prompt)
+			f.Close()
+		}
+	}
+	if os.Getenv("FAKE_OSASCRIPT_CANCEL") == "1" {
+		fmt.Fprintln(os.Stderr, "0:205: execution error: User canceled. (-128)")
+		os.Exit(1)
+	}
+	cmd := exec.Command("/bin/sh", "-c", shell)
+	cmd.Stdout = os.Stdout
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		fmt.Fprintf(os.Stderr, "0:100: execution error: the script failed: %v (1)\n", err)
+		os.Exit(1)
+	}
+}
+
+// literal decodes one AppleScript string literal at the start of s and
+// returns it and what follows.
+func literal(s string) (string, string, error) {
+	if !strings.HasPrefix(s, `"`) {
+		return "", "", fmt.Errorf("expected a string literal at %q", abbrev(s))
+	}
+	var b strings.Builder
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '"':
+			return b.String(), s[i+1:], nil
+		case '\\':
+			i++
+			if i >= len(s) {
+				return "", "", fmt.Errorf("dangling backslash")
+			}
+			switch s[i] {
+			case '\\', '"':
+				b.WriteByte(s[i])
+			case 'n':
+				b.WriteByte('\n')
+			case 'r':
+				b.WriteByte('\r')
+			case 't':
+				b.WriteByte('\t')
+			default:
+				return "", "", fmt.Errorf("unknown escape \\%c", s[i])
+			}
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return "", "", fmt.Errorf("unterminated string literal")
+}
+
+func abbrev(s string) string {
+	if len(s) > 30 {
+		return s[:30]
+	}
+	return s
+}
+
+func fail(msg string) {
+	fmt.Fprintf(os.Stderr, "fake osascript: %s\n", msg)
+	os.Exit(2)
+}
