@@ -1,0 +1,128 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// fakeLoginctl turns lingering on and off the way systemd-logind does, by
+// the file under the test root, and refuses when FAKE_FAIL names it.
+const fakeLoginctl = `#!/bin/sh
+printf 'loginctl %s\n' "$*" >> "$FAKE_LOG"
+case " ${FAKE_FAIL:-} " in *" $1 "*)
+	echo "Could not $1: Access denied" >&2; exit 1 ;;
+esac
+dir="$LIMABAR_TEST_ROOT/var/lib/systemd/linger"
+case "$1" in
+enable-linger) mkdir -p "$dir" && : > "$dir/$2" ;;
+disable-linger) rm -f "$dir/$2" ;;
+*) exit 1 ;;
+esac
+`
+
+// fakeSystemctl records its argv and links the unit into default.target.wants
+// on enable, as systemctl does.
+const fakeSystemctl = `#!/bin/sh
+printf 'systemctl %s\n' "$*" >> "$FAKE_LOG"
+case " ${FAKE_FAIL:-} " in *" $2 "*)
+	echo "Failed to $2: Access denied" >&2; exit 1 ;;
+esac
+wants="${XDG_CONFIG_HOME:-$HOME/.config}/systemd/user/default.target.wants"
+case "$2" in
+enable) mkdir -p "$wants" && ln -sf "../$3" "$wants/$3" ;;
+disable) rm -f "$wants/$3" ;;
+esac
+exit 0
+`
+
+func TestLinuxBootWithLingering(t *testing.T) {
+	s := newSandbox(t, "linux")
+	s.instance("default")
+	s.instance("k3s")
+	s.writeExe(filepath.Join(s.fakes, "loginctl"), fakeLoginctl)
+	s.writeExe(filepath.Join(s.fakes, "systemctl"), fakeSystemctl)
+	user := s.runsAs().Username
+	linger := filepath.Join(s.root, "var", "lib", "systemd", "linger", user)
+	unit := filepath.Join(s.home, ".config", "systemd", "user", "lima-vm@default.service")
+
+	t.Run("refused by polkit", func(t *testing.T) {
+		s.env["FAKE_FAIL"] = "enable-linger"
+		defer delete(s.env, "FAKE_FAIL")
+		r := s.limabar("enable", "--condition=boot", "default")
+		if r.code == 0 || !strings.Contains(r.stderr, "Access denied") || !strings.Contains(r.stderr, "nothing was changed") {
+			t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+		}
+		if _, err := os.Stat(unit); !os.IsNotExist(err) {
+			t.Error("unit left behind")
+		}
+		s.calls()
+	})
+
+	t.Run("enable", func(t *testing.T) {
+		r := s.limabar("enable", "--condition=boot", "default")
+		if r.code != 0 {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+		want := []string{
+			"limactl list --json",
+			"systemctl --user daemon-reload",
+			"systemctl --user enable lima-vm@default.service",
+			"loginctl enable-linger " + user,
+		}
+		if got := s.calls(); !reflect.DeepEqual(got, want) {
+			t.Errorf("calls:\n got %q\nwant %q", got, want)
+		}
+		if _, err := os.Stat(linger); err != nil {
+			t.Errorf("no linger file: %v", err)
+		}
+		list := s.listJSON()
+		if b := cond(list[0], "boot"); list[0]["name"] != "default" || b["enabled"] != true || len(b["problems"].([]any)) != 0 {
+			t.Errorf("default = %v", list[0])
+		}
+		if l := cond(list[0], "login"); l["enabled"] != false {
+			t.Errorf("login = %v", l)
+		}
+	})
+
+	t.Run("disable the last boot registration turns lingering off", func(t *testing.T) {
+		s.calls()
+		r := s.limabar("disable", "--condition=boot", "default")
+		if r.code != 0 {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+		want := []string{
+			"limactl list --json",
+			"systemctl --user disable lima-vm@default.service",
+			"systemctl --user daemon-reload",
+			"loginctl disable-linger " + user,
+		}
+		if got := s.calls(); !reflect.DeepEqual(got, want) {
+			t.Errorf("calls:\n got %q\nwant %q", got, want)
+		}
+		if _, err := os.Stat(linger); !os.IsNotExist(err) {
+			t.Error("lingering still on")
+		}
+	})
+
+	t.Run("lingering the user turned on is kept", func(t *testing.T) {
+		os.MkdirAll(filepath.Dir(linger), 0o755)
+		os.WriteFile(linger, nil, 0o644)
+		if r := s.limabar("enable", "--condition=boot", "default"); r.code != 0 {
+			t.Fatalf("enable: %s", r.stderr)
+		}
+		if r := s.limabar("disable", "--condition=boot", "default"); r.code != 0 {
+			t.Fatalf("disable: %s", r.stderr)
+		}
+		for _, c := range s.calls() {
+			if strings.HasPrefix(c, "loginctl") {
+				t.Errorf("touched lingering it did not turn on: %q", c)
+			}
+		}
+		if _, err := os.Stat(linger); err != nil {
+			t.Error("lingering turned off")
+		}
+	})
+}
