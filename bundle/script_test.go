@@ -1,0 +1,165 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// bundleScript is scripts/bundle.sh, which `make bundle` runs.
+const bundleScript = "../scripts/bundle.sh"
+
+// scriptEnv is the environment without the variables bundle.sh reads, so
+// that the caller's shell cannot change what the test sees.
+func scriptEnv(extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		switch k {
+		case "VERSION", "BUILD_DIR", "DRY_RUN", "GO", "MACOSX_DEPLOYMENT_TARGET", "GOOS", "GOARCH", "CGO_ENABLED":
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env, extra...)
+}
+
+func runScript(t *testing.T, env []string, args ...string) (stdout, stderr string) {
+	t.Helper()
+	cmd := exec.Command("bash", append([]string{bundleScript}, args...)...)
+	cmd.Env = env
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("bundle.sh %s: %v\n%s%s", strings.Join(args, " "), err, o.String(), e.String())
+	}
+	return o.String(), e.String()
+}
+
+// TestBundleScriptDarwinDryRun runs the macOS path of `make bundle` on
+// Linux: it must build both architectures for macOS with cgo, join them
+// with lipo, wrap the result with this tool, then sign and verify it.
+func TestBundleScriptDarwinDryRun(t *testing.T) {
+	t.Parallel()
+	want := string(golden(t, "dry-run-darwin.txt"))
+	for name, run := range map[string]struct {
+		env  []string
+		args []string
+	}{
+		"flag":     {scriptEnv(), []string{"--dry-run", "--target", "darwin", "--version", "v1.4.2"}},
+		"variable": {scriptEnv("DRY_RUN=1", "VERSION=v1.4.2"), []string{"--target=darwin"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			stdout, stderr := runScript(t, run.env, run.args...)
+			if stdout != want {
+				t.Errorf("printed\n%s\nwant\n%s", stdout, want)
+			}
+			for _, tool := range []string{"lipo", "codesign", "ditto"} {
+				if _, err := exec.LookPath(tool); err != nil && !strings.Contains(stderr, tool+" is not on this machine") {
+					t.Errorf("the dry run does not say that %s is missing:\n%s", tool, stderr)
+				}
+			}
+		})
+	}
+}
+
+func TestBundleScriptDarwinWithGivenExe(t *testing.T) {
+	t.Parallel()
+	stdout, _ := runScript(t, scriptEnv(), "--dry-run", "--target", "darwin", "--version", "v1.4.2", "--exe", "dist/limabar", "--build-dir", "out")
+	want := []string{
+		"+ go run ./bundle -target darwin -exe dist/limabar -version v1.4.2 -min-macos 12.0 -o out/LimaBar.app",
+		"+ codesign --force --sign - --identifier io.github.limabar --timestamp=none out/LimaBar.app",
+		"+ codesign --verify --strict --verbose=2 out/LimaBar.app",
+		"+ ditto -c -k --keepParent out/LimaBar.app out/LimaBar.zip",
+	}
+	if got := strings.Split(strings.TrimSpace(stdout), "\n"); !slices.Equal(got, want) {
+		t.Errorf("printed\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestBundleScriptLinuxDryRun(t *testing.T) {
+	t.Parallel()
+	stdout, _ := runScript(t, scriptEnv("GOARCH=arm64"), "--dry-run", "--target", "linux", "--version", "v1.4.2")
+	readme := ""
+	if _, err := os.Stat("../docs/packaging.md"); err == nil {
+		readme = " -readme docs/packaging.md"
+	}
+	want := []string{
+		`+ go build -trimpath -ldflags -X\ main.version=v1.4.2 -o build/limabar ./app`,
+		"+ go run ./bundle -target linux -exe build/limabar -arch arm64 -version v1.4.2" + readme + " -o build/limabar-linux-arm64.tar.gz",
+	}
+	if got := strings.Split(strings.TrimSpace(stdout), "\n"); !slices.Equal(got, want) {
+		t.Errorf("printed\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestBundleScriptLinux runs `make bundle`'s Linux path for real, around a
+// stub executable, and checks the tarball it leaves.
+func TestBundleScriptLinux(t *testing.T) {
+	t.Parallel()
+	build := t.TempDir()
+	stdout, _ := runScript(t, scriptEnv(), "--target", "linux", "--exe", stubExe(t), "--build-dir", build, "--version", "v1.4.2")
+	tarball := filepath.Join(build, "limabar-linux-"+runtime.GOARCH+".tar.gz")
+	if !strings.Contains(stdout, "bundle: wrote "+tarball) {
+		t.Errorf("the script did not report the tarball:\n%s", stdout)
+	}
+	f, err := os.Open(tarball)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(gz)
+	var names []string
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, h.Name)
+	}
+	top := "limabar-linux-" + runtime.GOARCH + "/"
+	for _, want := range []string{"limabar", "install.sh", "io.github.limabar.desktop", "icons/hicolor/512x512/apps/io.github.limabar.png"} {
+		if !slices.Contains(names, top+want) {
+			t.Errorf("the tarball has no %s%s: %q", top, want, names)
+		}
+	}
+}
+
+func TestBundleScriptRefusesBadArguments(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"--target", "windows", "--dry-run"}, {"--frobnicate"}, {"--exe"}} {
+		cmd := exec.Command("bash", append([]string{bundleScript}, args...)...)
+		cmd.Env = scriptEnv()
+		out, err := cmd.CombinedOutput()
+		if code := exitCode(err); code != 2 {
+			t.Errorf("bundle.sh %s: exit %d, want 2\n%s", strings.Join(args, " "), code, out)
+		}
+	}
+}
+
+func TestShellcheck(t *testing.T) {
+	shellcheck, err := exec.LookPath("shellcheck")
+	if err != nil {
+		t.Skip("shellcheck is not installed")
+	}
+	t.Parallel()
+	out, err := exec.Command(shellcheck, "install.sh", bundleScript).CombinedOutput()
+	if err != nil {
+		t.Errorf("shellcheck: %v\n%s", err, out)
+	}
+}

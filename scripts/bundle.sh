@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Builds what `make bundle` ships:
+#   on a Mac:  build/LimaBar.app (arm64 + amd64 in one binary, ad-hoc signed)
+#              and build/LimaBar.zip to hand out;
+#   on Linux:  build/limabar-linux-ARCH.tar.gz (binary, desktop entry, icons,
+#              install.sh).
+#
+# Usage: scripts/bundle.sh [--target darwin|linux] [--exe PATH] [--version V]
+#                          [--build-dir DIR] [--dry-run]
+#
+#   --target     what to make; default: darwin on macOS, linux elsewhere
+#   --exe PATH   package this limabar instead of building it
+#   --version V  version for the binary and Info.plist; default: git describe
+#   --build-dir  where to put everything; default: build
+#   --dry-run    print the commands without running them (also DRY_RUN=1);
+#                `--dry-run --target darwin` shows the macOS steps anywhere
+set -euo pipefail
+# This runs under macOS's own bash 3.2 too: no empty "${array[@]}" under
+# set -u, no bash 4 expansions.
+
+cd "$(dirname "$0")/.."
+
+usage() { sed -n '2,/^set /p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
+
+target=
+exe=
+version=${VERSION:-}
+build_dir=${BUILD_DIR:-build}
+dry_run=${DRY_RUN:-0}
+min_macos=${MACOSX_DEPLOYMENT_TARGET:-12.0}
+go_cmd=${GO:-go}
+bundle_id=io.github.limabar
+
+need_arg() {
+  if [ "$2" -lt 2 ]; then
+    echo "bundle.sh: $1 needs a value" >&2
+    usage >&2
+    exit 2
+  fi
+}
+while [ $# -gt 0 ]; do
+  case $1 in
+    --target) need_arg "$1" $#; target=$2; shift 2 ;;
+    --target=*) target=${1#*=}; shift ;;
+    --exe) need_arg "$1" $#; exe=$2; shift 2 ;;
+    --exe=*) exe=${1#*=}; shift ;;
+    --version) need_arg "$1" $#; version=$2; shift 2 ;;
+    --version=*) version=${1#*=}; shift ;;
+    --build-dir) need_arg "$1" $#; build_dir=$2; shift 2 ;;
+    --build-dir=*) build_dir=${1#*=}; shift ;;
+    --dry-run) dry_run=1; shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "bundle.sh: unknown argument $1" >&2; usage >&2; exit 2 ;;
+  esac
+done
+
+if [ -z "$target" ]; then
+  if [ "$(uname -s)" = Darwin ]; then
+    target=darwin
+  else
+    target=linux
+  fi
+fi
+if [ -z "$version" ]; then
+  version=$(git describe --tags --always --dirty 2>/dev/null || echo 0.0.0)
+fi
+ldflags="-X main.version=$version"
+
+# run prints a command the way a shell would read it and, unless this is a
+# dry run, runs it.
+run() {
+  printf '+'
+  printf ' %q' "$@"
+  printf '\n'
+  if [ "$dry_run" != 1 ]; then
+    "$@"
+  fi
+}
+
+note() { echo "bundle.sh: $*" >&2; }
+
+# have tells whether a tool is here. A dry run goes on as if it were, so
+# that it shows every step, and says what a real run would skip.
+have() {
+  if command -v "$1" >/dev/null 2>&1; then
+    return 0
+  fi
+  if [ "$dry_run" = 1 ]; then
+    note "$1 is not on this machine; a real run would $2"
+    return 0
+  fi
+  return 1
+}
+
+if [ "$dry_run" != 1 ]; then
+  mkdir -p "$build_dir"
+fi
+
+bundle_darwin() {
+  local app="$build_dir/LimaBar.app" binary host
+  if [ -n "$exe" ]; then
+    binary=$exe
+  elif have lipo "build for this Mac's architecture only"; then
+    local arch
+    for arch in arm64 amd64; do
+      run env CGO_ENABLED=1 GOOS=darwin GOARCH="$arch" MACOSX_DEPLOYMENT_TARGET="$min_macos" \
+        "$go_cmd" build -trimpath -ldflags "$ldflags" -o "$build_dir/limabar-darwin-$arch" ./app
+    done
+    binary="$build_dir/limabar-darwin-universal"
+    run lipo -create -output "$binary" "$build_dir/limabar-darwin-arm64" "$build_dir/limabar-darwin-amd64"
+  else
+    case $(uname -m) in
+      arm64 | aarch64) host=arm64 ;;
+      *) host=amd64 ;;
+    esac
+    note "lipo not found (xcode-select --install provides it): building for $host only;" \
+      "this LimaBar.app will not run on the other kind of Mac"
+    binary="$build_dir/limabar-darwin-$host"
+    run env CGO_ENABLED=1 GOOS=darwin GOARCH="$host" MACOSX_DEPLOYMENT_TARGET="$min_macos" \
+      "$go_cmd" build -trimpath -ldflags "$ldflags" -o "$binary" ./app
+  fi
+
+  run "$go_cmd" run ./bundle -target darwin -exe "$binary" -version "$version" -min-macos "$min_macos" -o "$app"
+
+  if have codesign "leave LimaBar.app unsigned"; then
+    run codesign --force --sign - --identifier "$bundle_id" --timestamp=none "$app"
+    run codesign --verify --strict --verbose=2 "$app"
+  else
+    note "codesign not found: $app is NOT signed, and macOS on Apple silicon" \
+      "refuses to open it; on a Mac run: codesign --force --sign - --identifier $bundle_id $app"
+  fi
+
+  if have ditto "not make LimaBar.zip"; then
+    run ditto -c -k --keepParent "$app" "$build_dir/LimaBar.zip"
+  else
+    note "ditto not found: no $build_dir/LimaBar.zip (zip the app on a Mac to keep its signature)"
+  fi
+}
+
+bundle_linux() {
+  local arch readme=()
+  arch=$("$go_cmd" env GOARCH)
+  if [ -z "$exe" ]; then
+    exe="$build_dir/limabar"
+    run "$go_cmd" build -trimpath -ldflags "$ldflags" -o "$exe" ./app
+  fi
+  if [ -f docs/packaging.md ]; then
+    readme=(-readme docs/packaging.md)
+  fi
+  run "$go_cmd" run ./bundle -target linux -exe "$exe" -arch "$arch" -version "$version" \
+    ${readme[@]+"${readme[@]}"} -o "$build_dir/limabar-linux-$arch.tar.gz"
+}
+
+case $target in
+  darwin) bundle_darwin ;;
+  linux) bundle_linux ;;
+  *) echo "bundle.sh: unknown target $target: want darwin or linux" >&2; exit 2 ;;
+esac
