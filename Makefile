@@ -21,5 +21,8 @@ test: deps
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 
+bundle:
+	GO=$(GO) ./scripts/bundle.sh
+
 clean:
 	rm -rf build
