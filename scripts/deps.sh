@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that `make test` needs, skipping what is
-# already there. Uses sudo only when not root.
+# already there (and apt-get update with it). Uses sudo only when not root.
+#
+#   tray (cgo):        libayatana-appindicator3-dev pkg-config gcc
+#   test harness:      systemd (systemd --user, systemctl), dbus (dbus-daemon),
+#                      xvfb, util-linux (setpriv, flock)
+#   screenshot:        dbus-x11 xdotool trayer imagemagick
+#   bundle checks:     libplist-utils (plistutil) desktop-file-utils
 set -euo pipefail
 
 packages=(
   libayatana-appindicator3-dev pkg-config gcc
-  xvfb dbus dbus-x11 xdotool trayer imagemagick
-  libplist-utils desktop-file-utils systemd
+  systemd dbus xvfb util-linux
+  dbus-x11 xdotool trayer imagemagick
+  libplist-utils desktop-file-utils
 )
 
 missing=()
@@ -24,6 +31,7 @@ if [ "$(id -u)" -ne 0 ]; then
   sudo=(sudo)
 fi
 echo "deps: installing ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Passed through env, because sudo drops the caller's environment.
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
