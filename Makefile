@@ -2,8 +2,11 @@
 SHELL := /bin/bash
 GO ?= go
 BIN := build/limabar
+# A bounded fuzz run of the privileged script builder; the seed corpus
+# always runs with the unit tests.
+FUZZTIME ?= 20s
 
-.PHONY: all build run test deps unit e2e darwincheck bench bundle clean
+.PHONY: all build run test deps vet unit darwincheck fuzz bench bundle screenshot clean
 
 all: build
 
@@ -17,12 +20,26 @@ run: build
 deps:
 	./scripts/deps.sh
 
+# Unit and end-to-end tests (real systemd, D-Bus, Xvfb, limactl), the darwin
+# type-check and a bounded fuzz run.
 test: deps
+	./scripts/build-limactl.sh
 	$(GO) vet ./...
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 15m ./...
+	$(GO) run ./scripts/darwincheck
+	$(MAKE) fuzz
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzInstallScript$$' -fuzztime $(FUZZTIME) ./autostart/elevate
+
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 bundle:
 	GO=$(GO) ./scripts/bundle.sh
+
+screenshot: deps build
+	./scripts/screenshot.sh
 
 clean:
 	rm -rf build
