@@ -1,0 +1,170 @@
+package elevate
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// trickyStrings are texts that break naive quoting in the shell or in
+// AppleScript.
+var trickyStrings = []string{
+	"",
+	"plain",
+	`"`,
+	`\`,
+	`\"`,
+	`\\"`,
+	`"\"`,
+	`end\`,
+	`\n is not a newline`,
+	"\n",
+	"\r\n",
+	"\t",
+	"a\x0bb\x0cc",
+	`'`,
+	`'\''`,
+	`$(id)`,
+	"`id`",
+	`${HOME}`,
+	"a;b && c || d | e > f < g &",
+	`" with administrator privileges & do shell script "id`,
+	`" & (do shell script "id") & "`,
+	"ünïcødé ✓ 🚀 ¬ «»",
+	"\u2028\u2029\u00a0",
+	"\xff\xfe not UTF-8",
+	"nul\x00byte",
+	strings.Repeat(`\"'`+"\n", 1000),
+}
+
+// decodeLiteral reads one AppleScript string literal at the start of src,
+// the way AppleScript's compiler does, and returns its value and what
+// follows it.
+func decodeLiteral(src string) (value, rest string, err error) {
+	if src == "" || src[0] != '"' {
+		return "", "", errors.New("no string literal")
+	}
+	var b strings.Builder
+	for i := 1; i < len(src); i++ {
+		c := src[i]
+		switch c {
+		case '"':
+			return b.String(), src[i+1:], nil
+		case '\\':
+			if i+1 == len(src) {
+				return "", "", errors.New("backslash at the end")
+			}
+			i++
+			switch e := src[i]; e {
+			case '"', '\\':
+				b.WriteByte(e)
+			case 'n':
+				b.WriteByte('\n')
+			case 'r':
+				b.WriteByte('\r')
+			case 't':
+				b.WriteByte('\t')
+			default:
+				return "", "", fmt.Errorf("unknown escape \\%c", e)
+			}
+		case '\n', '\r':
+			return "", "", errors.New("raw line break in a literal")
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return "", "", errors.New("unterminated literal")
+}
+
+// decodeDoShellScript takes apart the one AppleScript statement LimaBar
+// sends to osascript.
+func decodeDoShellScript(src string) (script, prompt string, err error) {
+	rest, ok := strings.CutPrefix(src, "do shell script ")
+	if !ok {
+		return "", "", errors.New("no do shell script")
+	}
+	if script, rest, err = decodeLiteral(rest); err != nil {
+		return "", "", fmt.Errorf("script: %w", err)
+	}
+	if rest, ok = strings.CutPrefix(rest, " with prompt "); !ok {
+		return "", "", errors.New("no prompt")
+	}
+	if prompt, rest, err = decodeLiteral(rest); err != nil {
+		return "", "", fmt.Errorf("prompt: %w", err)
+	}
+	if rest != " with administrator privileges" {
+		return "", "", fmt.Errorf("unexpected tail %q", rest)
+	}
+	return script, prompt, nil
+}
+
+func TestAppleScriptStringLiteral(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"", `""`},
+		{"abc", `"abc"`},
+		{`say "hi"`, `"say \"hi\""`},
+		{`C:\dir`, `"C:\\dir"`},
+		{"a\nb\rc\td", `"a\nb\rc\td"`},
+		{`\"`, `"\\\""`},
+		{"'$(id)'", `"'$(id)'"`},
+	} {
+		if got := AppleScriptString(tc.in); got != tc.want {
+			t.Errorf("AppleScriptString(%q) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestAppleScriptStringRoundTrip(t *testing.T) {
+	texts := append([]string{}, trickyStrings...)
+	const alphabet = "\\\"'\n\r\t$`;& aé🚀"
+	runes := []rune(alphabet)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 500 {
+		var b strings.Builder
+		for range rng.IntN(20) {
+			b.WriteRune(runes[rng.IntN(len(runes))])
+		}
+		texts = append(texts, b.String())
+	}
+	for _, s := range texts {
+		lit := AppleScriptString(s)
+		got, rest, err := decodeLiteral(lit)
+		if err != nil || rest != "" || got != s {
+			t.Errorf("AppleScriptString(%q) = %s decodes to %q, rest %q, err %v", s, lit, got, rest, err)
+		}
+	}
+}
+
+func TestDoShellScript(t *testing.T) {
+	got := DoShellScript("echo \"hi\" \\\n", "LimaBar wants to make default start at boot.")
+	want := `do shell script "echo \"hi\" \\\n" with prompt "LimaBar wants to make default start at boot." with administrator privileges`
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+
+	install, err := InstallScript(DarwinTools, goldenLabel, goldenPath, []byte(goldenPlist))
+	must(t, err)
+	for _, script := range append([]string{install}, trickyStrings...) {
+		for _, prompt := range []string{"Why?", `"quoted" \ prompt` + "\n"} {
+			gotScript, gotPrompt, err := decodeDoShellScript(DoShellScript(script, prompt))
+			if err != nil || gotScript != script || gotPrompt != prompt {
+				t.Errorf("DoShellScript(%q, %q) decodes to %q, %q, %v", script, prompt, gotScript, gotPrompt, err)
+			}
+		}
+	}
+
+	// What the dialog would hand to /bin/sh prints the tricky text unchanged.
+	for _, s := range trickyStrings {
+		if strings.ContainsRune(s, 0) {
+			continue
+		}
+		shell, _, err := decodeDoShellScript(DoShellScript("printf '%s' "+shellQuote(s), "Why?"))
+		must(t, err)
+		out, err := confined(t, shell).Output()
+		if err != nil || string(out) != s {
+			t.Errorf("printed %q, want %q (%v)", out, s, err)
+		}
+	}
+}

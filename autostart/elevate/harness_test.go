@@ -1,0 +1,188 @@
+package elevate
+
+import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// sandbox runs generated scripts for real under /bin/sh. PATH holds only
+// its bin folder: fakes of the macOS tools (launchctl, plutil, chown) and
+// wrappers around the real mktemp, base64, chmod, mv and rm. Every one of
+// them records its argv first, so the log is every external command the
+// script ran, and a command outside the list fails with "not found".
+type sandbox struct {
+	bin string
+	// shell runs the scripts, invoked as "sh" so that bash and zsh act as
+	// the POSIX shell they are on a Mac.
+	shell string
+}
+
+// record appends one record to $FAKE_LOG: the argument count, the tool's
+// name and its arguments, each ended by a NUL, so that any byte but NUL in
+// an argument survives.
+const record = `printf '%s\0' "$#" @NAME@ "$@" >> "$FAKE_LOG"
+`
+
+// failIfAsked makes a tool fail when FAKE_FAIL names it (for launchctl, the
+// subcommand).
+const failIfAsked = `case " ${FAKE_FAIL:-} " in *" @KEY@ "*) echo "@NAME@: simulated failure" >&2; exit 1 ;; esac
+`
+
+const fakeLaunchctl = `case " ${FAKE_FAIL:-} " in *" $1 "*) echo "launchctl $1 failed: Input/output error" >&2; exit 5 ;; esac
+if [ "$1" = bootout ] && [ -z "${FAKE_LOADED:-}" ]; then echo "Boot-out failed: 3: No such process" >&2; exit 3; fi
+exit 0
+`
+
+// fakePlutil answers like plutil -lint, on stdout, and keeps a copy of what
+// it checked when FAKE_LINTED names a file.
+const fakePlutil = `[ "$1" = -lint ] || exit 2
+case " ${FAKE_FAIL:-} " in *" plutil "*) echo "$2: Encountered unknown tag"; exit 1 ;; esac
+if [ -n "${FAKE_LINTED:-}" ]; then @CAT@ "$2" > "$FAKE_LINTED"; fi
+echo "$2: OK"
+`
+
+func newSandbox(t testing.TB) *sandbox {
+	t.Helper()
+	s := &sandbox{bin: t.TempDir(), shell: "/bin/sh"}
+	head := func(name, key string) string {
+		r := strings.NewReplacer("@NAME@", name, "@KEY@", key)
+		return "#!/bin/sh\n" + r.Replace(record) + r.Replace(failIfAsked)
+	}
+	cat := lookPath(t, "cat")
+	s.write(t, "launchctl", "#!/bin/sh\n"+strings.ReplaceAll(record, "@NAME@", "launchctl")+fakeLaunchctl)
+	s.write(t, "plutil", "#!/bin/sh\n"+strings.ReplaceAll(record, "@NAME@", "plutil")+strings.ReplaceAll(fakePlutil, "@CAT@", shellQuote(cat)))
+	s.write(t, "chown", head("chown", "chown")+"exit 0\n")
+	for _, name := range []string{"mktemp", "base64", "chmod", "mv", "rm"} {
+		s.write(t, name, head(name, name)+"exec "+shellQuote(lookPath(t, name))+` "$@"`+"\n")
+	}
+	return s
+}
+
+// shells are the POSIX shells here that macOS may use as /bin/sh: its own
+// /bin/sh (dash on Debian), and bash or zsh when installed. A Mac's /bin/sh
+// is bash unless changed to dash or zsh.
+func shells() []string {
+	out := []string{"/bin/sh"}
+	for _, p := range []string{"/bin/bash", "/bin/zsh"} {
+		if _, err := os.Stat(p); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// confined is /bin/sh -c script in an empty folder with an empty PATH: only
+// shell builtins work, so a quoting bug cannot run or write anything here.
+func confined(t testing.TB, script string) *exec.Cmd {
+	t.Helper()
+	dir := t.TempDir()
+	cmd := exec.Command("/bin/sh", "-c", script)
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=" + filepath.Join(dir, "no-programs")}
+	return cmd
+}
+
+func lookPath(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatalf("the sandbox needs the real %s: %v", name, err)
+	}
+	return p
+}
+
+func (s *sandbox) write(t testing.TB, name, content string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(s.bin, name), []byte(content), 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// run is one execution of a script in the sandbox.
+type run struct {
+	code           int
+	stdout, stderr string
+	calls          [][]string
+}
+
+// run executes script with /bin/sh -c in dir, with env added to the
+// sandbox's own minimal environment.
+func (s *sandbox) run(t testing.TB, dir, script string, env ...string) run {
+	t.Helper()
+	logFile := filepath.Join(t.TempDir(), "calls")
+	cmd := &exec.Cmd{Path: s.shell, Args: []string{"sh", "-c", script}}
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=" + s.bin, "FAKE_LOG=" + logFile}
+	for _, e := range env {
+		if e != "" {
+			cmd.Env = append(cmd.Env, e)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	var r run
+	if err := cmd.Run(); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			t.Fatalf("running the script: %v", err)
+		}
+		r.code = ee.ExitCode()
+	}
+	r.stdout, r.stderr = stdout.String(), stderr.String()
+	r.calls = readCalls(t, logFile)
+	return r
+}
+
+func readCalls(t testing.TB, logFile string) [][]string {
+	t.Helper()
+	data, err := os.ReadFile(logFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens := strings.Split(string(data), "\x00")
+	if tokens[len(tokens)-1] != "" {
+		t.Fatalf("call log does not end with NUL: %q", data)
+	}
+	tokens = tokens[:len(tokens)-1]
+	var calls [][]string
+	for len(tokens) > 0 {
+		n, err := strconv.Atoi(tokens[0])
+		if err != nil || len(tokens) < n+2 {
+			t.Fatalf("corrupt call log at %q", tokens)
+		}
+		calls = append(calls, slices.Clone(tokens[1:n+2]))
+		tokens = tokens[n+2:]
+	}
+	return calls
+}
+
+// tree lists the files and folders under root, relative, sorted.
+func tree(t testing.TB, root string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p != root {
+			rel, _ := filepath.Rel(root, p)
+			out = append(out, rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

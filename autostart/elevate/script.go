@@ -1,0 +1,254 @@
+package elevate
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Tools are the programs the privileged script calls. On a Mac they are
+// absolute system paths, so that the script run as root never looks anything
+// up on a PATH; tests use bare names and put recording fakes on PATH.
+type Tools struct {
+	Launchctl string
+	Plutil    string
+	Chown     string
+	Chmod     string
+	Mv        string
+	Rm        string
+	Mktemp    string
+	Base64    string
+}
+
+// DarwinTools are where macOS keeps the programs.
+var DarwinTools = Tools{
+	Launchctl: "/bin/launchctl",
+	Plutil:    "/usr/bin/plutil",
+	Chown:     "/usr/sbin/chown",
+	Chmod:     "/bin/chmod",
+	Mv:        "/bin/mv",
+	Rm:        "/bin/rm",
+	Mktemp:    "/usr/bin/mktemp",
+	Base64:    "/usr/bin/base64",
+}
+
+// PathTools are bare names, looked up on PATH: test mode, where fakes of the
+// macOS-only tools stand first on PATH.
+var PathTools = Tools{
+	Launchctl: "launchctl",
+	Plutil:    "plutil",
+	Chown:     "chown",
+	Chmod:     "chmod",
+	Mv:        "mv",
+	Rm:        "rm",
+	Mktemp:    "mktemp",
+	Base64:    "base64",
+}
+
+// MaxPlistSize bounds the plist carried inside the script. The whole script
+// is one command-line argument (of osascript, sudo or sh); Linux refuses a
+// single argument over 128 KiB and macOS all arguments together over 1 MiB,
+// while a real LaunchDaemon is a few KiB.
+const MaxPlistSize = 64 << 10
+
+// maxNameLen is Lima's limit on instance names.
+const maxNameLen = 76
+
+const labelPrefix = "io.lima-vm.daemon."
+
+var labelRE = regexp.MustCompile(`^io\.lima-vm\.daemon\.[A-Za-z0-9]+([._-][A-Za-z0-9]+)*$`)
+
+// base64Line is the MIME line length: every base64 decoder accepts it, some
+// older ones choke on one very long line.
+const base64Line = 76
+
+// InstallScript returns the shell script that installs plist as the
+// LaunchDaemon label at path and loads it, to be run as root. The plist
+// bytes travel inside the script, so root never reads a file the user could
+// change between the check and the install. The file is written to a
+// temporary name next to path (same file system, so the final rename is
+// atomic), checked with plutil, made root:wheel 0644 and renamed into place;
+// then the job is booted out (failure ignored: it was not loaded), enabled
+// and bootstrapped. Any failure removes the temporary file, a failure after
+// the rename removes path too, and the script exits non-zero with a line on
+// stderr naming the step.
+func InstallScript(t Tools, label, path string, plist []byte) (string, error) {
+	if err := checkTarget(t, label, path); err != nil {
+		return "", err
+	}
+	if len(plist) == 0 {
+		return "", errors.New("empty LaunchDaemon plist")
+	}
+	if len(plist) > MaxPlistSize {
+		return "", fmt.Errorf("LaunchDaemon plist of %d bytes is larger than %d bytes", len(plist), MaxPlistSize)
+	}
+	target := "system/" + label
+	template := filepath.Join(filepath.Dir(path), "."+label+".plist.XXXXXX")
+	tmp := ref("tmp")
+
+	var s script
+	s.header()
+	s.raw(`tmp=''`)
+	s.raw(`cleanup() { if [ -n "$tmp" ]; then ` + argv(t.Rm, "-f", tmp) + `; fi; }`)
+	s.raw(`trap cleanup EXIT`)
+	s.raw(`trap 'exit 1' HUP INT TERM`)
+	s.raw(`tmp=$(` + argv(t.Mktemp, template) + `) || fail ` + shellQuote("mktemp"))
+	s.raw(argv("printf", `%s\n`, wrap(base64.StdEncoding.EncodeToString(plist), base64Line)) +
+		` | ` + argv(t.Base64, "--decode") + ` >"$tmp" || fail ` + shellQuote("base64 --decode"))
+	// plutil says "OK" on success and why not on failure, on stdout; only
+	// the failure belongs where the caller reads errors.
+	s.raw(`lint=$(` + argv(t.Plutil, "-lint", tmp) + ` 2>&1) || { printf '%s\n' "$lint" >&2; fail ` + shellQuote("plutil -lint") + `; }`)
+	s.step("chown", argv(t.Chown, "root:wheel", tmp))
+	s.step("chmod", argv(t.Chmod, "0644", tmp))
+	s.step("mv", argv(t.Mv, "-f", tmp, path))
+	s.raw(`tmp=''`)
+	s.ignore(argv(t.Launchctl, "bootout", target))
+	undo := argv(t.Rm, "-f", path)
+	s.stepUndo("launchctl enable", argv(t.Launchctl, "enable", target), undo)
+	s.stepUndo("launchctl bootstrap", argv(t.Launchctl, "bootstrap", "system", path), undo)
+	return s.String(), nil
+}
+
+// RemoveScript returns the shell script that unloads the LaunchDaemon label
+// (ignored when it is not loaded), disables it, and removes path, to be run
+// as root.
+func RemoveScript(t Tools, label, path string) (string, error) {
+	if err := checkTarget(t, label, path); err != nil {
+		return "", err
+	}
+	target := "system/" + label
+	var s script
+	s.header()
+	s.ignore(argv(t.Launchctl, "bootout", target))
+	s.step("launchctl disable", argv(t.Launchctl, "disable", target))
+	s.step("rm", argv(t.Rm, "-f", path))
+	return s.String(), nil
+}
+
+// checkTarget refuses anything but a Lima daemon label and its plist path,
+// so that a bug elsewhere cannot turn the script against another file.
+func checkTarget(t Tools, label, path string) error {
+	name := strings.TrimPrefix(label, labelPrefix)
+	if !labelRE.MatchString(label) || len(name) > maxNameLen {
+		return fmt.Errorf("invalid LaunchDaemon label %q: want %s followed by a Lima instance name", label, labelPrefix)
+	}
+	switch {
+	case !strings.HasPrefix(path, "/"):
+		return fmt.Errorf("invalid LaunchDaemon path %q: not absolute", path)
+	case filepath.Clean(path) != path:
+		return fmt.Errorf("invalid LaunchDaemon path %q: not clean", path)
+	case filepath.Base(path) != label+".plist":
+		return fmt.Errorf("invalid LaunchDaemon path %q: want a file named %s.plist", path, label)
+	}
+	if err := checkText(path); err != nil {
+		return fmt.Errorf("invalid LaunchDaemon path %q: %w", path, err)
+	}
+	for _, tool := range []struct{ name, path string }{
+		{"launchctl", t.Launchctl}, {"plutil", t.Plutil}, {"chown", t.Chown}, {"chmod", t.Chmod},
+		{"mv", t.Mv}, {"rm", t.Rm}, {"mktemp", t.Mktemp}, {"base64", t.Base64},
+	} {
+		if tool.path == "" {
+			return fmt.Errorf("no path for %s in the script tools", tool.name)
+		}
+		if err := checkText(tool.path); err != nil {
+			return fmt.Errorf("invalid path %q for %s: %w", tool.path, tool.name, err)
+		}
+	}
+	return nil
+}
+
+// checkText refuses what cannot travel unchanged through a command-line
+// argument and an AppleScript string literal: NUL ends an argument, invalid
+// UTF-8 is re-encoded by AppleScript, and other control characters have no
+// agreed escape there.
+func checkText(s string) error {
+	if !utf8.ValidString(s) {
+		return errors.New("not valid UTF-8")
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return fmt.Errorf("control character %U", r)
+		}
+	}
+	return nil
+}
+
+// script collects the lines of a generated shell script.
+type script struct{ b strings.Builder }
+
+func (s *script) raw(line string) {
+	s.b.WriteString(line)
+	s.b.WriteByte('\n')
+}
+
+// header stops on any unchecked failure and makes created files readable by
+// all (the plist must be 0644 whatever umask sudo or osascript passes on).
+// pipefail is not POSIX (dash has none); the one pipeline starts with the
+// printf builtin writing a constant.
+func (s *script) header() {
+	s.raw(`umask 022`)
+	s.raw(`set -eu`)
+	s.raw(`fail() { printf 'limabar: %s failed\n' "$1" >&2; exit 1; }`)
+}
+
+// step runs cmd and fails the script naming what when it fails.
+func (s *script) step(what, cmd string) {
+	s.raw(cmd + ` || fail ` + shellQuote(what))
+}
+
+// stepUndo is step that runs undo before failing.
+func (s *script) stepUndo(what, cmd, undo string) {
+	s.raw(cmd + ` || { ` + undo + `; fail ` + shellQuote(what) + `; }`)
+}
+
+// ignore runs cmd silently and carries on whatever it answers.
+func (s *script) ignore(cmd string) {
+	s.raw(cmd + ` >/dev/null 2>&1 || :`)
+}
+
+func (s *script) String() string { return s.b.String() }
+
+// ref is a reference to a shell variable of the script, which argv expands
+// inside double quotes; everything else is a literal.
+type ref string
+
+// argv renders one command: every literal single-quoted, every ref as
+// "$name". Arguments are strings or refs.
+func argv(args ...any) string {
+	words := make([]string, len(args))
+	for i, a := range args {
+		switch a := a.(type) {
+		case string:
+			words[i] = shellQuote(a)
+		case ref:
+			words[i] = `"$` + string(a) + `"`
+		default:
+			panic(fmt.Sprintf("elevate: argv of %T", a))
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// shellQuote makes s one literal POSIX shell word. Inside single quotes
+// nothing is special except the quote itself, which is written by closing
+// the quoted run, adding a backslash-escaped quote and opening a new run.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// wrap breaks s into lines of n bytes.
+func wrap(s string, n int) string {
+	var b strings.Builder
+	for len(s) > n {
+		b.WriteString(s[:n])
+		b.WriteByte('\n')
+		s = s[n:]
+	}
+	b.WriteString(s)
+	return b.String()
+}

@@ -1,0 +1,74 @@
+package elevate
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/limabar/limabar/autostart/runner"
+)
+
+func TestDetectSession(t *testing.T) {
+	for _, tc := range []struct {
+		tty, gui bool
+		want     Session
+	}{
+		{false, false, SessionNone},
+		{true, false, SessionTTY},
+		{false, true, SessionGUI},
+		{true, true, SessionGUI},
+	} {
+		if got := DetectSession(tc.tty, tc.gui); got != tc.want {
+			t.Errorf("DetectSession(tty=%v, gui=%v) = %q, want %q", tc.tty, tc.gui, got, tc.want)
+		}
+	}
+}
+
+type dialog struct{}
+
+func (dialog) RunAsRoot(context.Context, string, string) error { return nil }
+
+func TestChoose(t *testing.T) {
+	r := &runner.Fake{}
+	tools := ChooseTools{Osascript: "osascript", Sudo: "/usr/bin/sudo", Shell: "/bin/bash"}
+	withDialog := tools
+	withDialog.Dialog = dialog{}
+	for _, tc := range []struct {
+		name    string
+		root    bool
+		session Session
+		tools   ChooseTools
+		want    Elevator
+		err     string
+	}{
+		{"root on a desktop", true, SessionGUI, withDialog, Direct{Runner: r, Shell: "/bin/bash"}, ""},
+		{"root without a session", true, SessionNone, tools, Direct{Runner: r, Shell: "/bin/bash"}, ""},
+		{"desktop", false, SessionGUI, tools, Osascript{Runner: r, Path: "osascript"}, ""},
+		{"desktop with the app's dialog", false, SessionGUI, withDialog, dialog{}, ""},
+		{"terminal", false, SessionTTY, withDialog, Sudo{Runner: r, Path: "/usr/bin/sudo"}, ""},
+		{"nothing", false, SessionNone, withDialog, nil, "sudo limabar enable --condition=boot"},
+		{"unknown", false, Session("x11"), tools, nil, `unknown session "x11"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Choose(tc.root, tc.session, r, tc.tools)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) || got != nil {
+					t.Fatalf("got %#v, %v; want an error saying %q", got, err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("got %#v, want %#v", got, tc.want)
+			}
+		})
+	}
+	_, err := Choose(false, SessionNone, r, tools)
+	if !errors.Is(err, ErrNoPrompt) || !strings.Contains(err.Error(), "no administrator dialog and no terminal") {
+		t.Errorf("err = %v, want ErrNoPrompt", err)
+	}
+}
