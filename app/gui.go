@@ -1,0 +1,479 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/limabar/limabar/app/macos"
+	"github.com/limabar/limabar/app/menu"
+	"github.com/limabar/limabar/app/state"
+	"github.com/limabar/limabar/app/tray"
+	"github.com/limabar/limabar/app/watch"
+	"github.com/limabar/limabar/autostart"
+)
+
+// Timings of the app. Variables so that tests can shorten them.
+var (
+	// waitingAfter is how long a refresh may take before the menu says
+	// it is waiting for limactl.
+	waitingAfter = 2 * time.Second
+	// snapshotTimeout bounds one refresh even if the Service does not
+	// bound its own commands.
+	snapshotTimeout = 60 * time.Second
+	// watchDebounce gathers a burst of file changes into one refresh.
+	watchDebounce = 120 * time.Millisecond
+)
+
+// macDesktop is the Mac's desktop: app/macos's in-process calls, and the
+// open and osascript commands for what app/macos has no call for (a log
+// file, a passing notification).
+type macDesktop struct {
+	cmds *tray.MacCommands
+}
+
+var _ tray.Desktop = macDesktop{}
+
+func (d macDesktop) OpenURL(u string) error           { return macos.OpenURL(u) }
+func (d macDesktop) OpenFolder(path string) error     { return macos.OpenFolder(path) }
+func (d macDesktop) OpenFile(path string) error       { return d.cmds.OpenFile(path) }
+func (d macDesktop) OpenTerminal(argv []string) error { return macos.OpenTerminal(argv) }
+func (d macDesktop) Notify(title, msg string) error   { return d.cmds.Notify(title, msg) }
+
+func (d macDesktop) Alert(title, msg string) error {
+	macos.Alert(title, msg)
+	return nil
+}
+
+// runGUI runs the menu-bar app until the user quits or ctx ends. It must be
+// called on the main goroutine: macOS draws menus only there.
+func runGUI(ctx context.Context, svc state.Service, platform autostart.Platform, logger *slog.Logger) error {
+	if runtime.GOOS == "linux" && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		return errors.New("no graphical session (DISPLAY and WAYLAND_DISPLAY are unset): use the command line, see limabar help")
+	}
+	unlock, err := lockSingleInstance()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var desktop tray.Desktop = tray.NewXDG()
+	if platform == autostart.Darwin {
+		desktop = macDesktop{cmds: &tray.MacCommands{Cmd: tray.SystemCommands()}}
+	}
+	g := newGUI(svc, desktop, logger)
+	g.quit = tray.Quit
+	go func() {
+		<-ctx.Done()
+		tray.Quit()
+	}()
+	logger.Info("menu-bar app starting", "platform", platform)
+	tray.Run(tray.Options{OnClick: g.click}, func(t *tray.Tray) {
+		g.start(ctx, t)
+	})
+	logger.Info("menu-bar app stopped")
+	return nil
+}
+
+// lockSingleInstance makes a second LimaBar of the same user exit instead
+// of adding a second icon.
+func lockSingleInstance() (func(), error) {
+	dir := os.Getenv("XDG_RUNTIME_DIR")
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	path := filepath.Join(dir, fmt.Sprintf("limabar-%d.lock", os.Getuid()))
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("cannot create the lock file %s: %w", path, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, errors.New("LimaBar is already running")
+		}
+		return nil, fmt.Errorf("cannot lock %s: %w", path, err)
+	}
+	return func() { f.Close() }, nil
+}
+
+// view draws menus; *tray.Tray is the real one.
+type view interface {
+	Render(menu.Menu)
+}
+
+// gui owns the state the menu is drawn from and carries out clicks. Data
+// flows one way: a snapshot and what is in flight go into menu.Build, the
+// menu goes to the view, a click becomes a Service call on its own
+// goroutine, and its end asks for a new snapshot.
+type gui struct {
+	svc     state.Service
+	desktop tray.Desktop
+	logger  *slog.Logger
+	quit    func()
+	view    view
+
+	waitingAfter time.Duration
+
+	refreshes chan struct{} // one pending refresh at most
+	renderMu  sync.Mutex    // one render at a time, always of the newest state
+
+	mu          sync.Mutex
+	snap        *state.Snapshot
+	busy        map[menu.Slot]menu.Action
+	settling    map[menu.Slot]int // slot → reads started when its action ended
+	reads       int
+	reading     int            // the read in progress, 0 when none
+	failures    []menu.Failure // newest first
+	lastFailure int
+	waiting     bool
+	watching    bool
+	// autostartQueue serialises registration changes per instance, in
+	// the order of the clicks: the two switches of one instance touch each
+	// other's files, and the last click must win. It holds the channel the
+	// newest change closes when it ends.
+	autostartQueue map[string]chan struct{}
+	wg             sync.WaitGroup
+}
+
+func newGUI(svc state.Service, desktop tray.Desktop, logger *slog.Logger) *gui {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &gui{
+		svc:            svc,
+		desktop:        desktop,
+		logger:         logger,
+		quit:           func() {},
+		waitingAfter:   waitingAfter,
+		refreshes:      make(chan struct{}, 1),
+		busy:           map[menu.Slot]menu.Action{},
+		settling:       map[menu.Slot]int{},
+		autostartQueue: map[string]chan struct{}{},
+	}
+}
+
+// start shows the menu at once and keeps it up to date until ctx ends.
+func (g *gui) start(ctx context.Context, v view) {
+	g.view = v
+	g.render()
+	go g.refreshLoop(ctx)
+	g.requestRefresh()
+}
+
+func (g *gui) requestRefresh() {
+	select {
+	case g.refreshes <- struct{}{}:
+	default: // one is pending already; it will see this change too
+	}
+}
+
+func (g *gui) refreshLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-g.refreshes:
+		}
+		g.refresh(ctx)
+	}
+}
+
+// refresh reads a snapshot and shows it. While the read takes long the
+// menu keeps the last snapshot and says it is waiting.
+func (g *gui) refresh(ctx context.Context) {
+	g.mu.Lock()
+	g.reads++
+	read := g.reads
+	g.reading = read
+	g.mu.Unlock()
+
+	slow := time.AfterFunc(g.waitingAfter, func() {
+		g.mu.Lock()
+		late := g.reading == read // not if the read ended meanwhile
+		g.waiting = g.waiting || late
+		g.mu.Unlock()
+		if late {
+			g.logger.Warn("limactl is slow to answer")
+			g.render()
+		}
+	})
+	rctx, cancel := context.WithTimeout(ctx, snapshotTimeout)
+	began := time.Now()
+	s := g.svc.Snapshot(rctx)
+	cancel()
+	slow.Stop()
+	if ctx.Err() != nil {
+		return
+	}
+	g.logger.Debug("refreshed", "instances", len(s.Instances), "took", time.Since(began),
+		"list_error", s.ListErr, "limactl_error", s.LimactlErr)
+
+	g.mu.Lock()
+	g.snap = &s
+	g.reading = 0
+	g.waiting = false
+	// Actions that ended before this read began are now reflected in
+	// it: their items can leave the busy state.
+	for slot, endedAt := range g.settling {
+		if endedAt < read {
+			delete(g.busy, slot)
+			delete(g.settling, slot)
+		}
+	}
+	startWatch := !g.watching
+	g.watching = true
+	g.mu.Unlock()
+	g.render()
+	if startWatch {
+		g.startWatch(ctx, s.LimaHome)
+	}
+}
+
+// startWatch refreshes the menu whenever LIMA_HOME or a registration folder
+// changes. Without it the menu still refreshes after each action and on
+// Refresh.
+func (g *gui) startWatch(ctx context.Context, limaHome string) {
+	var dirs []watch.Dir
+	for _, d := range g.svc.WatchDirs() {
+		wd := watch.Dir{Path: d}
+		if limaHome != "" && filepath.Clean(d) == filepath.Clean(limaHome) {
+			wd.Names = watch.InstanceNames
+		}
+		dirs = append(dirs, wd)
+	}
+	w, err := watch.New(dirs, watch.Options{Debounce: watchDebounce, Logger: g.logger})
+	if err != nil {
+		g.logger.Warn("changes made outside LimaBar will show only after Refresh", "err", err)
+		return
+	}
+	g.logger.Debug("watching", "folders", w.Watched())
+	go func() {
+		if err := w.Run(ctx, g.requestRefresh); err != nil {
+			g.logger.Warn("stopped watching for changes", "err", err)
+		}
+	}()
+}
+
+// render draws the newest state. Renders are serialised and each builds
+// from the state at its own time, so a slow render can never draw over a
+// newer one with older data.
+func (g *gui) render() {
+	g.renderMu.Lock()
+	defer g.renderMu.Unlock()
+	g.mu.Lock()
+	in := menu.Input{
+		Snapshot: g.snap,
+		Busy:     maps.Clone(g.busy),
+		Failures: slices.Clone(g.failures),
+		Waiting:  g.waiting,
+	}
+	g.mu.Unlock()
+	if g.view != nil {
+		g.view.Render(menu.Build(in))
+	}
+}
+
+// click handles a clicked item. It runs on the tray's click goroutine and
+// never blocks: work goes to a goroutine of its own.
+func (g *gui) click(a menu.Action) {
+	g.logger.Debug("click", "action", a.Kind.String(), "instance", a.Instance, "condition", string(a.Condition))
+	switch a.Kind {
+	case menu.None:
+		return
+	case menu.Quit:
+		g.quit()
+		return
+	case menu.Refresh:
+		g.requestRefresh()
+		return
+	case menu.ShowFailure:
+		g.showFailure(a.Failure)
+		return
+	}
+	slot, guarded := a.Slot()
+	var after, done chan struct{}
+	if guarded {
+		g.mu.Lock()
+		if running, ok := g.busy[slot]; ok {
+			g.mu.Unlock()
+			g.logger.Debug("ignoring a click while the same thing is in flight",
+				"action", a.Kind.String(), "running", running.Kind.String(), "instance", a.Instance)
+			return
+		}
+		g.busy[slot] = a
+		if changesRegistration(a) {
+			after, done = g.autostartQueue[a.Instance], make(chan struct{})
+			g.autostartQueue[a.Instance] = done
+		}
+		g.mu.Unlock()
+		g.render()
+	}
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		if done != nil {
+			defer g.dequeue(a.Instance, done)
+		}
+		if after != nil {
+			<-after
+		}
+		g.run(a, slot, guarded)
+	}()
+}
+
+func changesRegistration(a menu.Action) bool {
+	return a.Kind == menu.Enable || a.Kind == menu.Disable || a.Kind == menu.Repair
+}
+
+func (g *gui) dequeue(name string, done chan struct{}) {
+	g.mu.Lock()
+	if g.autostartQueue[name] == done {
+		delete(g.autostartQueue, name)
+	}
+	g.mu.Unlock()
+	close(done)
+}
+
+// run carries out one action and reports its outcome in the menu.
+func (g *gui) run(a menu.Action, slot menu.Slot, guarded bool) {
+	began := time.Now()
+	res, err := g.perform(a)
+	log := g.logger.With("action", a.Kind.String(), "instance", a.Instance, "condition", string(a.Condition), "took", time.Since(began))
+	switch {
+	case errors.Is(err, autostart.ErrCancelled):
+		// The user dismissed the password prompt: nothing changed and
+		// nothing went wrong.
+		log.Info("cancelled by the user")
+		err = nil
+	case err != nil:
+		log.Error("action failed", "err", err)
+	default:
+		log.Info("action done", "changed", res.Changed, "message", res.Message)
+	}
+
+	g.mu.Lock()
+	g.forgetFailures(a)
+	if err != nil {
+		g.lastFailure++
+		g.failures = slices.Insert(g.failures, 0, menu.Failure{ID: g.lastFailure, Action: a, Err: err.Error()})
+		if len(g.failures) > 2*menu.MaxFailures {
+			g.failures = g.failures[:2*menu.MaxFailures]
+		}
+	}
+	if guarded {
+		// Keep the item busy until a snapshot read after this point is
+		// shown: until then the menu would offer the old choice.
+		g.settling[slot] = g.reads
+	}
+	g.mu.Unlock()
+
+	if err != nil {
+		g.notify(menu.FailureTitle(a), err.Error())
+	} else if res.SwitchedFrom != "" && res.Message != "" {
+		g.notify(a.Instance, res.Message)
+	}
+	g.render()
+	if guarded {
+		g.requestRefresh()
+	}
+}
+
+// forgetFailures drops earlier failures of what a just finished, whatever
+// its outcome: the newest one is the one that counts.
+func (g *gui) forgetFailures(a menu.Action) {
+	slot, guarded := a.Slot()
+	g.failures = slices.DeleteFunc(g.failures, func(f menu.Failure) bool {
+		if fs, ok := f.Action.Slot(); guarded && ok {
+			return fs == slot
+		}
+		return f.Action.Kind == a.Kind && f.Action.Instance == a.Instance
+	})
+}
+
+func (g *gui) notify(title, msg string) {
+	if err := g.desktop.Notify(title, msg); err != nil {
+		g.logger.Debug("no notification shown", "err", err)
+	}
+}
+
+// showFailure shows the whole text of a failure and removes it from the
+// menu: the user has read it.
+func (g *gui) showFailure(id int) {
+	g.mu.Lock()
+	i := slices.IndexFunc(g.failures, func(f menu.Failure) bool { return f.ID == id })
+	if i < 0 {
+		g.mu.Unlock()
+		return
+	}
+	f := g.failures[i]
+	g.failures = slices.Delete(g.failures, i, i+1)
+	g.mu.Unlock()
+	title, msg := menu.FailureTitle(f.Action), f.Err
+	g.render()
+	go func() {
+		if err := g.desktop.Alert(title, msg); err != nil {
+			g.logger.Warn("cannot show the error", "err", err)
+		}
+	}()
+}
+
+// perform calls the Service or the desktop for one action. Actions outlive
+// a quit on purpose: a VM half started when LimaBar quits keeps starting.
+func (g *gui) perform(a menu.Action) (autostart.Result, error) {
+	ctx := context.Background()
+	switch a.Kind {
+	case menu.Start:
+		return autostart.Result{}, g.svc.Start(ctx, a.Instance)
+	case menu.Stop:
+		return autostart.Result{}, g.svc.Stop(ctx, a.Instance)
+	case menu.Restart:
+		return autostart.Result{}, g.svc.Restart(ctx, a.Instance)
+	case menu.Enable:
+		return g.svc.Enable(ctx, a.Instance, a.Condition)
+	case menu.Disable:
+		return g.svc.Disable(ctx, a.Instance, a.Condition)
+	case menu.Repair:
+		return g.svc.Repair(ctx, a.Instance)
+	case menu.SetSelfStart:
+		return autostart.Result{}, g.svc.SetSelfStart(ctx, a.On)
+	case menu.OpenShell:
+		return autostart.Result{}, g.desktop.OpenTerminal(g.shellArgv(a.Instance))
+	case menu.ShowLog:
+		return autostart.Result{}, g.desktop.OpenFile(a.Target)
+	case menu.OpenFolder:
+		return autostart.Result{}, g.desktop.OpenFolder(a.Target)
+	case menu.OpenURL:
+		return autostart.Result{}, g.desktop.OpenURL(a.Target)
+	}
+	return autostart.Result{}, fmt.Errorf("unknown action %q", a.Kind)
+}
+
+// shellArgv is `limactl shell NAME` with the LIMA_HOME LimaBar uses: a
+// terminal opened from a GUI app does not have the shell's environment.
+func (g *gui) shellArgv(name string) []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	limactl, home := "limactl", ""
+	if g.snap != nil {
+		if g.snap.Limactl != "" {
+			limactl = g.snap.Limactl
+		}
+		home = g.snap.LimaHome
+	}
+	if home == "" {
+		return []string{limactl, "shell", name}
+	}
+	return []string{"/usr/bin/env", "LIMA_HOME=" + home, limactl, "shell", name}
+}

@@ -1,0 +1,466 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/limabar/limabar/app/lima"
+	"github.com/limabar/limabar/app/menu"
+	"github.com/limabar/limabar/app/state"
+	"github.com/limabar/limabar/autostart"
+)
+
+// fakeService is a Service whose calls are recorded and can be held until
+// the test releases them.
+type fakeService struct {
+	mu    sync.Mutex
+	snap  state.Snapshot
+	calls []string
+	// hold, when set for a call name ("enable login default"), blocks
+	// that call until the channel is closed.
+	hold map[string]chan struct{}
+	errs map[string]error
+	res  map[string]autostart.Result
+	// snapshotHold blocks Snapshot until closed.
+	snapshotHold chan struct{}
+	snapshots    int
+}
+
+func newFakeService(insts ...state.Instance) *fakeService {
+	return &fakeService{
+		snap: state.Snapshot{
+			Platform: autostart.Linux, Limactl: "/usr/bin/limactl", LimaHome: "/home/u/lima",
+			Instances: insts, SelfStartSupported: true,
+		},
+		hold: map[string]chan struct{}{},
+		errs: map[string]error{},
+		res:  map[string]autostart.Result{},
+	}
+}
+
+func (f *fakeService) call(name string) error {
+	f.mu.Lock()
+	f.calls = append(f.calls, name)
+	h := f.hold[name]
+	err := f.errs[name]
+	f.mu.Unlock()
+	if h != nil {
+		<-h
+	}
+	return err
+}
+
+func (f *fakeService) Calls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.calls...)
+}
+
+func (f *fakeService) Snapshot(ctx context.Context) state.Snapshot {
+	f.mu.Lock()
+	h := f.snapshotHold
+	f.snapshots++
+	f.mu.Unlock()
+	if h != nil {
+		select {
+		case <-h:
+		case <-ctx.Done():
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s := f.snap
+	s.Instances = append([]state.Instance(nil), f.snap.Instances...)
+	return s
+}
+
+func (f *fakeService) setEnabled(name string, c autostart.Condition, on bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := range f.snap.Instances {
+		if f.snap.Instances[i].Name != name {
+			continue
+		}
+		if c == autostart.Boot {
+			f.snap.Instances[i].Autostart.Boot.Enabled = on
+		} else {
+			f.snap.Instances[i].Autostart.Login.Enabled = on
+		}
+	}
+}
+
+func (f *fakeService) Enable(_ context.Context, name string, c autostart.Condition) (autostart.Result, error) {
+	key := fmt.Sprintf("enable %s %s", c, name)
+	if err := f.call(key); err != nil {
+		return autostart.Result{}, err
+	}
+	f.setEnabled(name, c, true)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.res[key], nil
+}
+
+func (f *fakeService) Disable(_ context.Context, name string, c autostart.Condition) (autostart.Result, error) {
+	if err := f.call(fmt.Sprintf("disable %s %s", c, name)); err != nil {
+		return autostart.Result{}, err
+	}
+	f.setEnabled(name, c, false)
+	return autostart.Result{Changed: true}, nil
+}
+
+func (f *fakeService) Repair(_ context.Context, name string) (autostart.Result, error) {
+	return autostart.Result{}, f.call("repair " + name)
+}
+func (f *fakeService) Start(_ context.Context, name string) error   { return f.call("start " + name) }
+func (f *fakeService) Stop(_ context.Context, name string) error    { return f.call("stop " + name) }
+func (f *fakeService) Restart(_ context.Context, name string) error { return f.call("restart " + name) }
+func (f *fakeService) SetSelfStart(_ context.Context, on bool) error {
+	return f.call(fmt.Sprint("self-start ", on))
+}
+func (f *fakeService) WatchDirs() []string { return nil }
+
+var _ state.Service = (*fakeService)(nil)
+
+// fakeView keeps the last menu drawn.
+type fakeView struct {
+	mu   sync.Mutex
+	last menu.Menu
+	n    int
+}
+
+func (v *fakeView) Render(m menu.Menu) {
+	v.mu.Lock()
+	v.last = m
+	v.n++
+	v.mu.Unlock()
+}
+
+func (v *fakeView) menu() menu.Menu {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.last
+}
+
+// fakeDesktop records what would have been shown or opened.
+type fakeDesktop struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (d *fakeDesktop) rec(s string) error {
+	d.mu.Lock()
+	d.got = append(d.got, s)
+	d.mu.Unlock()
+	return nil
+}
+func (d *fakeDesktop) OpenURL(u string) error    { return d.rec("url " + u) }
+func (d *fakeDesktop) OpenFolder(p string) error { return d.rec("folder " + p) }
+func (d *fakeDesktop) OpenFile(p string) error   { return d.rec("file " + p) }
+func (d *fakeDesktop) OpenTerminal(argv []string) error {
+	return d.rec("terminal " + strings.Join(argv, " "))
+}
+func (d *fakeDesktop) Notify(t, m string) error { return d.rec("notify " + t + ": " + m) }
+func (d *fakeDesktop) Alert(t, m string) error  { return d.rec("alert " + t + ": " + m) }
+func (d *fakeDesktop) Got() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]string(nil), d.got...)
+}
+
+type harness struct {
+	t       *testing.T
+	svc     *fakeService
+	view    *fakeView
+	desktop *fakeDesktop
+	g       *gui
+	quits   chan struct{}
+}
+
+func newHarness(t *testing.T, svc *fakeService, opts ...func(*gui)) *harness {
+	t.Helper()
+	h := &harness{t: t, svc: svc, view: &fakeView{}, desktop: &fakeDesktop{}, quits: make(chan struct{}, 4)}
+	h.g = newGUI(svc, h.desktop, nil)
+	for _, o := range opts {
+		o(h.g)
+	}
+	h.g.quit = func() { h.quits <- struct{}{} }
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(func() {
+		cancel()
+		h.g.wg.Wait()
+	})
+	h.g.start(ctx, h.view)
+	return h
+}
+
+// item finds an item by path of title prefixes: instance title, child
+// title.
+func find(items []menu.Item, path ...string) (menu.Item, bool) {
+	for _, it := range items {
+		if strings.Contains(it.Title, path[0]) {
+			if len(path) == 1 {
+				return it, true
+			}
+			return find(it.Children, path[1:]...)
+		}
+	}
+	return menu.Item{}, false
+}
+
+// waitFor polls the drawn menu until cond holds.
+func (h *harness) waitFor(what string, cond func(menu.Menu) bool) menu.Menu {
+	h.t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		m := h.view.menu()
+		if cond(m) {
+			return m
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("timed out waiting for %s; menu header %v, instances %v", what, titles(m.Header), titles(m.Instances))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func titles(items []menu.Item) []string {
+	var out []string
+	for _, it := range items {
+		out = append(out, it.Title)
+	}
+	return out
+}
+
+func (h *harness) click(path ...string) {
+	h.t.Helper()
+	it, ok := find(h.view.menu().Instances, path...)
+	if !ok {
+		it, ok = find(append(h.view.menu().Header, h.view.menu().Footer...), path...)
+	}
+	if !ok {
+		h.t.Fatalf("no item %q in the menu", path)
+	}
+	h.g.click(it.Action)
+}
+
+func stopped(name string) state.Instance {
+	return state.Instance{
+		Instance: lima.Instance{Name: name, Status: lima.StatusStopped, Dir: "/home/u/lima/" + name},
+		Autostart: autostart.Status{
+			Login: autostart.CondStatus{Supported: true},
+			Boot:  autostart.CondStatus{Supported: true},
+		},
+	}
+}
+
+func hasTitle(items []menu.Item, title string) bool {
+	_, ok := find(items, title)
+	return ok
+}
+
+func TestTwoQuickClicksRunOneOperation(t *testing.T) {
+	svc := newFakeService(stopped("default"))
+	release := make(chan struct{})
+	svc.hold["enable login default"] = release
+	h := newHarness(t, svc)
+	h.waitFor("the instance", func(m menu.Menu) bool { return hasTitle(m.Instances, "default") })
+
+	login, _ := find(h.view.menu().Instances, "default", "Start at Login")
+	h.g.click(login.Action)
+	h.g.click(login.Action)
+	m := h.waitFor("the busy switch", func(m menu.Menu) bool {
+		it, _ := find(m.Instances, "default", "Start at Login")
+		return it.Title == "Start at Login — Enabling…"
+	})
+	it, _ := find(m.Instances, "default", "Start at Login")
+	if !it.Checked || it.Enabled {
+		t.Errorf("busy switch: checked=%t enabled=%t, want a disabled ticked box", it.Checked, it.Enabled)
+	}
+	close(release)
+	h.waitFor("the switch on", func(m menu.Menu) bool {
+		it, _ := find(m.Instances, "default", "Start at Login")
+		return it.Title == "Start at Login" && it.Checked && it.Enabled
+	})
+	h.g.wg.Wait()
+	if got := svc.Calls(); len(got) != 1 || got[0] != "enable login default" {
+		t.Errorf("calls: got %q, want one enable", got)
+	}
+}
+
+func TestClickAfterTheActionEndsUsesTheNewState(t *testing.T) {
+	svc := newFakeService(stopped("default"))
+	h := newHarness(t, svc)
+	h.waitFor("the instance", func(m menu.Menu) bool { return hasTitle(m.Instances, "default") })
+	h.click("default", "Start at Login")
+	h.waitFor("the switch on", func(m menu.Menu) bool {
+		it, _ := find(m.Instances, "default", "Start at Login")
+		return it.Title == "Start at Login" && it.Checked
+	})
+	h.click("default", "Start at Login")
+	h.waitFor("the switch off", func(m menu.Menu) bool {
+		it, _ := find(m.Instances, "default", "Start at Login")
+		return it.Title == "Start at Login" && !it.Checked
+	})
+	h.g.wg.Wait()
+	want := []string{"enable login default", "disable login default"}
+	if got := svc.Calls(); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("calls: got %q, want %q", got, want)
+	}
+}
+
+func TestFailureShowsInTheMenuAndAsANotification(t *testing.T) {
+	svc := newFakeService(stopped("default"))
+	svc.errs["enable boot default"] = errors.New("loginctl enable-linger: access denied")
+	h := newHarness(t, svc)
+	h.waitFor("the instance", func(m menu.Menu) bool { return hasTitle(m.Instances, "default") })
+	h.click("default", "Start at Boot")
+	const line = "⚠ Could not enable Start at Boot for default: loginctl enable-linger: access denied"
+	m := h.waitFor("the failure line", func(m menu.Menu) bool { return hasTitle(m.Header, line) })
+	if boot, _ := find(m.Instances, "default", "Start at Boot"); boot.Checked || boot.Title != "Start at Boot" {
+		t.Errorf("after a failure the switch shows %q checked=%t, want it back off", boot.Title, boot.Checked)
+	}
+	h.g.wg.Wait()
+	if got := h.desktop.Got(); len(got) != 1 || got[0] != "notify Could not enable Start at Boot for default: loginctl enable-linger: access denied" {
+		t.Errorf("desktop: got %q, want one notification", got)
+	}
+
+	// Clicking the line shows the whole text and dismisses it.
+	h.click(line)
+	h.waitFor("the line to go", func(m menu.Menu) bool { return !hasTitle(m.Header, "Could not") })
+	deadline := time.Now().Add(2 * time.Second)
+	for len(h.desktop.Got()) < 2 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := h.desktop.Got(); len(got) != 2 || !strings.HasPrefix(got[1], "alert Could not enable Start at Boot for default:") {
+		t.Errorf("desktop: got %q, want an alert", got)
+	}
+
+	// Succeeding later clears an older failure of the same switch.
+	svc.mu.Lock()
+	delete(svc.errs, "enable boot default")
+	svc.mu.Unlock()
+	h.g.click(menu.Action{Kind: menu.Enable, Instance: "default", Condition: autostart.Boot})
+	h.waitFor("boot on", func(m menu.Menu) bool {
+		it, _ := find(m.Instances, "default", "Start at Boot")
+		return it.Checked && it.Title == "Start at Boot" && len(m.Header) == 1
+	})
+}
+
+func TestCancelledPasswordPromptIsNotAFailure(t *testing.T) {
+	svc := newFakeService(stopped("default"))
+	svc.errs["enable boot default"] = fmt.Errorf("asking for the password: %w", autostart.ErrCancelled)
+	h := newHarness(t, svc)
+	h.waitFor("the instance", func(m menu.Menu) bool { return hasTitle(m.Instances, "default") })
+	h.click("default", "Start at Boot")
+	h.g.wg.Wait()
+	m := h.waitFor("the switch idle", func(m menu.Menu) bool {
+		it, _ := find(m.Instances, "default", "Start at Boot")
+		return it.Title == "Start at Boot"
+	})
+	if hasTitle(m.Header, "Could not") {
+		t.Errorf("a cancelled prompt shows as a failure: %q", titles(m.Header))
+	}
+	if got := h.desktop.Got(); len(got) != 0 {
+		t.Errorf("a cancelled prompt told the desktop %q", got)
+	}
+}
+
+func TestSwitchOverIsAnnounced(t *testing.T) {
+	in := stopped("default")
+	in.Autostart.Boot.Enabled = true
+	svc := newFakeService(in)
+	svc.res["enable login default"] = autostart.Result{Changed: true, SwitchedFrom: "boot", Message: "default now starts at login instead of at boot"}
+	h := newHarness(t, svc)
+	h.waitFor("the instance", func(m menu.Menu) bool { return hasTitle(m.Instances, "default") })
+	h.click("default", "Start at Login")
+	h.g.wg.Wait()
+	if got := h.desktop.Got(); len(got) != 1 || got[0] != "notify default: default now starts at login instead of at boot" {
+		t.Errorf("desktop: got %q", got)
+	}
+}
+
+func TestSlowLimactlKeepsTheMenuResponsive(t *testing.T) {
+	svc := newFakeService(stopped("default"))
+	svc.snapshotHold = make(chan struct{})
+	h := newHarness(t, svc, func(g *gui) { g.waitingAfter = 50 * time.Millisecond })
+	h.waitFor("the waiting line", func(m menu.Menu) bool { return hasTitle(m.Header, "Waiting for limactl…") })
+	if hasTitle(h.view.menu().Header, "Reading Lima instances…") == false {
+		t.Errorf("before the first answer the menu should say it is reading: %q", titles(h.view.menu().Header))
+	}
+	// Refresh and Quit still work while limactl hangs.
+	h.click("Refresh")
+	h.click("Quit LimaBar")
+	select {
+	case <-h.quits:
+	case <-time.After(time.Second):
+		t.Fatal("Quit did nothing while limactl hung")
+	}
+	close(svc.snapshotHold)
+	h.waitFor("the instance", func(m menu.Menu) bool {
+		return hasTitle(m.Instances, "default") && !hasTitle(m.Header, "Waiting")
+	})
+}
+
+func TestAutostartChangesOfOneInstanceAreSerialised(t *testing.T) {
+	svc := newFakeService(stopped("default"))
+	release := make(chan struct{})
+	svc.hold["enable login default"] = release
+	h := newHarness(t, svc)
+	h.waitFor("the instance", func(m menu.Menu) bool { return hasTitle(m.Instances, "default") })
+	h.click("default", "Start at Login")
+	h.click("default", "Start at Boot")
+	time.Sleep(50 * time.Millisecond)
+	if got := svc.Calls(); len(got) != 1 {
+		t.Errorf("boot ran while login was still changing: %q", got)
+	}
+	close(release)
+	h.g.wg.Wait()
+	if got := svc.Calls(); strings.Join(got, "|") != "enable login default|enable boot default" {
+		t.Errorf("calls: got %q", got)
+	}
+}
+
+func TestOpenActions(t *testing.T) {
+	in := stopped("default")
+	in.Status = lima.StatusRunning
+	svc := newFakeService(in)
+	h := newHarness(t, svc)
+	h.waitFor("the instance", func(m menu.Menu) bool { return hasTitle(m.Instances, "default") })
+	h.click("default", "Open Shell")
+	h.click("default", "Show Log")
+	h.click("default", "Open Folder")
+	h.g.wg.Wait()
+	want := []string{
+		"terminal /usr/bin/env LIMA_HOME=/home/u/lima /usr/bin/limactl shell default",
+		"file /home/u/lima/default/ha.stderr.log",
+		"folder /home/u/lima/default",
+	}
+	got := h.desktop.Got()
+	for _, w := range want {
+		found := false
+		for _, g := range got {
+			found = found || g == w
+		}
+		if !found {
+			t.Errorf("desktop did not get %q; got %q", w, got)
+		}
+	}
+}
+
+func TestInstallLimaWhenMissing(t *testing.T) {
+	svc := newFakeService()
+	svc.snap.Limactl = ""
+	svc.snap.LimactlErr = "limactl was not found"
+	h := newHarness(t, svc)
+	h.waitFor("the install line", func(m menu.Menu) bool { return hasTitle(m.Header, "Install Lima…") })
+	h.click("Install Lima…")
+	h.g.wg.Wait()
+	if got := h.desktop.Got(); len(got) != 1 || got[0] != "url "+menu.InstallURL {
+		t.Errorf("desktop: got %q", got)
+	}
+}

@@ -1,0 +1,557 @@
+package menu
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/limabar/limabar/app/lima"
+	"github.com/limabar/limabar/app/state"
+	"github.com/limabar/limabar/autostart"
+)
+
+// Input is everything the menu shows: the last snapshot and what LimaBar is
+// doing or failed to do since.
+type Input struct {
+	// Snapshot is nil until the first read has finished.
+	Snapshot *state.Snapshot
+	// Busy holds the actions in flight, by the slot they occupy.
+	Busy map[Slot]Action
+	// Failures are shown newest first; only the first MaxFailures appear.
+	Failures []Failure
+	// Waiting is set while a refresh has taken long (limactl slow or hung);
+	// the menu keeps showing the last snapshot and says so.
+	Waiting bool
+}
+
+// LogFile is the file Show Log opens: the host agent's log, where Lima
+// writes why an instance failed to start.
+const LogFile = "ha.stderr.log"
+
+// Build returns the menu for in. It is cheap (a few microseconds per
+// instance) so the program rebuilds the whole menu on every change.
+func Build(in Input) Menu {
+	b := builder{in: in}
+	m := Menu{
+		Header:    b.header(),
+		Instances: b.instances(),
+		Footer:    b.footer(),
+		Icon:      IconNormal,
+	}
+	if b.attention {
+		m.Icon = IconAttention
+	}
+	m.Tooltip = b.tooltip()
+	return m
+}
+
+type builder struct {
+	in        Input
+	attention bool
+}
+
+func (b *builder) busy(s Slot) (Action, bool) {
+	a, ok := b.in.Busy[s]
+	return a, ok
+}
+
+func (b *builder) header() []Item {
+	var h []Item
+	for i, f := range b.in.Failures {
+		if i == MaxFailures {
+			break
+		}
+		b.attention = true
+		prefix := "⚠ " + FailureTitle(f.Action) + ": "
+		h = append(h, Item{
+			Title:   prefix + fitTail(f.Err, headerWidth-runeLen(prefix)),
+			Tooltip: f.Err,
+			Enabled: true,
+			Action:  Action{Kind: ShowFailure, Failure: f.ID, Instance: f.Action.Instance},
+		})
+	}
+	snap := b.in.Snapshot
+	switch {
+	case snap == nil:
+		h = append(h, line("Reading Lima instances…"))
+	case snap.Limactl == "":
+		b.attention = true
+		msg := "limactl was not found"
+		if snap.LimactlErr != "" {
+			msg = snap.LimactlErr
+		}
+		h = append(h,
+			Item{Title: "Lima is not installed (limactl not found)", Tooltip: msg},
+			Item{Title: "Install Lima…", Tooltip: InstallURL, Enabled: true,
+				Action: Action{Kind: OpenURL, Target: InstallURL}},
+		)
+	case snap.ListErr != "":
+		b.attention = true
+		const prefix = "⚠ Could not list instances: "
+		h = append(h, Item{
+			Title:   prefix + fitTail(snap.ListErr, headerWidth-runeLen(prefix)),
+			Tooltip: snap.ListErr,
+		})
+	case len(snap.Instances) == 0:
+		h = append(h, Item{
+			Title:   "No Lima instances",
+			Tooltip: "Create one in a terminal with: limactl start",
+		})
+	default:
+		h = append(h, line(summary(snap.Instances)))
+	}
+	if b.in.Waiting {
+		h = append(h, line("Waiting for limactl…"))
+	}
+	return h
+}
+
+func line(title string) Item { return Item{Title: title} }
+
+func summary(insts []state.Instance) string {
+	running := 0
+	for _, in := range insts {
+		if in.Status == lima.StatusRunning {
+			running++
+		}
+	}
+	noun := "instances"
+	if len(insts) == 1 {
+		noun = "instance"
+	}
+	return fmt.Sprintf("%d of %d %s running", running, len(insts), noun)
+}
+
+func (b *builder) instances() []Item {
+	snap := b.in.Snapshot
+	if snap == nil || snap.Limactl == "" {
+		return nil
+	}
+	insts := snap.Instances
+	items := make([]Item, 0, min(len(insts), MaxInstances))
+	inline := insts
+	var more []state.Instance
+	if len(insts) > MaxInstances {
+		inline, more = insts[:MaxInstances-1], insts[MaxInstances-1:]
+	}
+	for i := range inline {
+		items = append(items, b.instance(snap, &inline[i]))
+	}
+	if len(more) > 0 {
+		children := make([]Item, 0, len(more))
+		for i := range more {
+			children = append(children, b.instance(snap, &more[i]))
+		}
+		items = append(items, Item{
+			Title:    fmt.Sprintf("More Instances (%d)", len(more)),
+			Enabled:  true,
+			Children: children,
+		})
+	}
+	return items
+}
+
+// problems lists what is wrong with an instance, each once.
+func problems(in *state.Instance) (lines []Item, autostartProblems int) {
+	seen := map[string]bool{}
+	add := func(text, tip string) {
+		if seen[text] {
+			return
+		}
+		seen[text] = true
+		if tip == "" {
+			tip = text
+		}
+		lines = append(lines, Item{Title: truncate("⚠ "+firstLine(text), 70), Tooltip: tip})
+	}
+	for _, e := range in.Errors {
+		add(e, "")
+	}
+	if in.AutostartErr != "" {
+		add("Autostart state unknown: "+in.AutostartErr, "")
+	}
+	for _, c := range []struct {
+		name string
+		st   autostart.CondStatus
+	}{{"Start at Login", in.Autostart.Login}, {"Start at Boot", in.Autostart.Boot}} {
+		for _, p := range c.st.Problems {
+			before := len(lines)
+			add(p.Message, c.name+": "+p.Message+" ("+p.Code+")")
+			if len(lines) > before {
+				autostartProblems++
+			}
+		}
+	}
+	return lines, autostartProblems
+}
+
+// statusMark is the mark before an instance's name, as text and as an icon
+// key.
+func statusMark(status string, problems int, busy bool) (string, IconKey) {
+	switch {
+	case busy:
+		return "◌", IconBusy
+	case problems > 0 || status == lima.StatusBroken:
+		return "⚠", IconProblem
+	case status == lima.StatusRunning:
+		return "●", IconRunning
+	case status == lima.StatusStopped:
+		return "○", IconStopped
+	}
+	return "◌", IconBusy
+}
+
+func (b *builder) instance(snap *state.Snapshot, in *state.Instance) Item {
+	name := in.Name
+	probLines, autostartProblems := problems(in)
+	power, powerBusy := b.busy(Slot{name, GroupPower})
+	status := in.Status
+	if status == "" {
+		status = "Unknown"
+	}
+	if len(probLines) > 0 {
+		b.attention = true
+	}
+
+	// Title: mark, name, status, and what starts it by itself.
+	var title strings.Builder
+	mark, icon := statusMark(in.Status, len(probLines), powerBusy)
+	title.WriteString(mark)
+	title.WriteString(" ")
+	title.WriteString(name)
+	title.WriteString(" — ")
+	if powerBusy {
+		title.WriteString(BusyTitle(power))
+	} else {
+		title.WriteString(status)
+	}
+	switch {
+	case in.Autostart.Boot.Enabled:
+		title.WriteString(" · starts at boot")
+	case in.Autostart.Login.Enabled:
+		title.WriteString(" · starts at login")
+	}
+	if n := len(probLines); n > 0 {
+		title.WriteString(" · ")
+		title.WriteString(plural(n, "problem"))
+	}
+
+	children := make([]Item, 0, 12)
+	children = append(children, line(details(in, status)))
+
+	// Start / Stop / Restart.
+	running := in.Status == lima.StatusRunning
+	switch {
+	case powerBusy:
+		children = append(children, line(BusyTitle(power)))
+	case in.Status == lima.StatusBroken:
+		children = append(children, Item{Title: "Start", Tooltip: "The instance is broken; see the problems below"})
+	case running:
+		children = append(children,
+			Item{Title: "Stop", Enabled: true, Action: Action{Kind: Stop, Instance: name}},
+			Item{Title: "Restart", Enabled: true, Action: Action{Kind: Restart, Instance: name}},
+		)
+	case in.Status == lima.StatusStopped:
+		children = append(children, Item{Title: "Start", Enabled: true, Action: Action{Kind: Start, Instance: name}})
+	default:
+		// An unusual status (Starting, Unknown): offer both and let
+		// limactl decide.
+		children = append(children,
+			Item{Title: "Start", Enabled: true, Action: Action{Kind: Start, Instance: name}},
+			Item{Title: "Stop", Enabled: true, Action: Action{Kind: Stop, Instance: name}},
+		)
+	}
+
+	// The two switches.
+	children = append(children,
+		b.autostartSwitch(snap.Platform, in, autostart.Login),
+		b.autostartSwitch(snap.Platform, in, autostart.Boot),
+	)
+
+	// Problems, then the way to fix them.
+	shown := probLines
+	if len(shown) > MaxProblemLines {
+		shown = shown[:MaxProblemLines-1]
+	}
+	children = append(children, shown...)
+	if hidden := len(probLines) - len(shown); hidden > 0 {
+		var tip strings.Builder
+		for _, p := range probLines[len(shown):] {
+			tip.WriteString(p.Tooltip)
+			tip.WriteString("\n")
+		}
+		children = append(children, Item{
+			Title:   fmt.Sprintf("⚠ …and %d more", hidden),
+			Tooltip: strings.TrimSpace(tip.String()),
+		})
+	}
+	if autostartProblems > 0 {
+		repair := Item{
+			Title:   "Repair Autostart",
+			Tooltip: "Rewrite the registration with the current limactl, PATH and LIMA_HOME",
+			Enabled: true,
+			Action:  Action{Kind: Repair, Instance: name},
+		}
+		if a, ok := b.busy(Slot{name, GroupRepair}); ok {
+			repair.Title = BusyTitle(a)
+			repair.Enabled = false
+		}
+		children = append(children, repair)
+	}
+
+	// Ways to look inside.
+	shell := Item{Title: "Open Shell", Action: Action{Kind: OpenShell, Instance: name}}
+	if running {
+		shell.Enabled = true
+		shell.Tooltip = "limactl shell " + name
+	} else {
+		shell.Tooltip = "The instance is not running"
+	}
+	children = append(children, shell)
+	if in.Dir != "" {
+		log := filepath.Join(in.Dir, LogFile)
+		children = append(children,
+			Item{Title: "Show Log", Tooltip: log, Enabled: true,
+				Action: Action{Kind: ShowLog, Instance: name, Target: log}},
+			Item{Title: "Open Folder", Tooltip: in.Dir, Enabled: true,
+				Action: Action{Kind: OpenFolder, Instance: name, Target: in.Dir}},
+		)
+	}
+
+	return Item{
+		Title:    title.String(),
+		Tooltip:  in.Dir,
+		Enabled:  true,
+		Icon:     icon,
+		Children: children,
+	}
+}
+
+// details is the first, informational line of an instance's submenu.
+func details(in *state.Instance, status string) string {
+	parts := []string{status}
+	if in.VMType != "" {
+		parts = append(parts, in.VMType)
+	}
+	if in.Arch != "" {
+		parts = append(parts, in.Arch)
+	}
+	if in.CPUs > 0 {
+		parts = append(parts, plural(in.CPUs, "CPU"))
+	}
+	if in.Memory > 0 {
+		parts = append(parts, bytesText(in.Memory)+" memory")
+	}
+	if in.Disk > 0 {
+		parts = append(parts, bytesText(in.Disk)+" disk")
+	}
+	return strings.Join(parts, " · ")
+}
+
+func bytesText(n int64) string {
+	const gib = 1 << 30
+	if n >= gib && n%gib == 0 {
+		return fmt.Sprintf("%d GiB", n/gib)
+	}
+	if n >= gib {
+		return fmt.Sprintf("%.1f GiB", float64(n)/gib)
+	}
+	return fmt.Sprintf("%d MiB", n>>20)
+}
+
+func (b *builder) autostartSwitch(p autostart.Platform, in *state.Instance, c autostart.Condition) Item {
+	st := in.Autostart.Of(c)
+	it := Item{
+		Title:     SwitchTitle(c),
+		Checkable: true,
+		Checked:   st.Enabled,
+		Enabled:   st.Supported && in.AutostartErr == "",
+		Tooltip:   switchTooltip(p, c, in.Name, st),
+	}
+	if st.Enabled {
+		it.Action = Action{Kind: Disable, Instance: in.Name, Condition: c}
+	} else {
+		it.Action = Action{Kind: Enable, Instance: in.Name, Condition: c}
+	}
+	slot, _ := it.Action.Slot()
+	if a, ok := b.busy(slot); ok {
+		// Show where the switch is going while it gets there.
+		it.Title = SwitchTitle(c) + " — " + BusyTitle(a)
+		it.Checked = a.Kind == Enable
+		it.Enabled = false
+	}
+	return it
+}
+
+// SwitchTitle is the label of a switch.
+func SwitchTitle(c autostart.Condition) string {
+	if c == autostart.Boot {
+		return "Start at Boot"
+	}
+	return "Start at Login"
+}
+
+func switchTooltip(p autostart.Platform, c autostart.Condition, name string, st autostart.CondStatus) string {
+	if !st.Supported {
+		return "Not available on this system"
+	}
+	var s string
+	switch {
+	case c == autostart.Login:
+		s = "Start " + name + " when you log in"
+	case p == autostart.Darwin:
+		s = "Start " + name + " when the Mac starts, before anyone logs in (asks for an administrator password)"
+	default:
+		s = "Start " + name + " when the computer starts, before anyone logs in (turns on lingering)"
+	}
+	if st.Path != "" {
+		s += "\n" + st.Path
+	}
+	return s
+}
+
+func (b *builder) footer() []Item {
+	self := Item{
+		Title:     "Open LimaBar at Login",
+		Checkable: true,
+		Action:    Action{Kind: SetSelfStart, On: true},
+	}
+	if snap := b.in.Snapshot; snap != nil {
+		self.Checked = snap.SelfStart
+		self.Enabled = snap.SelfStartSupported
+		self.Action.On = !snap.SelfStart
+		if !snap.SelfStartSupported {
+			self.Tooltip = "Not available on this system"
+		}
+	}
+	if a, ok := b.busy(Slot{"", GroupSelfStart}); ok {
+		self.Title += " — " + BusyTitle(a)
+		self.Checked = a.On
+		self.Enabled = false
+	}
+	return []Item{
+		self,
+		{Title: "Refresh", Enabled: true, Action: Action{Kind: Refresh}},
+		{Title: "Quit LimaBar", Enabled: true, Action: Action{Kind: Quit}},
+	}
+}
+
+func (b *builder) tooltip() string {
+	snap := b.in.Snapshot
+	switch {
+	case snap == nil:
+		return "LimaBar"
+	case snap.Limactl == "":
+		return "LimaBar — Lima is not installed"
+	case snap.ListErr != "":
+		return "LimaBar — could not list instances"
+	}
+	return "LimaBar — " + summary(snap.Instances)
+}
+
+// BusyTitle is what an item says while its action runs.
+func BusyTitle(a Action) string {
+	switch a.Kind {
+	case Start:
+		return "Starting…"
+	case Stop:
+		return "Stopping…"
+	case Restart:
+		return "Restarting…"
+	case Enable:
+		return "Enabling…"
+	case Disable:
+		return "Disabling…"
+	case Repair:
+		return "Repairing…"
+	case SetSelfStart:
+		return "Updating…"
+	}
+	return "Working…"
+}
+
+// FailureTitle says, for the user, what could not be done.
+func FailureTitle(a Action) string {
+	n := a.Instance
+	switch a.Kind {
+	case Start:
+		return "Could not start " + n
+	case Stop:
+		return "Could not stop " + n
+	case Restart:
+		return "Could not restart " + n
+	case Enable:
+		return "Could not enable " + SwitchTitle(a.Condition) + " for " + n
+	case Disable:
+		return "Could not disable " + SwitchTitle(a.Condition) + " for " + n
+	case Repair:
+		return "Could not repair " + n
+	case OpenShell:
+		return "Could not open a shell in " + n
+	case ShowLog:
+		return "Could not show the log of " + n
+	case OpenFolder:
+		return "Could not open the folder of " + n
+	case SetSelfStart:
+		return "Could not change Open LimaBar at Login"
+	case OpenURL:
+		return "Could not open " + a.Target
+	}
+	return "Could not " + a.Kind.String()
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return strings.TrimSpace(s[:i]) + " …"
+	}
+	return s
+}
+
+// headerWidth is the widest a header line gets, in characters.
+const headerWidth = 90
+
+func runeLen(s string) int { return len([]rune(s)) }
+
+// fitTail shortens an error message to n characters by dropping its
+// leading context: wrapped errors read "what: while doing: why", and the
+// menu names what already, so the end is the part worth the space. The
+// whole message stays in the tooltip and behind a click.
+func fitTail(msg string, n int) string {
+	msg = strings.Join(strings.Fields(msg), " ")
+	if runeLen(msg) <= n {
+		return msg
+	}
+	rest := msg
+	for {
+		_, after, ok := strings.Cut(rest, ": ")
+		if !ok {
+			break
+		}
+		rest = after
+		if runeLen(rest)+1 <= n {
+			return "…" + rest
+		}
+	}
+	return truncate(rest, n)
+}
+
+// truncate shortens s to at most n characters, so that one long error
+// cannot make the menu as wide as the screen; the tooltip keeps the rest.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

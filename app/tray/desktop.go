@@ -1,0 +1,243 @@
+package tray
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+)
+
+// Desktop opens things for the user and tells them about failures. The
+// program uses the platform's own: app/macos's in-process calls on a Mac,
+// XDG commands on Linux; tests use a fake.
+type Desktop interface {
+	OpenURL(u string) error
+	OpenFolder(path string) error
+	// OpenFile opens a file in the application the user chose for it
+	// (Console or a text editor for a log).
+	OpenFile(path string) error
+	// OpenTerminal runs argv in a new terminal window.
+	OpenTerminal(argv []string) error
+	// Notify shows a passing notice (a failure that happened in the
+	// background, a switch that turned the other one off).
+	Notify(title, message string) error
+	// Alert shows a message the user asked to read.
+	Alert(title, message string) error
+}
+
+// ErrUnavailable means the desktop has no way to do what was asked (no
+// notification daemon, no terminal).
+var ErrUnavailable = errors.New("not available on this desktop")
+
+// FileURL is the file:// URL of an absolute path.
+func FileURL(path string) string {
+	return (&url.URL{Scheme: "file", Path: path}).String()
+}
+
+// Commands starts external programs for a Desktop. Start runs argv without
+// waiting for it to finish; it reports a program that is missing or that
+// fails at once.
+type Commands struct {
+	LookPath func(string) (string, error)
+	Start    func(argv []string) error
+	Getenv   func(string) string
+}
+
+// SystemCommands runs real programs.
+func SystemCommands() Commands {
+	return Commands{LookPath: exec.LookPath, Start: startDetached, Getenv: os.Getenv}
+}
+
+// startDetached starts argv and waits a moment for it: an opener that fails
+// (no handler for a URL, a terminal that does not understand its flags)
+// usually exits within that moment with a message, which is then the
+// error; one that keeps running (a terminal, a dialog) is left to run and
+// reaped in the background.
+func startDetached(argv []string) error {
+	cmd := exec.Command(argv[0], argv[1:]...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("cannot run %s: %w", argv[0], err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			msg := strings.TrimSpace(stderr.String())
+			if msg == "" {
+				msg = err.Error()
+			}
+			return fmt.Errorf("%s: %s", argv[0], msg)
+		}
+		return nil
+	case <-time.After(time.Second):
+		return nil
+	}
+}
+
+// XDG is the Linux desktop: xdg-open, the user's terminal, notify-send.
+type XDG struct {
+	Cmd Commands
+}
+
+var _ Desktop = (*XDG)(nil)
+
+// NewXDG returns the Linux desktop with real commands.
+func NewXDG() *XDG { return &XDG{Cmd: SystemCommands()} }
+
+func (x *XDG) open(target string) error {
+	if _, err := x.Cmd.LookPath("xdg-open"); err != nil {
+		return fmt.Errorf("cannot open %s: xdg-open is not installed (package xdg-utils)", target)
+	}
+	return x.Cmd.Start([]string{"xdg-open", target})
+}
+
+// OpenURL implements Desktop.
+func (x *XDG) OpenURL(u string) error { return x.open(u) }
+
+// OpenFolder implements Desktop.
+func (x *XDG) OpenFolder(path string) error { return x.open(path) }
+
+// OpenFile implements Desktop.
+func (x *XDG) OpenFile(path string) error { return x.open(path) }
+
+// terminals are tried in order after $TERMINAL; each with the words that
+// make it run a command.
+var terminals = []struct {
+	name string
+	run  []string
+}{
+	{"x-terminal-emulator", []string{"-e"}}, // Debian's alternatives
+	{"gnome-terminal", []string{"--"}},
+	{"kgx", []string{"--"}},
+	{"konsole", []string{"-e"}},
+	{"xfce4-terminal", []string{"-x"}},
+	{"kitty", nil},
+	{"alacritty", []string{"-e"}},
+	{"foot", nil},
+	{"wezterm", []string{"start", "--"}},
+	{"tilix", []string{"-e"}},
+	{"xterm", []string{"-e"}},
+}
+
+// TerminalArgv is the command that runs argv in the user's terminal:
+// $TERMINAL if set (with -e, the common convention), otherwise the first
+// terminal found.
+func (x *XDG) TerminalArgv(argv []string) ([]string, error) {
+	if t := strings.TrimSpace(x.Cmd.Getenv("TERMINAL")); t != "" {
+		if _, err := x.Cmd.LookPath(t); err == nil {
+			return append([]string{t, "-e"}, argv...), nil
+		}
+	}
+	for _, t := range terminals {
+		if _, err := x.Cmd.LookPath(t.name); err == nil {
+			out := append([]string{t.name}, t.run...)
+			return append(out, argv...), nil
+		}
+	}
+	return nil, fmt.Errorf("no terminal found (set TERMINAL or install one): %w", ErrUnavailable)
+}
+
+// OpenTerminal implements Desktop.
+func (x *XDG) OpenTerminal(argv []string) error {
+	full, err := x.TerminalArgv(argv)
+	if err != nil {
+		return err
+	}
+	return x.Cmd.Start(full)
+}
+
+// Notify implements Desktop with notify-send (libnotify).
+func (x *XDG) Notify(title, message string) error {
+	if _, err := x.Cmd.LookPath("notify-send"); err != nil {
+		return fmt.Errorf("notify-send: %w", ErrUnavailable)
+	}
+	return x.Cmd.Start([]string{"notify-send", "--app-name=LimaBar", "--", title, message})
+}
+
+// Alert implements Desktop with zenity or kdialog, or a notification when
+// neither is installed.
+func (x *XDG) Alert(title, message string) error {
+	if _, err := x.Cmd.LookPath("zenity"); err == nil {
+		return x.Cmd.Start([]string{"zenity", "--error", "--no-markup", "--title=" + title, "--text=" + message})
+	}
+	if _, err := x.Cmd.LookPath("kdialog"); err == nil {
+		return x.Cmd.Start([]string{"kdialog", "--title", title, "--error", message})
+	}
+	return x.Notify(title, message)
+}
+
+// MacCommands is a Mac desktop made of command-line tools (open, osascript).
+// The app prefers app/macos's in-process calls; this one serves where those
+// are not available and is tested here on Linux.
+type MacCommands struct {
+	Cmd Commands
+}
+
+var _ Desktop = (*MacCommands)(nil)
+
+// OpenURL implements Desktop.
+func (m *MacCommands) OpenURL(u string) error { return m.Cmd.Start([]string{"/usr/bin/open", u}) }
+
+// OpenFolder implements Desktop.
+func (m *MacCommands) OpenFolder(path string) error {
+	return m.Cmd.Start([]string{"/usr/bin/open", path})
+}
+
+// OpenFile implements Desktop.
+func (m *MacCommands) OpenFile(path string) error {
+	return m.Cmd.Start([]string{"/usr/bin/open", path})
+}
+
+// OpenTerminal implements Desktop: Terminal runs the shell-quoted argv.
+func (m *MacCommands) OpenTerminal(argv []string) error {
+	script := []string{
+		"tell application \"Terminal\"",
+		"activate",
+		"do script " + AppleScriptString(ShellJoin(argv)),
+		"end tell",
+	}
+	return m.osascript(script)
+}
+
+// Notify implements Desktop.
+func (m *MacCommands) Notify(title, message string) error {
+	return m.osascript([]string{"display notification " + AppleScriptString(message) +
+		" with title " + AppleScriptString(title)})
+}
+
+// Alert implements Desktop.
+func (m *MacCommands) Alert(title, message string) error {
+	return m.osascript([]string{"display alert " + AppleScriptString(title) +
+		" message " + AppleScriptString(message) + " as critical"})
+}
+
+func (m *MacCommands) osascript(lines []string) error {
+	argv := []string{"/usr/bin/osascript"}
+	for _, l := range lines {
+		argv = append(argv, "-e", l)
+	}
+	return m.Cmd.Start(argv)
+}
+
+// ShellJoin quotes each argument for a POSIX shell, so that no character of
+// an instance name or path can become shell syntax.
+func ShellJoin(argv []string) string {
+	q := make([]string, len(argv))
+	for i, a := range argv {
+		q[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return strings.Join(q, " ")
+}
+
+// AppleScriptString is s as an AppleScript string literal.
+func AppleScriptString(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+	return `"` + r.Replace(s) + `"`
+}

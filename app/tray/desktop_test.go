@@ -1,0 +1,145 @@
+package tray
+
+import (
+	"errors"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// fakeCommands finds the programs in have and records what is started.
+func fakeCommands(have []string, env map[string]string, started *[][]string) Commands {
+	return Commands{
+		LookPath: func(name string) (string, error) {
+			for _, h := range have {
+				if h == name {
+					return "/usr/bin/" + name, nil
+				}
+			}
+			return "", exec.ErrNotFound
+		},
+		Start: func(argv []string) error {
+			*started = append(*started, argv)
+			return nil
+		},
+		Getenv: func(k string) string { return env[k] },
+	}
+}
+
+func TestXDGTerminal(t *testing.T) {
+	shell := []string{"/opt/lima/bin/limactl", "shell", "default"}
+	tests := []struct {
+		name string
+		have []string
+		env  map[string]string
+		want string
+	}{
+		{"TERMINAL wins", []string{"foot", "xterm"}, map[string]string{"TERMINAL": "foot"}, "foot -e /opt/lima/bin/limactl shell default"},
+		{"TERMINAL missing falls through", []string{"xterm"}, map[string]string{"TERMINAL": "nope"}, "xterm -e /opt/lima/bin/limactl shell default"},
+		{"Debian alternative", []string{"x-terminal-emulator", "xterm"}, nil, "x-terminal-emulator -e /opt/lima/bin/limactl shell default"},
+		{"GNOME", []string{"gnome-terminal"}, nil, "gnome-terminal -- /opt/lima/bin/limactl shell default"},
+		{"Xfce", []string{"xfce4-terminal"}, nil, "xfce4-terminal -x /opt/lima/bin/limactl shell default"},
+		{"wezterm", []string{"wezterm"}, nil, "wezterm start -- /opt/lima/bin/limactl shell default"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var started [][]string
+			x := &XDG{Cmd: fakeCommands(tt.have, tt.env, &started)}
+			if err := x.OpenTerminal(shell); err != nil {
+				t.Fatal(err)
+			}
+			if len(started) != 1 {
+				t.Fatalf("started %q, want one command", started)
+			}
+			if got := strings.Join(started[0], " "); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestXDGNoTerminal(t *testing.T) {
+	var started [][]string
+	x := &XDG{Cmd: fakeCommands(nil, nil, &started)}
+	err := x.OpenTerminal([]string{"limactl", "shell", "x"})
+	if !errors.Is(err, ErrUnavailable) {
+		t.Errorf("got %v, want ErrUnavailable", err)
+	}
+}
+
+func TestXDGNotifyAndAlert(t *testing.T) {
+	tests := []struct {
+		name   string
+		have   []string
+		call   func(*XDG) error
+		want   string
+		wantOK bool
+	}{
+		{"notify", []string{"notify-send"}, func(x *XDG) error { return x.Notify("Could not start k3s", "-boom") },
+			"notify-send --app-name=LimaBar -- Could not start k3s -boom", true},
+		{"no notifier", nil, func(x *XDG) error { return x.Notify("t", "m") }, "", false},
+		{"alert with zenity", []string{"zenity", "notify-send"}, func(x *XDG) error { return x.Alert("T", "<b>m</b>") },
+			"zenity --error --no-markup --title=T --text=<b>m</b>", true},
+		{"alert falls back to a notification", []string{"notify-send"}, func(x *XDG) error { return x.Alert("T", "m") },
+			"notify-send --app-name=LimaBar -- T m", true},
+		{"open a folder", []string{"xdg-open"}, func(x *XDG) error { return x.OpenFolder("/home/u/.lima/default") },
+			"xdg-open /home/u/.lima/default", true},
+		{"no xdg-open", nil, func(x *XDG) error { return x.OpenURL("https://lima-vm.io/") }, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var started [][]string
+			x := &XDG{Cmd: fakeCommands(tt.have, nil, &started)}
+			err := tt.call(x)
+			if (err == nil) != tt.wantOK {
+				t.Fatalf("error %v, want ok=%t", err, tt.wantOK)
+			}
+			if !tt.wantOK {
+				if len(started) != 0 {
+					t.Errorf("started %q after a failure", started)
+				}
+				return
+			}
+			if len(started) != 1 || strings.Join(started[0], " ") != tt.want {
+				t.Errorf("started %q, want %q", started, tt.want)
+			}
+		})
+	}
+}
+
+func TestMacTerminalQuoting(t *testing.T) {
+	var started [][]string
+	m := &MacCommands{Cmd: fakeCommands(nil, nil, &started)}
+	if err := m.OpenTerminal([]string{"/opt/homebrew/bin/limactl", "shell", `it's "x"\y`}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"/usr/bin/osascript",
+		"-e", `tell application "Terminal"`,
+		"-e", "activate",
+		"-e", `do script "'/opt/homebrew/bin/limactl' 'shell' 'it'\\''s \"x\"\\y'"`,
+		"-e", "end tell"}
+	if len(started) != 1 || strings.Join(started[0], "\x00") != strings.Join(want, "\x00") {
+		t.Errorf("got %q\nwant %q", started, want)
+	}
+}
+
+func TestStartDetached(t *testing.T) {
+	if err := startDetached([]string{"sh", "-c", "echo no handler >&2; exit 3"}); err == nil || !strings.Contains(err.Error(), "no handler") {
+		t.Errorf("a failing opener: got %v, want its message", err)
+	}
+	if err := startDetached([]string{"true"}); err != nil {
+		t.Errorf("true: %v", err)
+	}
+	if err := startDetached([]string{"/nonexistent/opener"}); err == nil {
+		t.Error("a missing program: got no error")
+	}
+	if err := startDetached([]string{"sleep", "3"}); err != nil {
+		t.Errorf("a program that keeps running: %v", err)
+	}
+}
+
+func TestFileURL(t *testing.T) {
+	if got, want := FileURL("/Users/a b/.lima/default/ha.stderr.log"), "file:///Users/a%20b/.lima/default/ha.stderr.log"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

@@ -1,0 +1,309 @@
+package tray
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/limabar/limabar/app/menu"
+	"github.com/limabar/limabar/autostart"
+)
+
+// fakeKit is a toolkit that behaves like systray: items are appended in
+// creation order, start visible, and can only be hidden.
+type fakeKit struct {
+	top     []*fakeNode
+	calls   int
+	icon    menu.IconKey
+	tooltip string
+}
+
+type fakeNode struct {
+	kit       *fakeKit
+	sep       bool
+	title     string
+	tooltip   string
+	enabled   bool
+	checked   bool
+	visible   bool
+	checkable bool
+	children  []*fakeNode
+	clicks    chan struct{}
+}
+
+func (k *fakeKit) AddItem(parent widget, checkable bool) (widget, <-chan struct{}) {
+	k.calls++
+	n := &fakeNode{kit: k, enabled: true, visible: true, checkable: checkable, clicks: make(chan struct{})}
+	if parent == nil {
+		k.top = append(k.top, n)
+	} else {
+		p := parent.(*fakeNode)
+		p.children = append(p.children, n)
+	}
+	return n, n.clicks
+}
+
+func (k *fakeKit) AddSeparator()            { k.top = append(k.top, &fakeNode{sep: true, visible: true}) }
+func (k *fakeKit) SetIcon(key menu.IconKey) { k.calls++; k.icon = key }
+func (k *fakeKit) SetTooltip(s string)      { k.calls++; k.tooltip = s }
+func (n *fakeNode) SetTitle(s string)       { n.kit.calls++; n.title = s }
+func (n *fakeNode) SetTooltip(s string)     { n.kit.calls++; n.tooltip = s }
+func (n *fakeNode) Enable()                 { n.kit.calls++; n.enabled = true }
+func (n *fakeNode) Disable()                { n.kit.calls++; n.enabled = false }
+func (n *fakeNode) Check()                  { n.kit.calls++; n.checked = true }
+func (n *fakeNode) Uncheck()                { n.kit.calls++; n.checked = false }
+func (n *fakeNode) Show()                   { n.kit.calls++; n.visible = true }
+func (n *fakeNode) Hide()                   { n.kit.calls++; n.visible = false }
+
+// shown writes what a user sees, in the format of dumpItems.
+func shown(b *strings.Builder, nodes []*fakeNode, depth int) {
+	for _, n := range nodes {
+		if !n.visible {
+			continue
+		}
+		if n.sep {
+			b.WriteString("---\n")
+			continue
+		}
+		line(b, depth, n.enabled, n.checkable, n.checked, n.title, n.tooltip)
+		shown(b, n.children, depth+1)
+	}
+}
+
+func dumpItems(b *strings.Builder, items []menu.Item, depth int) {
+	for _, it := range items {
+		line(b, depth, it.Enabled, it.Checkable, it.Checked, it.Title, it.Tooltip)
+		dumpItems(b, it.Children, depth+1)
+	}
+}
+
+func line(b *strings.Builder, depth int, enabled, checkable, checked bool, title, tooltip string) {
+	b.WriteString(strings.Repeat("  ", depth))
+	if !enabled {
+		b.WriteString("~")
+	}
+	if checkable {
+		if checked {
+			b.WriteString("[x] ")
+		} else {
+			b.WriteString("[ ] ")
+		}
+	}
+	b.WriteString(title)
+	if tooltip != "" {
+		b.WriteString(" (" + tooltip + ")")
+	}
+	b.WriteString("\n")
+}
+
+func want(m menu.Menu) string {
+	var b strings.Builder
+	dumpItems(&b, m.Header, 0)
+	dumpItems(&b, m.Instances, 0)
+	b.WriteString("---\n")
+	dumpItems(&b, m.Footer, 0)
+	return b.String()
+}
+
+func got(k *fakeKit) string {
+	var b strings.Builder
+	shown(&b, k.top, 0)
+	return b.String()
+}
+
+// randomMenu makes a menu within the model's bounds, with items of every
+// kind in random order, so that the pools are reused in every way.
+func randomMenu(r *rand.Rand) menu.Menu {
+	plain := func(prefix string) menu.Item {
+		return menu.Item{
+			Title:   fmt.Sprintf("%s %d", prefix, r.IntN(3)),
+			Tooltip: []string{"", "tip"}[r.IntN(2)],
+			Enabled: r.IntN(2) == 0,
+			Action:  menu.Action{Kind: menu.Start, Instance: prefix},
+		}
+	}
+	child := func(depth int) menu.Item {
+		it := plain("child")
+		switch r.IntN(4) {
+		case 0:
+			it.Checkable, it.Checked = true, r.IntN(2) == 0
+		}
+		return it
+	}
+	instance := func(name string) menu.Item {
+		it := plain(name)
+		for range 1 + r.IntN(8) {
+			it.Children = append(it.Children, child(1))
+		}
+		return it
+	}
+	var m menu.Menu
+	m.Icon = []menu.IconKey{menu.IconNormal, menu.IconAttention}[r.IntN(2)]
+	m.Tooltip = fmt.Sprint("tip ", r.IntN(2))
+	for range r.IntN(menu.MaxHeader + 1) {
+		m.Header = append(m.Header, plain("header"))
+	}
+	n := r.IntN(menu.MaxInstances + 1)
+	for i := range n {
+		if i == menu.MaxInstances-1 && r.IntN(2) == 0 {
+			more := plain("More")
+			for j := range 1 + r.IntN(5) {
+				more.Children = append(more.Children, instance(fmt.Sprint("more", j)))
+			}
+			m.Instances = append(m.Instances, more)
+			break
+		}
+		m.Instances = append(m.Instances, instance(fmt.Sprint("vm", i)))
+	}
+	for range 1 + r.IntN(4) {
+		it := child(0)
+		m.Footer = append(m.Footer, it)
+	}
+	return m
+}
+
+func TestRenderShowsExactlyTheModel(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	kit := &fakeKit{}
+	done := make(chan struct{})
+	defer close(done)
+	rd := newRenderer(kit, func(menu.Action) {}, done)
+	for i := range 300 {
+		m := randomMenu(r)
+		rd.Render(m)
+		if g, w := got(kit), want(m); g != w {
+			t.Fatalf("render %d: menu shows\n%s\nwant\n%s", i, g, w)
+		}
+		if kit.icon != m.Icon || kit.tooltip != m.Tooltip {
+			t.Fatalf("render %d: icon %q tooltip %q, want %q %q", i, kit.icon, kit.tooltip, m.Icon, m.Tooltip)
+		}
+		// The same menu again changes nothing.
+		before := kit.calls
+		rd.Render(m)
+		if kit.calls != before {
+			t.Fatalf("render %d: rendering the same menu again made %d toolkit calls", i, kit.calls-before)
+		}
+	}
+}
+
+func TestRenderReusesItems(t *testing.T) {
+	kit := &fakeKit{}
+	done := make(chan struct{})
+	defer close(done)
+	rd := newRenderer(kit, func(menu.Action) {}, done)
+	r := rand.New(rand.NewPCG(3, 4))
+	menus := []menu.Menu{randomMenu(r), randomMenu(r), randomMenu(r)}
+	for range 20 {
+		for _, m := range menus {
+			rd.Render(m)
+		}
+	}
+	count := func() int {
+		n := 0
+		var walk func([]*fakeNode)
+		walk = func(ns []*fakeNode) {
+			for _, x := range ns {
+				n++
+				walk(x.children)
+			}
+		}
+		walk(kit.top)
+		return n
+	}
+	settled := count()
+	for range 20 {
+		for _, m := range menus {
+			rd.Render(m)
+		}
+	}
+	if n := count(); n != settled {
+		t.Errorf("alternating between three menus keeps creating items: %d, then %d", settled, n)
+	}
+}
+
+func TestRenderFixedSectionsDoNotGrow(t *testing.T) {
+	kit := &fakeKit{}
+	done := make(chan struct{})
+	defer close(done)
+	rd := newRenderer(kit, func(menu.Action) {}, done)
+	top := len(kit.top)
+	m := menu.Menu{Footer: []menu.Item{{Title: "Quit", Enabled: true}}}
+	for i := range menu.MaxInstances {
+		m.Instances = append(m.Instances, menu.Item{Title: fmt.Sprint("vm", i), Children: []menu.Item{{Title: "Start"}}})
+	}
+	rd.Render(m)
+	if n := len(kit.top); n != top+1 {
+		t.Errorf("top level has %d items after a full render, want %d (the pools and Quit)", n, top+1)
+	}
+	if last := kit.top[len(kit.top)-1]; last.title != "Quit" {
+		t.Errorf("last top-level item is %q, want Quit", last.title)
+	}
+}
+
+type clickLog struct {
+	mu  sync.Mutex
+	got []menu.Action
+}
+
+func (c *clickLog) add(a menu.Action) { c.mu.Lock(); c.got = append(c.got, a); c.mu.Unlock() }
+func (c *clickLog) wait(t *testing.T, n int) []menu.Action {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		c.mu.Lock()
+		got := append([]menu.Action(nil), c.got...)
+		c.mu.Unlock()
+		if len(got) >= n || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestClicks(t *testing.T) {
+	kit := &fakeKit{}
+	done := make(chan struct{})
+	defer close(done)
+	var log clickLog
+	rd := newRenderer(kit, log.add, done)
+	login := menu.Action{Kind: menu.Enable, Instance: "default", Condition: autostart.Login}
+	m := menu.Menu{
+		Header: []menu.Item{{Title: "1 of 1 instance running"}},
+		Instances: []menu.Item{{Title: "● default — Running", Enabled: true, Children: []menu.Item{
+			{Title: "Start at Login", Enabled: true, Checkable: true, Action: login},
+			{Title: "Start", Enabled: false, Action: menu.Action{Kind: menu.Start, Instance: "default"}},
+		}}},
+		Footer: []menu.Item{{Title: "Quit LimaBar", Enabled: true, Action: menu.Action{Kind: menu.Quit}}},
+	}
+	rd.Render(m)
+	inst := kit.top[menu.MaxHeader]
+	sw, start := inst.children[0], inst.children[1]
+
+	start.clicks <- struct{}{} // disabled: nothing
+	kit.top[0].clicks <- struct{}{}
+	sw.clicks <- struct{}{}
+	got := log.wait(t, 1)
+	if len(got) != 1 || got[0] != login {
+		t.Fatalf("clicks gave %v, want only %v", got, login)
+	}
+
+	// The toolkit ticked the box by itself; the next render sets it back
+	// to what the model says even though the model did not change.
+	sw.checked = true
+	rd.Render(m)
+	if sw.checked {
+		t.Errorf("switch still ticked after a render that says it is off")
+	}
+
+	// A hidden item's click does nothing.
+	m.Footer = nil
+	rd.Render(m)
+	quit := kit.top[len(kit.top)-1]
+	quit.clicks <- struct{}{}
+	if got := log.wait(t, 2); len(got) != 1 {
+		t.Errorf("a hidden item's click ran %v", got[1:])
+	}
+}

@@ -1,0 +1,242 @@
+// Package watch tells LimaBar when what it shows may have changed, without
+// polling: it watches LIMA_HOME and each instance folder in it (instances
+// appearing and going, ha.pid and ha.sock coming and going) and the folders
+// where launchd and systemd registrations live, and turns a burst of changes
+// into one notification. Folders that do not exist yet are watched through
+// their nearest existing parent and picked up when they appear.
+package watch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// Dir is a folder to watch, with its direct subfolders.
+type Dir struct {
+	Path string
+	// Names, when not nil, are the only file names that count inside the
+	// subfolders. LIMA_HOME uses it: in an instance folder only ha.pid,
+	// ha.sock and lima.yaml say something about the instance, while logs
+	// and disks change all the time.
+	Names []string
+}
+
+// InstanceNames are the files of an instance folder whose changes matter.
+var InstanceNames = []string{"ha.pid", "ha.sock", "lima.yaml"}
+
+// Options tune a Watcher.
+type Options struct {
+	// Debounce is how long the watcher gathers changes before it
+	// notifies; zero means 120 ms. A notification comes at most this long
+	// after the first change of a burst.
+	Debounce time.Duration
+	Backend  Backend
+	Logger   *slog.Logger
+}
+
+// Watcher watches a set of folders.
+type Watcher struct {
+	dirs     []Dir
+	debounce time.Duration
+	logger   *slog.Logger
+	b        backend
+	watched  map[string]bool
+}
+
+// New starts watching dirs. Run delivers the notifications.
+func New(dirs []Dir, opts Options) (*Watcher, error) {
+	b, err := newBackend(opts.Backend)
+	if err != nil {
+		return nil, fmt.Errorf("cannot watch for changes: %w", err)
+	}
+	w := &Watcher{
+		debounce: opts.Debounce,
+		logger:   opts.Logger,
+		b:        b,
+		watched:  map[string]bool{},
+	}
+	if w.debounce <= 0 {
+		w.debounce = 120 * time.Millisecond
+	}
+	if w.logger == nil {
+		w.logger = slog.New(slog.DiscardHandler)
+	}
+	for _, d := range dirs {
+		if d.Path == "" {
+			continue
+		}
+		d.Path = filepath.Clean(d.Path)
+		w.dirs = append(w.dirs, d)
+	}
+	w.resync()
+	return w, nil
+}
+
+// Watched lists the folders being watched, sorted; for tests and logs.
+func (w *Watcher) Watched() []string {
+	var out []string
+	for p := range w.watched {
+		out = append(out, p)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Run calls notify once after each burst of relevant changes, from Run's
+// goroutine, until ctx ends; then it stops watching. notify should return
+// quickly. Between changes Run sleeps: there is no timer and no polling.
+func (w *Watcher) Run(ctx context.Context, notify func()) error {
+	defer w.b.Close()
+	var timer *time.Timer
+	var fire <-chan time.Time
+	arm := func() {
+		if fire != nil {
+			return // a notification is already due
+		}
+		if timer == nil {
+			timer = time.NewTimer(w.debounce)
+		} else {
+			timer.Reset(w.debounce)
+		}
+		fire = timer.C
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			if timer != nil {
+				timer.Stop()
+			}
+			return nil
+		case e, ok := <-w.b.Events():
+			if !ok {
+				return errors.New("the file watcher stopped")
+			}
+			rescan, relevant := w.classify(e)
+			if p := filepath.Clean(e.Path); w.watched[p] && (e.Op.Has(fsnotify.Remove) || e.Op.Has(fsnotify.Rename)) {
+				// A watched folder went; if one of the same name is
+				// back already, it needs a watch of its own.
+				_ = w.b.Remove(p)
+				delete(w.watched, p)
+			}
+			if rescan {
+				w.resync()
+			}
+			if relevant {
+				w.logger.Debug("change", "path", e.Path, "op", e.Op.String())
+				arm()
+			}
+		case err := <-w.b.Errors():
+			if errors.Is(err, errOverflow) {
+				// Events were lost; what changed is unknown.
+				w.resync()
+				arm()
+				continue
+			}
+			w.logger.Warn("file watcher error", "err", err)
+		case <-fire:
+			fire = nil
+			notify()
+		}
+	}
+}
+
+// classify says whether e may add or remove folders to watch (rescan) and
+// whether it may change what the menu shows (relevant).
+func (w *Watcher) classify(e event) (rescan, relevant bool) {
+	p := filepath.Clean(e.Path)
+	structural := e.Op.Has(fsnotify.Create) || e.Op.Has(fsnotify.Remove) || e.Op.Has(fsnotify.Rename)
+	for _, d := range w.dirs {
+		switch {
+		case p == d.Path:
+			// The folder itself appeared, went or was renamed.
+			if structural {
+				rescan, relevant = true, true
+			}
+		case filepath.Dir(p) == d.Path:
+			// A child: an instance folder, a unit, a plist, a
+			// default.target.wants folder.
+			relevant = true
+			if structural {
+				rescan = true
+			}
+		case filepath.Dir(filepath.Dir(p)) == d.Path:
+			// A file inside a subfolder.
+			if d.Names == nil || slices.Contains(d.Names, filepath.Base(p)) {
+				relevant = true
+			}
+		case structural && strings.HasPrefix(d.Path, p+string(filepath.Separator)):
+			// A missing folder's parent appeared or went.
+			rescan, relevant = true, true
+		}
+	}
+	return rescan, relevant
+}
+
+// resync makes the set of watched folders match the file system: each
+// existing folder with its subfolders, and for each missing one its nearest
+// existing parent.
+func (w *Watcher) resync() {
+	want := map[string]bool{}
+	for _, d := range w.dirs {
+		if isDir(d.Path) {
+			want[d.Path] = true
+			entries, err := os.ReadDir(d.Path)
+			if err != nil {
+				w.logger.Warn("cannot list folder", "path", d.Path, "err", err)
+			}
+			for _, e := range entries {
+				if e.IsDir() {
+					want[filepath.Join(d.Path, e.Name())] = true
+				}
+			}
+			continue
+		}
+		if parent := nearestExisting(d.Path); parent != "" {
+			want[parent] = true
+		}
+	}
+	for p := range w.watched {
+		if !want[p] {
+			_ = w.b.Remove(p) // fails when the kernel already dropped it
+			delete(w.watched, p)
+		}
+	}
+	for p := range want {
+		if w.watched[p] {
+			continue
+		}
+		if err := w.b.Add(p); err != nil {
+			// Gone again already: the event of its removal rescans.
+			w.logger.Debug("cannot watch folder", "path", p, "err", err)
+			continue
+		}
+		w.watched[p] = true
+	}
+}
+
+func isDir(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
+}
+
+func nearestExisting(p string) string {
+	for {
+		parent := filepath.Dir(p)
+		if parent == p {
+			return ""
+		}
+		if isDir(parent) {
+			return parent
+		}
+		p = parent
+	}
+}

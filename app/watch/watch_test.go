@@ -1,0 +1,220 @@
+package watch
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+const debounce = 100 * time.Millisecond
+
+// harness runs a Watcher on a temporary LIMA_HOME (with one instance) and a
+// systemd user folder that does not exist yet, and counts notifications.
+type harness struct {
+	t        *testing.T
+	limaHome string
+	units    string
+	w        *Watcher
+	count    atomic.Int32
+}
+
+func start(t *testing.T, b Backend) *harness {
+	t.Helper()
+	root := t.TempDir()
+	h := &harness{
+		t:        t,
+		limaHome: filepath.Join(root, "lima"),
+		units:    filepath.Join(root, "config", "systemd", "user"),
+	}
+	mkdir(t, filepath.Join(h.limaHome, "default"))
+	write(t, filepath.Join(h.limaHome, "default", "lima.yaml"), "images: []\n")
+	w, err := New([]Dir{
+		{Path: h.limaHome, Names: InstanceNames},
+		{Path: h.units},
+	}, Options{Debounce: debounce, Backend: b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.w = w
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx, func() { h.count.Add(1) }) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	return h
+}
+
+func mkdir(t *testing.T, p string) {
+	t.Helper()
+	if err := os.MkdirAll(p, 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func write(t *testing.T, p, text string) {
+	t.Helper()
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// expect waits for the count of notifications to reach want, then checks
+// that no more arrive for a few debounce periods.
+func (h *harness) expect(want int32) {
+	h.t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for h.count.Load() < want && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(3 * debounce)
+	if got := h.count.Load(); got != want {
+		h.t.Fatalf("got %d notifications, want %d", got, want)
+	}
+}
+
+func backends() map[string]Backend {
+	return map[string]Backend{"default": Default, "fsnotify": FSNotify}
+}
+
+func TestWatchInstanceFolder(t *testing.T) {
+	for name, b := range backends() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h := start(t, b)
+			inst := filepath.Join(h.limaHome, "default")
+
+			write(t, filepath.Join(inst, "ha.pid"), "123\n")
+			h.expect(1)
+
+			if err := os.Remove(filepath.Join(inst, "ha.pid")); err != nil {
+				t.Fatal(err)
+			}
+			h.expect(2)
+
+			// Logs and disks are not news.
+			write(t, filepath.Join(inst, "serial.log"), "boot\n")
+			write(t, filepath.Join(inst, "ha.stderr.log"), "x\n")
+			h.expect(2)
+
+			write(t, filepath.Join(inst, "lima.yaml"), "cpus: [\n")
+			h.expect(3)
+		})
+	}
+}
+
+func TestWatchNewAndRemovedInstance(t *testing.T) {
+	for name, b := range backends() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h := start(t, b)
+			k3s := filepath.Join(h.limaHome, "k3s")
+			mkdir(t, k3s)
+			write(t, filepath.Join(k3s, "lima.yaml"), "images: []\n")
+			h.expect(1)
+			if !slices.Contains(h.w.Watched(), k3s) {
+				t.Fatalf("new instance folder not watched: %q", h.w.Watched())
+			}
+
+			// The new folder's own files are seen.
+			write(t, filepath.Join(k3s, "ha.sock"), "")
+			h.expect(2)
+
+			if err := os.RemoveAll(k3s); err != nil {
+				t.Fatal(err)
+			}
+			h.expect(3)
+			if slices.Contains(h.w.Watched(), k3s) {
+				t.Errorf("removed instance folder still watched: %q", h.w.Watched())
+			}
+		})
+	}
+}
+
+func TestWatchFolderThatAppearsLater(t *testing.T) {
+	for name, b := range backends() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h := start(t, b)
+			if want := filepath.Dir(filepath.Dir(filepath.Dir(h.units))); !slices.Contains(h.w.Watched(), want) {
+				t.Fatalf("watched %q, want the nearest existing parent %q among them", h.w.Watched(), want)
+			}
+
+			// Unrelated things next to the missing folder are not news.
+			write(t, filepath.Join(filepath.Dir(filepath.Dir(filepath.Dir(h.units))), "unrelated"), "x")
+			h.expect(0)
+
+			// What `systemctl --user enable` does in a fresh home.
+			mkdir(t, filepath.Join(h.units, "default.target.wants"))
+			h.expect(1)
+			if !slices.Contains(h.w.Watched(), h.units) {
+				t.Fatalf("created folder not watched: %q", h.w.Watched())
+			}
+			unit := filepath.Join(h.units, "lima-vm@default.service")
+			write(t, unit, "[Unit]\n")
+			h.expect(2)
+			if err := os.Symlink(unit, filepath.Join(h.units, "default.target.wants", "lima-vm@default.service")); err != nil {
+				t.Fatal(err)
+			}
+			h.expect(3)
+		})
+	}
+}
+
+func TestWatchBurstIsOneNotification(t *testing.T) {
+	for name, b := range backends() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h := start(t, b)
+			mkdir(t, h.units)
+			h.expect(1)
+			for i := range 50 {
+				write(t, filepath.Join(h.units, "lima-vm@vm"+string(rune('a'+i%26))+".service"), "x")
+			}
+			h.expect(2)
+		})
+	}
+}
+
+func TestWatchLimaHomeRecreated(t *testing.T) {
+	for name, b := range backends() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h := start(t, b)
+			if err := os.RemoveAll(h.limaHome); err != nil {
+				t.Fatal(err)
+			}
+			h.expect(1)
+			mkdir(t, filepath.Join(h.limaHome, "again"))
+			h.expect(2)
+			write(t, filepath.Join(h.limaHome, "again", "ha.pid"), "1")
+			h.expect(3)
+		})
+	}
+}
+
+func TestWatchStopsWithContext(t *testing.T) {
+	w, err := New([]Dir{{Path: t.TempDir()}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx, func() {}) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("Run did not return after its context ended")
+	}
+}

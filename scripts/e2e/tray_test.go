@@ -1,0 +1,789 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/limabar/limabar/scripts/testenv"
+)
+
+// The tray tests run the real limabar menu-bar app as an unprivileged user
+// against a real systemd user manager, under Xvfb, on a private session bus,
+// and read and click its menu as a D-Bus client of com.canonical.dbusmenu,
+// the way a desktop's panel does.
+
+// trayStubLimactl lists the instance folders of LIMA_HOME as limactl does:
+// Running with an ha.pid, Broken when lima.yaml starts with "BROKEN",
+// Stopped otherwise. It records each call in $STUB_LOG and hangs while
+// $LIMA_HOME/.hang exists.
+const trayStubLimactl = `#!/bin/sh
+printf '%s\n' "$*" >> "$STUB_LOG"
+home="${LIMA_HOME:-$HOME/.lima}"
+case "$1" in
+list)
+	[ -e "$home/.hang" ] && exec sleep 3600
+	for d in "$home"/*/; do
+		d=${d%/}
+		[ -f "$d/lima.yaml" ] || continue
+		n=${d##*/}
+		if head -c 6 "$d/lima.yaml" | grep -q BROKEN; then
+			printf '{"name":"%s","status":"Broken","dir":"%s","errors":["lima.yaml: yaml: line 1: did not find expected key"]}\n' "$n" "$d"
+		elif [ -f "$d/ha.pid" ]; then
+			printf '{"name":"%s","status":"Running","dir":"%s","vmType":"qemu","arch":"x86_64","cpus":4,"memory":4294967296}\n' "$n" "$d"
+		else
+			printf '{"name":"%s","status":"Stopped","dir":"%s","vmType":"qemu","arch":"x86_64","cpus":4,"memory":4294967296}\n' "$n" "$d"
+		fi
+	done ;;
+start | stop) ;;
+*) echo "stub limactl: unknown command $1" >&2; exit 1 ;;
+esac
+`
+
+// trayFakeLoginctl turns lingering on and off by the file under the test
+// root, as systemd-logind does, and refuses while $FAKE_STATE/refuse exists.
+const trayFakeLoginctl = `#!/bin/sh
+[ -e "$FAKE_STATE/refuse" ] && { echo "Could not $1: Access denied" >&2; exit 1; }
+dir="$LIMABAR_TEST_ROOT/var/lib/systemd/linger"
+case "$1" in
+enable-linger) mkdir -p "$dir" && : > "$dir/$2" ;;
+disable-linger) rm -f "$dir/$2" ;;
+*) exit 1 ;;
+esac
+`
+
+// trayBusConfig is a session bus that the test (root) and the app's user
+// may both use, without service activation so that it starts nothing that
+// could outlive the test.
+const trayBusConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path=%s</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+`
+
+// trayWorld is what every app run of the tray tests shares.
+type trayWorld struct {
+	t       *testing.T
+	sd      *testenv.Systemd
+	bus     string
+	display string
+	bin     string // folder of the stub limactl and fake loginctl
+	root    string // LIMABAR_TEST_ROOT
+	state   string // FAKE_STATE
+	stubLog string
+}
+
+func newTrayWorld(t *testing.T) *trayWorld {
+	t.Helper()
+	for _, p := range []string{"dbus-daemon", "Xvfb", "setpriv"} {
+		_, err := exec.LookPath(p)
+		testenv.Need(t, err == nil, p+" is not installed (run scripts/deps.sh)")
+	}
+	sd := testenv.SystemdUser(t, testenv.SystemdOptions{User: unprivileged})
+	w := &trayWorld{
+		t:       t,
+		sd:      sd,
+		display: testenv.Xvfb(t),
+		bin:     filepath.Join(sd.Home, "bin"),
+		root:    filepath.Join(sd.Home, "testroot"),
+		state:   filepath.Join(sd.Home, "fake-state"),
+		stubLog: filepath.Join(sd.Home, "limactl-calls.log"),
+	}
+	w.bus = w.startBus()
+	w.write(filepath.Join(w.bin, "limactl"), trayStubLimactl, 0o755)
+	w.write(filepath.Join(w.bin, "loginctl"), trayFakeLoginctl, 0o755)
+	w.mkdir(w.root)
+	w.mkdir(w.state)
+	return w
+}
+
+// startBus starts the private session bus and stops it when the test ends.
+func (w *trayWorld) startBus() string {
+	w.t.Helper()
+	dir, err := os.MkdirTemp("/tmp", "limabar-traybus-")
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.t.Cleanup(func() { os.RemoveAll(dir) })
+	socket := filepath.Join(dir, "bus")
+	conf := filepath.Join(dir, "bus.conf")
+	if err := os.WriteFile(conf, fmt.Appendf(nil, trayBusConfig, socket), 0o644); err != nil {
+		w.t.Fatal(err)
+	}
+	cmd := exec.Command("dbus-daemon", "--config-file="+conf, "--nofork", "--nopidfile")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	logf, err := os.Create(filepath.Join(dir, "dbus.log"))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer logf.Close()
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		w.t.Fatalf("dbus-daemon: %v", err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	w.t.Cleanup(func() { stopGroup(cmd.Process.Pid, done) })
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := os.Stat(socket); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			w.t.Fatal("dbus-daemon did not create its socket")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// The app's user connects to the root-owned socket.
+	os.Chmod(dir, 0o755)
+	os.Chmod(socket, 0o777)
+	return "unix:path=" + socket
+}
+
+// stopGroup ends a process group started with Setsid: SIGTERM, then SIGKILL
+// after a grace period, and waits for the leader to be reaped.
+func stopGroup(pid int, done <-chan struct{}) {
+	syscall.Kill(-pid, syscall.SIGTERM)
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		syscall.Kill(-pid, syscall.SIGKILL)
+		<-done
+	}
+	// Whatever the group left behind (a hung stub's sleep) goes too.
+	syscall.Kill(-pid, syscall.SIGKILL)
+}
+
+func (w *trayWorld) chown(path string) {
+	w.t.Helper()
+	if err := os.Lchown(path, w.sd.UID, w.sd.GID); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// mkdir creates a folder (and its parents under the user's home) owned by
+// the user, as the user's own tools would.
+func (w *trayWorld) mkdir(dir string) {
+	w.t.Helper()
+	var missing []string
+	for d := dir; d != w.sd.Home && d != "/"; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil {
+			break
+		}
+		missing = append(missing, d)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		w.t.Fatal(err)
+	}
+	for _, d := range missing {
+		w.chown(d)
+	}
+}
+
+func (w *trayWorld) write(path, content string, mode os.FileMode) {
+	w.t.Helper()
+	w.mkdir(filepath.Dir(path))
+	if err := os.WriteFile(path, []byte(content), mode); err != nil {
+		w.t.Fatal(err)
+	}
+	w.chown(path)
+}
+
+// instance creates an instance folder with a lima.yaml.
+func (w *trayWorld) instance(limaHome, name, yaml string) string {
+	w.t.Helper()
+	dir := filepath.Join(limaHome, name)
+	w.write(filepath.Join(dir, "lima.yaml"), yaml, 0o644)
+	return dir
+}
+
+// stubCalls counts the limactl calls so far.
+func (w *trayWorld) stubCalls() int {
+	data, _ := os.ReadFile(w.stubLog)
+	return strings.Count(string(data), "\n")
+}
+
+// trayApp is one running limabar menu-bar app.
+type trayApp struct {
+	t       *testing.T
+	pid     int
+	done    chan struct{}
+	log     string // stdout and stderr
+	logFile string // the app's own log
+	conn    *dbus.Conn
+	menu    dbus.BusObject
+}
+
+// start runs limabar with no arguments as the user, with extra environment,
+// and waits until its menu is on the bus.
+func (w *trayWorld) start(extra ...string) *trayApp {
+	w.t.Helper()
+	env := append(w.sd.Env(),
+		"DISPLAY="+w.display,
+		"DBUS_SESSION_BUS_ADDRESS="+w.bus,
+		"NO_AT_BRIDGE=1",
+		"PATH="+w.bin+":/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
+		"LIMACTL="+filepath.Join(w.bin, "limactl"),
+		"STUB_LOG="+w.stubLog,
+		"FAKE_STATE="+w.state,
+		"LIMABAR_TEST_ROOT="+w.root,
+		"LIMABAR_DEBUG=1",
+		"XDG_STATE_HOME="+filepath.Join(w.sd.Home, ".local", "state"),
+	)
+	env = append(env, extra...)
+	a := &trayApp{
+		t:       w.t,
+		done:    make(chan struct{}),
+		log:     filepath.Join(w.t.TempDir(), "limabar.out"),
+		logFile: filepath.Join(w.sd.Home, ".local", "state", "limabar", "limabar.log"),
+	}
+	logf, err := os.Create(a.log)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer logf.Close()
+	cmd := exec.Command("setpriv", "--reuid="+strconv.Itoa(w.sd.UID), "--regid="+strconv.Itoa(w.sd.GID),
+		"--init-groups", "--", bins.limabar)
+	cmd.Env = env
+	cmd.Dir = w.sd.Home
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		w.t.Fatalf("start limabar: %v", err)
+	}
+	a.pid = cmd.Process.Pid
+	go func() { cmd.Wait(); close(a.done) }()
+	w.t.Cleanup(a.stop)
+
+	a.conn, err = dbus.Connect(w.bus)
+	if err != nil {
+		w.t.Fatalf("connect to the session bus: %v", err)
+	}
+	w.t.Cleanup(func() { a.conn.Close() })
+	a.menu = a.findMenu()
+	return a
+}
+
+// stop ends the app and everything it started; on failure it shows the
+// app's log.
+func (a *trayApp) stop() {
+	stopGroup(a.pid, a.done)
+	if a.t.Failed() {
+		for _, f := range []string{a.log, a.logFile} {
+			data, _ := os.ReadFile(f)
+			if len(data) > 8000 {
+				data = data[len(data)-8000:]
+			}
+			a.t.Logf("%s:\n%s", f, data)
+		}
+	}
+}
+
+// cpuTicks is the CPU time the app has used, in clock ticks.
+func (a *trayApp) cpuTicks() int {
+	a.t.Helper()
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", a.pid))
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	// The command name may hold spaces; the fields after it do not.
+	f := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
+	utime, _ := strconv.Atoi(f[11])
+	stime, _ := strconv.Atoi(f[12])
+	return utime + stime
+}
+
+func (a *trayApp) exited() bool {
+	select {
+	case <-a.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// findMenu waits for the app's connection to the bus (matched by process
+// id) and returns its exported menu.
+func (a *trayApp) findMenu() dbus.BusObject {
+	a.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if a.exited() {
+			a.t.Fatal("limabar exited at start")
+		}
+		var names []string
+		if err := a.conn.BusObject().Call("org.freedesktop.DBus.ListNames", 0).Store(&names); err != nil {
+			a.t.Fatal(err)
+		}
+		for _, n := range names {
+			if !strings.HasPrefix(n, ":") {
+				continue
+			}
+			var pid uint32
+			if err := a.conn.BusObject().Call("org.freedesktop.DBus.GetConnectionUnixProcessID", 0, n).Store(&pid); err != nil || int(pid) != a.pid {
+				continue
+			}
+			obj := a.conn.Object(n, "/org/ayatana/NotificationItem/systray/Menu")
+			if _, err := layoutOf(obj); err == nil {
+				return obj
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	a.t.Fatal("limabar's menu did not appear on the session bus")
+	return nil
+}
+
+// menuNode is one item of a dbusmenu layout.
+type menuNode struct {
+	ID          int32
+	Label       string
+	Type        string
+	Enabled     bool
+	Visible     bool
+	ToggleType  string
+	ToggleState int32
+	Children    []menuNode
+}
+
+func layoutOf(obj dbus.BusObject) (menuNode, error) {
+	var rev uint32
+	var root struct {
+		ID       int32
+		Props    map[string]dbus.Variant
+		Children []dbus.Variant
+	}
+	call := obj.Call("com.canonical.dbusmenu.GetLayout", 0, int32(0), int32(-1), []string{})
+	if err := call.Store(&rev, &root); err != nil {
+		return menuNode{}, err
+	}
+	return toNode(root.ID, root.Props, root.Children), nil
+}
+
+func toNode(id int32, props map[string]dbus.Variant, children []dbus.Variant) menuNode {
+	n := menuNode{ID: id, Enabled: true, Visible: true}
+	for k, v := range props {
+		switch k {
+		case "label":
+			// dbusmenu doubles underscores, which would be mnemonics.
+			n.Label = strings.ReplaceAll(v.Value().(string), "__", "_")
+		case "type":
+			n.Type = v.Value().(string)
+		case "enabled":
+			n.Enabled = v.Value().(bool)
+		case "visible":
+			n.Visible = v.Value().(bool)
+		case "toggle-type":
+			n.ToggleType = v.Value().(string)
+		case "toggle-state":
+			n.ToggleState = v.Value().(int32)
+		}
+	}
+	for _, c := range children {
+		f := c.Value().([]any)
+		n.Children = append(n.Children, toNode(f[0].(int32), f[1].(map[string]dbus.Variant), f[2].([]dbus.Variant)))
+	}
+	return n
+}
+
+// shown are the visible children, separators as "---".
+func (n menuNode) shown() []menuNode {
+	var out []menuNode
+	for _, c := range n.Children {
+		if c.Visible {
+			if c.Type == "separator" {
+				c.Label = "---"
+			}
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// find returns the visible item whose label starts with each prefix in
+// turn, descending into submenus.
+func (n menuNode) find(prefixes ...string) (menuNode, bool) {
+	for _, c := range n.shown() {
+		if strings.HasPrefix(c.Label, prefixes[0]) {
+			if len(prefixes) == 1 {
+				return c, true
+			}
+			return c.find(prefixes[1:]...)
+		}
+	}
+	return menuNode{}, false
+}
+
+func (n menuNode) labels() []string {
+	var out []string
+	for _, c := range n.shown() {
+		out = append(out, c.Label)
+	}
+	return out
+}
+
+func (n menuNode) String() string {
+	var b strings.Builder
+	var walk func(menuNode, int)
+	walk = func(n menuNode, depth int) {
+		for _, c := range n.shown() {
+			b.WriteString(strings.Repeat("  ", depth))
+			if !c.Enabled {
+				b.WriteString("~")
+			}
+			if c.ToggleType != "" {
+				fmt.Fprintf(&b, "[%s=%d] ", c.ToggleType, c.ToggleState)
+			}
+			b.WriteString(c.Label + "\n")
+			walk(c, depth+1)
+		}
+	}
+	walk(n, 0)
+	return b.String()
+}
+
+func (a *trayApp) layout() menuNode {
+	a.t.Helper()
+	n, err := layoutOf(a.menu)
+	if err != nil {
+		a.t.Fatalf("GetLayout: %v", err)
+	}
+	return n
+}
+
+// waitFor polls the layout until cond holds and returns it with the time
+// it took.
+func (a *trayApp) waitFor(what string, timeout time.Duration, cond func(menuNode) bool) (menuNode, time.Duration) {
+	a.t.Helper()
+	began := time.Now()
+	for {
+		n := a.layout()
+		if cond(n) {
+			return n, time.Since(began)
+		}
+		if time.Since(began) > timeout {
+			a.t.Fatalf("after %s, still waiting for %s; the menu is:\n%s", timeout, what, n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (a *trayApp) click(n menuNode) {
+	a.t.Helper()
+	call := a.menu.Call("com.canonical.dbusmenu.Event", 0, n.ID, "clicked", dbus.MakeVariant(""), uint32(0))
+	if call.Err != nil {
+		a.t.Fatalf("click %q: %v", n.Label, call.Err)
+	}
+}
+
+// instance finds an instance's submenu by name, whatever its mark, at the
+// top level or under More Instances.
+func (n menuNode) instance(name string) (menuNode, bool) {
+	for _, c := range n.shown() {
+		if _, rest, ok := strings.Cut(c.Label, " "); ok && strings.HasPrefix(rest, name+" — ") {
+			return c, true
+		}
+		if strings.HasPrefix(c.Label, "More Instances") {
+			if in, ok := c.instance(name); ok {
+				return in, true
+			}
+		}
+	}
+	return menuNode{}, false
+}
+
+// switchState is the toggle-state of a switch of an instance, or -1 while
+// the switch is missing or busy.
+func switchState(n menuNode, inst, sw string) int32 {
+	in, ok := n.instance(inst)
+	if !ok {
+		return -1
+	}
+	it, ok := in.find(sw)
+	if !ok || it.Label != sw {
+		return -1
+	}
+	return it.ToggleState
+}
+
+// item finds an item of an instance's submenu.
+func (n menuNode) item(inst, label string) (menuNode, bool) {
+	in, ok := n.instance(inst)
+	if !ok {
+		return menuNode{}, false
+	}
+	return in.find(label)
+}
+
+func (w *trayWorld) isEnabled(unit string) string {
+	out, _ := w.sd.Systemctl("is-enabled", unit)
+	return strings.TrimSpace(out)
+}
+
+// TestTrayMenu drives the menu of the real app through the life of a few
+// instances.
+func TestTrayMenu(t *testing.T) {
+	w := newTrayWorld(t)
+	limaHome := filepath.Join(w.sd.Home, ".lima")
+	units := filepath.Join(w.sd.ConfigHome, "systemd", "user")
+	def := w.instance(limaHome, "default", "images: []\n")
+	w.write(filepath.Join(def, "ha.pid"), "4242\n", 0o644)
+	w.instance(limaHome, "k3s", "images: []\n")
+	w.instance(limaHome, "broken", "BROKEN: [\n")
+	began := time.Now()
+	app := w.start()
+
+	m, took := app.waitFor("the three instances", 15*time.Second, func(n menuNode) bool {
+		_, ok := n.find("⚠ broken")
+		return ok
+	})
+	t.Logf("menu with three instances after %s", time.Since(began).Round(time.Millisecond))
+	_ = took
+
+	t.Run("one submenu per instance with its status", func(t *testing.T) {
+		want := []string{
+			"1 of 3 instances running",
+			"⚠ broken — Broken · 1 problem",
+			"● default — Running",
+			"○ k3s — Stopped",
+			"---",
+			"Open LimaBar at Login",
+			"Refresh",
+			"Quit LimaBar",
+		}
+		if got := m.labels(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("top level:\n got %q\nwant %q\nmenu:\n%s", got, want, m)
+		}
+		for _, name := range []string{"⚠ broken", "● default", "○ k3s"} {
+			inst, _ := m.find(name)
+			if len(inst.shown()) == 0 {
+				t.Errorf("%s has no submenu", name)
+			}
+		}
+		if it, _ := m.find("⚠ broken", "⚠ lima.yaml"); it.Enabled {
+			t.Errorf("broken instance: problem line missing or clickable; submenu %q", func() []string { b, _ := m.find("⚠ broken"); return b.labels() }())
+		}
+		if it, _ := m.find("● default", "Open Shell"); !it.Enabled {
+			t.Errorf("Open Shell of a running instance is not enabled")
+		}
+	})
+
+	t.Run("both switches are checkmarks in the right state", func(t *testing.T) {
+		for _, name := range []string{"● default", "○ k3s", "⚠ broken"} {
+			for _, sw := range []string{"Start at Login", "Start at Boot"} {
+				it, ok := m.find(name, sw)
+				if !ok {
+					t.Errorf("%s: no %q", name, sw)
+					continue
+				}
+				if it.ToggleType != "checkmark" || it.ToggleState != 0 {
+					t.Errorf("%s %q: toggle-type %q toggle-state %d, want checkmark 0", name, sw, it.ToggleType, it.ToggleState)
+				}
+			}
+		}
+	})
+
+	t.Run("clicking Start at Login registers the instance", func(t *testing.T) {
+		login, _ := app.layout().item("k3s", "Start at Login")
+		// A quick second click on the same switch must not undo the first.
+		app.click(login)
+		app.click(login)
+		app.waitFor("k3s's login switch on", 10*time.Second, func(n menuNode) bool {
+			return switchState(n, "k3s", "Start at Login") == 1
+		})
+		if _, err := os.Stat(filepath.Join(units, "lima-vm@k3s.service")); err != nil {
+			t.Errorf("no unit file: %v", err)
+		}
+		if got := w.isEnabled("lima-vm@k3s.service"); got != "enabled" {
+			t.Errorf("systemctl --user is-enabled: %q, want enabled", got)
+		}
+		time.Sleep(time.Second)
+		if s := switchState(app.layout(), "k3s", "Start at Login"); s != 1 {
+			t.Errorf("a second click turned the switch back: toggle-state %d", s)
+		}
+		if got := w.isEnabled("lima-vm@k3s.service"); got != "enabled" {
+			t.Errorf("a second click turned the unit off: %q", got)
+		}
+	})
+
+	t.Run("a unit registered outside LimaBar shows within a second", func(t *testing.T) {
+		unit := filepath.Join(units, "lima-vm@default.service")
+		registered := time.Now()
+		w.write(unit, "[Unit]\nDescription=Lima - Linux virtual machines, with a focus on running containers.\n\n"+
+			"[Service]\nExecStart="+filepath.Join(w.bin, "limactl")+" start default --foreground\n"+
+			"WorkingDirectory="+def+"\nType=simple\nTimeoutSec=10\nRestart=on-failure\n\n"+
+			"[Install]\nWantedBy=default.target\n", 0o644)
+		if _, err := w.sd.Systemctl("daemon-reload"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.sd.Systemctl("enable", "lima-vm@default.service"); err != nil {
+			t.Fatal(err)
+		}
+		app.waitFor("default's login switch on", 5*time.Second, func(n menuNode) bool {
+			return switchState(n, "default", "Start at Login") == 1
+		})
+		took := time.Since(registered)
+		t.Logf("external registration shown %s after the unit was written", took.Round(time.Millisecond))
+		if took > time.Second {
+			t.Errorf("the menu took %s to show a registration made outside LimaBar, want under 1s", took)
+		}
+	})
+
+	t.Run("a refused Start at Boot shows an error and changes nothing", func(t *testing.T) {
+		w.write(filepath.Join(w.state, "refuse"), "", 0o644)
+		boot, _ := app.layout().item("k3s", "Start at Boot")
+		app.click(boot)
+		n, _ := app.waitFor("the error line", 10*time.Second, func(n menuNode) bool {
+			_, ok := n.find("⚠ Could not enable Start at Boot for k3s")
+			return ok && switchState(n, "k3s", "Start at Boot") == 0
+		})
+		if line, _ := n.find("⚠ Could not enable Start at Boot for k3s"); !strings.Contains(line.Label, "Access denied") {
+			t.Errorf("error line %q does not say why", line.Label)
+		}
+		if s := switchState(n, "k3s", "Start at Login"); s != 1 {
+			t.Errorf("the login switch changed after a refused boot: %d", s)
+		}
+		os.Remove(filepath.Join(w.state, "refuse"))
+
+		// Clicking again, allowed now, switches from login to boot.
+		boot, _ = n.item("k3s", "Start at Boot")
+		app.click(boot)
+		n, _ = app.waitFor("boot on and login off", 10*time.Second, func(n menuNode) bool {
+			return switchState(n, "k3s", "Start at Boot") == 1 && switchState(n, "k3s", "Start at Login") == 0
+		})
+		if _, ok := n.find("⚠ Could not enable Start at Boot"); ok {
+			t.Errorf("the error line stayed after the switch succeeded:\n%s", n)
+		}
+	})
+
+	t.Run("instances come and go without a click", func(t *testing.T) {
+		if err := os.RemoveAll(filepath.Join(limaHome, "broken")); err != nil {
+			t.Fatal(err)
+		}
+		_, took := app.waitFor("broken to go", 3*time.Second, func(n menuNode) bool {
+			_, ok := n.find("⚠ broken")
+			return !ok
+		})
+		t.Logf("removed instance gone after %s", took.Round(time.Millisecond))
+
+		dir := w.instance(limaHome, "newvm", "images: []\n")
+		app.waitFor("newvm to appear", 3*time.Second, func(n menuNode) bool {
+			_, ok := n.find("○ newvm — Stopped")
+			return ok
+		})
+		w.write(filepath.Join(dir, "ha.pid"), "99\n", 0o644)
+		_, took = app.waitFor("newvm running", 3*time.Second, func(n menuNode) bool {
+			_, ok := n.find("● newvm — Running")
+			return ok
+		})
+		t.Logf("ha.pid shown after %s", took.Round(time.Millisecond))
+		if took > time.Second {
+			t.Errorf("ha.pid took %s to show, want under 1s", took)
+		}
+	})
+
+	t.Run("idle, it does not ask limactl", func(t *testing.T) {
+		time.Sleep(500 * time.Millisecond)
+		before, cpuBefore := w.stubCalls(), app.cpuTicks()
+		time.Sleep(2 * time.Second)
+		if after := w.stubCalls(); after != before {
+			t.Errorf("limactl was called %d times in 2 idle seconds", after-before)
+		}
+		// A clock tick is 10 ms; an app that polls or spins shows here.
+		ticks := app.cpuTicks() - cpuBefore
+		t.Logf("CPU in 2 idle seconds: %d ticks", ticks)
+		if ticks > 5 {
+			t.Errorf("the idle app used %d ticks of CPU in 2 seconds", ticks)
+		}
+	})
+
+	t.Run("limactl hanging: the menu says so and still answers", func(t *testing.T) {
+		w.write(filepath.Join(limaHome, ".hang"), "", 0o644)
+		n, took := app.waitFor("the waiting line", 10*time.Second, func(n menuNode) bool {
+			_, ok := n.find("Waiting for limactl…")
+			return ok
+		})
+		t.Logf("waiting line after %s", took.Round(time.Millisecond))
+		if _, ok := n.instance("default"); !ok {
+			t.Errorf("the last known instances are gone while limactl hangs:\n%s", n)
+		}
+		refresh, _ := n.find("Refresh")
+		app.click(refresh)
+		quit, _ := n.find("Quit LimaBar")
+		app.click(quit)
+		select {
+		case <-app.done:
+		case <-time.After(5 * time.Second):
+			t.Errorf("Quit did not end the app while limactl hung")
+		}
+	})
+}
+
+// TestTrayWithoutLimactl shows what a user without Lima sees.
+func TestTrayWithoutLimactl(t *testing.T) {
+	w := newTrayWorld(t)
+	app := w.start("LIMACTL=" + filepath.Join(w.sd.Home, "nowhere", "limactl"))
+	n, _ := app.waitFor("the explanation", 15*time.Second, func(n menuNode) bool {
+		_, ok := n.find("Install Lima…")
+		return ok
+	})
+	line, ok := n.find("Lima is not installed")
+	if !ok || line.Enabled {
+		t.Errorf("want a disabled line saying Lima is not installed; menu:\n%s", n)
+	}
+	if install, _ := n.find("Install Lima…"); !install.Enabled {
+		t.Errorf("Install Lima… is not clickable")
+	}
+	if got := len(n.shown()); got != 6 {
+		t.Errorf("got %d top-level items, want the two lines and LimaBar's own four; menu:\n%s", got, n)
+	}
+}
+
+// TestTrayManyInstances checks that 200 instances keep the menu usable.
+func TestTrayManyInstances(t *testing.T) {
+	w := newTrayWorld(t)
+	limaHome := filepath.Join(w.sd.Home, "many")
+	for i := range 200 {
+		w.instance(limaHome, fmt.Sprintf("vm%03d", i), "images: []\n")
+	}
+	began := time.Now()
+	app := w.start("LIMA_HOME=" + limaHome)
+	n, _ := app.waitFor("200 instances", 60*time.Second, func(n menuNode) bool {
+		more, ok := n.find("More Instances (171)")
+		return ok && len(more.shown()) == 171
+	})
+	t.Logf("200 instances shown after %s", time.Since(began).Round(time.Millisecond))
+	if got := len(n.shown()); got != 1+30+4 {
+		t.Errorf("top level has %d items, want the summary, 30 instance entries and LimaBar's four", got)
+	}
+	t0 := time.Now()
+	app.layout()
+	if took := time.Since(t0); took > time.Second {
+		t.Errorf("reading the whole menu took %s", took)
+	}
+	login, ok := n.item("vm150", "Start at Login")
+	if !ok {
+		t.Fatalf("no vm150 in More Instances:\n%s", n)
+	}
+	app.click(login)
+	app.waitFor("vm150's login switch on", 30*time.Second, func(n menuNode) bool {
+		return switchState(n, "vm150", "Start at Login") == 1
+	})
+}
