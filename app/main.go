@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"os/user"
 	"syscall"
 
 	"github.com/limabar/limabar/app/cli"
@@ -25,6 +26,13 @@ func main() {
 		}
 		return
 	}
-	c := &cli.CLI{Stdout: os.Stdout, Stderr: os.Stderr, Version: version, IsRoot: os.Geteuid() == 0, Backend: newBackend}
+	c := &cli.CLI{Stdout: os.Stdout, Stderr: os.Stderr, Version: version, IsRoot: os.Geteuid() == 0, User: currentUser(), Backend: newBackend}
 	os.Exit(c.Run(ctx, os.Args[1:]))
+}
+
+func currentUser() string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return ""
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 
@@ -22,13 +23,15 @@ func newLive(logger *slog.Logger, asUser string, dialog elevate.Elevator) (*stat
 	if err != nil {
 		return nil, nil, err
 	}
+	if host.IsRoot && host.Platform == autostart.Linux {
+		// User units and lingering belong to the user; root writing into a
+		// user's home leaves root-owned folders behind.
+		return nil, nil, errors.New("run limabar as the user who owns the instances, not as root: on Linux their units live in that user's systemd")
+	}
 	if asUser != "" && host.IsRoot {
 		if err := host.ActAs(asUser); err != nil {
 			return nil, nil, err
 		}
-	}
-	if err := host.CheckLimaHome(); err != nil {
-		return nil, nil, err
 	}
 	r := runner.Exec{Logger: logger}
 	env, err := host.Env(r, dialog)
@@ -48,6 +51,10 @@ func newLive(logger *slog.Logger, asUser string, dialog elevate.Elevator) (*stat
 		// limactl refuses to run as root; as root, instances are found by
 		// their folders instead.
 		ByFolder: host.IsRoot,
+		// A missing LIMA_HOME (an external volume not mounted yet) is shown
+		// and refuses new registrations, but never stops the app or the
+		// removal of a stale registration.
+		SetupErr: host.CheckLimaHome(),
 	}
 	return live, host, nil
 }

@@ -30,6 +30,10 @@ type Env struct {
 
 	UID  int
 	User string
+	// Admin is true when running as root on the user's behalf (sudo, a
+	// configuration tool): boot registrations of any account may then be
+	// removed.
+	Admin bool
 
 	// Limactl is the absolute path of the user's limactl as found, not
 	// resolved through symlinks (a Homebrew link survives upgrades).

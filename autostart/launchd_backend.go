@@ -70,6 +70,13 @@ func (b *launchdBackend) status(ctx context.Context, inst Instance, c *statusCac
 	}
 	want := launchd.Daemon(b.params(inst))
 	st.Boot = b.readJob(b.daemonPath(inst.Name), want, true)
+	if owner := b.daemonAccount(inst.Name); owner != "" && owner != b.env.User && !b.env.Admin {
+		// Labels are machine-wide: another account's instance of the same
+		// name. It is not this instance's boot state, and LimaBar leaves
+		// it alone.
+		st.Boot = CondStatus{Supported: true, Path: st.Boot.Path, Problems: []Problem{mkProblem(problem.OtherAccount,
+			fmt.Sprintf("%s starts an instance named %s of the account %s at boot; remove it with sudo if it is stale", st.Boot.Path, inst.Name, owner))}}
+	}
 	if st.Boot.Enabled {
 		st.Boot.Problems = append(st.Boot.Problems, b.daemonFileProblems(st.Boot.Path)...)
 		label := launchd.DaemonLabel(inst.Name)
@@ -125,7 +132,10 @@ func (b *launchdBackend) jobProblems(job, want launchd.Job, daemon bool) []Probl
 	if job.WorkingDirectory != want.WorkingDirectory {
 		ps = append(ps, mkProblem(problem.WorkingDir, fmt.Sprintf("WorkingDirectory is %q, not the instance folder %q", job.WorkingDirectory, want.WorkingDirectory)))
 	}
-	if !filepath.IsAbs(job.StandardOutPath) || !filepath.IsAbs(job.StandardErrorPath) {
+	switch {
+	case daemon && (job.StandardOutPath != "" || job.StandardErrorPath != ""):
+		ps = append(ps, mkProblem(problem.LogPaths, "the daemon's log paths are opened by launchd as root; in a folder you can write that is unsafe"))
+	case !daemon && (!filepath.IsAbs(job.StandardOutPath) || !filepath.IsAbs(job.StandardErrorPath)):
 		ps = append(ps, mkProblem(problem.LogPaths, "the log paths are not absolute, so the VM's output is lost"))
 	}
 	if !slices.Contains(job.AssociatedBundleIdentifiers, launchd.BundleID) {
@@ -255,8 +265,8 @@ func (b *launchdBackend) enableAgent(ctx context.Context, inst Instance, cur Con
 		return Result{}, fmt.Errorf("failed to write the LaunchAgent for instance %q: %w", inst.Name, err)
 	}
 	if err := b.launchctl(ctx, launchd.EnableArgv(b.gui(), launchd.AgentLabel(inst.Name))...); err != nil {
-		restore(b.env.Files, path, old, hadOld)
-		return Result{}, fmt.Errorf("failed to enable the LaunchAgent for instance %q: %w", inst.Name, err)
+		rerr := restore(b.env.Files, path, old, hadOld)
+		return Result{}, withRestore(fmt.Errorf("failed to enable the LaunchAgent for instance %q: %w", inst.Name, err), rerr)
 	}
 	return Result{Changed: true, Message: fmt.Sprintf("%s will start at login", inst.Name)}, nil
 }
@@ -292,7 +302,27 @@ func (b *launchdBackend) daemonParams(inst Instance, opts EnableOptions) (launch
 	return p, nil
 }
 
+// checkDaemonAccount refuses to touch a daemon another account made.
+func (b *launchdBackend) checkDaemonAccount(inst Instance) error {
+	if owner := b.daemonAccount(inst.Name); owner != "" && owner != b.env.User && !b.env.Admin {
+		return fmt.Errorf("the boot registration of instance %q belongs to the account %s; LimaBar leaves it alone (as root: sudo limabar disable --condition=boot %s)", inst.Name, owner, inst.Name)
+	}
+	return nil
+}
+
+// daemonAccount is the UserName of the installed daemon, or "".
+func (b *launchdBackend) daemonAccount(name string) string {
+	job, err := b.readDaemon(name)
+	if err != nil {
+		return ""
+	}
+	return job.UserName
+}
+
 func (b *launchdBackend) enableDaemon(ctx context.Context, inst Instance, cur CondStatus, opts EnableOptions) (Result, error) {
+	if err := b.checkDaemonAccount(inst); err != nil {
+		return Result{}, err
+	}
 	p, err := b.daemonParams(inst, opts)
 	if err != nil {
 		return Result{}, err
@@ -328,6 +358,9 @@ func (b *launchdBackend) disableDaemon(ctx context.Context, inst Instance) (Resu
 	if !exists(path) {
 		return Result{Message: fmt.Sprintf("%s does not start at boot", inst.Name)}, nil
 	}
+	if err := b.checkDaemonAccount(inst); err != nil {
+		return Result{}, err
+	}
 	script, err := elevate.RemoveScript(b.env.ScriptTools, launchd.DaemonLabel(inst.Name), path)
 	if err != nil {
 		return Result{}, fmt.Errorf("failed to build the removal script for instance %q: %w", inst.Name, err)
@@ -362,6 +395,16 @@ func (b *launchdBackend) repair(ctx context.Context, inst Instance) (Result, err
 	}
 	var msgs []string
 	changed := false
+	if cur.Login.Enabled && cur.Boot.Enabled {
+		// Both would start the VM twice; boot is the stronger promise.
+		if _, err := b.disableAgent(ctx, inst); err != nil {
+			return Result{}, err
+		}
+		changed = true
+		msgs = append(msgs, "login registration removed (it also starts at boot)")
+		cur.Login = CondStatus{}
+		cur.Boot.Problems = without(cur.Boot.Problems, problem.BothConditions)
+	}
 	if cur.Login.Enabled && len(cur.Login.Problems) > 0 {
 		res, err := b.enableAgent(ctx, inst, cur.Login)
 		if err != nil {
@@ -396,13 +439,37 @@ func (b *launchdBackend) readDaemon(name string) (launchd.Job, error) {
 	return launchd.Decode(data)
 }
 
-// restore puts back the file that was at path before a failed change.
-func restore(files Files, path string, old []byte, hadOld bool) {
+// restore puts back the file that was at path before a failed change. Its
+// error is returned so that a lost registration is reported, not hidden.
+func restore(files Files, path string, old []byte, hadOld bool) error {
 	if hadOld {
-		_ = files.WriteFile(path, old, 0o644)
-		return
+		if err := files.WriteFile(path, old, 0o644); err != nil {
+			return fmt.Errorf("and the previous %s could not be put back: %w", path, err)
+		}
+		return nil
 	}
-	_ = files.Remove(path)
+	if err := files.Remove(path); err != nil {
+		return fmt.Errorf("and %s could not be removed again: %w", path, err)
+	}
+	return nil
+}
+
+// withRestore adds a failed restore to err.
+func withRestore(err, rerr error) error {
+	if rerr == nil {
+		return err
+	}
+	return fmt.Errorf("%w, %v", err, rerr)
+}
+
+func without(ps []Problem, code string) []Problem {
+	out := []Problem{}
+	for _, p := range ps {
+		if p.Code != code {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func mkProblem(code, msg string) Problem { return Problem{Code: code, Message: msg} }

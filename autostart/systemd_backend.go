@@ -121,27 +121,34 @@ func (b *systemdBackend) register(ctx context.Context, inst Instance, force bool
 	if hadOld && !force && bytes.Equal(old, data) && len(b.unitProblems(inst, old)) == 0 {
 		return false, nil
 	}
-	if hadOld {
-		// Clear links made from an old WantedBy= before enabling anew.
+	// Links made from an old WantedBy= (multi-user.target, written by an
+	// old Lima) must go before enabling anew; links to default.target are
+	// what enable makes anyway and are left in place, so that a failure
+	// below leaves them as they were.
+	cleared := false
+	if links := b.wantsLinks(unit); hadOld && slices.ContainsFunc(links, func(t string) bool { return t != "default.target" }) {
 		_ = b.systemctl(ctx, systemd.DisableArgv(unit)...)
+		cleared = true
 	}
-	if err := b.env.Files.WriteFile(path, data, 0o644); err != nil {
-		return false, fmt.Errorf("failed to write the unit for instance %q: %w", inst.Name, err)
-	}
-	undo := func() {
-		restore(b.env.Files, path, old, hadOld)
+	undo := func() error {
+		rerr := restore(b.env.Files, path, old, hadOld)
 		_ = b.systemctl(ctx, systemd.DaemonReloadArgv()...)
-		if hadOld {
+		if cleared {
 			_ = b.systemctl(ctx, systemd.EnableArgv(unit)...)
 		}
+		return rerr
+	}
+	if err := b.env.Files.WriteFile(path, data, 0o644); err != nil {
+		if cleared {
+			_ = b.systemctl(ctx, systemd.EnableArgv(unit)...)
+		}
+		return false, fmt.Errorf("failed to write the unit for instance %q: %w", inst.Name, err)
 	}
 	if err := b.systemctl(ctx, systemd.DaemonReloadArgv()...); err != nil {
-		undo()
-		return false, fmt.Errorf("failed to reload systemd for instance %q: %w", inst.Name, err)
+		return false, withRestore(fmt.Errorf("failed to reload systemd for instance %q: %w", inst.Name, err), undo())
 	}
 	if err := b.systemctl(ctx, systemd.EnableArgv(unit)...); err != nil {
-		undo()
-		return false, fmt.Errorf("failed to enable the unit for instance %q: %w", inst.Name, err)
+		return false, withRestore(fmt.Errorf("failed to enable the unit for instance %q: %w", inst.Name, err), undo())
 	}
 	return true, nil
 }
@@ -162,9 +169,9 @@ func (b *systemdBackend) unregister(ctx context.Context, inst Instance) error {
 		return fmt.Errorf("failed to remove the unit for instance %q: %w", inst.Name, err)
 	}
 	if err := b.systemctl(ctx, systemd.DaemonReloadArgv()...); err != nil {
-		restore(b.env.Files, path, old, true)
+		rerr := restore(b.env.Files, path, old, true)
 		_ = b.systemctl(ctx, systemd.EnableArgv(unit)...)
-		return fmt.Errorf("failed to reload systemd for instance %q: %w", inst.Name, err)
+		return withRestore(fmt.Errorf("failed to reload systemd for instance %q: %w", inst.Name, err), rerr)
 	}
 	return nil
 }
@@ -174,17 +181,22 @@ func (b *systemdBackend) enable(ctx context.Context, inst Instance, cond Conditi
 	lingering := b.lingering()
 	switch cond {
 	case Login:
-		if lingering && hadUnit {
-			// Today it starts at boot. Turn lingering off if LimaBar
-			// turned it on for this instance alone.
-			if b.lingerOurs() && len(b.otherUnits(inst.Name)) == 0 {
-				if err := b.setLinger(ctx, false); err != nil {
-					return Result{}, fmt.Errorf("cannot switch instance %q to login: %w", inst.Name, err)
-				}
-				_, err := b.register(ctx, inst, false)
-				return Result{Changed: true, SwitchedFrom: string(Boot),
-					Message: fmt.Sprintf("%s now starts at login instead of at boot", inst.Name)}, err
+		if lingering && b.lingerOurs() && len(b.otherUnits(inst.Name)) == 0 {
+			// Today it starts at boot, or lingering stayed on after limactl
+			// removed the last unit. Turn lingering off, since LimaBar
+			// turned it on and nothing else needs it.
+			if err := b.setLinger(ctx, false); err != nil {
+				return Result{}, fmt.Errorf("cannot switch instance %q to login: %w", inst.Name, err)
 			}
+			if _, err := b.register(ctx, inst, false); err != nil {
+				return Result{}, err
+			}
+			res := Result{Changed: true, Message: fmt.Sprintf("%s will start at login", inst.Name)}
+			if hadUnit {
+				res.SwitchedFrom = string(Boot)
+				res.Message = fmt.Sprintf("%s now starts at login instead of at boot", inst.Name)
+			}
+			return res, nil
 		}
 		changed, err := b.register(ctx, inst, false)
 		if err != nil {
@@ -245,16 +257,24 @@ func (b *systemdBackend) disable(ctx context.Context, inst Instance, cond Condit
 		return Result{Changed: true, Message: fmt.Sprintf("%s will no longer start at login", inst.Name)}, nil
 	case Boot:
 		if !hadUnit || !lingering {
-			return Result{Message: fmt.Sprintf("%s does not start at boot", inst.Name)}, nil
+			// The unit may have been removed by limactl: lingering that
+			// LimaBar turned on for it is no longer needed.
+			msg := fmt.Sprintf("%s does not start at boot", inst.Name)
+			released, err := b.releaseLinger(ctx, inst.Name)
+			if released {
+				msg += "; lingering, which LimaBar had turned on, is off again"
+			}
+			return Result{Changed: released, Message: msg}, err
 		}
 		if err := b.unregister(ctx, inst); err != nil {
 			return Result{}, err
 		}
 		msg := fmt.Sprintf("%s will no longer start at boot", inst.Name)
-		if b.lingerOurs() && len(b.otherUnits(inst.Name)) == 0 {
-			if err := b.setLinger(ctx, false); err != nil {
-				return Result{Changed: true, Message: msg}, fmt.Errorf("instance %q no longer starts at boot, but lingering could not be turned off: %w", inst.Name, err)
-			}
+		released, err := b.releaseLinger(ctx, inst.Name)
+		if err != nil {
+			return Result{Changed: true, Message: msg}, fmt.Errorf("instance %q no longer starts at boot, but lingering could not be turned off: %w", inst.Name, err)
+		}
+		if released {
 			msg += "; lingering, which LimaBar had turned on, is off again"
 		}
 		return Result{Changed: true, Message: msg}, nil
@@ -278,6 +298,26 @@ func (b *systemdBackend) repair(ctx context.Context, inst Instance) (Result, err
 		return Result{}, err
 	}
 	return Result{Changed: true, Message: fmt.Sprintf("%s: unit rewritten and enabled", inst.Name)}, nil
+}
+
+// releaseLinger turns lingering off when LimaBar turned it on and no
+// instance other than name still has a unit. A record left from lingering
+// that is already off is dropped.
+func (b *systemdBackend) releaseLinger(ctx context.Context, name string) (bool, error) {
+	if !b.lingerOurs() {
+		return false, nil
+	}
+	if !b.lingering() {
+		_ = b.env.Files.Remove(b.recordPath())
+		return false, nil
+	}
+	if len(b.otherUnits(name)) > 0 {
+		return false, nil
+	}
+	if err := b.setLinger(ctx, false); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // otherUnits lists the instances other than name that have a unit.
@@ -326,7 +366,12 @@ func (b *systemdBackend) setLinger(ctx context.Context, on bool) error {
 		return b.env.Files.Remove(b.recordPath())
 	}
 	data, _ := json.Marshal(lingerRecord{User: b.env.User, TurnedOn: true})
-	return b.env.Files.WriteFile(b.recordPath(), append(data, '\n'), 0o644)
+	if err := b.env.Files.WriteFile(b.recordPath(), append(data, '\n'), 0o644); err != nil {
+		// Without the record LimaBar would never turn it off again.
+		_, _ = b.env.Runner.Run(ctx, b.env.Tools.Loginctl, systemd.DisableLingerArgv(b.env.User)...)
+		return fmt.Errorf("lingering for %s was turned off again because LimaBar could not record that it turned it on: %w", b.env.User, err)
+	}
+	return nil
 }
 
 func onOff(on bool) string {

@@ -42,6 +42,8 @@ type CLI struct {
 	// IsRoot is true when running as root: enabling then needs --user,
 	// since a VM never runs as root.
 	IsRoot bool
+	// User is the account running the command.
+	User string
 	// Backend is built lazily, after the arguments were checked, so that a
 	// bad argument never touches the machine.
 	Backend func(user string) (Backend, error)
@@ -234,7 +236,9 @@ func (c *CLI) change(ctx context.Context, on bool, args []string) (int, error) {
 	}
 	var conds []autostart.Condition
 	if !on && *cond == "all" {
-		conds = []autostart.Condition{autostart.Login, autostart.Boot}
+		// Boot first: it is the step that may be cancelled at the
+		// administrator prompt, and then nothing has changed yet.
+		conds = []autostart.Condition{autostart.Boot, autostart.Login}
 	} else {
 		cd, err := autostart.ParseCondition(*cond)
 		if err != nil {
@@ -244,6 +248,9 @@ func (c *CLI) change(ctx context.Context, on bool, args []string) (int, error) {
 	}
 	if on && c.IsRoot && user == "" {
 		return 2, usageError{"running as root: pass --user with the account the instance belongs to and runs as (a VM never runs as root)"}
+	}
+	if user != "" && !c.IsRoot && user != c.User {
+		return 2, usageError{fmt.Sprintf("only root can register an instance for another account (%q): run it with sudo", user)}
 	}
 	if user != "" && conds[0] != autostart.Boot {
 		return 2, usageError{"--user goes with --condition=boot"}
@@ -310,10 +317,15 @@ func (c *CLI) doctor(ctx context.Context, args []string) (int, error) {
 		d := DoctorJSON{Name: in.Name, Problems: ps}
 		if *fix {
 			res, err := b.Repair(ctx, in.Name)
-			if err != nil {
+			switch {
+			case err != nil:
 				d.Error = err.Error()
 				remaining++
-			} else {
+			case leftAfter(ctx, b, in.Name) > 0:
+				d.Message = res.Message
+				d.Error = "problems remain after the repair"
+				remaining++
+			default:
 				d.Fixed, d.Message = true, res.Message
 			}
 		} else {
@@ -348,4 +360,14 @@ func (c *CLI) doctor(ctx context.Context, args []string) (int, error) {
 		return 3, nil
 	}
 	return 0, nil
+}
+
+// leftAfter counts the problems an instance still has, read afresh.
+func leftAfter(ctx context.Context, b Backend, name string) int {
+	for _, in := range b.Snapshot(ctx).Instances {
+		if in.Name == name {
+			return len(in.Autostart.Login.Problems) + len(in.Autostart.Boot.Problems)
+		}
+	}
+	return 0
 }

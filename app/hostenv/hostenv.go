@@ -58,7 +58,13 @@ type Host struct {
 	Logger  Logger
 	Getenv  func(string) string
 
-	shellLimaHome string
+	// limaHomeFrom says where LimaHome came from: settings, LIMA_HOME,
+	// login shell or default.
+	limaHomeFrom string
+	opts         Options
+	shellDone    bool
+	shellLimactl string
+	shellHome    string
 }
 
 // Logger is the slice of *slog.Logger hostenv uses.
@@ -101,7 +107,7 @@ func Detect(o Options) (*Host, error) {
 	if o.Logger == nil {
 		o.Logger = nopLogger{}
 	}
-	h := &Host{Logger: o.Logger, Getenv: o.Getenv}
+	h := &Host{Logger: o.Logger, Getenv: o.Getenv, opts: o}
 	switch p := o.Getenv(TestPlatformVar); p {
 	case "":
 		h.Platform = autostart.Platform(runtime.GOOS)
@@ -233,19 +239,12 @@ func (h *Host) findLimactl(o Options, s Settings) {
 	if p, err := o.LookPath("limactl"); err == nil && try("PATH", p) {
 		return
 	}
+	if p, _ := h.loginShellAnswer(); p != "" && try("login shell", p) {
+		return
+	}
 	for _, p := range []string{"/opt/homebrew/bin/limactl", "/usr/local/bin/limactl"} {
 		if _, err := os.Stat(p); err == nil && try("install prefix", p) {
 			return
-		}
-	}
-	if h.Platform == autostart.Darwin && !h.TestMode {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		defer cancel()
-		if p, lh, err := o.LoginShell(ctx, o.Getenv("SHELL")); err == nil {
-			h.shellLimaHome = lh
-			if try("login shell", p) {
-				return
-			}
 		}
 	}
 	h.Limactl = ""
@@ -254,19 +253,43 @@ func (h *Host) findLimactl(o Options, s Settings) {
 	}
 }
 
+// loginShellAnswer asks the login shell once (macOS app only) where
+// limactl is and what LIMA_HOME is: an app started from Finder does not
+// inherit the shell's environment.
+func (h *Host) loginShellAnswer() (limactl, limaHome string) {
+	if h.Platform != autostart.Darwin || h.TestMode || h.IsRoot {
+		return "", ""
+	}
+	if !h.shellDone {
+		h.shellDone = true
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		p, lh, err := h.opts.LoginShell(ctx, h.opts.Getenv("SHELL"))
+		if err != nil {
+			h.opts.Logger.Debug("login shell gave no answer", "err", err)
+		}
+		h.shellLimactl, h.shellHome = p, lh
+	}
+	return h.shellLimactl, h.shellHome
+}
+
 func (h *Host) findLimaHome(o Options, s Settings) error {
+	shellHome := ""
+	if s.LimaHome == "" && o.Getenv("LIMA_HOME") == "" {
+		_, shellHome = h.loginShellAnswer()
+	}
 	switch {
 	case s.LimaHome != "":
-		h.LimaHome, h.LimaHomeSet = s.LimaHome, true
+		h.LimaHome, h.LimaHomeSet, h.limaHomeFrom = s.LimaHome, true, "the settings file "+h.SettingsPath()
 	case o.Getenv("LIMA_HOME") != "":
-		h.LimaHome, h.LimaHomeSet = o.Getenv("LIMA_HOME"), true
-	case h.shellLimaHome != "":
-		h.LimaHome, h.LimaHomeSet = h.shellLimaHome, true
+		h.LimaHome, h.LimaHomeSet, h.limaHomeFrom = o.Getenv("LIMA_HOME"), true, "the environment"
+	case shellHome != "":
+		h.LimaHome, h.LimaHomeSet, h.limaHomeFrom = shellHome, true, "the login shell"
 	default:
-		h.LimaHome = filepath.Join(h.Home, ".lima")
+		h.LimaHome, h.LimaHomeSet, h.limaHomeFrom = filepath.Join(h.Home, ".lima"), false, "default"
 	}
 	if !filepath.IsAbs(h.LimaHome) {
-		return fmt.Errorf("LIMA_HOME %q is not an absolute path", h.LimaHome)
+		return fmt.Errorf("LIMA_HOME %q from %s is not an absolute path", h.LimaHome, h.limaHomeFrom)
 	}
 	h.LimaHome = filepath.Clean(h.LimaHome)
 	return nil
@@ -281,10 +304,10 @@ func (h *Host) CheckLimaHome() error {
 	}
 	fi, err := os.Stat(h.LimaHome)
 	if err != nil {
-		return fmt.Errorf("LIMA_HOME %s does not exist", h.LimaHome)
+		return fmt.Errorf("LIMA_HOME %s (from %s) does not exist", h.LimaHome, h.limaHomeFrom)
 	}
 	if !fi.IsDir() {
-		return fmt.Errorf("LIMA_HOME %s is not a folder", h.LimaHome)
+		return fmt.Errorf("LIMA_HOME %s (from %s) is not a folder", h.LimaHome, h.limaHomeFrom)
 	}
 	return nil
 }
@@ -296,7 +319,11 @@ func loginShell(ctx context.Context, shell string) (string, string, error) {
 		shell = "/bin/zsh"
 	}
 	const marker = "__LIMABAR__"
-	cmd := exec.CommandContext(ctx, shell, "-l", "-c", `printf '`+marker+`%s\n%s\n' "$(command -v limactl)" "$LIMA_HOME"`)
+	// -i as well as -l: most people export LIMA_HOME in ~/.zshrc, which a
+	// login shell alone does not read. The marker skips anything the
+	// startup files print.
+	cmd := exec.CommandContext(ctx, shell, "-l", "-i", "-c", `printf '`+marker+`%s\n%s\n' "$(command -v limactl)" "$LIMA_HOME"`)
+	cmd.Stdin = nil
 	out, err := cmd.Output()
 	if err != nil {
 		return "", "", err
@@ -420,8 +447,25 @@ func (h *Host) ActAs(name string) error {
 	h.User, h.UID, h.Home = u.Username, uid, u.HomeDir
 	h.ConfigHome = filepath.Join(h.Home, ".config")
 	h.StateHome = filepath.Join(h.Home, ".local", "state")
-	if !h.LimaHomeSet {
-		h.LimaHome = filepath.Join(h.Home, ".lima")
+	// The account's own settings count, not those of whoever ran sudo;
+	// only a LIMA_HOME given explicitly on the command line is kept.
+	s, err := h.readSettings()
+	if err != nil {
+		return err
+	}
+	if s.Limactl != "" {
+		h.findLimactl(h.opts, s)
+	}
+	if h.limaHomeFrom != "the environment" {
+		h.opts.Getenv = func(k string) string {
+			if k == "LIMA_HOME" {
+				return ""
+			}
+			return h.Getenv(k)
+		}
+		if err := h.findLimaHome(h.opts, s); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -28,6 +28,9 @@ type Live struct {
 	Engine     *autostart.Manager
 	LimactlErr error // why limactl is missing, when it is
 	SelfStart  SelfStarter
+	// SetupErr, when set, is why instances cannot be listed (LIMA_HOME
+	// missing); it is shown instead of the list.
+	SetupErr error
 	// ByFolder finds instances by their folder in LIMA_HOME instead of
 	// asking limactl, which refuses to run as root.
 	ByFolder bool
@@ -58,6 +61,10 @@ func (l *Live) Snapshot(ctx context.Context) Snapshot {
 		if l.LimactlErr != nil {
 			s.LimactlErr = l.LimactlErr.Error()
 		}
+		return s
+	}
+	if l.SetupErr != nil {
+		s.ListErr = l.SetupErr.Error()
 		return s
 	}
 	list, err := l.Lima.List(ctx)
@@ -92,6 +99,9 @@ func (l *Live) Snapshot(ctx context.Context) Snapshot {
 func (l *Live) Find(ctx context.Context, name string) (autostart.Instance, error) {
 	if err := autostart.ValidateName(name); err != nil {
 		return autostart.Instance{}, err
+	}
+	if l.SetupErr != nil {
+		return autostart.Instance{}, l.SetupErr
 	}
 	if l.ByFolder {
 		dir := filepath.Join(l.Engine.Env().LimaHome, name)

@@ -96,12 +96,17 @@ func Agent(p Params) Job {
 }
 
 // Daemon is the LaunchDaemon that starts the instance at boot as p.User.
-// HOME and USER are set explicitly rather than left to launchd.
+// HOME and USER are set explicitly rather than left to launchd. It has no
+// StandardOutPath/StandardErrorPath: launchd opens those as root, and in the
+// instance folder, which the user can write, a symbolic link would make root
+// write VM output into any file. Lima's own ha.stdout.log and ha.stderr.log
+// in the instance folder still record the host agent.
 func Daemon(p Params) Job {
 	j := Agent(p)
 	j.Label = DaemonLabel(p.Name)
 	j.UserName = p.User
 	j.EnvironmentVariables = env(p, true)
+	j.StandardOutPath, j.StandardErrorPath = "", ""
 	return j
 }
 

@@ -32,5 +32,6 @@ const (
 	NotLoaded        = "not-loaded"        // the daemon is not loaded in launchd
 	LingerOff        = "linger-off"        // boot on Linux without lingering
 	BothConditions   = "both-conditions"   // login and boot both registered
+	OtherAccount     = "other-account"     // a daemon of the same name runs another account's instance
 	InstanceMissing  = "instance-missing"  // the registration names an instance that is gone
 )

@@ -30,7 +30,9 @@ type Params struct {
 // (so limactl and LimaBar describe the same job) and add Environment= for
 // PATH and, when custom, LIMA_HOME (lima issue 5488).
 func Unit(p Params) ([]byte, error) {
-	exe, err := quoteWord(p.Limactl, true)
+	// The program word of ExecStart= gets specifier expansion but no
+	// variable expansion, so only '%' is doubled there.
+	exe, err := quoteWord(p.Limactl)
 	if err != nil {
 		return nil, fmt.Errorf("limactl path: %w", err)
 	}
@@ -48,7 +50,7 @@ func Unit(p Params) ([]byte, error) {
 		if kv[1] == "" {
 			continue
 		}
-		w, err := quoteWord(kv[0]+"="+kv[1], false)
+		w, err := quoteWord(kv[0] + "=" + kv[1])
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", kv[0], err)
 		}
@@ -60,9 +62,11 @@ func Unit(p Params) ([]byte, error) {
 }
 
 // quoteWord writes s as one systemd word: double-quoted, with backslash and
-// quote escaped, '%' doubled (specifiers) and, on command lines, '$' doubled
-// (variable expansion). Control characters cannot be written and are refused.
-func quoteWord(s string, cmdline bool) (string, error) {
+// quote escaped and '%' doubled (specifiers). '$' is left alone: LimaBar
+// writes it only where systemd does not expand variables (the program word
+// of ExecStart= and Environment=). Control characters cannot be written and
+// are refused.
+func quoteWord(s string) (string, error) {
 	if s == "" {
 		return "", fmt.Errorf("empty value")
 	}
@@ -77,8 +81,6 @@ func quoteWord(s string, cmdline bool) (string, error) {
 			b.WriteRune(r)
 		case r == '%':
 			b.WriteString("%%")
-		case r == '$' && cmdline:
-			b.WriteString("$$")
 		default:
 			b.WriteRune(r)
 		}
@@ -156,7 +158,7 @@ func Parse(data []byte) (File, error) {
 
 // Words splits a systemd command line or Environment= value into words,
 // undoing the quoting that quoteWord applies. Specifiers other than "%%"
-// are kept as written.
+// and variables are kept as written.
 func Words(s string) ([]string, error) {
 	var words []string
 	var cur strings.Builder
@@ -176,10 +178,6 @@ func Words(s string) ([]string, error) {
 		case r == '%' && i+1 < len(rs) && rs[i+1] == '%':
 			i++
 			cur.WriteRune('%')
-			inWord = true
-		case r == '$' && i+1 < len(rs) && rs[i+1] == '$':
-			i++
-			cur.WriteRune('$')
 			inWord = true
 		case quote == 0 && unicode.IsSpace(r):
 			if inWord {

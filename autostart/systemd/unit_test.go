@@ -116,8 +116,8 @@ func TestParse(t *testing.T) {
 }
 
 func TestWordsRoundTrip(t *testing.T) {
-	for _, s := range []string{`/a b/c`, `x"y`, `back\slash`, `100%`, `$HOME`, `ünïcödé`, `'single'`} {
-		q, err := quoteWord(s, true)
+	for _, s := range []string{`/a b/c`, `x"y`, `back\slash`, `100%`, `$HOME`, `a$$b`, `ünïcödé`, `'single'`} {
+		q, err := quoteWord(s)
 		if err != nil {
 			t.Fatal(err)
 		}
