@@ -479,3 +479,87 @@ func TestLinuxBootRefusedByPolkit(t *testing.T) {
 		t.Error("linger record written although lingering was refused")
 	}
 }
+
+func TestDarwinDaemonOfAnotherAccountIsLeftAlone(t *testing.T) {
+	f := newFixture(t, Darwin)
+	must(t, os.MkdirAll(f.env.LaunchDaemonsDir, 0o755))
+	other := launchd.Daemon(launchd.Params{Name: "default", InstanceDir: "/Users/ci/.lima/default", Limactl: f.limctl, Home: "/Users/ci", User: "ci"})
+	data, err := launchd.Encode(other)
+	must(t, err)
+	must(t, os.WriteFile(f.daemonPath(), data, 0o644))
+	st, err := f.m.Status(context.Background(), f.inst)
+	must(t, err)
+	if st.Boot.Enabled || !reflect.DeepEqual(codes(st.Boot.Problems), []string{problem.OtherAccount}) {
+		t.Errorf("boot = %+v", st.Boot)
+	}
+	for _, op := range []func() error{
+		func() error { _, err := f.m.Disable(context.Background(), f.inst, Boot); return err },
+		func() error { _, err := f.m.Enable(context.Background(), f.inst, Boot, EnableOptions{}); return err },
+	} {
+		if err := op(); err == nil || !strings.Contains(err.Error(), "belongs to the account ci") {
+			t.Errorf("err = %v", err)
+		}
+	}
+	if len(f.elev.scripts) != 0 {
+		t.Errorf("the administrator prompt was used for another account's daemon")
+	}
+	got, _ := os.ReadFile(f.daemonPath())
+	if string(got) != string(data) {
+		t.Error("another account's daemon was changed")
+	}
+	// Root acting for the machine may remove it.
+	f.env.Admin = true
+	f.rebuild(t)
+	if _, err := f.m.Disable(context.Background(), f.inst, Boot); err != nil {
+		t.Errorf("as admin: %v", err)
+	}
+}
+
+func TestDarwinRepairBothConditionsKeepsBoot(t *testing.T) {
+	f := newFixture(t, Darwin)
+	ctx := context.Background()
+	must(t, os.MkdirAll(f.env.LaunchDaemonsDir, 0o755))
+	p := launchd.Params{Name: "default", InstanceDir: f.inst.Dir, Limactl: f.limctl, Home: f.env.Home, User: f.env.User}
+	data, err := launchd.Encode(launchd.Daemon(p))
+	must(t, err)
+	must(t, os.WriteFile(f.daemonPath(), data, 0o644))
+	f.fake.Responses = []runner.Response{{Match: []string{"launchctl", "print", "system/io.lima-vm.daemon.default"}}}
+	_, err = f.m.Enable(ctx, f.inst, Login, EnableOptions{})
+	// Enabling login switches over, which the elevator (doing nothing
+	// here) allows; put the daemon back to have both.
+	must(t, err)
+	must(t, os.WriteFile(f.daemonPath(), data, 0o644))
+	st, _ := f.m.Status(ctx, f.inst)
+	if !st.Login.Enabled || !st.Boot.Enabled {
+		t.Fatalf("setup: %+v", st)
+	}
+	f.elev.scripts = nil
+	res, err := f.m.Repair(ctx, f.inst)
+	must(t, err)
+	st, _ = f.m.Status(ctx, f.inst)
+	if st.Login.Enabled || !st.Boot.Enabled || len(st.Boot.Problems) != 0 {
+		t.Errorf("after repair %+v (%s)", st, res.Message)
+	}
+	if len(f.elev.scripts) != 0 {
+		t.Errorf("repair reinstalled a daemon that had nothing wrong but the duplicate")
+	}
+}
+
+func TestLinuxStaleLingerRecordIsReleased(t *testing.T) {
+	f := newFixture(t, Linux)
+	ctx := context.Background()
+	linger := filepath.Join(f.env.LingerDir, f.env.User)
+	_, err := f.m.Enable(ctx, f.inst, Boot, EnableOptions{})
+	must(t, err)
+	must(t, os.MkdirAll(f.env.LingerDir, 0o755))
+	must(t, os.WriteFile(linger, nil, 0o644))
+	// limactl start-at-login --enabled=false removes the unit behind
+	// LimaBar's back.
+	must(t, os.Remove(f.unitPath()))
+	f.fake.Calls = nil
+	_, err = f.m.Disable(ctx, f.inst, Boot)
+	must(t, err)
+	if got, want := f.fake.Argvs(), []string{"loginctl disable-linger " + f.env.User}; !reflect.DeepEqual(got, want) {
+		t.Errorf("calls = %q, want %q", got, want)
+	}
+}

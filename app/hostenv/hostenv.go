@@ -405,6 +405,7 @@ func (h *Host) Env(r runner.Runner, dialog elevate.Elevator) (autostart.Env, err
 		LingerDir:        h.under("/var/lib/systemd/linger"),
 		UID:              h.UID,
 		User:             h.User,
+		Admin:            h.IsRoot,
 		Limactl:          h.Limactl,
 		LimaHome:         h.LimaHome,
 		Tools:            h.Tools(),
