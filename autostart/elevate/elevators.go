@@ -118,7 +118,9 @@ func (o Osascript) RunAsRoot(ctx context.Context, script, prompt string) error {
 // password on the terminal: the way over SSH, as limactl does it.
 type Sudo struct {
 	Runner runner.Runner
-	// Path is sudo; empty means sudo on PATH.
+	// Path is sudo; empty means /usr/bin/sudo, where macOS keeps it, so
+	// that a program on the user's PATH never gets the password. Tests that
+	// put a fake sudo on PATH ask for it by name: "sudo".
 	Path string
 }
 
@@ -127,7 +129,7 @@ type Sudo struct {
 func (s Sudo) RunAsRoot(ctx context.Context, script, _ string) error {
 	path := s.Path
 	if path == "" {
-		path = "sudo"
+		path = "/usr/bin/sudo"
 	}
 	if _, err := orExec(s.Runner).Run(ctx, path, "/bin/sh", "-c", script); err != nil {
 		return scriptError("sudo", err)

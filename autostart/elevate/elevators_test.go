@@ -104,8 +104,9 @@ func TestSudoAndDirect(t *testing.T) {
 		argv []string
 		via  string
 	}{
-		{"sudo", func(r runner.Runner) Elevator { return Sudo{Runner: r} }, []string{"sudo", "/bin/sh", "-c", script}, "sudo"},
-		{"sudo path", func(r runner.Runner) Elevator { return Sudo{Runner: r, Path: "/usr/bin/sudo"} }, []string{"/usr/bin/sudo", "/bin/sh", "-c", script}, "sudo"},
+		{"sudo", func(r runner.Runner) Elevator { return Sudo{Runner: r} }, []string{"/usr/bin/sudo", "/bin/sh", "-c", script}, "sudo"},
+		{"sudo on PATH", func(r runner.Runner) Elevator { return Sudo{Runner: r, Path: "sudo"} }, []string{"sudo", "/bin/sh", "-c", script}, "sudo"},
+		{"sudo path", func(r runner.Runner) Elevator { return Sudo{Runner: r, Path: "/opt/sudo"} }, []string{"/opt/sudo", "/bin/sh", "-c", script}, "sudo"},
 		{"direct", func(r runner.Runner) Elevator { return Direct{Runner: r} }, []string{"/bin/sh", "-c", script}, "sh"},
 		{"direct shell", func(r runner.Runner) Elevator { return Direct{Runner: r, Shell: "sh"} }, []string{"sh", "-c", script}, "sh"},
 	} {

@@ -27,7 +27,8 @@ type fuzzJob struct {
 // FuzzInstallScript feeds hostile instance names, folders, LIMA_HOMEs,
 // limactl paths and user names through the whole way to root: plist bytes,
 // install script, AppleScript literal, decoded back as AppleScript would,
-// checked by sh -n, and run under /bin/sh against a temporary root. Exactly
+// checked by sh -n, and run under /bin/sh against a temporary root, half
+// of the time over a daemon installed before. Exactly
 // the intended commands must run with exactly the intended arguments, and
 // the installed file must hold exactly the plist bytes. A name that is not a
 // Lima instance name, or a folder that cannot travel through the dialog,
@@ -80,6 +81,14 @@ func FuzzInstallScript(f *testing.F) {
 				t.Fatal(err)
 			}
 		}
+		// Every other name length installs over a daemon already there,
+		// which the script copies aside first.
+		old := len(name)%2 == 1
+		if old {
+			if err := os.WriteFile(path, []byte(oldDaemon), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
 
 		prompt := fmt.Sprintf("LimaBar wants to make %s start at boot as %s.", name, user)
 		shell := throughDialog(t, script, prompt)
@@ -87,8 +96,8 @@ func FuzzInstallScript(f *testing.F) {
 		if r.code != 0 || r.stdout != "" || r.stderr != "" {
 			t.Fatalf("install: exit %d, stdout %q, stderr %q\nscript:\n%s", r.code, r.stdout, r.stderr, shell)
 		}
-		tmp := tempName(t, r.calls, label, path)
-		if want := installCalls(label, path, tmp); tmp == "" || !reflect.DeepEqual(r.calls, want) {
+		tmp, bak := tempNames(t, r.calls, label, path)
+		if want := installCalls(label, path, tmp, bak, 1); tmp == "" || (bak != "") != old || !reflect.DeepEqual(r.calls, want) {
 			t.Fatalf("install calls:\n got %q\nwant %q", r.calls, want)
 		}
 		got, err := os.ReadFile(path)

@@ -2,6 +2,7 @@ package elevate
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io/fs"
 	"os"
@@ -10,12 +11,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // sandbox runs generated scripts for real under /bin/sh. PATH holds only
 // its bin folder: fakes of the macOS tools (launchctl, plutil, chown) and
-// wrappers around the real mktemp, base64, chmod, mv and rm. Every one of
+// wrappers around the real mktemp, base64, chmod, mv, cp, rm and sleep. Every one of
 // them records its argv first, so the log is every external command the
 // script ran, and a command outside the list fails with "not found".
 type sandbox struct {
@@ -31,12 +34,23 @@ type sandbox struct {
 const record = `printf '%s\0' "$#" @NAME@ "$@" >> "$FAKE_LOG"
 `
 
-// failIfAsked makes a tool fail when FAKE_FAIL names it (for launchctl, the
-// subcommand).
-const failIfAsked = `case " ${FAKE_FAIL:-} " in *" @KEY@ "*) echo "@NAME@: simulated failure" >&2; exit 1 ;; esac
+// countCalls numbers the calls of one tool (for launchctl, of one subcommand) in
+// $FAKE_LOG.KEY, with shell builtins only: PATH holds nothing else.
+const countCalls = `n=1
+if [ -f "$FAKE_LOG.@KEY@" ]; then read -r n < "$FAKE_LOG.@KEY@"; n=$((n + 1)); fi
+echo "$n" > "$FAKE_LOG.@KEY@"
 `
 
-const fakeLaunchctl = `case " ${FAKE_FAIL:-} " in *" $1 "*) echo "launchctl $1 failed: Input/output error" >&2; exit 5 ;; esac
+// failIfAsked makes a tool fail when FAKE_FAIL names it (for launchctl, the
+// subcommand), every time, or only its Nth call when written KEY#N.
+const failIfAsked = countCalls + `case " ${FAKE_FAIL:-} " in *" @KEY@ "* | *" @KEY@#$n "*) echo "@NAME@: simulated failure" >&2; exit 1 ;; esac
+`
+
+// fakeLaunchctl fails as launchctl does, bootout when the job is not loaded
+// (unless FAKE_LOADED), and keeps what bootstrap was given when
+// FAKE_BOOTSTRAPPED names a file: each time the plist's bytes and a NUL.
+var fakeLaunchctl = `if [ "$1" = bootstrap ] && [ -n "${FAKE_BOOTSTRAPPED:-}" ]; then { @CAT@ "$3"; printf '\0'; } >> "$FAKE_BOOTSTRAPPED"; fi
+` + strings.ReplaceAll(countCalls, "@KEY@", "$1") + `case " ${FAKE_FAIL:-} " in *" $1 "* | *" $1#$n "*) echo "launchctl $1 failed: Input/output error" >&2; exit 5 ;; esac
 if [ "$1" = bootout ] && [ -z "${FAKE_LOADED:-}" ]; then echo "Boot-out failed: 3: No such process" >&2; exit 3; fi
 exit 0
 `
@@ -57,10 +71,10 @@ func newSandbox(t testing.TB) *sandbox {
 		return "#!/bin/sh\n" + r.Replace(record) + r.Replace(failIfAsked)
 	}
 	cat := lookPath(t, "cat")
-	s.write(t, "launchctl", "#!/bin/sh\n"+strings.ReplaceAll(record, "@NAME@", "launchctl")+fakeLaunchctl)
+	s.write(t, "launchctl", "#!/bin/sh\n"+strings.ReplaceAll(record, "@NAME@", "launchctl")+strings.ReplaceAll(fakeLaunchctl, "@CAT@", shellQuote(cat)))
 	s.write(t, "plutil", "#!/bin/sh\n"+strings.ReplaceAll(record, "@NAME@", "plutil")+strings.ReplaceAll(fakePlutil, "@CAT@", shellQuote(cat)))
 	s.write(t, "chown", head("chown", "chown")+"exit 0\n")
-	for _, name := range []string{"mktemp", "base64", "chmod", "mv", "rm"} {
+	for _, name := range []string{"mktemp", "base64", "chmod", "mv", "cp", "rm", "sleep"} {
 		s.write(t, name, head(name, name)+"exec "+shellQuote(lookPath(t, name))+` "$@"`+"\n")
 	}
 	return s
@@ -113,12 +127,22 @@ type run struct {
 	calls          [][]string
 }
 
+// scriptTimeout bounds one run of a script. The slowest one the tests ask
+// for retries bootstrap twice with a second's pause.
+const scriptTimeout = 10 * time.Second
+
 // run executes script with /bin/sh -c in dir, with env added to the
-// sandbox's own minimal environment.
+// sandbox's own minimal environment. The shell leads its own process group:
+// should the script outlive scriptTimeout, or leave a process behind that
+// holds its output open, the whole group is killed and the test fails,
+// instead of waiting for ever.
 func (s *sandbox) run(t testing.TB, dir, script string, env ...string) run {
 	t.Helper()
 	logFile := filepath.Join(t.TempDir(), "calls")
-	cmd := &exec.Cmd{Path: s.shell, Args: []string{"sh", "-c", script}}
+	ctx, cancel := context.WithTimeout(context.Background(), scriptTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, s.shell)
+	cmd.Args = []string{"sh", "-c", script}
 	cmd.Dir = dir
 	cmd.Env = []string{"PATH=" + s.bin, "FAKE_LOG=" + logFile}
 	for _, e := range env {
@@ -128,8 +152,17 @@ func (s *sandbox) run(t testing.TB, dir, script string, env ...string) run {
 	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	killGroup := func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.Cancel = killGroup
+	cmd.WaitDelay = time.Second
 	var r run
-	if err := cmd.Run(); err != nil {
+	err := cmd.Run()
+	if ctx.Err() != nil || errors.Is(err, exec.ErrWaitDelay) {
+		_ = killGroup()
+		t.Fatalf("the script did not finish within %v, or left a process holding its output (%v); stderr %q", scriptTimeout, err, stderr.String())
+	}
+	if err != nil {
 		var ee *exec.ExitError
 		if !errors.As(err, &ee) {
 			t.Fatalf("running the script: %v", err)

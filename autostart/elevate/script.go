@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -20,9 +21,13 @@ type Tools struct {
 	Chown     string
 	Chmod     string
 	Mv        string
+	Cp        string
 	Rm        string
 	Mktemp    string
 	Base64    string
+	// Sleep pauses between tries of launchctl bootstrap; it is a program,
+	// not a shell builtin.
+	Sleep string
 }
 
 // DarwinTools are where macOS keeps the programs.
@@ -32,9 +37,11 @@ var DarwinTools = Tools{
 	Chown:     "/usr/sbin/chown",
 	Chmod:     "/bin/chmod",
 	Mv:        "/bin/mv",
+	Cp:        "/bin/cp",
 	Rm:        "/bin/rm",
 	Mktemp:    "/usr/bin/mktemp",
 	Base64:    "/usr/bin/base64",
+	Sleep:     "/bin/sleep",
 }
 
 // PathTools are bare names, looked up on PATH: test mode, where fakes of the
@@ -45,9 +52,11 @@ var PathTools = Tools{
 	Chown:     "chown",
 	Chmod:     "chmod",
 	Mv:        "mv",
+	Cp:        "cp",
 	Rm:        "rm",
 	Mktemp:    "mktemp",
 	Base64:    "base64",
+	Sleep:     "sleep",
 }
 
 // MaxPlistSize bounds the plist carried inside the script. The whole script
@@ -67,17 +76,35 @@ var labelRE = regexp.MustCompile(`^io\.lima-vm\.daemon\.[A-Za-z0-9]+([._-][A-Za-
 // older ones choke on one very long line.
 const base64Line = 76
 
+// bootstrapTries is how many times the install script runs `launchctl
+// bootstrap` before it gives up, bootstrapPause the seconds between tries:
+// right after `launchctl bootout` a job that is still exiting makes
+// bootstrap fail with "Bootstrap failed: 5: Input/output error".
+const (
+	bootstrapTries = 3
+	bootstrapPause = 1
+)
+
 // InstallScript returns the shell script that installs plist as the
 // LaunchDaemon label at path and loads it, to be run as root. The plist
 // bytes travel inside the script, so root never reads a file the user could
 // change between the check and the install. The file is written to a
 // temporary name next to path (same file system, so the final rename is
-// atomic), checked with plutil, made root:wheel 0644 and renamed into place;
-// then the job is booted out (failure ignored: it was not loaded), enabled
-// and bootstrapped. Any failure removes the temporary file, a failure after
-// the rename removes path too, and the script exits non-zero with a line on
-// stderr naming the step.
+// atomic), checked with plutil and made root:wheel 0644. A daemon already at
+// path is copied to a second temporary name, then the new file is renamed
+// into place; the job is booted out (failure ignored: it was not loaded),
+// enabled and bootstrapped, with up to three tries a second apart for
+// bootstrap. If enable or bootstrap fails, the previous daemon is renamed
+// back and bootstrapped (failure ignored), or, when there was none, path is
+// removed. Any failure removes the temporary files, and the script exits
+// non-zero with a line on stderr naming the step.
 func InstallScript(t Tools, label, path string, plist []byte) (string, error) {
+	return installScript(t, label, path, plist, bootstrapPause)
+}
+
+// installScript is InstallScript with pause seconds between the tries of
+// bootstrap.
+func installScript(t Tools, label, path string, plist []byte, pause int) (string, error) {
 	if err := checkTarget(t, label, path); err != nil {
 		return "", err
 	}
@@ -87,14 +114,23 @@ func InstallScript(t Tools, label, path string, plist []byte) (string, error) {
 	if len(plist) > MaxPlistSize {
 		return "", fmt.Errorf("LaunchDaemon plist of %d bytes is larger than %d bytes", len(plist), MaxPlistSize)
 	}
+	if pause < 0 {
+		return "", fmt.Errorf("negative pause %d", pause)
+	}
 	target := "system/" + label
 	template := filepath.Join(filepath.Dir(path), "."+label+".plist.XXXXXX")
-	tmp := ref("tmp")
+	tmp, old := ref("tmp"), ref("old")
 
 	var s script
 	s.header()
+	// tmp is the new file until it is renamed into place, old the copy of
+	// the daemon it replaces until that is no longer needed.
 	s.raw(`tmp=''`)
-	s.raw(`cleanup() { if [ -n "$tmp" ]; then ` + argv(t.Rm, "-f", tmp) + `; fi; }`)
+	s.raw(`old=''`)
+	s.raw(`cleanup() {`)
+	s.raw(`	if [ -n "$tmp" ]; then ` + argv(t.Rm, "-f", tmp) + `; fi`)
+	s.raw(`	if [ -n "$old" ]; then ` + argv(t.Rm, "-f", old) + `; fi`)
+	s.raw(`}`)
 	s.raw(`trap cleanup EXIT`)
 	s.raw(`trap 'exit 1' HUP INT TERM`)
 	s.raw(`tmp=$(` + argv(t.Mktemp, template) + `) || fail ` + shellQuote("mktemp"))
@@ -105,12 +141,40 @@ func InstallScript(t Tools, label, path string, plist []byte) (string, error) {
 	s.raw(`lint=$(` + argv(t.Plutil, "-lint", tmp) + ` 2>&1) || { printf '%s\n' "$lint" >&2; fail ` + shellQuote("plutil -lint") + `; }`)
 	s.step("chown", argv(t.Chown, "root:wheel", tmp))
 	s.step("chmod", argv(t.Chmod, "0644", tmp))
+	// cp -p keeps the old file's owner, mode and times on the copy, so that
+	// putting it back restores exactly what was there.
+	s.raw(`if [ -e ` + shellQuote(path) + ` ]; then`)
+	s.raw(`	old=$(` + argv(t.Mktemp, template) + `) || fail ` + shellQuote("mktemp"))
+	s.raw(`	` + argv(t.Cp, "-p", path, old) + ` || fail ` + shellQuote("cp"))
+	s.raw(`fi`)
 	s.step("mv", argv(t.Mv, "-f", tmp, path))
 	s.raw(`tmp=''`)
+	// restore undoes the rename after enable or bootstrap failed. Should the
+	// old file not go back, its copy stays where it is, named on stderr.
+	s.raw(`restore() {`)
+	s.raw(`	if [ -z "$old" ]; then`)
+	s.raw(`		` + argv(t.Rm, "-f", path) + ` || :`)
+	s.raw(`	elif ` + argv(t.Mv, "-f", old, path) + `; then`)
+	s.raw(`		old=''`)
+	s.raw(`		` + argv(t.Launchctl, "bootstrap", "system", path) + ` >/dev/null 2>&1 || :`)
+	s.raw(`	else`)
+	s.raw(`		printf 'limabar: the previous LaunchDaemon is kept as %s\n' "$old" >&2`)
+	s.raw(`		old=''`)
+	s.raw(`	fi`)
+	s.raw(`}`)
 	s.ignore(argv(t.Launchctl, "bootout", target))
-	undo := argv(t.Rm, "-f", path)
-	s.stepUndo("launchctl enable", argv(t.Launchctl, "enable", target), undo)
-	s.stepUndo("launchctl bootstrap", argv(t.Launchctl, "bootstrap", "system", path), undo)
+	s.raw(argv(t.Launchctl, "enable", target) + ` || { restore; fail ` + shellQuote("launchctl enable") + `; }`)
+	// Only the last try's complaint is shown.
+	s.raw(`tries=1`)
+	s.raw(`until out=$(` + argv(t.Launchctl, "bootstrap", "system", path) + ` 2>&1); do`)
+	s.raw(`	if [ "$tries" -ge ` + strconv.Itoa(bootstrapTries) + ` ]; then`)
+	s.raw(`		if [ -n "$out" ]; then printf '%s\n' "$out" >&2; fi`)
+	s.raw(`		restore`)
+	s.raw(`		fail ` + shellQuote("launchctl bootstrap"))
+	s.raw(`	fi`)
+	s.raw(`	tries=$((tries + 1))`)
+	s.raw(`	` + argv(t.Sleep, strconv.Itoa(pause)))
+	s.raw(`done`)
 	return s.String(), nil
 }
 
@@ -150,7 +214,8 @@ func checkTarget(t Tools, label, path string) error {
 	}
 	for _, tool := range []struct{ name, path string }{
 		{"launchctl", t.Launchctl}, {"plutil", t.Plutil}, {"chown", t.Chown}, {"chmod", t.Chmod},
-		{"mv", t.Mv}, {"rm", t.Rm}, {"mktemp", t.Mktemp}, {"base64", t.Base64},
+		{"mv", t.Mv}, {"cp", t.Cp}, {"rm", t.Rm}, {"mktemp", t.Mktemp}, {"base64", t.Base64},
+		{"sleep", t.Sleep},
 	} {
 		if tool.path == "" {
 			return fmt.Errorf("no path for %s in the script tools", tool.name)
@@ -199,11 +264,6 @@ func (s *script) header() {
 // step runs cmd and fails the script naming what when it fails.
 func (s *script) step(what, cmd string) {
 	s.raw(cmd + ` || fail ` + shellQuote(what))
-}
-
-// stepUndo is step that runs undo before failing.
-func (s *script) stepUndo(what, cmd, undo string) {
-	s.raw(cmd + ` || { ` + undo + `; fail ` + shellQuote(what) + `; }`)
 }
 
 // ignore runs cmd silently and carries on whatever it answers.

@@ -1,14 +1,19 @@
 package elevate
 
 import (
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 const (
@@ -81,6 +86,10 @@ func TestScriptRejects(t *testing.T) {
 	plist := []byte(goldenPlist)
 	noRm := PathTools
 	noRm.Rm = ""
+	noCp := PathTools
+	noCp.Cp = ""
+	noSleep := PathTools
+	noSleep.Sleep = ""
 	for _, tc := range []struct {
 		name, label, path string
 		plist             []byte
@@ -104,6 +113,8 @@ func TestScriptRejects(t *testing.T) {
 		{"empty plist", goldenLabel, goldenPath, nil, PathTools},
 		{"huge plist", goldenLabel, goldenPath, make([]byte, MaxPlistSize+1), PathTools},
 		{"missing tool", goldenLabel, goldenPath, plist, noRm},
+		{"missing cp", goldenLabel, goldenPath, plist, noCp},
+		{"missing sleep", goldenLabel, goldenPath, plist, noSleep},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := InstallScript(tc.tools, tc.label, tc.path, tc.plist)
@@ -119,6 +130,9 @@ func TestScriptRejects(t *testing.T) {
 			}
 		})
 	}
+	if s, err := installScript(PathTools, goldenLabel, goldenPath, plist, -1); err == nil || s != "" {
+		t.Errorf("installScript accepted a negative pause: %q, %v", s, err)
+	}
 	for _, label := range []string{"io.lima-vm.daemon.a", "io.lima-vm.daemon.a.b_c-d9", "io.lima-vm.daemon." + strings.Repeat("a", 76)} {
 		if _, err := InstallScript(PathTools, label, "/L/"+label+".plist", plist); err != nil {
 			t.Errorf("label %q refused: %v", label, err)
@@ -126,20 +140,67 @@ func TestScriptRejects(t *testing.T) {
 	}
 }
 
-// installCalls is every command a successful install runs, in order.
-func installCalls(label, path, tmp string) [][]string {
-	template := filepath.Dir(path) + "/." + label + ".plist.XXXXXX"
+// noPause is the pause between tries of bootstrap in the tests that run
+// the script, so that they do not wait.
+const noPause = 0
+
+// Parts of the command list of an install. tmp is the temporary name of the
+// new file, bak the copy of the daemon it replaces, "" when there was none.
+
+func prepareCalls(label, path, tmp string) [][]string {
 	return [][]string{
-		{"mktemp", template},
+		{"mktemp", tempTemplate(label, path)},
 		{"base64", "--decode"},
 		{"plutil", "-lint", tmp},
 		{"chown", "root:wheel", tmp},
 		{"chmod", "0644", tmp},
-		{"mv", "-f", tmp, path},
-		{"launchctl", "bootout", "system/" + label},
-		{"launchctl", "enable", "system/" + label},
-		{"launchctl", "bootstrap", "system", path},
 	}
+}
+
+func backupCalls(label, path, bak string) [][]string {
+	if bak == "" {
+		return nil
+	}
+	return [][]string{{"mktemp", tempTemplate(label, path)}, {"cp", "-p", path, bak}}
+}
+
+// bootstrapCalls are tries of bootstrap, noPause apart.
+func bootstrapCalls(path string, tries int) [][]string {
+	var calls [][]string
+	for i := range tries {
+		if i > 0 {
+			calls = append(calls, []string{"sleep", strconv.Itoa(noPause)})
+		}
+		calls = append(calls, []string{"launchctl", "bootstrap", "system", path})
+	}
+	return calls
+}
+
+// restoreCalls undo the rename: the old daemon back and loaded, or none.
+func restoreCalls(path, bak string) [][]string {
+	if bak == "" {
+		return [][]string{{"rm", "-f", path}}
+	}
+	return [][]string{{"mv", "-f", bak, path}, {"launchctl", "bootstrap", "system", path}}
+}
+
+// installCalls is every command a successful install runs, in order, with
+// tries of bootstrap.
+func installCalls(label, path, tmp, bak string, tries int) [][]string {
+	calls := slices.Concat(
+		prepareCalls(label, path, tmp),
+		backupCalls(label, path, bak),
+		[][]string{
+			{"mv", "-f", tmp, path},
+			{"launchctl", "bootout", "system/" + label},
+			{"launchctl", "enable", "system/" + label},
+		},
+		bootstrapCalls(path, tries),
+	)
+	if bak != "" {
+		calls = append(calls, []string{"rm", "-f", bak})
+	}
+	return calls
 }
 
 // removeCalls is every command a successful removal runs, in order.
@@ -151,21 +212,70 @@ func removeCalls(label, path string) [][]string {
 	}
 }
 
-// tempName finds the name mktemp made from the template next to path.
-func tempName(t testing.TB, calls [][]string, label, path string) string {
+func tempTemplate(label, path string) string {
+	return filepath.Dir(path) + "/." + label + ".plist.XXXXXX"
+}
+
+// tempNames finds the names mktemp made from the template next to path, in
+// the order the calls first use them: the new file's, then the copy's.
+func tempNames(t testing.TB, calls [][]string, label, path string) (tmp, bak string) {
 	t.Helper()
 	re := regexp.MustCompile(`^` + regexp.QuoteMeta(filepath.Dir(path)+"/."+label+".plist.") + `[A-Za-z0-9]{6}$`)
+	var names []string
 	for _, c := range calls {
 		if c[0] == "mktemp" {
 			continue
 		}
 		for _, a := range c[1:] {
-			if re.MatchString(a) {
-				return a
+			if re.MatchString(a) && !slices.Contains(names, a) {
+				names = append(names, a)
 			}
 		}
 	}
-	return ""
+	if len(names) > 2 {
+		t.Fatalf("more than two temporary files: %q", names)
+	}
+	names = append(names, "", "")
+	return names[0], names[1]
+}
+
+// bootstrapped splits what the fake launchctl kept of each bootstrap.
+func bootstrapped(t testing.TB, file string) []string {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	must(t, err)
+	parts := strings.Split(string(data), "\x00")
+	return parts[:len(parts)-1]
+}
+
+// oldDaemon is a daemon installed before, with a time stamp cp -p keeps.
+const oldDaemon = "old daemon\n"
+
+var oldTime = time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
+
+func writeOldDaemon(t testing.TB, path string, mode os.FileMode) {
+	t.Helper()
+	must(t, os.WriteFile(path, []byte(oldDaemon), mode))
+	must(t, os.Chmod(path, mode))
+	must(t, os.Chtimes(path, oldTime, oldTime))
+}
+
+// checkOldDaemon checks that path holds exactly the old daemon again.
+func checkOldDaemon(t testing.TB, path string, mode os.FileMode) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	must(t, err)
+	if string(data) != oldDaemon {
+		t.Errorf("%s holds %q, want the old daemon %q", path, data, oldDaemon)
+	}
+	fi, err := os.Stat(path)
+	must(t, err)
+	if fi.Mode() != mode || !fi.ModTime().Equal(oldTime) {
+		t.Errorf("%s: mode %v, time %v; want the old daemon's %v, %v", path, fi.Mode(), fi.ModTime(), mode, oldTime)
+	}
 }
 
 func TestInstallScriptRuns(t *testing.T) {
@@ -184,7 +294,7 @@ func testInstallScriptRuns(t *testing.T, sb *sandbox) {
 	must(t, os.MkdirAll(dir, 0o755))
 	label := "io.lima-vm.daemon.my-vm"
 	path := filepath.Join(dir, label+".plist")
-	script, err := InstallScript(PathTools, label, path, []byte(goldenPlist))
+	script, err := installScript(PathTools, label, path, []byte(goldenPlist), noPause)
 	must(t, err)
 	linted := filepath.Join(t.TempDir(), "linted")
 
@@ -193,7 +303,8 @@ func testInstallScriptRuns(t *testing.T, sb *sandbox) {
 	if r.code != 0 || r.stderr != "" {
 		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
 	}
-	if want := installCalls(label, path, tempName(t, r.calls, label, path)); !reflect.DeepEqual(r.calls, want) {
+	tmp, bak := tempNames(t, r.calls, label, path)
+	if want := installCalls(label, path, tmp, "", 1); bak != "" || !reflect.DeepEqual(r.calls, want) {
 		t.Errorf("calls:\n got %q\nwant %q", r.calls, want)
 	}
 	got, err := os.ReadFile(path)
@@ -227,23 +338,63 @@ func TestInstallScriptFailures(t *testing.T) {
 func testInstallScriptFailures(t *testing.T, sb *sandbox) {
 	const label = "io.lima-vm.daemon.default"
 	for _, tc := range []struct {
+		// fail is FAKE_FAIL: the failing tool or launchctl subcommand, or
+		// only its Nth call as KEY#N.
 		fail string
-		// ran is how many of the install's commands ran, the failing one
-		// included.
-		ran int
 		// step is what the script names on stderr.
 		step string
+		// oldOnly is a step that only runs over an old daemon.
+		oldOnly bool
+		// calls is every command that runs, the failing one included.
+		calls func(label, path, tmp, bak string) [][]string
+		// replaced is a failure after the new file took path's place.
+		replaced bool
 	}{
-		{"mktemp", 1, "mktemp"},
-		{"base64", 2, "base64 --decode"},
-		{"plutil", 3, "plutil -lint"},
-		{"chown", 4, "chown"},
-		{"chmod", 5, "chmod"},
-		{"mv", 6, "mv"},
-		{"enable", 8, "launchctl enable"},
-		{"bootstrap", 9, "launchctl bootstrap"},
+		{fail: "mktemp", step: "mktemp", calls: func(label, path, tmp, bak string) [][]string {
+			return prepareCalls(label, path, tmp)[:1]
+		}},
+		{fail: "base64", step: "base64 --decode", calls: func(label, path, tmp, bak string) [][]string {
+			return append(prepareCalls(label, path, tmp)[:2], []string{"rm", "-f", tmp})
+		}},
+		{fail: "plutil", step: "plutil -lint", calls: func(label, path, tmp, bak string) [][]string {
+			return append(prepareCalls(label, path, tmp)[:3], []string{"rm", "-f", tmp})
+		}},
+		{fail: "chown", step: "chown", calls: func(label, path, tmp, bak string) [][]string {
+			return append(prepareCalls(label, path, tmp)[:4], []string{"rm", "-f", tmp})
+		}},
+		{fail: "chmod", step: "chmod", calls: func(label, path, tmp, bak string) [][]string {
+			return append(prepareCalls(label, path, tmp), []string{"rm", "-f", tmp})
+		}},
+		{fail: "mktemp#2", step: "mktemp", oldOnly: true, calls: func(label, path, tmp, bak string) [][]string {
+			return append(prepareCalls(label, path, tmp), []string{"mktemp", tempTemplate(label, path)}, []string{"rm", "-f", tmp})
+		}},
+		{fail: "cp", step: "cp", oldOnly: true, calls: func(label, path, tmp, bak string) [][]string {
+			return slices.Concat(prepareCalls(label, path, tmp), backupCalls(label, path, bak),
+				[][]string{{"rm", "-f", tmp}, {"rm", "-f", bak}})
+		}},
+		{fail: "mv", step: "mv", calls: func(label, path, tmp, bak string) [][]string {
+			calls := slices.Concat(prepareCalls(label, path, tmp), backupCalls(label, path, bak),
+				[][]string{{"mv", "-f", tmp, path}, {"rm", "-f", tmp}})
+			if bak != "" {
+				calls = append(calls, []string{"rm", "-f", bak})
+			}
+			return calls
+		}},
+		{fail: "enable", step: "launchctl enable", replaced: true, calls: func(label, path, tmp, bak string) [][]string {
+			return slices.Concat(prepareCalls(label, path, tmp), backupCalls(label, path, bak),
+				[][]string{{"mv", "-f", tmp, path}, {"launchctl", "bootout", "system/" + label}, {"launchctl", "enable", "system/" + label}},
+				restoreCalls(path, bak))
+		}},
+		{fail: "bootstrap", step: "launchctl bootstrap", replaced: true, calls: func(label, path, tmp, bak string) [][]string {
+			return slices.Concat(prepareCalls(label, path, tmp), backupCalls(label, path, bak),
+				[][]string{{"mv", "-f", tmp, path}, {"launchctl", "bootout", "system/" + label}, {"launchctl", "enable", "system/" + label}},
+				bootstrapCalls(path, 3), restoreCalls(path, bak))
+		}},
 	} {
 		for _, old := range []bool{false, true} {
+			if tc.oldOnly && !old {
+				continue
+			}
 			name := tc.fail
 			if old {
 				name += " over an old daemon"
@@ -252,12 +403,13 @@ func testInstallScriptFailures(t *testing.T, sb *sandbox) {
 				root := t.TempDir()
 				path := filepath.Join(root, label+".plist")
 				if old {
-					must(t, os.WriteFile(path, []byte("old"), 0o644))
+					writeOldDaemon(t, path, 0o644)
 				}
-				script, err := InstallScript(PathTools, label, path, []byte(goldenPlist))
+				script, err := installScript(PathTools, label, path, []byte(goldenPlist), noPause)
 				must(t, err)
+				loaded := filepath.Join(t.TempDir(), "bootstrapped")
 
-				r := sb.run(t, root, script, "FAKE_FAIL="+tc.fail)
+				r := sb.run(t, root, script, "FAKE_FAIL="+tc.fail, "FAKE_BOOTSTRAPPED="+loaded)
 
 				if r.code != 1 {
 					t.Errorf("exit %d, want 1", r.code)
@@ -265,24 +417,27 @@ func testInstallScriptFailures(t *testing.T, sb *sandbox) {
 				if want := "limabar: " + tc.step + " failed\n"; !strings.HasSuffix(r.stderr, want) {
 					t.Errorf("stderr %q, want it to end with %q", r.stderr, want)
 				}
-				tmp := tempName(t, r.calls, label, path)
-				want := installCalls(label, path, tmp)[:tc.ran]
-				renamed := tc.ran > 6
-				switch {
-				case renamed:
-					want = append(want, []string{"rm", "-f", path})
-				case tmp != "":
-					want = append(want, []string{"rm", "-f", tmp})
-				}
-				if !reflect.DeepEqual(r.calls, want) {
+				tmp, bak := tempNames(t, r.calls, label, path)
+				if want := tc.calls(label, path, tmp, bak); !reflect.DeepEqual(r.calls, want) {
 					t.Errorf("calls:\n got %q\nwant %q", r.calls, want)
 				}
+				// What launchd was asked to load: the new daemon on each
+				// try of bootstrap, then the old one again.
+				var want []string
+				if tc.fail == "bootstrap" {
+					want = []string{goldenPlist, goldenPlist, goldenPlist}
+				}
+				if tc.replaced && old {
+					want = append(want, oldDaemon)
+				}
+				if got := bootstrapped(t, loaded); !slices.Equal(got, want) {
+					t.Errorf("bootstrapped %q, want %q", got, want)
+				}
+				// The old daemon is there as it was; without one, nothing is.
 				var left []string
-				if old && !renamed {
+				if old {
 					left = []string{label + ".plist"}
-					if data, _ := os.ReadFile(path); string(data) != "old" {
-						t.Errorf("old daemon changed to %q", data)
-					}
+					checkOldDaemon(t, path, 0o644)
 				}
 				if got := tree(t, root); !slices.Equal(got, left) {
 					t.Errorf("files %q, want %q", got, left)
@@ -292,13 +447,100 @@ func testInstallScriptFailures(t *testing.T, sb *sandbox) {
 	}
 	t.Run("plutil message", func(t *testing.T) {
 		root := t.TempDir()
-		script, err := InstallScript(PathTools, label, filepath.Join(root, label+".plist"), []byte(goldenPlist))
+		script, err := installScript(PathTools, label, filepath.Join(root, label+".plist"), []byte(goldenPlist), noPause)
 		must(t, err)
 		r := sb.run(t, root, script, "FAKE_FAIL=plutil")
 		if !strings.Contains(r.stderr, "Encountered unknown tag") || r.stdout != "" {
 			t.Errorf("plutil's complaint is not on stderr: stdout %q, stderr %q", r.stdout, r.stderr)
 		}
 	})
+	t.Run("bootstrap message", func(t *testing.T) {
+		root := t.TempDir()
+		script, err := installScript(PathTools, label, filepath.Join(root, label+".plist"), []byte(goldenPlist), noPause)
+		must(t, err)
+		r := sb.run(t, root, script, "FAKE_FAIL=bootstrap")
+		want := "launchctl bootstrap failed: Input/output error\nlimabar: launchctl bootstrap failed\n"
+		if r.stderr != want || r.stdout != "" {
+			t.Errorf("stdout %q, stderr %q; want only the last try's complaint on stderr: %q", r.stdout, r.stderr, want)
+		}
+	})
+	t.Run("old daemon does not go back", func(t *testing.T) {
+		// enable fails, and so does renaming the copy back: the copy stays,
+		// named on stderr, and the new daemon stays in place.
+		root := t.TempDir()
+		path := filepath.Join(root, label+".plist")
+		writeOldDaemon(t, path, 0o644)
+		script, err := installScript(PathTools, label, path, []byte(goldenPlist), noPause)
+		must(t, err)
+		r := sb.run(t, root, script, "FAKE_FAIL=enable mv#2")
+		tmp, bak := tempNames(t, r.calls, label, path)
+		want := slices.Concat(prepareCalls(label, path, tmp), backupCalls(label, path, bak),
+			[][]string{{"mv", "-f", tmp, path}, {"launchctl", "bootout", "system/" + label}, {"launchctl", "enable", "system/" + label}, {"mv", "-f", bak, path}})
+		if !reflect.DeepEqual(r.calls, want) {
+			t.Errorf("calls:\n got %q\nwant %q", r.calls, want)
+		}
+		if msg := "limabar: the previous LaunchDaemon is kept as " + bak + "\nlimabar: launchctl enable failed\n"; r.code != 1 || !strings.HasSuffix(r.stderr, msg) {
+			t.Errorf("exit %d, stderr %q; want 1 and %q", r.code, r.stderr, msg)
+		}
+		checkOldDaemon(t, bak, 0o644)
+		if got, _ := os.ReadFile(path); string(got) != goldenPlist {
+			t.Errorf("%s holds %q, want the new daemon", path, got)
+		}
+		if got, want := tree(t, root), []string{filepath.Base(bak), label + ".plist"}; !slices.Equal(got, want) {
+			t.Errorf("files %q, want %q", got, want)
+		}
+	})
+}
+
+func TestInstallScriptRetriesBootstrap(t *testing.T) {
+	for _, shell := range shells() {
+		t.Run(filepath.Base(shell), func(t *testing.T) {
+			sb := newSandbox(t)
+			sb.shell = shell
+			testInstallScriptRetriesBootstrap(t, sb)
+		})
+	}
+}
+
+// testInstallScriptRetriesBootstrap is launchd refusing bootstrap twice
+// while the old job is still exiting: the third try loads the new daemon,
+// quietly.
+func testInstallScriptRetriesBootstrap(t *testing.T, sb *sandbox) {
+	const label = "io.lima-vm.daemon.default"
+	for _, old := range []bool{false, true} {
+		t.Run(fmt.Sprintf("old daemon %v", old), func(t *testing.T) {
+			root := t.TempDir()
+			path := filepath.Join(root, label+".plist")
+			if old {
+				writeOldDaemon(t, path, 0o644)
+			}
+			script, err := installScript(PathTools, label, path, []byte(goldenPlist), noPause)
+			must(t, err)
+			loaded := filepath.Join(t.TempDir(), "bootstrapped")
+
+			r := sb.run(t, root, script, "FAKE_FAIL=bootstrap#1 bootstrap#2", "FAKE_LOADED=1", "FAKE_BOOTSTRAPPED="+loaded)
+
+			if r.code != 0 || r.stdout != "" || r.stderr != "" {
+				t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+			}
+			tmp, bak := tempNames(t, r.calls, label, path)
+			if (bak != "") != old {
+				t.Errorf("copy of the old daemon %q, want one: %v", bak, old)
+			}
+			if want := installCalls(label, path, tmp, bak, 3); !reflect.DeepEqual(r.calls, want) {
+				t.Errorf("calls:\n got %q\nwant %q", r.calls, want)
+			}
+			if got, want := bootstrapped(t, loaded), []string{goldenPlist, goldenPlist, goldenPlist}; !slices.Equal(got, want) {
+				t.Errorf("bootstrapped %q, want %q", got, want)
+			}
+			if got, _ := os.ReadFile(path); string(got) != goldenPlist {
+				t.Errorf("installed %q", got)
+			}
+			if got, want := tree(t, root), []string{label + ".plist"}; !slices.Equal(got, want) {
+				t.Errorf("files %q, want %q", got, want)
+			}
+		})
+	}
 }
 
 func TestInstallScriptReplacesLoadedDaemon(t *testing.T) {
@@ -306,7 +548,7 @@ func TestInstallScriptReplacesLoadedDaemon(t *testing.T) {
 	sb := newSandbox(t)
 	root := t.TempDir()
 	path := filepath.Join(root, label+".plist")
-	must(t, os.WriteFile(path, []byte("old"), 0o600))
+	writeOldDaemon(t, path, 0o600)
 	script, err := InstallScript(PathTools, label, path, []byte(goldenPlist))
 	must(t, err)
 
@@ -315,11 +557,38 @@ func TestInstallScriptReplacesLoadedDaemon(t *testing.T) {
 	if r.code != 0 || r.stderr != "" {
 		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
 	}
+	tmp, bak := tempNames(t, r.calls, label, path)
+	if want := installCalls(label, path, tmp, bak, 1); bak == "" || !reflect.DeepEqual(r.calls, want) {
+		t.Errorf("calls:\n got %q\nwant %q", r.calls, want)
+	}
 	if got, _ := os.ReadFile(path); string(got) != goldenPlist {
 		t.Errorf("installed %q", got)
 	}
 	if fi, _ := os.Stat(path); fi.Mode() != 0o644 {
 		t.Errorf("mode %v, want -rw-r--r--", fi.Mode())
+	}
+	if got, want := tree(t, root), []string{label + ".plist"}; !slices.Equal(got, want) {
+		t.Errorf("files %q, want %q (the copy of the old daemon is removed)", got, want)
+	}
+}
+
+// TestInstallScriptRestoresMode puts back an old daemon whose mode was
+// wrong as it was: the install failed, so nothing is repaired.
+func TestInstallScriptRestoresMode(t *testing.T) {
+	const label = "io.lima-vm.daemon.default"
+	sb := newSandbox(t)
+	root := t.TempDir()
+	path := filepath.Join(root, label+".plist")
+	writeOldDaemon(t, path, 0o600)
+	script, err := installScript(PathTools, label, path, []byte(goldenPlist), noPause)
+	must(t, err)
+	r := sb.run(t, root, script, "FAKE_FAIL=bootstrap")
+	if r.code != 1 {
+		t.Errorf("exit %d, want 1", r.code)
+	}
+	checkOldDaemon(t, path, 0o600)
+	if got, want := tree(t, root), []string{label + ".plist"}; !slices.Equal(got, want) {
+		t.Errorf("files %q, want %q", got, want)
 	}
 }
 

@@ -38,7 +38,9 @@ func DetectSession(stdinIsTTY, guiSession bool) Session {
 var ErrNoPrompt = errors.New("there is no administrator dialog and no terminal to ask for a password")
 
 // ChooseTools are the programs and hooks Choose may use. Empty paths mean
-// each elevator's default.
+// each elevator's default: the absolute macOS paths /usr/bin/osascript,
+// /usr/bin/sudo and /bin/sh. Bare names ("osascript", "sudo") are looked up
+// on PATH, for tests with fakes there.
 type ChooseTools struct {
 	Osascript string
 	Sudo      string

@@ -67,6 +67,25 @@ func TestChoose(t *testing.T) {
 			}
 		})
 	}
+	// Without paths, each elevator runs the program where macOS keeps it.
+	for _, tc := range []struct {
+		root    bool
+		session Session
+		argv0   string
+	}{
+		{true, SessionTTY, "/bin/sh"},
+		{false, SessionGUI, "/usr/bin/osascript"},
+		{false, SessionTTY, "/usr/bin/sudo"},
+	} {
+		f := &runner.Fake{}
+		el, err := Choose(tc.root, tc.session, f, ChooseTools{})
+		must(t, err)
+		must(t, el.RunAsRoot(context.Background(), "true", "Why?"))
+		if len(f.Calls) != 1 || f.Calls[0][0] != tc.argv0 {
+			t.Errorf("root=%v, %s: ran %q, want %s", tc.root, tc.session, f.Calls, tc.argv0)
+		}
+	}
+
 	_, err := Choose(false, SessionNone, r, tools)
 	if !errors.Is(err, ErrNoPrompt) || !strings.Contains(err.Error(), "no administrator dialog and no terminal") {
 		t.Errorf("err = %v, want ErrNoPrompt", err)
