@@ -413,11 +413,11 @@ func (h *Host) Env(r runner.Runner, dialog elevate.Elevator) (autostart.Env, err
 		Runner:           r,
 	}
 	if h.Platform == autostart.Darwin {
-		osascript := "/usr/bin/osascript"
+		tools := elevate.ChooseTools{Osascript: "/usr/bin/osascript", Sudo: "/usr/bin/sudo", Dialog: dialog}
 		if h.TestMode {
-			osascript = "osascript"
+			tools.Osascript, tools.Sudo = "osascript", "sudo"
 		}
-		el, err := elevate.Choose(h.IsRoot, h.Session, r, elevate.ChooseTools{Osascript: osascript, Dialog: dialog})
+		el, err := elevate.Choose(h.IsRoot, h.Session, r, tools)
 		if err != nil {
 			// No way to gain root: boot reports it when asked, login works.
 			h.Logger.Debug("no elevator", "err", err)

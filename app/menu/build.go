@@ -92,6 +92,11 @@ func (b *builder) header() []Item {
 			Title:   prefix + fitTail(snap.ListErr, headerWidth-runeLen(prefix)),
 			Tooltip: snap.ListErr,
 		})
+	case len(snap.Instances) == 0 && snap.LimaHomeMissing:
+		h = append(h, Item{
+			Title:   "No Lima instances: " + snap.LimaHome + " does not exist",
+			Tooltip: "LIMA_HOME is missing (deleted, or on a volume that is not mounted)",
+		})
 	case len(snap.Instances) == 0:
 		h = append(h, Item{
 			Title:   "No Lima instances",

@@ -91,6 +91,9 @@ func TestBuild(t *testing.T) {
 
 	selfStarting := snap()
 	selfStarting.SelfStart = true
+	homeGone := snap()
+	homeGone.LimaHome = "/Volumes/VMs/lima"
+	homeGone.LimaHomeMissing = true
 
 	tests := []struct {
 		name string
@@ -127,6 +130,17 @@ Quit LimaBar -> quit
 ---
 ---
 [x] Open LimaBar at Login -> set-self-start false
+Refresh -> refresh
+Quit LimaBar -> quit
+`,
+		},
+		{
+			name: "LIMA_HOME missing",
+			in:   Input{Snapshot: homeGone},
+			want: `~No Lima instances: /Volumes/VMs/lima does not exist
+---
+---
+[ ] Open LimaBar at Login -> set-self-start true
 Refresh -> refresh
 Quit LimaBar -> quit
 `,

@@ -72,6 +72,11 @@ func (l *Live) Snapshot(ctx context.Context) Snapshot {
 		s.ListErr = err.Error()
 		return s
 	}
+	if len(list) == 0 {
+		if _, err := os.Stat(env.LimaHome); os.IsNotExist(err) {
+			s.LimaHomeMissing = true
+		}
+	}
 	insts := make([]autostart.Instance, 0, len(list))
 	kept := list[:0]
 	for _, in := range list {

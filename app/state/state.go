@@ -27,9 +27,12 @@ type Snapshot struct {
 	// LimactlErr explains why limactl is missing or unusable.
 	LimactlErr string
 	// ListErr is set when `limactl list` failed (hung, printed garbage).
-	ListErr   string
-	LimaHome  string
-	Instances []Instance
+	ListErr  string
+	LimaHome string
+	// LimaHomeMissing is true when LIMA_HOME does not exist (deleted, or
+	// an external volume not mounted), which explains an empty list.
+	LimaHomeMissing bool
+	Instances       []Instance
 	// SelfStart says whether LimaBar itself opens at login.
 	SelfStart          bool
 	SelfStartSupported bool

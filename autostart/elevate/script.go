@@ -188,8 +188,10 @@ func RemoveScript(t Tools, label, path string) (string, error) {
 	target := "system/" + label
 	var s script
 	s.header()
-	s.ignore(argv(t.Launchctl, "bootout", target))
+	// disable first: if it fails nothing has changed yet, whereas a
+	// bootout cannot be taken back.
 	s.step("launchctl disable", argv(t.Launchctl, "disable", target))
+	s.ignore(argv(t.Launchctl, "bootout", target))
 	s.step("rm", argv(t.Rm, "-f", path))
 	return s.String(), nil
 }

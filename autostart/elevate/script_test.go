@@ -206,8 +206,8 @@ func installCalls(label, path, tmp, bak string, tries int) [][]string {
 // removeCalls is every command a successful removal runs, in order.
 func removeCalls(label, path string) [][]string {
 	return [][]string{
-		{"launchctl", "bootout", "system/" + label},
 		{"launchctl", "disable", "system/" + label},
+		{"launchctl", "bootout", "system/" + label},
 		{"rm", "-f", path},
 	}
 }
@@ -615,7 +615,7 @@ func testRemoveScriptRuns(t *testing.T, sb *sandbox) {
 		{"loaded", true, "FAKE_LOADED=1", 0, 3, false},
 		{"not loaded", true, "", 0, 3, false},
 		{"already gone", false, "", 0, 3, false},
-		{"disable fails", true, "FAKE_FAIL=disable", 1, 2, true},
+		{"disable fails", true, "FAKE_FAIL=disable", 1, 1, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := t.TempDir()
