@@ -2,6 +2,7 @@ package tray
 
 import (
 	"sync"
+	"time"
 
 	"github.com/limabar/limabar/app/menu"
 )
@@ -52,7 +53,16 @@ type row struct {
 	shown     applied
 	action    menu.Action
 	children  []*row
+	// reboundAt is when the row last changed from one instance to
+	// another; see staleClickWindow.
+	reboundAt time.Time
 }
+
+// staleClickWindow is how long after a pooled row is given to another
+// instance its clicks are dropped. The toolkit's item ids cannot change, so
+// a click sent by a panel that had not redrawn yet would otherwise act on
+// the new instance instead of the one the user saw.
+const staleClickWindow = time.Second
 
 // renderer draws menu.Menu values onto a toolkit, reusing widgets.
 type renderer struct {
@@ -110,7 +120,8 @@ func (r *renderer) newRow(parent *row, checkable, submenu bool) *row {
 func (r *renderer) click(ro *row) {
 	r.mu.Lock()
 	a := ro.action
-	ok := ro.shown.visible && ro.shown.enabled && a.Kind != menu.None
+	ok := ro.shown.visible && ro.shown.enabled && a.Kind != menu.None &&
+		(ro.reboundAt.IsZero() || time.Since(ro.reboundAt) >= staleClickWindow)
 	if ro.checkable {
 		// GTK flips a check item by itself when it is clicked; forget
 		// what it shows so that the next render sets it for sure.
@@ -175,6 +186,9 @@ func (r *renderer) reconcile(parent *row, rows []*row, items []menu.Item, grow b
 }
 
 func (r *renderer) hide(ro *row) {
+	if ro.action.Instance != "" {
+		ro.reboundAt = time.Now()
+	}
 	ro.action = menu.Action{}
 	if ro.shown.visible {
 		ro.w.Hide()
@@ -183,6 +197,9 @@ func (r *renderer) hide(ro *row) {
 }
 
 func (r *renderer) apply(ro *row, it menu.Item) {
+	if ro.action.Instance != it.Action.Instance && ro.action.Instance != "" {
+		ro.reboundAt = time.Now()
+	}
 	ro.action = it.Action
 	if ro.submenu {
 		// Fill the submenu before showing it, so that it never opens

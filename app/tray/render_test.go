@@ -307,3 +307,30 @@ func TestClicks(t *testing.T) {
 		t.Errorf("a hidden item's click ran %v", got[1:])
 	}
 }
+
+// TestStaleClickOnReboundItem: when an instance above another goes away,
+// the pooled items move to the next instance; a click sent for the old one
+// right then must not act on the new one.
+func TestStaleClickOnReboundItem(t *testing.T) {
+	kit := &fakeKit{}
+	done := make(chan struct{})
+	defer close(done)
+	var log clickLog
+	rd := newRenderer(kit, log.add, done)
+	inst := func(name string) menu.Item {
+		return menu.Item{Title: "○ " + name, Enabled: true, Children: []menu.Item{
+			{Title: "Start at Login", Enabled: true, Checkable: true, Action: menu.Action{Kind: menu.Enable, Instance: name, Condition: autostart.Login}},
+		}}
+	}
+	quit := menu.Item{Title: "Quit LimaBar", Enabled: true, Action: menu.Action{Kind: menu.Quit}}
+	rd.Render(menu.Menu{Instances: []menu.Item{inst("a1"), inst("b2")}, Footer: []menu.Item{quit}})
+	first := kit.top[menu.MaxHeader].children[0]
+
+	rd.Render(menu.Menu{Instances: []menu.Item{inst("b2")}, Footer: []menu.Item{quit}})
+	first.clicks <- struct{}{} // meant for a1, now b2's switch
+	kit.top[len(kit.top)-1].clicks <- struct{}{}
+	got := log.wait(t, 1)
+	if len(got) != 1 || got[0].Kind != menu.Quit {
+		t.Errorf("clicks gave %v, want only Quit", got)
+	}
+}
