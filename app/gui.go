@@ -79,8 +79,11 @@ func runGUI(ctx context.Context, svc state.Service, platform autostart.Platform,
 		tray.Quit()
 	}()
 	logger.Info("menu-bar app starting", "platform", platform)
+	// The first read of the instances runs while the toolkit starts, so
+	// that the first menu drawn already lists them.
+	g.begin(ctx)
 	tray.Run(tray.Options{OnClick: g.click}, func(t *tray.Tray) {
-		g.start(ctx, t)
+		g.show(t)
 	})
 	logger.Info("menu-bar app stopped")
 	return nil
@@ -166,10 +169,24 @@ func newGUI(svc state.Service, desktop tray.Desktop, logger *slog.Logger) *gui {
 
 // start shows the menu at once and keeps it up to date until ctx ends.
 func (g *gui) start(ctx context.Context, v view) {
-	g.view = v
-	g.render()
+	g.begin(ctx)
+	g.show(v)
+}
+
+// begin reads the first snapshot and keeps reading on request until ctx
+// ends. It needs no view: what it reads before there is one is drawn by
+// show.
+func (g *gui) begin(ctx context.Context) {
 	go g.refreshLoop(ctx)
 	g.requestRefresh()
+}
+
+// show gives the menu its view and draws the newest state on it at once.
+func (g *gui) show(v view) {
+	g.renderMu.Lock()
+	g.view = v
+	g.renderMu.Unlock()
+	g.render()
 }
 
 func (g *gui) requestRefresh() {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // Files writes and removes registration files. The engine never writes a
@@ -59,6 +60,7 @@ func (OSFiles) WriteFile(path string, data []byte, perm os.FileMode) (err error)
 		_ = d.Sync()
 		d.Close()
 	}
+	removeLeftovers(path, time.Now())
 	return nil
 }
 
@@ -67,5 +69,41 @@ func (OSFiles) Remove(path string) error {
 	if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
 		return err
 	}
+	removeLeftovers(path, time.Now())
 	return nil
+}
+
+// leftoverAge is how old a temporary file beside a registration must be
+// before it is taken for the leftover of a writer that was killed between
+// creating and renaming it. A younger one may belong to a writer still at
+// work, another limabar process say.
+const leftoverAge = time.Minute
+
+// removeLeftovers deletes the temporary files that killed writers of path
+// left behind (".NAME.tmp-N" beside it). Neither launchd nor systemd reads
+// them, but nothing else would ever remove them: without this they pile up,
+// one per unlucky kill. Failures are ignored; the next write tries again.
+func removeLeftovers(path string, now time.Time) {
+	matches, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "."+globEscape(filepath.Base(path))+".tmp-*"))
+	for _, m := range matches {
+		fi, err := os.Lstat(m)
+		if err != nil || !fi.Mode().IsRegular() || now.Sub(fi.ModTime()) < leftoverAge {
+			continue
+		}
+		_ = os.Remove(m)
+	}
+}
+
+// globEscape quotes the characters filepath.Match gives a meaning to.
+// Instance names cannot hold them, but a path given by a caller might.
+func globEscape(s string) string {
+	var b []byte
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '*', '?', '[', '\\':
+			b = append(b, '\\')
+		}
+		b = append(b, s[i])
+	}
+	return string(b)
 }
