@@ -32,8 +32,16 @@ test: deps
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzInstallScript$$' -fuzztime $(FUZZTIME) ./autostart/elevate
 
+# The measured figures: the real tray under Xvfb and D-Bus against a real
+# systemd user manager, Lima's limactl, the soak and the fault tests, written
+# to docs/PERFORMANCE.md (about 15 minutes, needs root). BENCHFLAGS=-quick
+# tries the harness in about a minute and prints the report instead.
+BENCHFLAGS ?= -out docs/PERFORMANCE.md
+
 bench: deps
+	./scripts/build-limactl.sh
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) run ./scripts/bench $(BENCHFLAGS)
 
 bundle:
 	GO=$(GO) ./scripts/bundle.sh
