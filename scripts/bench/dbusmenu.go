@@ -15,12 +15,15 @@ const menuPath = dbus.ObjectPath("/org/ayatana/NotificationItem/systray/Menu")
 
 // item is one node of a com.canonical.dbusmenu layout.
 type item struct {
-	ID       int32
-	Label    string
-	Visible  bool
-	Toggle   string // toggle-type: "checkmark" for the switches
-	State    int32  // toggle-state: 1 checked, 0 not
-	Children []item
+	ID      int32
+	Label   string
+	Visible bool
+	// Separator is a line between items; the toolkit gives it no
+	// goroutine, unlike the items.
+	Separator bool
+	Toggle    string // toggle-type: "checkmark" for the switches
+	State     int32  // toggle-state: 1 checked, 0 not
+	Children  []item
 }
 
 // callTimeout bounds every D-Bus call: a connection of the process that
@@ -120,6 +123,9 @@ func decodeItem(v any) (item, error) {
 			it.Toggle, _ = p.Value().(string)
 		case "toggle-state":
 			it.State, _ = p.Value().(int32)
+		case "type":
+			t, _ := p.Value().(string)
+			it.Separator = t == "separator"
 		}
 	}
 	children, _ := fields[2].([]dbus.Variant)
@@ -131,6 +137,19 @@ func decodeItem(v any) (item, error) {
 		it.Children = append(it.Children, c)
 	}
 	return it, nil
+}
+
+// widgets counts the items below it, hidden ones included, separators not:
+// the items the tray's pools have made, each with its click goroutine.
+func (it item) widgets() int {
+	n := 0
+	for _, c := range it.Children {
+		if !c.Separator {
+			n++
+		}
+		n += c.widgets()
+	}
+	return n
 }
 
 // walk calls f for every visible item below it, depth first.

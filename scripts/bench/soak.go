@@ -23,6 +23,10 @@ type soakSample struct {
 	fds       int
 	threads   int
 	cpu       time.Duration
+	// widgets are the menu items the tray has made so far, shown or
+	// hidden (GetLayout lists both): each has one goroutine that waits
+	// for its clicks, so goroutines may follow widgets but nothing else.
+	widgets int
 }
 
 // goroutineCount is the number of live goroutines at one moment, from the
@@ -52,15 +56,20 @@ func soakFigures(h *harness, cfg config, bins binaries, r *report) {
 		return k >= 1 && since > k*every-quietBefore && since < k*every+resumeAt
 	}
 
+	c := &menuClient{conn: e.conn, pid: uint32(lb.pid())}
 	sampleNow := func() {
 		u, err := readUsage(lb.pid())
 		if err != nil {
 			h.Fatal(err)
 		}
-		r.soak = append(r.soak, soakSample{at: time.Since(lb.began), rss: u.RSS, anon: u.Anon, fds: u.FDs, threads: u.Threads, cpu: u.CPU})
+		m, err := c.layout()
+		if err != nil {
+			h.Fatal(err)
+		}
+		r.soak = append(r.soak, soakSample{at: time.Since(lb.began), rss: u.RSS, anon: u.Anon, fds: u.FDs, threads: u.Threads, cpu: u.CPU, widgets: m.widgets()})
 		last := r.soak[len(r.soak)-1]
-		log.Printf("soak %s: rss %d kB, anon %d kB, %d fds, %d threads, cpu %s", last.at.Round(time.Second),
-			last.rss/1024, last.anon/1024, last.fds, last.threads, last.cpu)
+		log.Printf("soak %s: rss %d kB, anon %d kB, %d fds, %d threads, cpu %s, %d menu items", last.at.Round(time.Second),
+			last.rss/1024, last.anon/1024, last.fds, last.threads, last.cpu, last.widgets)
 	}
 	// The first sample, before any change, once the first period's trace
 	// is out.
@@ -111,6 +120,7 @@ func soakFigures(h *harness, cfg config, bins binaries, r *report) {
 	r.soakChanges = changes
 	r.soakLength = time.Since(began)
 	r.soakEvery = every
+	r.soakQuiet, r.soakResume, r.soakSampleAt = quietBefore, resumeAt, sampleAt
 
 	// After the churn the menu must show exactly the instances left.
 	matches, _ := filepath.Glob(filepath.Join(e.limaHome, "soak-*"))
@@ -118,7 +128,6 @@ func soakFigures(h *harness, cfg config, bins binaries, r *report) {
 		os.RemoveAll(m)
 	}
 	settled := time.Now()
-	c := &menuClient{conn: e.conn, pid: uint32(lb.pid())}
 	for {
 		m, err := c.layout()
 		if err == nil {
