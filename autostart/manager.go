@@ -31,6 +31,9 @@ type backend interface {
 // together (one `launchctl print-disabled` for all of them).
 type statusCache struct {
 	disabled map[string]map[string]bool // domain → label → disabled
+	// wants is, for each unit, the targets whose .wants folder links
+	// to it: one listing of the unit folder instead of one per instance.
+	wants map[string][]string
 }
 
 // EnableOptions are the choices of an Enable call.

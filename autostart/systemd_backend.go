@@ -40,16 +40,40 @@ func (b *systemdBackend) params() systemd.Params {
 
 // wantsLinks lists the targets whose .wants folder links to the unit, which
 // is what `systemctl --user enable` made of its WantedBy=.
-func (b *systemdBackend) wantsLinks(unit string) []string {
-	matches, _ := filepath.Glob(filepath.Join(b.env.UnitDir(), "*.wants", unit))
-	var targets []string
-	for _, m := range matches {
-		targets = append(targets, strings.TrimSuffix(filepath.Base(filepath.Dir(m)), ".wants"))
+// With a cache, the folders are listed once for all the instances of one
+// read: globbing them for each unit made a refresh grow with the square of
+// the number of instances.
+func (b *systemdBackend) wantsLinks(unit string, c *statusCache) []string {
+	if c == nil {
+		matches, _ := filepath.Glob(filepath.Join(b.env.UnitDir(), "*.wants", unit))
+		var targets []string
+		for _, m := range matches {
+			targets = append(targets, strings.TrimSuffix(filepath.Base(filepath.Dir(m)), ".wants"))
+		}
+		return targets
 	}
-	return targets
+	if c.wants == nil {
+		c.wants = b.listWants()
+	}
+	return c.wants[unit]
 }
 
-func (b *systemdBackend) status(_ context.Context, inst Instance, _ *statusCache) (Status, error) {
+// listWants maps each unit to the targets whose .wants folder holds an
+// entry of its name, as filepath.Glob of "*.wants/UNIT" would find it.
+func (b *systemdBackend) listWants() map[string][]string {
+	out := map[string][]string{}
+	dirs, _ := filepath.Glob(filepath.Join(b.env.UnitDir(), "*.wants"))
+	for _, d := range dirs {
+		target := strings.TrimSuffix(filepath.Base(d), ".wants")
+		entries, _ := os.ReadDir(d)
+		for _, e := range entries {
+			out[e.Name()] = append(out[e.Name()], target)
+		}
+	}
+	return out
+}
+
+func (b *systemdBackend) status(_ context.Context, inst Instance, c *statusCache) (Status, error) {
 	path := b.unitPath(inst.Name)
 	st := Status{
 		Login: CondStatus{Supported: true, Path: path, Problems: []Problem{}},
@@ -68,11 +92,13 @@ func (b *systemdBackend) status(_ context.Context, inst Instance, _ *statusCache
 		cs.Problems = append(cs.Problems, mkProblem(problem.Unparseable, fmt.Sprintf("cannot read %s: %v", path, err)))
 		return st, nil
 	}
-	cs.Problems = append(cs.Problems, b.unitProblems(inst, data)...)
+	cs.Problems = append(cs.Problems, b.unitProblems(inst, data, c)...)
 	return st, nil
 }
 
-func (b *systemdBackend) unitProblems(inst Instance, data []byte) []Problem {
+// unitProblems checks a unit; c, when not nil, shares folder listings
+// between the instances of one read.
+func (b *systemdBackend) unitProblems(inst Instance, data []byte, c *statusCache) []Problem {
 	path := b.unitPath(inst.Name)
 	f, err := systemd.Parse(data)
 	if err != nil {
@@ -94,7 +120,7 @@ func (b *systemdBackend) unitProblems(inst Instance, data []byte) []Problem {
 	}
 	ps = append(ps, envProblems(info.Environment, want)...)
 	unit := systemd.UnitName(inst.Name)
-	links := b.wantsLinks(unit)
+	links := b.wantsLinks(unit, c)
 	switch {
 	case slices.Contains(info.WantedBy, "multi-user.target") || slices.Contains(links, "multi-user.target"):
 		ps = append(ps, mkProblem(problem.WrongTarget, "the unit is wanted by multi-user.target, which a user manager never reaches (written by an old Lima), so it never starts"))
@@ -118,7 +144,7 @@ func (b *systemdBackend) register(ctx context.Context, inst Instance, force bool
 		return false, fmt.Errorf("failed to build the unit for instance %q: %w", inst.Name, err)
 	}
 	old, hadOld, _ := readOptional(path)
-	if hadOld && !force && bytes.Equal(old, data) && len(b.unitProblems(inst, old)) == 0 {
+	if hadOld && !force && bytes.Equal(old, data) && len(b.unitProblems(inst, old, nil)) == 0 {
 		return false, nil
 	}
 	// Links made from an old WantedBy= (multi-user.target, written by an
@@ -126,7 +152,7 @@ func (b *systemdBackend) register(ctx context.Context, inst Instance, force bool
 	// what enable makes anyway and are left in place, so that a failure
 	// below leaves them as they were.
 	cleared := false
-	if links := b.wantsLinks(unit); hadOld && slices.ContainsFunc(links, func(t string) bool { return t != "default.target" }) {
+	if links := b.wantsLinks(unit, nil); hadOld && slices.ContainsFunc(links, func(t string) bool { return t != "default.target" }) {
 		_ = b.systemctl(ctx, systemd.DisableArgv(unit)...)
 		cleared = true
 	}
