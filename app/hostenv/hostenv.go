@@ -90,7 +90,10 @@ type Options struct {
 	// LIMA_HOME (macOS only, where GUI apps do not inherit the shell's
 	// environment); nil means the real one.
 	LoginShell func(ctx context.Context, shell string) (limactl, limaHome string, err error)
-	Logger     Logger
+	// Geteuid is os.Geteuid unless a test, which CI runs as root, asks
+	// as an ordinary user.
+	Geteuid func() int
+	Logger  Logger
 }
 
 // Detect reads the host.
@@ -101,11 +104,15 @@ func Detect(o Options) (*Host, error) {
 	if o.LookPath == nil {
 		o.LookPath = exec.LookPath
 	}
-	if o.LoginShell == nil {
+	realShell := o.LoginShell == nil
+	if realShell {
 		o.LoginShell = loginShell
 	}
 	if o.Logger == nil {
 		o.Logger = nopLogger{}
+	}
+	if o.Geteuid == nil {
+		o.Geteuid = os.Geteuid
 	}
 	h := &Host{Logger: o.Logger, Getenv: o.Getenv, opts: o}
 	switch p := o.Getenv(TestPlatformVar); p {
@@ -124,6 +131,13 @@ func Detect(o Options) (*Host, error) {
 		h.Root = r
 		h.TestMode = true
 	}
+	if h.TestMode && realShell {
+		// A test's own login shell would leak the developer's limactl
+		// and LIMA_HOME into it; a test that wants one injects it.
+		h.opts.LoginShell = func(context.Context, string) (string, string, error) {
+			return "", "", errors.New("no login shell in test mode")
+		}
+	}
 
 	u, err := user.Current()
 	if err != nil {
@@ -131,7 +145,7 @@ func Detect(o Options) (*Host, error) {
 	}
 	h.User = u.Username
 	h.UID = os.Getuid()
-	h.IsRoot = os.Geteuid() == 0
+	h.IsRoot = o.Geteuid() == 0
 	h.Home = o.Getenv("HOME")
 	if h.Home == "" {
 		h.Home = u.HomeDir
@@ -257,7 +271,7 @@ func (h *Host) findLimactl(o Options, s Settings) {
 // limactl is and what LIMA_HOME is: an app started from Finder does not
 // inherit the shell's environment.
 func (h *Host) loginShellAnswer() (limactl, limaHome string) {
-	if h.Platform != autostart.Darwin || h.TestMode || h.IsRoot {
+	if h.Platform != autostart.Darwin || h.IsRoot {
 		return "", ""
 	}
 	if !h.shellDone {

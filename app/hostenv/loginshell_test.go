@@ -1,0 +1,130 @@
+package hostenv
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestLoginShellFillsWhatTheAppLacks: an app started from Finder has neither
+// limactl on PATH nor LIMA_HOME; the login shell, asked once, gives both.
+func TestLoginShellFillsWhatTheAppLacks(t *testing.T) {
+	tmp := t.TempDir()
+	fromShell := exe(t, filepath.Join(tmp, "brew", "bin", "limactl"))
+	vms := filepath.Join(tmp, "vms")
+	calls := 0
+	h, err := Detect(Options{
+		Getenv: func(k string) string {
+			return map[string]string{"HOME": filepath.Join(tmp, "home"), "LIMABAR_TEST_PLATFORM": "darwin", "SHELL": "/bin/zsh"}[k]
+		},
+		LookPath: func(string) (string, error) { return "", errors.New("not found") },
+		LoginShell: func(_ context.Context, shell string) (string, string, error) {
+			calls++
+			if shell != "/bin/zsh" {
+				t.Errorf("asked shell %q, want the user's $SHELL", shell)
+			}
+			return fromShell, vms, nil
+		},
+		Geteuid: func() int { return 501 },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Limactl != fromShell || h.LimaHome != vms {
+		t.Errorf("got limactl %q and LIMA_HOME %q, want %q and %q", h.Limactl, h.LimaHome, fromShell, vms)
+	}
+	if calls != 1 {
+		t.Errorf("the login shell ran %d times, want once", calls)
+	}
+	if err := h.CheckLimaHome(); err == nil || !strings.Contains(err.Error(), "from the login shell") {
+		t.Errorf("a missing LIMA_HOME from the shell should say where it came from, got %v", err)
+	}
+}
+
+// TestLoginShellNotOnLinux: a Linux desktop session has the user's
+// environment already; the shell is never asked.
+func TestLoginShellNotOnLinux(t *testing.T) {
+	tmp := t.TempDir()
+	_, err := Detect(Options{
+		Getenv: func(k string) string {
+			return map[string]string{"HOME": tmp, "LIMABAR_TEST_PLATFORM": "linux"}[k]
+		},
+		LookPath: func(string) (string, error) { return "", errors.New("not found") },
+		LoginShell: func(context.Context, string) (string, string, error) {
+			t.Error("the login shell was asked on Linux")
+			return "", "", nil
+		},
+		Geteuid: func() int { return 1000 },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestLoginShellNotAsRoot: under sudo the login shell would be root's, and
+// root's limactl and LIMA_HOME are not the user's.
+func TestLoginShellNotAsRoot(t *testing.T) {
+	tmp := t.TempDir()
+	_, err := Detect(Options{
+		Getenv: func(k string) string {
+			return map[string]string{"HOME": tmp, "LIMABAR_TEST_PLATFORM": "darwin"}[k]
+		},
+		LookPath: func(string) (string, error) { return "", errors.New("not found") },
+		LoginShell: func(context.Context, string) (string, string, error) {
+			t.Error("the login shell was asked as root")
+			return "", "", nil
+		},
+		Geteuid: func() int { return 0 },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestLoginShellSkipsWhatStartupFilesPrint runs the real query through a
+// shell whose startup files print a banner and set PATH and LIMA_HOME, as a
+// user's ~/.zprofile and ~/.zshrc do.
+func TestLoginShellSkipsWhatStartupFilesPrint(t *testing.T) {
+	tmp := t.TempDir()
+	limactl := exe(t, filepath.Join(tmp, "brew bin", "limactl"))
+	shell := filepath.Join(tmp, "zsh")
+	script := "#!/bin/sh\n" +
+		"echo 'Last login: Tue Dec  1 on ttys000'\n" +
+		"printf 'a banner without a newline'\n" +
+		"[ \"$1 $2 $3\" = '-l -i -c' ] || { echo \"unexpected flags: $*\" >&2; exit 9; }\n" +
+		"PATH='" + filepath.Dir(limactl) + "':/usr/bin:/bin LIMA_HOME=/Volumes/VMs/lima exec /bin/sh -c \"$4\"\n"
+	if err := os.WriteFile(shell, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p, home, err := loginShell(context.Background(), shell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p != limactl || home != "/Volumes/VMs/lima" {
+		t.Errorf("got %q and %q, want %q and /Volumes/VMs/lima", p, home, limactl)
+	}
+}
+
+// TestLoginShellTimeLimit: a shell that hangs in its startup files (a
+// prompt waiting for input, a slow network mount) costs the app its time
+// limit, not its start.
+func TestLoginShellTimeLimit(t *testing.T) {
+	shell := filepath.Join(t.TempDir(), "zsh")
+	if err := os.WriteFile(shell, []byte("#!/bin/sh\nexec sleep 30\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	began := time.Now()
+	_, _, err := loginShell(ctx, shell)
+	if err == nil {
+		t.Fatal("a hanging shell gave an answer")
+	}
+	if took := time.Since(began); took > 5*time.Second {
+		t.Errorf("took %s, want about the 200 ms limit", took)
+	}
+}
