@@ -43,8 +43,20 @@ bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(GO) run ./scripts/bench $(BENCHFLAGS)
 
+# make bundle [BUNDLE_TARGET=darwin|linux] [DRY_RUN=1] [BUILD_DIR=DIR] [VERSION=V]
+# builds build/LimaBar.app on a Mac and build/limabar-linux-ARCH.tar.gz on
+# Linux (scripts/bundle.sh). BUNDLE_TARGET defaults to the host's kind;
+# DRY_RUN=1 prints the commands instead of running them, so
+# `make bundle BUNDLE_TARGET=darwin DRY_RUN=1` shows the macOS steps anywhere.
+BUNDLE_TARGET ?=
+BUILD_DIR ?= build
+DRY_RUN ?= 0
+
+bundle_flags = --build-dir '$(BUILD_DIR)' $(if $(BUNDLE_TARGET),--target '$(BUNDLE_TARGET)') \
+	$(if $(filter 1,$(DRY_RUN)),--dry-run) $(if $(VERSION),--version '$(VERSION)')
+
 bundle:
-	GO=$(GO) ./scripts/bundle.sh
+	GO=$(GO) ./scripts/bundle.sh $(strip $(bundle_flags))
 
 screenshot: deps build
 	./scripts/screenshot.sh

@@ -30,23 +30,23 @@ var TemplateIcon2x []byte
 //go:embed tray.png
 var TrayIcon []byte
 
-// Status marks for menu items, 16 pt: a green dot for a running instance, a
-// grey ring for a stopped one, an orange warning triangle for one with
-// problems. The plain names are 16 px, the 2x ones 32 px.
+// TemplateAttentionIcon and TemplateAttentionIcon2x are TemplateIcon with a
+// badge in the bottom-right corner (the 2× one has an exclamation mark cut
+// into it), shown in the macOS menu bar while something needs the user: an
+// instance with problems, a failed action, limactl missing. A template
+// image has no colour, so the badge is set off by a clear gap.
 var (
-	//go:embed status-running.png
-	StatusRunning []byte
-	//go:embed status-running@2x.png
-	StatusRunning2x []byte
-	//go:embed status-stopped.png
-	StatusStopped []byte
-	//go:embed status-stopped@2x.png
-	StatusStopped2x []byte
-	//go:embed status-problem.png
-	StatusProblem []byte
-	//go:embed status-problem@2x.png
-	StatusProblem2x []byte
+	//go:embed template-attention.png
+	TemplateAttentionIcon []byte
+	//go:embed template-attention@2x.png
+	TemplateAttentionIcon2x []byte
 )
+
+// TrayAttentionIcon is TrayIcon with an orange warning badge, the Linux
+// counterpart of TemplateAttentionIcon (64×64 px).
+//
+//go:embed tray-attention.png
+var TrayAttentionIcon []byte
 
 // AppIconPNG is the app icon at 1024×1024 px, the source size of the macOS
 // icon.

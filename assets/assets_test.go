@@ -100,12 +100,9 @@ func TestIconSizes(t *testing.T) {
 		{"TemplateIcon", TemplateIcon, 18},
 		{"TemplateIcon2x", TemplateIcon2x, 36},
 		{"TrayIcon", TrayIcon, 64},
-		{"StatusRunning", StatusRunning, 16},
-		{"StatusRunning2x", StatusRunning2x, 32},
-		{"StatusStopped", StatusStopped, 16},
-		{"StatusStopped2x", StatusStopped2x, 32},
-		{"StatusProblem", StatusProblem, 16},
-		{"StatusProblem2x", StatusProblem2x, 32},
+		{"TemplateAttentionIcon", TemplateAttentionIcon, 18},
+		{"TemplateAttentionIcon2x", TemplateAttentionIcon2x, 36},
+		{"TrayAttentionIcon", TrayAttentionIcon, 64},
 		{"AppIconPNG", AppIconPNG, 1024},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -124,7 +121,10 @@ func TestIconSizes(t *testing.T) {
 // image: it uses only the alpha channel, so every pixel is black and the
 // glyph is in the alpha.
 func TestTemplateIconsAreBlackWithAlpha(t *testing.T) {
-	for name, data := range map[string][]byte{"TemplateIcon": TemplateIcon, "TemplateIcon2x": TemplateIcon2x} {
+	for name, data := range map[string][]byte{
+		"TemplateIcon": TemplateIcon, "TemplateIcon2x": TemplateIcon2x,
+		"TemplateAttentionIcon": TemplateAttentionIcon, "TemplateAttentionIcon2x": TemplateAttentionIcon2x,
+	} {
 		t.Run(name, func(t *testing.T) {
 			img := decode(t, data)
 			var opaque, clear int
@@ -149,7 +149,7 @@ func TestTemplateIconsAreBlackWithAlpha(t *testing.T) {
 }
 
 func TestColourIconsHaveColour(t *testing.T) {
-	for name, data := range map[string][]byte{"TrayIcon": TrayIcon, "AppIconPNG": AppIconPNG} {
+	for name, data := range map[string][]byte{"TrayIcon": TrayIcon, "TrayAttentionIcon": TrayAttentionIcon, "AppIconPNG": AppIconPNG} {
 		t.Run(name, func(t *testing.T) {
 			img := decode(t, data)
 			b := img.Bounds()
@@ -184,11 +184,47 @@ func TestAppIcon(t *testing.T) {
 	}
 }
 
-func TestStatusMarksAreCentred(t *testing.T) {
-	for name, data := range map[string][]byte{"StatusRunning2x": StatusRunning2x, "StatusProblem2x": StatusProblem2x} {
-		img := decode(t, data)
-		if c := img.NRGBAAt(16, 20); c.A == 0 || c == (color.NRGBA{}) {
-			t.Errorf("%s: centre pixel is clear, want the mark", name)
-		}
+// TestAttentionIconsHaveABadge checks that each attention icon is its
+// normal icon plus a badge in the bottom-right corner: the llama is where
+// it was, and the corner, clear or teal in the normal icon, holds the badge.
+// A badge drawn somewhere else, or not at all, leaves the tray showing the
+// normal icon when an instance has problems.
+func TestAttentionIconsHaveABadge(t *testing.T) {
+	for _, c := range []struct {
+		name              string
+		normal, attention []byte
+		// badge is a point (in 1024ths of the side) inside the badge but
+		// off its exclamation mark; llama is one inside the llama, away
+		// from the badge.
+		badge, llama image.Point
+		isBadge      func(color.NRGBA) bool
+	}{
+		{"TemplateAttentionIcon", TemplateIcon, TemplateAttentionIcon, image.Pt(700, 900), image.Pt(300, 700),
+			func(c color.NRGBA) bool { return c.A == 255 }},
+		{"TemplateAttentionIcon2x", TemplateIcon2x, TemplateAttentionIcon2x, image.Pt(700, 900), image.Pt(300, 700),
+			func(c color.NRGBA) bool { return c.A == 255 }},
+		// Orange: red high, blue low, which neither teal nor cream is.
+		{"TrayAttentionIcon", TrayIcon, TrayAttentionIcon, image.Pt(680, 840), image.Pt(300, 700),
+			func(c color.NRGBA) bool { return c.A == 255 && c.R > 200 && c.B < 80 }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			normal, attention := decode(t, c.normal), decode(t, c.attention)
+			at := func(img *image.NRGBA, p image.Point) color.NRGBA {
+				side := img.Bounds().Dx()
+				return img.NRGBAAt(p.X*side/1024, p.Y*side/1024)
+			}
+			if got := at(attention, c.badge); !c.isBadge(got) {
+				t.Errorf("the badge at %v is %v", c.badge, got)
+			}
+			if got := at(normal, c.badge); c.isBadge(got) {
+				t.Errorf("the normal icon already has %v at %v, so the badge does not stand out", got, c.badge)
+			}
+			if n, a := at(normal, c.llama), at(attention, c.llama); n != a {
+				t.Errorf("the llama at %v changed from %v to %v", c.llama, n, a)
+			}
+			if bytes.Equal(normal.Pix, attention.Pix) {
+				t.Error("the attention icon is the normal one")
+			}
+		})
 	}
 }

@@ -16,18 +16,20 @@ import (
 
 	"github.com/jackmordaunt/icns/v3"
 	"howett.net/plist"
+
+	"github.com/limabar/limabar/scripts/testenv"
 )
 
-// needTool returns the path of a program a test needs. In CI a missing
-// program fails the test, so that a check cannot silently stop running;
-// elsewhere the test is skipped.
+// needTool returns the path of a program a test needs. In CI (testenv.CI,
+// the one rule for every test) a missing program fails the test, so that a
+// check cannot silently stop running; elsewhere the test is skipped.
 func needTool(t *testing.T, name, pkg string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err == nil {
 		return p
 	}
-	if os.Getenv("CI") == "true" {
+	if testenv.CI() {
 		t.Fatalf("%s is missing (Debian package %s; scripts/deps.sh installs it)", name, pkg)
 	}
 	t.Skipf("%s is missing (Debian package %s)", name, pkg)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,14 +18,16 @@ import (
 // bundleScript is scripts/bundle.sh, which `make bundle` runs.
 const bundleScript = "../scripts/bundle.sh"
 
-// scriptEnv is the environment without the variables bundle.sh reads, so
-// that the caller's shell cannot change what the test sees.
+// scriptEnv is the environment without the variables bundle.sh and the
+// Makefile's bundle target read, so that the caller's shell (or the make
+// that runs `make test`) cannot change what the test sees.
 func scriptEnv(extra ...string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
-		case "VERSION", "BUILD_DIR", "DRY_RUN", "GO", "MACOSX_DEPLOYMENT_TARGET", "GOOS", "GOARCH", "CGO_ENABLED":
+		case "VERSION", "BUILD_DIR", "DRY_RUN", "GO", "MACOSX_DEPLOYMENT_TARGET", "GOOS", "GOARCH", "CGO_ENABLED",
+			"BUNDLE_TARGET", "MAKEFLAGS", "MFLAGS", "MAKELEVEL":
 			continue
 		}
 		env = append(env, kv)
@@ -88,13 +91,9 @@ func TestBundleScriptDarwinWithGivenExe(t *testing.T) {
 func TestBundleScriptLinuxDryRun(t *testing.T) {
 	t.Parallel()
 	stdout, _ := runScript(t, scriptEnv("GOARCH=arm64"), "--dry-run", "--target", "linux", "--version", "v1.4.2")
-	readme := ""
-	if _, err := os.Stat("../docs/packaging.md"); err == nil {
-		readme = " -readme docs/packaging.md"
-	}
 	want := []string{
 		`+ go build -trimpath -ldflags -X\ main.version=v1.4.2 -o build/limabar ./app`,
-		"+ go run ./bundle -target linux -exe build/limabar -arch arm64 -version v1.4.2" + readme + " -o build/limabar-linux-arm64.tar.gz",
+		"+ go run ./bundle -target linux -exe build/limabar -arch arm64 -version v1.4.2 -readme docs/packaging.md -o build/limabar-linux-arm64.tar.gz",
 	}
 	if got := strings.Split(strings.TrimSpace(stdout), "\n"); !slices.Equal(got, want) {
 		t.Errorf("printed\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -111,6 +110,21 @@ func TestBundleScriptLinux(t *testing.T) {
 	if !strings.Contains(stdout, "bundle: wrote "+tarball) {
 		t.Errorf("the script did not report the tarball:\n%s", stdout)
 	}
+	top := "limabar-linux-" + runtime.GOARCH + "/"
+	contents := tarFiles(t, tarball)
+	for _, want := range []string{"limabar", "install.sh", "io.github.limabar.desktop", "icons/hicolor/512x512/apps/io.github.limabar.png", "README.md"} {
+		if _, ok := contents[top+want]; !ok {
+			t.Errorf("the tarball has no %s%s: %q", top, want, slices.Sorted(maps.Keys(contents)))
+		}
+	}
+	if want := readFile(t, "../docs/packaging.md"); !bytes.Equal(contents[top+"README.md"], want) {
+		t.Errorf("the tarball's README.md is not docs/packaging.md")
+	}
+}
+
+// tarFiles returns the contents of every entry of a .tar.gz by name.
+func tarFiles(t *testing.T, tarball string) map[string][]byte {
+	t.Helper()
 	f, err := os.Open(tarball)
 	if err != nil {
 		t.Fatal(err)
@@ -121,22 +135,58 @@ func TestBundleScriptLinux(t *testing.T) {
 		t.Fatal(err)
 	}
 	tr := tar.NewReader(gz)
-	var names []string
+	out := map[string][]byte{}
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
-			break
+			return out
 		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		names = append(names, h.Name)
-	}
-	top := "limabar-linux-" + runtime.GOARCH + "/"
-	for _, want := range []string{"limabar", "install.sh", "io.github.limabar.desktop", "icons/hicolor/512x512/apps/io.github.limabar.png"} {
-		if !slices.Contains(names, top+want) {
-			t.Errorf("the tarball has no %s%s: %q", top, want, names)
+		b, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatal(err)
 		}
+		out[h.Name] = b
+	}
+}
+
+// TestBundleScriptNeedsTheReadme runs a copy of bundle.sh in a tree without
+// docs/packaging.md: the Linux path must refuse, not ship a tarball that
+// says nothing about install.sh or uninstalling.
+func TestBundleScriptNeedsTheReadme(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	script := filepath.Join(root, "scripts", "bundle.sh")
+	if err := os.MkdirAll(filepath.Dir(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(script, readFile(t, bundleScript), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	build := t.TempDir()
+	for _, args := range [][]string{
+		{"--target", "linux", "--exe", stubExe(t), "--build-dir", build, "--version", "v1.4.2"},
+		{"--dry-run", "--target", "linux", "--version", "v1.4.2"},
+	} {
+		cmd := exec.Command("bash", append([]string{script}, args...)...)
+		cmd.Env = scriptEnv()
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		if code := exitCode(err); code != 1 {
+			t.Errorf("bundle.sh %s without docs/packaging.md: exit %d, want 1\n%s%s", strings.Join(args, " "), code, stdout.String(), stderr.String())
+		}
+		if want := "bundle.sh: docs/packaging.md is missing"; !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr %q does not say %q", stderr.String(), want)
+		}
+		if stdout.Len() != 0 {
+			t.Errorf("it ran commands before refusing:\n%s", stdout.String())
+		}
+	}
+	if names := files(t, build); len(names) != 0 {
+		t.Errorf("it left %q", names)
 	}
 }
 
@@ -152,14 +202,34 @@ func TestBundleScriptRefusesBadArguments(t *testing.T) {
 	}
 }
 
+// TestShellcheck lints the two shell scripts a user runs: install.sh from
+// the tarball and bundle.sh behind `make bundle`. Under CI a missing
+// shellcheck fails the test rather than skipping the check.
 func TestShellcheck(t *testing.T) {
-	shellcheck, err := exec.LookPath("shellcheck")
-	if err != nil {
-		t.Skip("shellcheck is not installed")
-	}
+	shellcheck := needTool(t, "shellcheck", "shellcheck")
 	t.Parallel()
 	out, err := exec.Command(shellcheck, "install.sh", bundleScript).CombinedOutput()
 	if err != nil {
 		t.Errorf("shellcheck: %v\n%s", err, out)
+	}
+}
+
+// TestUninstallCommandAgrees checks that the README and docs/packaging.md
+// (the tarball's README) give the same command to remove every instance's
+// registrations, and that it needs nothing beyond limactl, limabar and
+// xargs: a user uninstalling should not first have to install jq.
+func TestUninstallCommandAgrees(t *testing.T) {
+	t.Parallel()
+	const want = "limactl list --quiet | xargs -n 1 limabar disable --condition=all"
+	for _, doc := range []string{"../README.md", "../docs/packaging.md"} {
+		text := string(readFile(t, doc))
+		if !strings.Contains(text, want) {
+			t.Errorf("%s does not give the uninstall command %q", doc, want)
+		}
+		for _, line := range strings.Split(text, "\n") {
+			if strings.Contains(line, "--condition=all") && strings.Contains(line, "jq ") {
+				t.Errorf("%s: %q needs jq", doc, strings.TrimSpace(line))
+			}
+		}
 	}
 }

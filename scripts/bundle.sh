@@ -14,6 +14,10 @@
 #   --build-dir  where to put everything; default: build
 #   --dry-run    print the commands without running them (also DRY_RUN=1);
 #                `--dry-run --target darwin` shows the macOS steps anywhere
+#
+# `make bundle` runs this with BUNDLE_TARGET, DRY_RUN, BUILD_DIR and VERSION.
+# Building on Linux needs the tray library (libayatana-appindicator3-dev,
+# found with pkg-config) and docs/packaging.md, the tarball's README.
 set -euo pipefail
 # This runs under macOS's own bash 3.2 too: no empty "${array[@]}" under
 # set -u, no bash 4 expansions.
@@ -137,18 +141,39 @@ bundle_darwin() {
   fi
 }
 
+# need_tray_library stops before a Linux build that would fail deep inside
+# cgo: the tray links against libayatana-appindicator3, which the build
+# finds through pkg-config.
+need_tray_library() {
+  local fix="sudo apt-get install libayatana-appindicator3-dev pkg-config"
+  if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists ayatana-appindicator3-0.1; then
+    return 0
+  fi
+  if [ "$dry_run" = 1 ]; then
+    note "pkg-config finds no ayatana-appindicator3-0.1; a real run would stop here and ask for: $fix"
+    return 0
+  fi
+  echo "bundle.sh: the tray needs libayatana-appindicator3, and pkg-config finds no ayatana-appindicator3-0.1; install it with:" >&2
+  echo "  $fix" >&2
+  exit 1
+}
+
 bundle_linux() {
-  local arch readme=()
+  local arch readme=docs/packaging.md
+  # The tarball's README is the install guide; a tarball without it would
+  # leave the user with no word on install.sh or uninstalling.
+  if [ ! -f "$readme" ]; then
+    echo "bundle.sh: $readme is missing; it goes into the tarball as README.md" >&2
+    exit 1
+  fi
   arch=$("$go_cmd" env GOARCH)
   if [ -z "$exe" ]; then
+    need_tray_library
     exe="$build_dir/limabar"
     run "$go_cmd" build -trimpath -ldflags "$ldflags" -o "$exe" ./app
   fi
-  if [ -f docs/packaging.md ]; then
-    readme=(-readme docs/packaging.md)
-  fi
   run "$go_cmd" run ./bundle -target linux -exe "$exe" -arch "$arch" -version "$version" \
-    ${readme[@]+"${readme[@]}"} -o "$build_dir/limabar-linux-$arch.tar.gz"
+    -readme "$readme" -o "$build_dir/limabar-linux-$arch.tar.gz"
 }
 
 case $target in

@@ -7,6 +7,7 @@
 #                      xvfb, util-linux (setpriv, flock)
 #   screenshot:        dbus-x11 xdotool trayer imagemagick
 #   bundle checks:     libplist-utils (plistutil) desktop-file-utils
+#   script checks:     shellcheck (bundle.sh, install.sh, the privileged scripts)
 set -euo pipefail
 
 packages=(
@@ -14,6 +15,7 @@ packages=(
   systemd dbus xvfb util-linux
   dbus-x11 xdotool trayer imagemagick
   libplist-utils desktop-file-utils
+  shellcheck
 )
 
 missing=()

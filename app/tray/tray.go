@@ -27,9 +27,9 @@ type Icon struct {
 
 // Options configure the tray.
 type Options struct {
-	// Icons maps the model's icon keys to images. A missing key falls
-	// back to menu.IconNormal, then to LimaBar's icon from the assets
-	// package.
+	// Icons maps the model's icon keys to images (DefaultIcons gives
+	// LimaBar's own). A missing key falls back to menu.IconNormal, then
+	// to LimaBar's icon from the assets package.
 	Icons map[menu.IconKey]Icon
 	// OnClick receives the action of each clicked item. It is called on a
 	// goroutine that serves clicks and must not block: hand long work to
@@ -98,6 +98,19 @@ func (k *systrayKit) SetIcon(key menu.IconKey) {
 
 func (k *systrayKit) SetTooltip(s string) { systray.SetTooltip(s) }
 
+// DefaultIcons are LimaBar's tray images from the assets package: the llama
+// for menu.IconNormal, and the llama with a warning badge for
+// menu.IconAttention, so that an instance with problems or a failed action
+// shows in the menu bar without opening the menu. systray draws the
+// menu-bar image at 16 pt: the 2× templates are sharp on Retina screens and
+// scaled down elsewhere.
+func DefaultIcons() map[menu.IconKey]Icon {
+	return map[menu.IconKey]Icon{
+		menu.IconNormal:    {Template: assets.TemplateIcon2x, Regular: assets.TrayIcon},
+		menu.IconAttention: {Template: assets.TemplateAttentionIcon2x, Regular: assets.TrayAttentionIcon},
+	}
+}
+
 // pickIcon finds the image for key, falling back to the normal icon and then
 // to LimaBar's own, so that the tray never shows nothing.
 func pickIcon(icons map[menu.IconKey]Icon, key menu.IconKey) Icon {
@@ -109,7 +122,5 @@ func pickIcon(icons map[menu.IconKey]Icon, key menu.IconKey) Icon {
 			return ic
 		}
 	}
-	// systray draws the menu-bar image at 16 pt: the 2× template is sharp
-	// on Retina screens and scaled down elsewhere.
-	return Icon{Template: assets.TemplateIcon2x, Regular: assets.TrayIcon}
+	return DefaultIcons()[menu.IconNormal]
 }

@@ -19,8 +19,8 @@ type File struct {
 // sizes of the Linux icon theme and every size an .icns file holds.
 var AppIconSizes = []int{16, 22, 24, 32, 48, 64, 128, 256, 512, 1024}
 
-// Colours. The app is a cream llama on teal; status marks use the macOS
-// system colours so they look at home in a menu.
+// Colours. The app is a cream llama on teal; the badges use the macOS
+// system colours, which a Mac user already reads as "on" and "warning".
 var (
 	black     = color.NRGBA{0, 0, 0, 255}
 	cream     = color.NRGBA{0xFF, 0xF6, 0xE6, 0xFF}
@@ -31,7 +31,6 @@ var (
 	white     = color.NRGBA{0xFF, 0xFF, 0xFF, 0xFF}
 	green     = color.NRGBA{0x30, 0xC1, 0x57, 0xFF}
 	greenDeep = color.NRGBA{0x1E, 0x9E, 0x43, 0xFF}
-	grey      = color.NRGBA{0x8E, 0x8E, 0x93, 0xFF}
 	orange    = color.NRGBA{0xFF, 0x9F, 0x0A, 0xFF}
 )
 
@@ -129,33 +128,54 @@ func trayIcon() []layer {
 	}
 }
 
+// trayAttentionIcon is trayIcon with an orange warning badge at the bottom
+// right, shown while an instance has problems or an action failed. The
+// badge sits in the corner the llama leaves free, on a cream rim so that it
+// stands apart from the teal disc on any panel.
+func trayAttentionIcon() []layer {
+	const bx, by, br = 760, 760, 205
+	return append(trayIcon(),
+		layer{disc(bx, by, br+45), solid(cream)},
+		layer{cut(disc(bx, by, br), bang(bx, by, br)), solid(orange)},
+	)
+}
+
 // templateIcon is the macOS menu-bar icon: black on transparent, the eye cut
 // out; macOS tints it for light and dark menu bars.
 func templateIcon() []layer {
+	return []layer{{templateGlyph(), solid(black)}}
+}
+
+func templateGlyph() shape {
 	body, eye := llama(place{x: -150, y: -10, size: 1240})
-	return []layer{{cut(and(body, rrect(0, 0, unit, unit, 0)), eye), solid(black)}}
+	return cut(and(body, rrect(0, 0, unit, unit, 0)), eye)
 }
 
-// Status marks sit in a 16 pt menu item image: a dot for a running
-// instance, a ring for a stopped one, a warning triangle for one with
-// problems.
-func statusRunning() []layer {
-	return []layer{{disc(512, 512, 240), solid(green)}}
+// templateAttentionIcon is templateIcon with a badge at the bottom right,
+// set off from the llama by a clear gap, since a template image has no
+// colour to tell them apart. With mark the badge has an exclamation mark cut
+// out; at 18 px the mark would be a grey smudge, so 1× leaves it out.
+func templateAttentionIcon(mark bool) func() []layer {
+	return func() []layer {
+		const bx, by, br = 800, 820, 200
+		var badge shape = disc(bx, by, br)
+		if mark {
+			badge = cut(badge, bang(bx, by, br))
+		}
+		return []layer{
+			{cut(templateGlyph(), disc(bx, by, br+64)), solid(black)},
+			{badge, solid(black)},
+		}
+	}
 }
 
-func statusStopped() []layer {
-	return []layer{{cut(disc(512, 512, 240), disc(512, 512, 150)), solid(grey)}}
-}
-
-func statusProblem() []layer {
-	tri := anyOf(
-		poly(512, 150, 870, 830, 154, 830),
-		stroke(512, 190, 840, 810, 40),
-		stroke(512, 190, 184, 810, 40),
-		stroke(184, 810, 840, 810, 40),
+// bang is an exclamation mark to fit a badge of radius r centred at (cx, cy).
+func bang(cx, cy, r int) shape {
+	w := r * 17 / 100
+	return anyOf(
+		stroke(cx, cy-r*55/100, cx, cy+r*12/100, w),
+		disc(cx, cy+r*50/100, w*115/100),
 	)
-	mark := anyOf(stroke(512, 390, 512, 600, 52), disc(512, 730, 58))
-	return []layer{{cut(tri, mark), solid(orange)}}
 }
 
 // job is one file to draw.
@@ -171,12 +191,9 @@ func jobs() []job {
 		{"template.png", 18, 16, templateIcon},
 		{"template@2x.png", 36, 16, templateIcon},
 		{"tray.png", 64, 8, trayIcon},
-		{"status-running.png", 16, 16, statusRunning},
-		{"status-running@2x.png", 32, 16, statusRunning},
-		{"status-stopped.png", 16, 16, statusStopped},
-		{"status-stopped@2x.png", 32, 16, statusStopped},
-		{"status-problem.png", 16, 16, statusProblem},
-		{"status-problem@2x.png", 32, 16, statusProblem},
+		{"template-attention.png", 18, 16, templateAttentionIcon(false)},
+		{"template-attention@2x.png", 36, 16, templateAttentionIcon(true)},
+		{"tray-attention.png", 64, 8, trayAttentionIcon},
 	}
 	for _, s := range AppIconSizes {
 		n := 16
