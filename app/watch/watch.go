@@ -4,6 +4,16 @@
 // where launchd and systemd registrations live, and turns a burst of changes
 // into one notification. Folders that do not exist yet are watched through
 // their nearest existing parent and picked up when they appear.
+//
+// A running VM writes its disk image and serial logs inside its instance
+// folder many times a second. Those writes must neither wake LimaBar nor,
+// on macOS, keep a descriptor open on each disk image, so the default
+// backends are LimaBar's own rather than fsnotify: inotify without
+// IN_MODIFY on Linux (backend_linux.go), and on macOS kqueue on the folders
+// plus only the files whose content LimaBar reads (contentOf), with the
+// entries that come and go found by listing a changed folder again
+// (dirdiff.go, backend_kqueue_darwin.go). fsnotify's kqueue backend opens
+// every file of a watched folder.
 package watch
 
 import (
@@ -12,12 +22,15 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+
+	"github.com/limabar/limabar/autostart/launchd"
 )
 
 // Dir is a folder to watch, with its direct subfolders.
@@ -32,6 +45,51 @@ type Dir struct {
 
 // InstanceNames are the files of an instance folder whose changes matter.
 var InstanceNames = []string{"ha.pid", "ha.sock", "lima.yaml"}
+
+// launchdFiles are the plists of a LaunchAgents or LaunchDaemons folder
+// that LimaBar reads: limactl's registrations (launchd.AgentLabel,
+// launchd.DaemonLabel) and LimaBar's own login item. The folders hold the
+// plists of other programs too, whose content is none of LimaBar's
+// business.
+var launchdFiles = []string{"io.lima-vm.*.plist", launchd.BundleID + ".plist"}
+
+func isLaunchdFile(name string) bool {
+	for _, pattern := range launchdFiles {
+		if ok, _ := path.Match(pattern, name); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// contentOf says which files of folder p, watched for d, a backend that
+// opens each file it watches (kqueue) should watch for writes to their
+// content. Creating, removing and replacing a file shows on its folder
+// without that, so only files that are rewritten in place and read by
+// LimaBar need it: every extra one is a descriptor and, if it is a disk
+// or a log, a wake-up per write.
+func contentOf(d Dir, p string) childFilter {
+	switch {
+	case p == d.Path && isLaunchdFolder(p):
+		return isLaunchdFile
+	case p == d.Path && d.Names != nil:
+		// LIMA_HOME: the children that matter are instance folders,
+		// each watched as a folder of its own.
+		return nil
+	case p == d.Path:
+		return everyFile
+	case d.Names != nil:
+		// An instance folder.
+		return func(name string) bool { return slices.Contains(d.Names, name) }
+	default:
+		return everyFile
+	}
+}
+
+func isLaunchdFolder(p string) bool {
+	base := filepath.Base(p)
+	return base == "LaunchAgents" || base == "LaunchDaemons"
+}
 
 // Options tune a Watcher.
 type Options struct {
@@ -58,6 +116,11 @@ func New(dirs []Dir, opts Options) (*Watcher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot watch for changes: %w", err)
 	}
+	return newWatcher(dirs, opts, b), nil
+}
+
+// newWatcher starts watching dirs with b; opts.Backend is not used.
+func newWatcher(dirs []Dir, opts Options, b backend) *Watcher {
 	w := &Watcher{
 		debounce: opts.Debounce,
 		logger:   opts.Logger,
@@ -78,7 +141,7 @@ func New(dirs []Dir, opts Options) (*Watcher, error) {
 		w.dirs = append(w.dirs, d)
 	}
 	w.resync()
-	return w, nil
+	return w
 }
 
 // Watched lists the folders being watched, sorted; for tests and logs.
@@ -183,44 +246,60 @@ func (w *Watcher) classify(e event) (rescan, relevant bool) {
 
 // resync makes the set of watched folders match the file system: each
 // existing folder with its subfolders, and for each missing one its nearest
-// existing parent.
+// existing parent. A folder wanted for several Dirs watches the content of
+// the files any of them names.
 func (w *Watcher) resync() {
-	want := map[string]bool{}
+	want := map[string]childFilter{}
+	wantFor := func(d Dir, p string) {
+		want[p] = either(want[p], contentOf(d, p))
+	}
 	for _, d := range w.dirs {
 		if isDir(d.Path) {
-			want[d.Path] = true
+			wantFor(d, d.Path)
 			entries, err := os.ReadDir(d.Path)
 			if err != nil {
 				w.logger.Warn("cannot list folder", "path", d.Path, "err", err)
 			}
 			for _, e := range entries {
 				if e.IsDir() {
-					want[filepath.Join(d.Path, e.Name())] = true
+					wantFor(d, filepath.Join(d.Path, e.Name()))
 				}
 			}
 			continue
 		}
 		if parent := nearestExisting(d.Path); parent != "" {
-			want[parent] = true
+			// Only the missing folder's appearing matters here.
+			if _, ok := want[parent]; !ok {
+				want[parent] = nil
+			}
 		}
 	}
 	for p := range w.watched {
-		if !want[p] {
+		if _, ok := want[p]; !ok {
 			_ = w.b.Remove(p) // fails when the kernel already dropped it
 			delete(w.watched, p)
 		}
 	}
-	for p := range want {
+	for p, files := range want {
 		if w.watched[p] {
 			continue
 		}
-		if err := w.b.Add(p); err != nil {
+		if err := w.add(p, files); err != nil {
 			// Gone again already: the event of its removal rescans.
 			w.logger.Debug("cannot watch folder", "path", p, "err", err)
 			continue
 		}
 		w.watched[p] = true
 	}
+}
+
+// add watches folder p, and with a filteredBackend the content of the files
+// in it that files accepts.
+func (w *Watcher) add(p string, files childFilter) error {
+	if fb, ok := w.b.(filteredBackend); ok {
+		return fb.AddFiltered(p, files)
+	}
+	return w.b.Add(p)
 }
 
 func isDir(p string) bool {

@@ -24,6 +24,12 @@ type harness struct {
 
 func start(t *testing.T, b Backend) *harness {
 	t.Helper()
+	return startWith(t, func() (backend, error) { return newBackend(b) })
+}
+
+// startWith is start with a backend of the test's own making.
+func startWith(t *testing.T, newB func() (backend, error)) *harness {
+	t.Helper()
 	root := t.TempDir()
 	h := &harness{
 		t:        t,
@@ -32,13 +38,14 @@ func start(t *testing.T, b Backend) *harness {
 	}
 	mkdir(t, filepath.Join(h.limaHome, "default"))
 	write(t, filepath.Join(h.limaHome, "default", "lima.yaml"), "images: []\n")
-	w, err := New([]Dir{
-		{Path: h.limaHome, Names: InstanceNames},
-		{Path: h.units},
-	}, Options{Debounce: debounce, Backend: b})
+	b, err := newB()
 	if err != nil {
 		t.Fatal(err)
 	}
+	w := newWatcher([]Dir{
+		{Path: h.limaHome, Names: InstanceNames},
+		{Path: h.units},
+	}, Options{Debounce: debounce}, b)
 	h.w = w
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
