@@ -38,6 +38,9 @@ type world struct {
 	failOnce [][]string
 	failed   map[string]bool
 	calls    []string
+	// stderr, when set, is what a failing step says instead of a broken
+	// bus (for example polkit's refusal).
+	stderr string
 }
 
 func (w *world) Run(_ context.Context, name string, args ...string) ([]byte, error) {
@@ -47,7 +50,7 @@ func (w *world) Run(_ context.Context, name string, args ...string) ([]byte, err
 	w.calls = append(w.calls, strings.Join(argv, " "))
 	for _, p := range w.fail {
 		if hasArgvPrefix(argv, p) {
-			return nil, stepError(argv)
+			return nil, w.stepError(argv)
 		}
 	}
 	for _, p := range w.failOnce {
@@ -57,7 +60,7 @@ func (w *world) Run(_ context.Context, name string, args ...string) ([]byte, err
 				w.failed = map[string]bool{}
 			}
 			w.failed[key] = true
-			return nil, stepError(argv)
+			return nil, w.stepError(argv)
 		}
 	}
 	switch {
@@ -76,9 +79,12 @@ func (w *world) Run(_ context.Context, name string, args ...string) ([]byte, err
 	return nil, nil
 }
 
-func stepError(argv []string) error {
-	return &runner.Error{Argv: argv, ExitCode: 1, Stderr: "Failed to connect to bus: Connection refused",
-		Err: errors.New("exit status 1")}
+func (w *world) stepError(argv []string) error {
+	msg := w.stderr
+	if msg == "" {
+		msg = "Failed to connect to bus: Connection refused"
+	}
+	return &runner.Error{Argv: argv, ExitCode: 1, Stderr: msg, Err: errors.New("exit status 1")}
 }
 
 func hasArgvPrefix(argv, prefix []string) bool {
@@ -217,6 +223,26 @@ func (f *fixture) limactlUnit(t *testing.T, w *world) {
 	must(t, w.link("lima-vm@default.service"))
 }
 
+// limactlUnitNotEnabled is limactl's unit file without the link that
+// enabling it makes.
+func (f *fixture) limactlUnitNotEnabled(t *testing.T, w *world) {
+	t.Helper()
+	f.limactlUnit(t, w)
+	must(t, w.unlink("lima-vm@default.service"))
+}
+
+// oldLimaUnit is the unit an old Lima wrote, wanted by multi-user.target and
+// enabled there.
+func (f *fixture) oldLimaUnit(t *testing.T, w *world) {
+	t.Helper()
+	f.limactlUnit(t, w)
+	old, err := os.ReadFile(f.unitPath())
+	must(t, err)
+	must(t, w.unlink("lima-vm@default.service"))
+	must(t, os.WriteFile(f.unitPath(), bytes.Replace(old, []byte("default.target"), []byte("multi-user.target"), 1), 0o644))
+	must(t, w.link("lima-vm@default.service"))
+}
+
 func (f *fixture) ourUnit(t *testing.T, w *world) {
 	t.Helper()
 	data, err := systemd.Unit(systemd.Params{Limactl: f.limctl, PATH: launchd.JobPATH(f.limctl)})
@@ -341,6 +367,25 @@ func TestFaultAtEachExternalStep(t *testing.T) {
 		{name: "linux/enable boot over login/enable-linger", platform: Linux,
 			setup: func(t *testing.T, f *fixture, w *world) { f.ourUnit(t, w) },
 			do:    enable(Boot), fail: lingerOn, want: []string{"loginctl enable-linger"}},
+		// The unit is rewritten and enabled before lingering is asked
+		// for; a refusal must put the old unit and its links back.
+		{name: "linux/enable boot/rewrite limactl unit/enable-linger", platform: Linux,
+			setup: func(t *testing.T, f *fixture, w *world) { f.limactlUnit(t, w) },
+			do:    enable(Boot), fail: lingerOn, want: []string{"loginctl enable-linger", "nothing was changed"}},
+		{name: "linux/enable boot/rewrite limactl unit not enabled/enable-linger", platform: Linux,
+			setup: func(t *testing.T, f *fixture, w *world) { f.limactlUnitNotEnabled(t, w) },
+			do:    enable(Boot), fail: lingerOn, want: []string{"loginctl enable-linger", "nothing was changed"}},
+		{name: "linux/enable boot/rewrite old Lima's multi-user.target unit/enable-linger", platform: Linux,
+			setup: func(t *testing.T, f *fixture, w *world) { f.oldLimaUnit(t, w) },
+			do:    enable(Boot), fail: lingerOn, want: []string{"loginctl enable-linger", "nothing was changed"}},
+		{name: "linux/enable boot/rewrite limactl unit/enable", platform: Linux,
+			setup: func(t *testing.T, f *fixture, w *world) { f.limactlUnit(t, w) },
+			do:    enable(Boot), fail: sdEnable, want: []string{"systemctl --user enable lima-vm@default.service"}},
+		// Switching to login turns lingering off before the unit is
+		// rewritten; a failure of the rewrite must turn it on again.
+		{name: "linux/enable login over boot/rewrite limactl unit/daemon-reload", platform: Linux,
+			setup: func(t *testing.T, f *fixture, w *world) { f.limactlUnit(t, w); f.lingerOurs(t) },
+			do:    enable(Login), fail: reload, want: []string{"systemctl --user daemon-reload"}},
 		{name: "linux/disable boot/disable", platform: Linux,
 			setup: func(t *testing.T, f *fixture, w *world) { f.ourUnit(t, w); f.lingerOurs(t) },
 			do:    disable(Boot), fail: sdDisable, want: []string{"systemctl --user disable lima-vm@default.service"}},
@@ -446,14 +491,7 @@ func TestFaultDiskFull(t *testing.T) {
 		{"darwin/login/rewrite limactl agent", Darwin, Login, func(t *testing.T, f *fixture, _ *world) { f.limactlAgent(t) }},
 		{"linux/login/new", Linux, Login, func(*testing.T, *fixture, *world) {}},
 		{"linux/login/rewrite limactl unit", Linux, Login, func(t *testing.T, f *fixture, w *world) { f.limactlUnit(t, w) }},
-		{"linux/login/rewrite old Lima's multi-user.target unit", Linux, Login, func(t *testing.T, f *fixture, w *world) {
-			f.limactlUnit(t, w)
-			old, err := os.ReadFile(f.unitPath())
-			must(t, err)
-			must(t, w.unlink("lima-vm@default.service"))
-			must(t, os.WriteFile(f.unitPath(), bytes.Replace(old, []byte("default.target"), []byte("multi-user.target"), 1), 0o644))
-			must(t, w.link("lima-vm@default.service"))
-		}},
+		{"linux/login/rewrite old Lima's multi-user.target unit", Linux, Login, func(t *testing.T, f *fixture, w *world) { f.oldLimaUnit(t, w) }},
 		{"linux/boot/new", Linux, Boot, func(*testing.T, *fixture, *world) {}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -310,10 +310,14 @@ func (b *launchdBackend) checkDaemonAccount(inst Instance) error {
 	return nil
 }
 
-// daemonAccount is the UserName of the installed daemon, or "".
+// daemonAccount is the UserName of the installed daemon, or "". A daemon
+// without UserName or with root runs the VM as root, which no account's
+// instance is meant to: it belongs to no other account, so it shows on this
+// instance with the user-name problem, and Repair or Enable reinstall it for
+// the user, rather than hiding it as someone else's.
 func (b *launchdBackend) daemonAccount(name string) string {
 	job, err := b.readDaemon(name)
-	if err != nil {
+	if err != nil || job.UserName == "root" {
 		return ""
 	}
 	return job.UserName

@@ -480,6 +480,46 @@ func TestLinuxBootRefusedByPolkit(t *testing.T) {
 	}
 }
 
+// TestLinuxBootRefusedByPolkitKeepsOldUnit starts from a unit limactl wrote
+// and enabled, which Enable rewrites (it lacks PATH) before it asks for
+// lingering. When polkit refuses, the error says nothing was changed, so
+// the old unit must be back byte for byte, still enabled, and the user
+// manager reloaded to see it again.
+func TestLinuxBootRefusedByPolkitKeepsOldUnit(t *testing.T) {
+	f := newFixture(t, Linux)
+	w := &world{env: &f.env, fail: [][]string{{"loginctl", "enable-linger"}}, stderr: "Could not enable linger: Access denied"}
+	f.env.Runner = w
+	f.rebuild(t)
+	f.limactlUnit(t, w)
+	old, err := os.ReadFile(f.unitPath())
+	must(t, err)
+	link := filepath.Join(filepath.Dir(f.unitPath()), "default.target.wants", "lima-vm@default.service")
+
+	_, err = f.m.Enable(context.Background(), f.inst, Boot, EnableOptions{})
+	if err == nil || !strings.Contains(err.Error(), "Access denied") || !strings.Contains(err.Error(), "nothing was changed") || !strings.Contains(err.Error(), `"default"`) {
+		t.Fatalf("got %v, want the instance, polkit's answer and that nothing was changed", err)
+	}
+	got, err := os.ReadFile(f.unitPath())
+	must(t, err)
+	if string(got) != string(old) {
+		t.Errorf("got unit\n%s\nwant the one limactl wrote\n%s", got, old)
+	}
+	if target, err := os.Readlink(link); err != nil || target != f.unitPath() {
+		t.Errorf("got link %q (%v), want the unit still enabled", target, err)
+	}
+	if exists(filepath.Join(f.env.StateDir, "linger.json")) || exists(filepath.Join(f.env.LingerDir, f.env.User)) {
+		t.Error("lingering or its record left behind although polkit refused")
+	}
+	if last := w.calls[len(w.calls)-1]; last != "systemctl --user enable lima-vm@default.service" && last != "systemctl --user daemon-reload" {
+		t.Errorf("got last call %q, want systemd told about the old unit again; calls %q", last, w.calls)
+	}
+	st, err := f.m.Status(context.Background(), f.inst)
+	must(t, err)
+	if !st.Login.Enabled || st.Boot.Enabled {
+		t.Errorf("got status %+v, want login on as before", st)
+	}
+}
+
 func TestDarwinDaemonOfAnotherAccountIsLeftAlone(t *testing.T) {
 	f := newFixture(t, Darwin)
 	must(t, os.MkdirAll(f.env.LaunchDaemonsDir, 0o755))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -135,24 +136,28 @@ func (b *systemdBackend) systemctl(ctx context.Context, args ...string) error {
 	return err
 }
 
-// register writes the unit and enables it, or changes nothing.
-func (b *systemdBackend) register(ctx context.Context, inst Instance, force bool) (bool, error) {
+// register writes the unit and enables it, or changes nothing. When it
+// changed something, revert takes the change back for a caller whose next
+// step failed (lingering refused): the unit that was there before, byte for
+// byte, with the links it had, or no unit when there was none.
+func (b *systemdBackend) register(ctx context.Context, inst Instance, force bool) (changed bool, revert func() error, err error) {
 	path := b.unitPath(inst.Name)
 	unit := systemd.UnitName(inst.Name)
 	data, err := systemd.Unit(b.params())
 	if err != nil {
-		return false, fmt.Errorf("failed to build the unit for instance %q: %w", inst.Name, err)
+		return false, nil, fmt.Errorf("failed to build the unit for instance %q: %w", inst.Name, err)
 	}
 	old, hadOld, _ := readOptional(path)
 	if hadOld && !force && bytes.Equal(old, data) && len(b.unitProblems(inst, old, nil)) == 0 {
-		return false, nil
+		return false, nil, nil
 	}
+	before := b.wantsLinks(unit, nil)
 	// Links made from an old WantedBy= (multi-user.target, written by an
 	// old Lima) must go before enabling anew; links to default.target are
 	// what enable makes anyway and are left in place, so that a failure
 	// below leaves them as they were.
 	cleared := false
-	if links := b.wantsLinks(unit, nil); hadOld && slices.ContainsFunc(links, func(t string) bool { return t != "default.target" }) {
+	if hadOld && slices.ContainsFunc(before, func(t string) bool { return t != "default.target" }) {
 		_ = b.systemctl(ctx, systemd.DisableArgv(unit)...)
 		cleared = true
 	}
@@ -168,15 +173,36 @@ func (b *systemdBackend) register(ctx context.Context, inst Instance, force bool
 		if cleared {
 			_ = b.systemctl(ctx, systemd.EnableArgv(unit)...)
 		}
-		return false, fmt.Errorf("failed to write the unit for instance %q: %w", inst.Name, err)
+		return false, nil, fmt.Errorf("failed to write the unit for instance %q: %w", inst.Name, err)
 	}
 	if err := b.systemctl(ctx, systemd.DaemonReloadArgv()...); err != nil {
-		return false, withRestore(fmt.Errorf("failed to reload systemd for instance %q: %w", inst.Name, err), undo())
+		return false, nil, withRestore(fmt.Errorf("failed to reload systemd for instance %q: %w", inst.Name, err), undo())
 	}
 	if err := b.systemctl(ctx, systemd.EnableArgv(unit)...); err != nil {
-		return false, withRestore(fmt.Errorf("failed to enable the unit for instance %q: %w", inst.Name, err), undo())
+		return false, nil, withRestore(fmt.Errorf("failed to enable the unit for instance %q: %w", inst.Name, err), undo())
 	}
-	return true, nil
+	revert = func() error {
+		// enable linked the new unit for its WantedBy=; unless those are
+		// the links there were, they go, and the old unit's own
+		// [Install] makes its links again once it is back.
+		var errs []error
+		if !slices.Equal(b.wantsLinks(unit, nil), before) {
+			if err := b.systemctl(ctx, systemd.DisableArgv(unit)...); err != nil {
+				errs = append(errs, fmt.Errorf("and the new unit could not be disabled again: %w", err))
+			}
+		}
+		if err := restore(b.env.Files, path, old, hadOld); err != nil {
+			errs = append(errs, err)
+		}
+		_ = b.systemctl(ctx, systemd.DaemonReloadArgv()...)
+		if len(before) > 0 && !slices.Equal(b.wantsLinks(unit, nil), before) {
+			if err := b.systemctl(ctx, systemd.EnableArgv(unit)...); err != nil {
+				errs = append(errs, fmt.Errorf("and the previous unit could not be enabled again: %w", err))
+			}
+		}
+		return errors.Join(errs...)
+	}
+	return true, revert, nil
 }
 
 // unregister disables and removes the unit.
@@ -214,7 +240,12 @@ func (b *systemdBackend) enable(ctx context.Context, inst Instance, cond Conditi
 			if err := b.setLinger(ctx, false); err != nil {
 				return Result{}, fmt.Errorf("cannot switch instance %q to login: %w", inst.Name, err)
 			}
-			if _, err := b.register(ctx, inst, false); err != nil {
+			if _, _, err := b.register(ctx, inst, false); err != nil {
+				// Lingering goes back on, so that the instance starts at
+				// boot as before.
+				if lerr := b.setLinger(ctx, true); lerr != nil {
+					err = fmt.Errorf("%w, and lingering could not be turned on again: %v", err, lerr)
+				}
 				return Result{}, err
 			}
 			res := Result{Changed: true, Message: fmt.Sprintf("%s will start at login", inst.Name)}
@@ -224,7 +255,7 @@ func (b *systemdBackend) enable(ctx context.Context, inst Instance, cond Conditi
 			}
 			return res, nil
 		}
-		changed, err := b.register(ctx, inst, false)
+		changed, _, err := b.register(ctx, inst, false)
 		if err != nil {
 			return Result{}, err
 		}
@@ -243,14 +274,16 @@ func (b *systemdBackend) enable(ctx context.Context, inst Instance, cond Conditi
 		if _, err := resolveBootUser(b.env, ""); err != nil {
 			return Result{}, fmt.Errorf("cannot make instance %q start at boot: %w", inst.Name, err)
 		}
-		changed, err := b.register(ctx, inst, false)
+		changed, revert, err := b.register(ctx, inst, false)
 		if err != nil {
 			return Result{}, err
 		}
 		if !lingering {
 			if err := b.setLinger(ctx, true); err != nil {
-				if changed && !hadUnit {
-					_ = b.unregister(ctx, inst)
+				// The unit may be new, or rewritten from one limactl
+				// wrote: either way it goes back to what it was.
+				if changed {
+					err = withRestore(err, revert())
 				}
 				return Result{}, fmt.Errorf("cannot make instance %q start at boot: %w", inst.Name, err)
 			}
@@ -320,7 +353,7 @@ func (b *systemdBackend) repair(ctx context.Context, inst Instance) (Result, err
 	if !cs.Enabled || len(cs.Problems) == 0 {
 		return Result{Message: fmt.Sprintf("%s: nothing to repair", inst.Name)}, nil
 	}
-	if _, err := b.register(ctx, inst, true); err != nil {
+	if _, _, err := b.register(ctx, inst, true); err != nil {
 		return Result{}, err
 	}
 	return Result{Changed: true, Message: fmt.Sprintf("%s: unit rewritten and enabled", inst.Name)}, nil

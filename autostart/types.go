@@ -112,4 +112,8 @@ type Result struct {
 	Changed      bool   // a file or a service manager state changed
 	SwitchedFrom string // the condition that was turned off to keep the two exclusive
 	Message      string
+	// Warning is something the user should know that did not stop the
+	// change, for example that limactl could not confirm the instance a
+	// stale registration was removed for.
+	Warning string
 }

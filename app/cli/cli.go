@@ -259,6 +259,9 @@ func (c *CLI) change(ctx context.Context, on bool, args []string) (int, error) {
 	if err != nil {
 		return 1, err
 	}
+	// A warning is printed once, though --condition=all meets it for each
+	// condition; a failure prints only its error, as one line.
+	warned := map[string]bool{}
 	for _, cd := range conds {
 		var res autostart.Result
 		if on {
@@ -268,6 +271,10 @@ func (c *CLI) change(ctx context.Context, on bool, args []string) (int, error) {
 		}
 		if err != nil {
 			return 1, err
+		}
+		if w := oneLine(res.Warning); w != "" && !warned[w] {
+			warned[w] = true
+			fmt.Fprintf(c.Stderr, "limabar: warning: %s\n", w)
 		}
 		if res.Message != "" {
 			fmt.Fprintln(c.Stdout, res.Message)

@@ -157,16 +157,21 @@ func (l *Live) EnableAs(ctx context.Context, name string, c autostart.Condition,
 }
 
 // Disable implements Service. It works for an instance limactl no longer
-// lists too, so that a stale registration can always be removed.
+// lists too, so that a stale registration can always be removed; why the
+// instance could not be found is then the Result's Warning.
 func (l *Live) Disable(ctx context.Context, name string, c autostart.Condition) (autostart.Result, error) {
 	inst, err := l.Find(ctx, name)
+	warning := ""
 	if err != nil {
 		if errors.Is(err, autostart.ErrInvalidName) {
 			return autostart.Result{}, err
 		}
 		inst = autostart.Instance{Name: name}
+		warning = err.Error() + "; removing the registration anyway"
 	}
-	return l.Engine.Disable(ctx, inst, c)
+	res, err := l.Engine.Disable(ctx, inst, c)
+	res.Warning = warning
+	return res, err
 }
 
 // Repair implements Service.

@@ -2,65 +2,61 @@ package elevate
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
-	"howett.net/plist"
+	"github.com/limabar/limabar/autostart/launchd"
 )
 
-// fuzzJob is a LaunchDaemon shaped like the real one, enough to carry the
-// hostile strings into the plist bytes.
-type fuzzJob struct {
-	Label                string            `plist:"Label"`
-	ProgramArguments     []string          `plist:"ProgramArguments"`
-	WorkingDirectory     string            `plist:"WorkingDirectory"`
-	EnvironmentVariables map[string]string `plist:"EnvironmentVariables"`
-	UserName             string            `plist:"UserName"`
-	RunAtLoad            bool              `plist:"RunAtLoad"`
-}
-
 // FuzzInstallScript feeds hostile instance names, folders, LIMA_HOMEs,
-// limactl paths and user names through the whole way to root: plist bytes,
-// install script, AppleScript literal, decoded back as AppleScript would,
-// checked by sh -n, and run under /bin/sh against a temporary root, half
-// of the time over a daemon installed before. Exactly
-// the intended commands must run with exactly the intended arguments, and
-// the installed file must hold exactly the plist bytes. A name that is not a
-// Lima instance name, or a folder that cannot travel through the dialog,
-// must be refused before any script exists.
+// limactl paths and user names through the whole way to root, through the
+// product's own code at each step: the LaunchDaemon value and its plist
+// bytes (launchd.Daemon, launchd.Encode), the daemon's path and label
+// (launchd.PlistPath, launchd.DaemonLabel), the install script and its
+// shell quoting, the AppleScript literal, decoded back as AppleScript would,
+// checked by sh -n, and run against a temporary root, half of the time over
+// a daemon installed before.
+//
+// The scripts run under dash -x with the recording fakes, which gives two
+// independent records of what ran: the fakes' argv, and the shell's trace of
+// every command, builtins and command substitutions included (readTrace).
+// Exactly the intended external commands must run with exactly the intended
+// arguments in both, nothing else may show in the trace, and the installed
+// file must hold exactly the plist bytes. A name that is not a Lima instance
+// name, or a folder that cannot travel through the dialog, must be refused
+// before any script exists.
 func FuzzInstallScript(f *testing.F) {
-	sb := newSandbox(f)
+	sb := newSandbox(f).tracing(f)
 	f.Add("default", "LaunchDaemons", "/Users/me/.lima", "/opt/homebrew/bin/limactl", "me")
 	f.Fuzz(func(t *testing.T, name, folder, limaHome, limactl, user string) {
-		label := "io.lima-vm.daemon." + name
-		data, err := plist.MarshalIndent(fuzzJob{
-			Label:            label,
-			ProgramArguments: []string{limactl, "start", name, "--foreground"},
-			WorkingDirectory: filepath.Join(limaHome, folder),
-			EnvironmentVariables: map[string]string{
-				"LIMA_HOME": limaHome,
-				"HOME":      "/Users/" + user,
-				"USER":      user,
-				"PATH":      filepath.Dir(limactl) + ":/usr/bin:/bin:/usr/sbin:/sbin",
-			},
-			UserName:  user,
-			RunAtLoad: true,
-		}, plist.XMLFormat, "\t")
+		p := launchd.Params{
+			Name:        name,
+			InstanceDir: filepath.Join(limaHome, folder),
+			Limactl:     limactl,
+			Home:        "/Users/" + user,
+			LimaHome:    limaHome,
+			User:        user,
+		}
+		data, err := launchd.Encode(launchd.Daemon(p))
 		if err != nil {
 			return // the plist encoder's business, not the script's
 		}
+		checkDaemonPlist(t, p, data)
 
 		root := t.TempDir()
 		dir := root
 		if isPathComponent(folder) {
 			dir = filepath.Join(root, folder)
 		}
-		path := filepath.Join(dir, label+".plist")
+		label := launchd.DaemonLabel(name)
+		path := launchd.PlistPath(dir, label)
 		valid := isLimaName(name) && isDialogSafe(path) && len(data) <= MaxPlistSize
 
 		script, err := InstallScript(PathTools, label, path, data)
@@ -93,12 +89,20 @@ func FuzzInstallScript(f *testing.F) {
 		prompt := fmt.Sprintf("LimaBar wants to make %s start at boot as %s.", name, user)
 		shell := throughDialog(t, script, prompt)
 		r := sb.run(t, root, shell)
-		if r.code != 0 || r.stdout != "" || r.stderr != "" {
-			t.Fatalf("install: exit %d, stdout %q, stderr %q\nscript:\n%s", r.code, r.stdout, r.stderr, shell)
+		if r.code != 0 || r.stdout != "" {
+			t.Fatalf("install: exit %d, stdout %q, trace:\n%s\nscript:\n%s", r.code, r.stdout, r.stderr, shell)
 		}
 		tmp, bak := tempNames(t, r.calls, label, path)
-		if want := installCalls(label, path, tmp, bak, 1); tmp == "" || (bak != "") != old || !reflect.DeepEqual(r.calls, want) {
+		want := installCalls(label, path, tmp, bak, 1)
+		if tmp == "" || (bak != "") != old || !reflect.DeepEqual(r.calls, want) {
 			t.Fatalf("install calls:\n got %q\nwant %q", r.calls, want)
+		}
+		traced, err := readTrace(r.stderr, sb.ps4, pipeline(data))
+		if err != nil {
+			t.Fatalf("install trace: %v\ntrace:\n%s", err, r.stderr)
+		}
+		if !slices.Equal(traced, joined(want)) {
+			t.Fatalf("install trace shows\n%q\nwant\n%q", traced, joined(want))
 		}
 		got, err := os.ReadFile(path)
 		if err != nil {
@@ -110,12 +114,12 @@ func FuzzInstallScript(f *testing.F) {
 		if fi, err := os.Stat(path); err != nil || fi.Mode() != 0o644 {
 			t.Fatalf("installed file: %v, %v", fi, err)
 		}
-		want := []string{filepath.Base(path)}
+		files := []string{filepath.Base(path)}
 		if dir != root {
-			want = []string{folder, filepath.Join(folder, filepath.Base(path))}
+			files = []string{folder, filepath.Join(folder, filepath.Base(path))}
 		}
-		if got := tree(t, root); !slices.Equal(got, want) {
-			t.Fatalf("files after install %q, want %q", got, want)
+		if got := tree(t, root); !slices.Equal(got, files) {
+			t.Fatalf("files after install %q, want %q", got, files)
 		}
 
 		script, err = RemoveScript(PathTools, label, path)
@@ -123,16 +127,80 @@ func FuzzInstallScript(f *testing.F) {
 			t.Fatal(err)
 		}
 		r = sb.run(t, root, throughDialog(t, script, prompt))
-		if r.code != 0 || r.stdout != "" || r.stderr != "" {
-			t.Fatalf("remove: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+		if r.code != 0 || r.stdout != "" {
+			t.Fatalf("remove: exit %d, stdout %q, trace:\n%s", r.code, r.stdout, r.stderr)
 		}
-		if want := removeCalls(label, path); !reflect.DeepEqual(r.calls, want) {
+		want = removeCalls(label, path)
+		if !reflect.DeepEqual(r.calls, want) {
 			t.Fatalf("remove calls:\n got %q\nwant %q", r.calls, want)
 		}
-		if got := tree(t, root); !slices.Equal(got, want[:len(want)-1]) {
-			t.Fatalf("files after remove %q, want %q", got, want[:len(want)-1])
+		traced, err = readTrace(r.stderr, sb.ps4, nil)
+		if err != nil {
+			t.Fatalf("remove trace: %v\ntrace:\n%s", err, r.stderr)
+		}
+		if !slices.Equal(traced, joined(want)) {
+			t.Fatalf("remove trace shows\n%q\nwant\n%q", traced, joined(want))
+		}
+		if got := tree(t, root); !slices.Equal(got, files[:len(files)-1]) {
+			t.Fatalf("files after remove %q, want %q", got, files[:len(files)-1])
 		}
 	})
+}
+
+// checkDaemonPlist decodes the plist the product built and checks that each
+// hostile string came back as it went in, where XML can hold it: the
+// encoder writes a character XML has no place for (a control character
+// other than tab and line breaks, invalid UTF-8, U+FFFE, U+FFFF) as U+FFFD,
+// which no escaping can avoid.
+func checkDaemonPlist(t *testing.T, p launchd.Params, data []byte) {
+	t.Helper()
+	job, err := launchd.Decode(data)
+	if err != nil {
+		t.Fatalf("the daemon plist does not decode: %v\n%s", err, data)
+	}
+	for _, s := range []string{p.Name, p.InstanceDir, p.Limactl, p.Home, p.LimaHome, p.User} {
+		if !isXMLText(s) {
+			return
+		}
+	}
+	env := map[string]string{"HOME": p.Home, "USER": p.User}
+	if p.LimaHome != "" {
+		env["LIMA_HOME"] = p.LimaHome
+	}
+	got := maps.Clone(job.EnvironmentVariables)
+	path := got["PATH"]
+	delete(got, "PATH")
+	dirs := strings.Split(path, ":")
+	switch {
+	case job.Label != "io.lima-vm.daemon."+p.Name,
+		!slices.Equal(job.ProgramArguments, []string{p.Limactl, "start", p.Name, "--foreground"}),
+		job.WorkingDirectory != p.InstanceDir,
+		job.UserName != p.User,
+		!maps.Equal(got, env),
+		// limactl's own folder first, then Homebrew's and launchd's.
+		p.Limactl != "" && !strings.HasPrefix(path, filepath.Dir(p.Limactl)+":"),
+		!slices.Contains(dirs, "/opt/homebrew/bin") || !slices.Contains(dirs, "/usr/bin") || !slices.Contains(dirs, "/sbin"),
+		job.StandardOutPath != "" || job.StandardErrorPath != "":
+		t.Fatalf("the daemon plist decodes to\n%+v\nnot what it was built from\n%+v", job, p)
+	}
+}
+
+// isXMLText reports whether every character of s is one XML 1.0 allows.
+func isXMLText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r',
+			r >= 0x20 && r <= 0xd7ff,
+			r >= 0xe000 && r <= 0xfffd,
+			r >= 0x10000 && r <= 0x10ffff:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // throughDialog returns the shell text the administrator dialog would run:

@@ -3,6 +3,8 @@ package elevate
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"io/fs"
 	"os"
@@ -26,6 +28,9 @@ type sandbox struct {
 	// shell runs the scripts, invoked as "sh" so that bash and zsh act as
 	// the POSIX shell they are on a Mac.
 	shell string
+	// ps4, when set, runs the scripts with -x and PS4 set to it, so that
+	// stderr holds the shell's trace of every command (see tracing).
+	ps4 string
 }
 
 // record appends one record to $FAKE_LOG: the argument count, the tool's
@@ -104,6 +109,24 @@ func confined(t testing.TB, script string) *exec.Cmd {
 	return cmd
 }
 
+// tracing returns a sandbox that runs the scripts under dash with -x. Dash
+// traces each command, builtins, functions and command substitutions
+// included, as PS4 and the command's words as they are, unquoted, so that
+// the words of a traced external command can be compared with the argv the
+// fakes recorded. PS4 is a random marker: no input can guess it, so a line
+// that starts with it is a trace record.
+func (s *sandbox) tracing(t testing.TB) *sandbox {
+	t.Helper()
+	c := *s
+	c.shell = lookPath(t, "dash")
+	var nonce [8]byte
+	if _, err := rand.Read(nonce[:]); err != nil {
+		t.Fatal(err)
+	}
+	c.ps4 = "+" + hex.EncodeToString(nonce[:]) + " "
+	return &c
+}
+
 func lookPath(t testing.TB, name string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
@@ -145,6 +168,10 @@ func (s *sandbox) run(t testing.TB, dir, script string, env ...string) run {
 	cmd.Args = []string{"sh", "-c", script}
 	cmd.Dir = dir
 	cmd.Env = []string{"PATH=" + s.bin, "FAKE_LOG=" + logFile}
+	if s.ps4 != "" {
+		cmd.Args = []string{"sh", "-x", "-c", script}
+		cmd.Env = append(cmd.Env, "PS4="+s.ps4)
+	}
 	for _, e := range env {
 		if e != "" {
 			cmd.Env = append(cmd.Env, e)
@@ -152,6 +179,20 @@ func (s *sandbox) run(t testing.TB, dir, script string, env ...string) run {
 	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	var trace *os.File
+	if s.ps4 != "" {
+		// Dash writes a trace word by word, and the two sides of a
+		// pipeline trace at the same time. Appended to a regular file,
+		// each write stays whole; a pipe promises that only up to
+		// PIPE_BUF bytes, and the plist's base64 is one word.
+		var err error
+		trace, err = os.OpenFile(filepath.Join(t.TempDir(), "stderr"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer trace.Close()
+		cmd.Stderr = trace
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	killGroup := func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.Cancel = killGroup
@@ -170,6 +211,13 @@ func (s *sandbox) run(t testing.TB, dir, script string, env ...string) run {
 		r.code = ee.ExitCode()
 	}
 	r.stdout, r.stderr = stdout.String(), stderr.String()
+	if trace != nil {
+		data, err := os.ReadFile(trace.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.stderr = string(data)
+	}
 	r.calls = readCalls(t, logFile)
 	return r
 }

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -84,4 +85,61 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestDisableDespiteBadInput removes a registration when limactl cannot
+// confirm the instance (LIMA_HOME gone, limactl printing garbage or gone):
+// a stale registration must always be removable, so the exit is 0, and one
+// warning line on stderr says why the instance was not found.
+func TestDisableDespiteBadInput(t *testing.T) {
+	for _, platform := range []string{"linux", "darwin"} {
+		t.Run(platform, func(t *testing.T) {
+			for _, tc := range []struct {
+				name, cond string
+				env        map[string]string
+				want       string
+			}{
+				{name: "LIMA_HOME missing", cond: "login", env: map[string]string{"LIMA_HOME": "/nonexistent/lima-home"},
+					want: "LIMA_HOME /nonexistent/lima-home (from the environment) does not exist"},
+				{name: "limactl prints garbage", cond: "login", env: map[string]string{"STUB_LIMACTL_MODE": "garbage"},
+					want: "limactl list printed something unexpected"},
+				{name: "limactl missing", cond: "login", env: map[string]string{"LIMACTL": "/nonexistent/limactl"},
+					want: "/nonexistent/limactl"},
+				{name: "limactl prints garbage, all conditions", cond: "all", env: map[string]string{"STUB_LIMACTL_MODE": "garbage"},
+					want: "limactl list printed something unexpected"},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					s := newSandbox(t, platform)
+					reg := filepath.Join(s.home, "Library", "LaunchAgents", "io.lima-vm.autostart.default.plist")
+					if platform == "linux" {
+						s.linuxFakes()
+						reg = filepath.Join(s.home, ".config", "systemd", "user", "lima-vm@default.service")
+					}
+					s.instance("default")
+					s.mustRun("enable", "--condition=login", "default")
+					if _, err := os.Stat(reg); err != nil {
+						t.Fatalf("setup: %v", err)
+					}
+					for k, v := range tc.env {
+						s.env[k] = v
+					}
+					r := s.limabar("disable", "--condition="+tc.cond, "default")
+					if r.code != 0 {
+						t.Errorf("got exit %d, want 0 (stderr %q)", r.code, r.stderr)
+					}
+					lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
+					if len(lines) != 1 || !strings.HasPrefix(lines[0], "limabar: warning: ") ||
+						!strings.Contains(lines[0], tc.want) || !strings.HasSuffix(lines[0], "; removing the registration anyway") {
+						t.Errorf("got stderr %q, want one line: limabar: warning: …%s…; removing the registration anyway", r.stderr, tc.want)
+					}
+					if !strings.Contains(r.stdout, "default will no longer start at login") {
+						t.Errorf("got stdout %q, want it to say the registration was removed", r.stdout)
+					}
+					if _, err := os.Stat(reg); !os.IsNotExist(err) {
+						t.Errorf("got %v, want %s removed", err, reg)
+					}
+				})
+			}
+		})
+	}
 }

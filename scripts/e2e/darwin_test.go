@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/limabar/limabar/scripts/testenv"
 	"howett.net/plist"
 )
 
@@ -112,9 +113,7 @@ func TestDarwinModeLaunchctlFailureRollsBack(t *testing.T) {
 // TestDarwinModeAsRoot is a configuration tool or `sudo limabar` over SSH:
 // no prompt, the script runs directly, and --user is required.
 func TestDarwinModeAsRoot(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root")
-	}
+	testenv.Need(t, os.Geteuid() == 0, "running limabar as root (no prompt, --user required) needs root")
 	s := newSandbox(t, "darwin")
 	s.asRoot = true
 	s.instance("default")
@@ -273,15 +272,127 @@ func TestDarwinModeBoot(t *testing.T) {
 }
 
 func TestDarwinModeSessions(t *testing.T) {
+	t.Run("none", func(t *testing.T) {
+		s := newSandbox(t, "darwin")
+		s.instance("default")
+		s.env["LIMABAR_TEST_SESSION"] = "none"
+		r := s.limabar("enable", "--condition=boot", "default")
+		if r.code == 0 || !strings.Contains(r.stderr, "sudo") {
+			t.Errorf("no session: exit %d, stderr %q", r.code, r.stderr)
+		}
+		if f := files(t, s.root); len(f) != 0 {
+			t.Errorf("files written: %q", f)
+		}
+	})
+	t.Run("tty", testDarwinModeTTY)
+}
+
+// fakeSudo stands in for sudo on a terminal: it logs one line for the
+// calls, keeps its whole argv in FAKE_STATE/sudo.argv (the argument count,
+// then each argument, each ended by a NUL, so that the multi-line script
+// survives), and runs the command as the password would.
+const fakeSudo = `#!/bin/sh
+printf 'sudo %s %s SCRIPT\n' "$1" "$2" >> "$FAKE_LOG"
+printf '%s\0' "$#" "$@" > "$FAKE_STATE/sudo.argv"
+exec "$@"
+`
+
+// sudoArgv reads what the fake sudo was asked to run last.
+func (s *sandbox) sudoArgv() []string {
+	s.t.Helper()
+	data, err := os.ReadFile(filepath.Join(s.env["FAKE_STATE"], "sudo.argv"))
+	if err != nil {
+		s.t.Fatalf("sudo was not run: %v", err)
+	}
+	parts := strings.Split(strings.TrimSuffix(string(data), "\x00"), "\x00")
+	if n, err := strconv.Atoi(parts[0]); err != nil || n != len(parts)-1 {
+		s.t.Fatalf("got a corrupt sudo argv record %q", data)
+	}
+	return parts[1:]
+}
+
+// testDarwinModeTTY is a Mac reached over SSH: no desktop, a terminal.
+// Boot goes through sudo with the one script, as `sudo /bin/sh -c SCRIPT`
+// and nothing else on sudo's command line; no dialog is shown.
+func testDarwinModeTTY(t *testing.T) {
 	s := newSandbox(t, "darwin")
 	s.instance("default")
-	s.env["LIMABAR_TEST_SESSION"] = "none"
+	s.env["LIMABAR_TEST_SESSION"] = "tty"
+	s.writeExe(filepath.Join(s.fakes, "sudo"), fakeSudo)
+	u := s.runsAs()
+	daemons := filepath.Join(s.root, "Library", "LaunchDaemons")
+	daemon := filepath.Join(daemons, "io.lima-vm.daemon.default.plist")
+	os.MkdirAll(daemons, 0o755)
+
 	r := s.limabar("enable", "--condition=boot", "default")
-	if r.code == 0 || !strings.Contains(r.stderr, "sudo") {
-		t.Errorf("no session: exit %d, stderr %q", r.code, r.stderr)
+	if r.code != 0 {
+		t.Fatalf("enable: exit %d: %s", r.code, r.stderr)
 	}
-	if f := files(t, s.root); len(f) != 0 {
-		t.Errorf("files written: %q", f)
+	got, err := os.ReadFile(daemon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := s.golden("daemon.plist", map[string]string{"@USER@": u.Username}); string(got) != want {
+		t.Errorf("LaunchDaemon differs from testdata/daemon.plist:\n%s", got)
+	}
+	calls := s.calls()
+	want := []string{
+		"limactl list --json",
+		"sudo /bin/sh -c SCRIPT",
+		"plutil -lint ",
+		"chown root:wheel ",
+		"launchctl bootout system/io.lima-vm.daemon.default",
+		"launchctl enable system/io.lima-vm.daemon.default",
+		"launchctl bootstrap system " + daemon,
+	}
+	if len(calls) != len(want) {
+		t.Fatalf("calls:\n got %q\nwant %q", calls, want)
+	}
+	for i := range want {
+		if !strings.HasPrefix(calls[i], want[i]) {
+			t.Errorf("call %d = %q, want %q…", i, calls[i], want[i])
+		}
+	}
+	argv := s.sudoArgv()
+	if len(argv) != 3 || argv[0] != "/bin/sh" || argv[1] != "-c" {
+		t.Fatalf("got sudo argv %q, want /bin/sh -c SCRIPT", argv)
+	}
+	for _, line := range []string{
+		"\ntmp=$('mktemp' '" + daemons + "/.io.lima-vm.daemon.default.plist.XXXXXX') || fail 'mktemp'\n",
+		"\n'chown' 'root:wheel' \"$tmp\" || fail 'chown'\n",
+		"\n'mv' '-f' \"$tmp\" '" + daemon + "' || fail 'mv'\n",
+		"\nuntil out=$('launchctl' 'bootstrap' 'system' '" + daemon + "' 2>&1); do\n",
+	} {
+		if !strings.Contains(argv[2], line) {
+			t.Errorf("the script sudo ran lacks %q:\n%s", line, argv[2])
+		}
+	}
+	if !strings.HasPrefix(argv[2], "umask 022\n") {
+		t.Errorf("the script sudo ran does not start with the umask:\n%s", argv[2])
+	}
+
+	r = s.limabar("disable", "--condition=boot", "default")
+	if r.code != 0 {
+		t.Fatalf("disable: exit %d: %s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(daemon); !os.IsNotExist(err) {
+		t.Errorf("got %v, want the daemon removed", err)
+	}
+	want = []string{
+		"limactl list --json",
+		"sudo /bin/sh -c SCRIPT",
+		"launchctl disable system/io.lima-vm.daemon.default",
+		"launchctl bootout system/io.lima-vm.daemon.default",
+	}
+	if got := s.calls(); !reflect.DeepEqual(got, want) {
+		t.Errorf("calls:\n got %q\nwant %q", got, want)
+	}
+	wantArgv := []string{"/bin/sh", "-c", "umask 022\nset -eu\nfail() { printf 'limabar: %s failed\\n' \"$1\" >&2; exit 1; }\n" +
+		"'launchctl' 'disable' 'system/io.lima-vm.daemon.default' || fail 'launchctl disable'\n" +
+		"'launchctl' 'bootout' 'system/io.lima-vm.daemon.default' >/dev/null 2>&1 || :\n" +
+		"'rm' '-f' '" + daemon + "' || fail 'rm'\n"}
+	if got := s.sudoArgv(); !reflect.DeepEqual(got, wantArgv) {
+		t.Errorf("got sudo argv\n%q\nwant\n%q", got, wantArgv)
 	}
 }
 

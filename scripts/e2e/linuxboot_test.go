@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -125,4 +126,66 @@ func TestLinuxBootWithLingering(t *testing.T) {
 			t.Error("lingering turned off")
 		}
 	})
+}
+
+// limactlUnit is the unit Lima v1.2.1's `limactl start-at-login` writes,
+// without LimaBar's Environment= lines, for the limactl at @LIMACTL@.
+const limactlUnit = `[Unit]
+Description=Lima - Linux virtual machines, with a focus on running containers.
+Documentation=man:lima(1)
+
+[Service]
+ExecStart=@LIMACTL@ start %i --foreground
+WorkingDirectory=%h
+Type=simple
+TimeoutSec=10
+Restart=on-failure
+
+[Install]
+WantedBy=default.target
+`
+
+// TestLinuxBootRefusedKeepsLimactlUnit turns boot on for an instance that
+// limactl registered for login. LimaBar rewrites the unit (it lacks PATH)
+// and enables it before asking for lingering; when polkit refuses, the
+// error says nothing was changed, so the unit limactl wrote must be back
+// byte for byte and still enabled, and no lingering or record is left.
+func TestLinuxBootRefusedKeepsLimactlUnit(t *testing.T) {
+	s := newSandbox(t, "linux")
+	s.instance("default")
+	s.linuxFakes()
+	units := filepath.Join(s.home, ".config", "systemd", "user")
+	unit := filepath.Join(units, "lima-vm@default.service")
+	link := filepath.Join(units, "default.target.wants", "lima-vm@default.service")
+	old := strings.ReplaceAll(limactlUnit, "@LIMACTL@", s.limactl)
+	if err := os.MkdirAll(filepath.Dir(link), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(unit, []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../lima-vm@default.service", link); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, s.dir)
+
+	s.env["FAKE_FAIL"] = "enable-linger"
+	r := s.limabar("enable", "--condition=boot", "default")
+	if r.code != 1 || !strings.Contains(r.stderr, "Access denied") || !strings.Contains(r.stderr, "nothing was changed") || !strings.Contains(r.stderr, `"default"`) {
+		t.Errorf("got exit %d, stderr %q; want 1, the instance, polkit's answer and that nothing was changed", r.code, r.stderr)
+	}
+	got, err := os.ReadFile(unit)
+	if err != nil || string(got) != old {
+		t.Errorf("got unit %q (%v), want limactl's\n%s", got, err, old)
+	}
+	if target, err := os.Readlink(link); err != nil || target != "../lima-vm@default.service" {
+		t.Errorf("got link %q (%v), want the unit still enabled", target, err)
+	}
+	if d := changes(before, snapshot(t, s.dir)); len(d) != 0 {
+		t.Errorf("the sandbox changed: %q", d)
+	}
+	calls := s.calls()
+	if want := "loginctl enable-linger " + s.runsAs().Username; !slices.Contains(calls, want) {
+		t.Errorf("got calls %q, want %q among them", calls, want)
+	}
 }

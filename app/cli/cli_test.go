@@ -1,0 +1,76 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/limabar/limabar/app/state"
+	"github.com/limabar/limabar/autostart"
+)
+
+// warningBackend answers every Disable with the same warning, the way the
+// program's Service does when limactl cannot confirm the instance.
+type warningBackend struct {
+	warning string
+	err     error
+	calls   []autostart.Condition
+}
+
+func (b *warningBackend) Snapshot(context.Context) state.Snapshot { return state.Snapshot{} }
+
+func (b *warningBackend) EnableAs(context.Context, string, autostart.Condition, autostart.EnableOptions) (autostart.Result, error) {
+	return autostart.Result{}, errors.New("not used")
+}
+
+func (b *warningBackend) Disable(_ context.Context, name string, c autostart.Condition) (autostart.Result, error) {
+	b.calls = append(b.calls, c)
+	if b.err != nil {
+		return autostart.Result{Warning: b.warning}, b.err
+	}
+	return autostart.Result{Changed: true, Message: name + " will no longer start at " + string(c), Warning: b.warning}, nil
+}
+
+func (b *warningBackend) Repair(context.Context, string) (autostart.Result, error) {
+	return autostart.Result{}, errors.New("not used")
+}
+
+func run(b Backend, args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	c := &CLI{Stdout: &out, Stderr: &errb, User: "alice", Backend: func(string) (Backend, error) { return b, nil }}
+	code = c.Run(context.Background(), args)
+	return code, out.String(), errb.String()
+}
+
+func TestDisableWarnsOnce(t *testing.T) {
+	b := &warningBackend{warning: "limactl list printed something unexpected:\n level=fatal; removing the registration anyway"}
+	code, stdout, stderr := run(b, "disable", "--condition=all", "default")
+	if code != 0 {
+		t.Errorf("got exit %d, want 0", code)
+	}
+	if want := "limabar: warning: limactl list printed something unexpected: level=fatal; removing the registration anyway\n"; stderr != want {
+		t.Errorf("got stderr %q, want %q", stderr, want)
+	}
+	if want := "default will no longer start at boot\ndefault will no longer start at login\n"; stdout != want {
+		t.Errorf("got stdout %q, want %q", stdout, want)
+	}
+}
+
+func TestDisableWithoutWarningIsQuiet(t *testing.T) {
+	code, _, stderr := run(&warningBackend{}, "disable", "--condition=login", "default")
+	if code != 0 || stderr != "" {
+		t.Errorf("got exit %d, stderr %q; want 0 and nothing", code, stderr)
+	}
+}
+
+// TestDisableFailureIsOneLine keeps the rule that an error is one line on
+// stderr: the warning of a change that failed is not printed besides it.
+func TestDisableFailureIsOneLine(t *testing.T) {
+	b := &warningBackend{warning: "LIMA_HOME /x does not exist; removing the registration anyway",
+		err: errors.New(`failed to disable the LaunchAgent for instance "default": launchctl disable: Input/output error`)}
+	code, _, stderr := run(b, "disable", "--condition=login", "default")
+	if want := "limabar: failed to disable the LaunchAgent for instance \"default\": launchctl disable: Input/output error\n"; code != 1 || stderr != want {
+		t.Errorf("got exit %d, stderr %q; want 1 and %q", code, stderr, want)
+	}
+}
