@@ -185,7 +185,9 @@ func TestTraceCatchesStrayCommands(t *testing.T) {
 		{name: "builtin", after: "set -eu\n", insert: "echo pwned >/dev/null\n", want: `ran "echo pwned"`},
 		{name: "assignment", after: "set -eu\n", insert: "PATH=$PATH\n", want: `assigned "PATH=`},
 		{name: "output on stderr", after: "set -eu\n", insert: "'chmod' '0644' /nonexistent/file || :\n", want: "no trace record"},
-		{name: "extra external command", after: "set -eu\n", insert: "'chmod' '0644' /dev/null\n"},
+		// On a file of the test's own: the scripts run as root in CI, and a
+		// chmod of a shared file such as /dev/null would break the machine.
+		{name: "extra external command", after: "set -eu\n", insert: "'chmod' '0644' 'ROOT/spare'\n"},
 		{name: "pipeline with another payload", after: "set -eu\n", insert: "'printf' '%s\\n' 'AAAA' | 'base64' '--decode' >/dev/null\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -196,7 +198,8 @@ func TestTraceCatchesStrayCommands(t *testing.T) {
 			if !strings.Contains(script, tc.after) {
 				t.Fatalf("the script has no %q", tc.after)
 			}
-			script = strings.Replace(script, tc.after, tc.after+tc.insert, 1)
+			must(t, os.WriteFile(filepath.Join(root, "spare"), nil, 0o600))
+			script = strings.Replace(script, tc.after, tc.after+strings.ReplaceAll(tc.insert, "ROOT", root), 1)
 			r := sb.run(t, root, script)
 			if r.code != 0 {
 				t.Fatalf("the spoilt script failed (exit %d), which proves nothing: %s", r.code, r.stderr)
