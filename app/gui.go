@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"syscall"
@@ -82,7 +83,7 @@ func runGUI(ctx context.Context, svc state.Service, platform autostart.Platform,
 	// The first read of the instances runs while the toolkit starts, so
 	// that the first menu drawn already lists them.
 	g.begin(ctx)
-	tray.Run(tray.Options{OnClick: g.click}, func(t *tray.Tray) {
+	tray.Run(tray.Options{Icons: tray.DefaultIcons(), OnClick: g.click}, func(t *tray.Tray) {
 		g.show(t)
 	})
 	logger.Info("menu-bar app stopped")
@@ -238,6 +239,10 @@ func (g *gui) refresh(ctx context.Context) {
 		"list_error", s.ListErr, "limactl_error", s.LimactlErr)
 
 	g.mu.Lock()
+	if s.ListErr != "" && g.snap != nil && len(g.snap.Instances) > 0 {
+		g.logger.Warn("keeping the last instances listed", "instances", len(g.snap.Instances), "list_error", s.ListErr)
+	}
+	s = s.KeepLastInstances(g.snap)
 	g.snap = &s
 	g.reading = 0
 	g.waiting = false
@@ -343,11 +348,47 @@ func (g *gui) click(a menu.Action) {
 		if done != nil {
 			defer g.dequeue(a.Instance, done)
 		}
+		// Last resort for a panic outside the action itself (perform
+		// has its own): the program goes on and the item leaves its busy
+		// state.
+		defer func() {
+			if p := recover(); p != nil {
+				g.recovered(a, slot, guarded, p)
+			}
+		}()
 		if after != nil {
 			<-after
 		}
 		g.run(a, slot, guarded)
 	}()
+}
+
+// panicError is what a panic in an action becomes: the menu shows it as
+// that action's failure, the log has the stack.
+func panicError(p any) error {
+	return fmt.Errorf("internal error in LimaBar (%v); the log has the details", p)
+}
+
+// recovered handles a panic that escaped run: it logs it, shows it as a
+// failure of a unless run already recorded one, and frees a's slot, so
+// that the item does not stay busy for ever.
+func (g *gui) recovered(a menu.Action, slot menu.Slot, guarded bool, p any) {
+	g.logger.Error("action panicked", "action", a.Kind.String(), "instance", a.Instance,
+		"condition", string(a.Condition), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+	g.mu.Lock()
+	if !slices.ContainsFunc(g.failures, func(f menu.Failure) bool { return f.Action == a }) {
+		g.lastFailure++
+		g.failures = slices.Insert(g.failures, 0, menu.Failure{ID: g.lastFailure, Action: a, Err: panicError(p).Error()})
+	}
+	if guarded {
+		delete(g.busy, slot)
+		delete(g.settling, slot)
+	}
+	g.mu.Unlock()
+	g.render()
+	if guarded {
+		g.requestRefresh()
+	}
 }
 
 func changesRegistration(a menu.Action) bool {
@@ -366,7 +407,7 @@ func (g *gui) dequeue(name string, done chan struct{}) {
 // run carries out one action and reports its outcome in the menu.
 func (g *gui) run(a menu.Action, slot menu.Slot, guarded bool) {
 	began := time.Now()
-	res, err := g.perform(a)
+	res, err := g.performRecovering(a)
 	log := g.logger.With("action", a.Kind.String(), "instance", a.Instance, "condition", string(a.Condition), "took", time.Since(began))
 	switch {
 	case errors.Is(err, autostart.ErrCancelled):
@@ -444,6 +485,21 @@ func (g *gui) showFailure(id int) {
 			g.logger.Warn("cannot show the error", "err", err)
 		}
 	}()
+}
+
+// performRecovering is perform with a panic turned into an error: a bug
+// met by one action (in the engine, limactl's parsing, a desktop call) is
+// that action's failure, shown and logged like any other, and never ends
+// the program with every other action in flight.
+func (g *gui) performRecovering(a menu.Action) (res autostart.Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			g.logger.Error("action panicked", "action", a.Kind.String(), "instance", a.Instance,
+				"condition", string(a.Condition), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			res, err = autostart.Result{}, panicError(p)
+		}
+	}()
+	return g.perform(a)
 }
 
 // perform calls the Service or the desktop for one action. Actions outlive

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -25,7 +27,9 @@ type fakeService struct {
 	// that call until the channel is closed.
 	hold map[string]chan struct{}
 	errs map[string]error
-	res  map[string]autostart.Result
+	// panics, when set for a call name, makes that call panic with it.
+	panics map[string]any
+	res    map[string]autostart.Result
 	// snapshotHold blocks Snapshot until closed.
 	snapshotHold chan struct{}
 	snapshots    int
@@ -37,9 +41,10 @@ func newFakeService(insts ...state.Instance) *fakeService {
 			Platform: autostart.Linux, Limactl: "/usr/bin/limactl", LimaHome: "/home/u/lima",
 			Instances: insts, SelfStartSupported: true,
 		},
-		hold: map[string]chan struct{}{},
-		errs: map[string]error{},
-		res:  map[string]autostart.Result{},
+		hold:   map[string]chan struct{}{},
+		errs:   map[string]error{},
+		panics: map[string]any{},
+		res:    map[string]autostart.Result{},
 	}
 }
 
@@ -48,9 +53,13 @@ func (f *fakeService) call(name string) error {
 	f.calls = append(f.calls, name)
 	h := f.hold[name]
 	err := f.errs[name]
+	p := f.panics[name]
 	f.mu.Unlock()
 	if h != nil {
 		<-h
+	}
+	if p != nil {
+		panic(p)
 	}
 	return err
 }
@@ -150,6 +159,8 @@ func (v *fakeView) menu() menu.Menu {
 type fakeDesktop struct {
 	mu  sync.Mutex
 	got []string
+	// panicNotify makes Notify panic after recording the notification.
+	panicNotify bool
 }
 
 func (d *fakeDesktop) rec(s string) error {
@@ -164,8 +175,17 @@ func (d *fakeDesktop) OpenFile(p string) error   { return d.rec("file " + p) }
 func (d *fakeDesktop) OpenTerminal(argv []string) error {
 	return d.rec("terminal " + strings.Join(argv, " "))
 }
-func (d *fakeDesktop) Notify(t, m string) error { return d.rec("notify " + t + ": " + m) }
-func (d *fakeDesktop) Alert(t, m string) error  { return d.rec("alert " + t + ": " + m) }
+func (d *fakeDesktop) Notify(t, m string) error {
+	d.rec("notify " + t + ": " + m)
+	d.mu.Lock()
+	p := d.panicNotify
+	d.mu.Unlock()
+	if p {
+		panic("notification service went away")
+	}
+	return nil
+}
+func (d *fakeDesktop) Alert(t, m string) error { return d.rec("alert " + t + ": " + m) }
 func (d *fakeDesktop) Got() []string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -462,5 +482,158 @@ func TestInstallLimaWhenMissing(t *testing.T) {
 	h.g.wg.Wait()
 	if got := h.desktop.Got(); len(got) != 1 || got[0] != "url "+menu.InstallURL {
 		t.Errorf("desktop: got %q", got)
+	}
+}
+
+// syncBuffer is a log destination the test can read while the app writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+func withLog(buf *syncBuffer) func(*gui) {
+	return func(g *gui) { g.logger = slog.New(slog.NewTextHandler(buf, nil)) }
+}
+
+// TestPanickingActionIsAFailure: a panic in an action is shown as that
+// action's failure and logged with its stack; the app goes on.
+func TestPanickingActionIsAFailure(t *testing.T) {
+	svc := newFakeService(stopped("default"))
+	svc.panics["start default"] = "index out of range [3] with length 3"
+	var log syncBuffer
+	h := newHarness(t, svc, withLog(&log))
+	h.waitFor("the instance", func(m menu.Menu) bool { return hasTitle(m.Instances, "default") })
+	h.click("default", "Start")
+	const msg = "internal error in LimaBar (index out of range [3] with length 3); the log has the details"
+	m := h.waitFor("the failure line and Start back", func(m menu.Menu) bool {
+		start, _ := find(m.Instances, "default", "Start")
+		return hasTitle(m.Header, "⚠ Could not start default: ") && start.Title == "Start" && start.Enabled
+	})
+	if line, _ := find(m.Header, "⚠ Could not start default: "); line.Tooltip != msg {
+		t.Errorf("failure line %q says %q, want %q", line.Title, line.Tooltip, msg)
+	}
+	h.g.wg.Wait()
+	if got := h.desktop.Got(); len(got) != 1 || got[0] != "notify Could not start default: "+msg {
+		t.Errorf("desktop: got %q, want one notification of the failure", got)
+	}
+	for _, want := range []string{`msg="action panicked"`, "instance=default", `panic="index out of range [3] with length 3"`, "performRecovering"} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("the log does not have %q:\n%s", want, log.String())
+		}
+	}
+
+	// The app still carries out clicks.
+	h.click("default", "Start at Login")
+	h.waitFor("the switch on", func(m menu.Menu) bool {
+		it, _ := find(m.Instances, "default", "Start at Login")
+		return it.Title == "Start at Login" && it.Checked
+	})
+}
+
+// TestPanicAfterTheActionFreesTheItem: a panic while reporting an
+// outcome (here the desktop's notification) is logged, the failure stays
+// shown once, and the switch does not stay busy.
+func TestPanicAfterTheActionFreesTheItem(t *testing.T) {
+	svc := newFakeService(stopped("default"))
+	svc.errs["enable boot default"] = errors.New("loginctl enable-linger: access denied")
+	var log syncBuffer
+	h := newHarness(t, svc, withLog(&log))
+	h.desktop.panicNotify = true
+	h.waitFor("the instance", func(m menu.Menu) bool { return hasTitle(m.Instances, "default") })
+	h.click("default", "Start at Boot")
+	m := h.waitFor("the switch idle with the failure", func(m menu.Menu) bool {
+		it, _ := find(m.Instances, "default", "Start at Boot")
+		return it.Title == "Start at Boot" && it.Enabled && hasTitle(m.Header, "Could not enable Start at Boot for default")
+	})
+	h.g.wg.Wait()
+	n := 0
+	for _, it := range m.Header {
+		if strings.HasPrefix(it.Title, "⚠") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("got %d failure lines %q, want the action's one", n, titles(m.Header))
+	}
+	if !strings.Contains(log.String(), `panic="notification service went away"`) {
+		t.Errorf("the panic is not in the log:\n%s", log.String())
+	}
+	svc.mu.Lock()
+	delete(svc.errs, "enable boot default")
+	svc.mu.Unlock()
+	h.click("default", "Start at Boot")
+	h.waitFor("boot on", func(m menu.Menu) bool {
+		it, _ := find(m.Instances, "default", "Start at Boot")
+		return it.Title == "Start at Boot" && it.Checked
+	})
+}
+
+// TestListFailureKeepsTheLastInstances: when limactl list fails, the menu
+// shows the error above the instances it listed last, which stay usable,
+// until a list works again.
+func TestListFailureKeepsTheLastInstances(t *testing.T) {
+	in := stopped("default")
+	in.Status = lima.StatusRunning
+	svc := newFakeService(in)
+	h := newHarness(t, svc)
+	h.waitFor("the instance", func(m menu.Menu) bool { return hasTitle(m.Instances, "default") })
+
+	svc.mu.Lock()
+	svc.snap.Instances = nil
+	svc.snap.ListErr = "limactl list did not answer within 30s"
+	svc.mu.Unlock()
+	h.click("Refresh")
+	m := h.waitFor("the error line", func(m menu.Menu) bool {
+		return hasTitle(m.Header, "⚠ Could not list instances: limactl list did not answer within 30s")
+	})
+	if got, want := titles(m.Header), []string{"⚠ Could not list instances: limactl list did not answer within 30s", menu.StaleLine}; strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("header: got %q, want %q", got, want)
+	}
+	if got := titles(m.Instances); len(got) != 1 || got[0] != "● default — Running" {
+		t.Fatalf("instances: got %q, want the last one listed", got)
+	}
+	stop, _ := find(m.Instances, "default", "Stop")
+	login, _ := find(m.Instances, "default", "Start at Login")
+	if !stop.Enabled || !login.Enabled {
+		t.Errorf("Stop enabled=%t, Start at Login enabled=%t: want both usable", stop.Enabled, login.Enabled)
+	}
+	h.click("default", "Stop")
+	h.g.wg.Wait()
+	if got := svc.Calls(); len(got) != 1 || got[0] != "stop default" {
+		t.Errorf("calls: got %q, want the stop", got)
+	}
+
+	// A second failure keeps them too.
+	svc.mu.Lock()
+	svc.snap.ListErr = "limactl list failed: exit status 1"
+	svc.mu.Unlock()
+	h.click("Refresh")
+	m = h.waitFor("the second error", func(m menu.Menu) bool {
+		return hasTitle(m.Header, "⚠ Could not list instances: limactl list failed: exit status 1")
+	})
+	if got := titles(m.Instances); len(got) != 1 || got[0] != "● default — Running" || !hasTitle(m.Header, menu.StaleLine) {
+		t.Errorf("after a second failure: header %q, instances %q", titles(m.Header), got)
+	}
+
+	svc.mu.Lock()
+	svc.snap.ListErr = ""
+	svc.snap.Instances = []state.Instance{stopped("default"), stopped("k3s")}
+	svc.mu.Unlock()
+	h.click("Refresh")
+	m = h.waitFor("the new list", func(m menu.Menu) bool { return hasTitle(m.Instances, "k3s") })
+	if got, want := titles(m.Header), []string{"0 of 2 instances running"}; strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("header after the list works again: got %q, want %q", got, want)
 	}
 }

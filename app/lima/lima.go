@@ -10,7 +10,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/limabar/limabar/autostart/runner"
@@ -28,7 +30,7 @@ type Instance struct {
 	Memory int64  `json:"memory,omitempty"`
 	Disk   int64  `json:"disk,omitempty"`
 	// Errors are the problems limactl reports for the instance (a broken
-	// lima.yaml, for example), as text.
+	// lima.yaml, for example), as text. An instance with errors is Broken.
 	Errors []string `json:"errors,omitempty"`
 }
 
@@ -38,6 +40,10 @@ const (
 	StatusStopped = "Stopped"
 	StatusBroken  = "Broken"
 )
+
+// BrokenWithoutReason is the problem shown for an instance that limactl
+// lists with errors but without saying what they are.
+const BrokenWithoutReason = "lima.yaml has errors (limactl list gave no details)"
 
 // ErrNoLimactl means no limactl was found anywhere LimaBar looks.
 var ErrNoLimactl = errors.New("limactl was not found: install Lima (https://lima-vm.io/docs/installation/) or set LIMACTL")
@@ -66,14 +72,14 @@ func (c *Client) List(ctx context.Context) ([]Instance, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout())
 	defer cancel()
-	out, err := c.Runner.Run(ctx, c.Limactl, "list", "--json")
+	out, stderr, err := runner.RunStderr(ctx, c.Runner, c.Limactl, "list", "--json")
 	if err != nil {
 		if ctx.Err() == context.DeadlineExceeded {
 			return nil, fmt.Errorf("limactl list did not answer within %s", c.timeout())
 		}
 		return nil, fmt.Errorf("limactl list failed: %w", err)
 	}
-	return ParseList(out)
+	return ParseList(out, stderr)
 }
 
 // rawInstance mirrors the fields of limactl's JSON that need conversion.
@@ -83,9 +89,18 @@ type rawInstance struct {
 }
 
 // ParseList parses `limactl list --json` output: one JSON object per line
-// (Lima 1.x and 2.x). An empty output is no instances.
-func ParseList(out []byte) ([]Instance, error) {
+// (Lima 1.x and 2.x). An empty output is no instances. stderr is what
+// limactl printed there, which holds the reasons of instances with errors.
+//
+// An instance with any errors is Broken, whatever its status says: Lima
+// 1.2 lists an instance whose lima.yaml does not load with the status ""
+// and errors that are only {} in JSON (Go error values marshal as empty
+// objects); the reason is in its warning on stderr. When no reason can be
+// found, the instance gets BrokenWithoutReason, so that the menu never
+// offers to start it without saying why it cannot.
+func ParseList(out, stderr []byte) ([]Instance, error) {
 	var list []Instance
+	var reasons map[string]string
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
 	line := 0
@@ -104,10 +119,12 @@ func ParseList(out []byte) ([]Instance, error) {
 		}
 		inst := raw.Instance
 		inst.Errors = nil
-		for _, e := range raw.Errors {
-			if s := errorText(e); s != "" {
-				inst.Errors = append(inst.Errors, s)
+		if len(raw.Errors) > 0 {
+			if reasons == nil {
+				reasons = instanceReasons(stderr)
 			}
+			inst.Status = StatusBroken
+			inst.Errors = errorTexts(raw.Errors, reasons[inst.Name])
 		}
 		list = append(list, inst)
 	}
@@ -117,14 +134,118 @@ func ParseList(out []byte) ([]Instance, error) {
 	return list, nil
 }
 
-// errorText turns one element of limactl's "errors" array into text. Go's
-// error values marshal as {} so most carry nothing; strings are kept.
+// errorTexts turns limactl's "errors" array into text. Strings are
+// limactl's own words and are kept as they are. Otherwise the reason from
+// stderr is used, which holds all the instance's errors in one; failing
+// that, what can be read from the JSON, or BrokenWithoutReason.
+func errorTexts(raw []json.RawMessage, reason string) []string {
+	var texts []string
+	for _, e := range raw {
+		if s := errorText(e); s != "" {
+			texts = append(texts, s)
+		}
+	}
+	switch {
+	case len(texts) == len(raw):
+		return texts
+	case reason != "":
+		return []string{reason}
+	case len(texts) > 0:
+		return texts
+	}
+	return []string{BrokenWithoutReason}
+}
+
+// errorText turns one element of limactl's "errors" array into text, or ""
+// when it says nothing. Go's error values marshal as their exported
+// fields: most as {}, a failed file operation as {"Op","Path","Err"} with
+// the errno as a number, which is this system's (limactl runs here).
 func errorText(raw json.RawMessage) string {
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
-		return s
+		return strings.TrimSpace(s)
+	}
+	var pe struct {
+		Op   string
+		Path string
+		Err  *int
+	}
+	if json.Unmarshal(raw, &pe) == nil && pe.Op != "" && pe.Path != "" && pe.Err != nil {
+		return pe.Op + " " + pe.Path + ": " + syscall.Errno(*pe.Err).Error()
 	}
 	return ""
+}
+
+// instanceReasons reads limactl's stderr for the reasons of instances with
+// errors, by instance name. Lima logs them with logrus's text format, one
+// line each (a pipe is not a terminal, so there are no colours):
+//
+//	time="…" level=warning msg="instance \"bad\" has errors" errors="[reason]"
+//
+// The errors field is the instance's []error as fmt prints it: in brackets,
+// separated by spaces. Lines of any other form are ignored.
+func instanceReasons(stderr []byte) map[string]string {
+	reasons := map[string]string{}
+	for _, line := range strings.Split(string(stderr), "\n") {
+		f := logfmt(line)
+		name, ok := erroredInstance(f["msg"])
+		if !ok {
+			continue
+		}
+		reason := strings.TrimSpace(f["errors"])
+		if strings.HasPrefix(reason, "[") && strings.HasSuffix(reason, "]") {
+			reason = strings.TrimSpace(reason[1 : len(reason)-1])
+		}
+		if reason != "" {
+			reasons[name] = reason
+		}
+	}
+	return reasons
+}
+
+// erroredInstance reads the instance name out of `instance "NAME" has
+// errors`, which Lima formats with %q.
+func erroredInstance(msg string) (string, bool) {
+	rest, ok := strings.CutPrefix(msg, "instance ")
+	if !ok {
+		return "", false
+	}
+	q, err := strconv.QuotedPrefix(rest)
+	if err != nil || rest[len(q):] != " has errors" {
+		return "", false
+	}
+	name, err := strconv.Unquote(q)
+	return name, err == nil && name != ""
+}
+
+// logfmt splits a logrus text line into its key=value fields. A value is
+// either a Go-quoted string or runs to the next space.
+func logfmt(line string) map[string]string {
+	fields := map[string]string{}
+	for line = strings.TrimSpace(line); line != ""; line = strings.TrimLeft(line, " ") {
+		eq := strings.IndexAny(line, "= ")
+		if eq <= 0 || line[eq] != '=' {
+			// A word without a value: skip it.
+			_, line, _ = strings.Cut(line, " ")
+			continue
+		}
+		key, rest := line[:eq], line[eq+1:]
+		if strings.HasPrefix(rest, `"`) {
+			q, err := strconv.QuotedPrefix(rest)
+			if err != nil {
+				return fields
+			}
+			if v, err := strconv.Unquote(q); err == nil {
+				fields[key] = v
+			}
+			line = rest[len(q):]
+			continue
+		}
+		v, after, _ := strings.Cut(rest, " ")
+		fields[key] = v
+		line = after
+	}
+	return fields
 }
 
 func abbreviate(s string) string {

@@ -24,6 +24,10 @@ type Input struct {
 	Waiting bool
 }
 
+// StaleLine is the header line under a failed list when the menu still
+// shows the instances of the last list that worked.
+const StaleLine = "Instances as last listed (may be out of date)"
+
 // LogFile is the file Show Log opens: the host agent's log, where Lima
 // writes why an instance failed to start.
 const LogFile = "ha.stderr.log"
@@ -92,6 +96,12 @@ func (b *builder) header() []Item {
 			Title:   prefix + fitTail(snap.ListErr, headerWidth-runeLen(prefix)),
 			Tooltip: snap.ListErr,
 		})
+		if snap.InstancesStale && len(snap.Instances) > 0 {
+			h = append(h, Item{
+				Title:   StaleLine,
+				Tooltip: "The instances below are from the last time limactl listed them; LimaBar lists them again when something changes or on Refresh",
+			})
+		}
 	case len(snap.Instances) == 0 && snap.LimaHomeMissing:
 		h = append(h, Item{
 			Title:   "No Lima instances: " + snap.LimaHome + " does not exist",
@@ -167,10 +177,19 @@ func problems(in *state.Instance) (lines []Item, autostartProblems int) {
 		if tip == "" {
 			tip = text
 		}
-		lines = append(lines, Item{Title: truncate("⚠ "+firstLine(text), 70), Tooltip: tip})
+		lines = append(lines, Item{Title: truncate("⚠ "+firstLine(text), problemWidth+2), Tooltip: tip})
 	}
 	for _, e := range in.Errors {
-		add(e, "")
+		// limactl's messages lead with context ("failed to unmarshal
+		// YAML (main file PATH): [2:12] …") and may go on with a quote of
+		// the file: the line shows the end of the first line, the
+		// tooltip all of it.
+		first, _, _ := strings.Cut(strings.TrimSpace(e), "\n")
+		if seen[first] {
+			continue
+		}
+		seen[first] = true
+		lines = append(lines, Item{Title: "⚠ " + fitTail(first, problemWidth), Tooltip: e})
 	}
 	if in.AutostartErr != "" {
 		add("Autostart state unknown: "+in.AutostartErr, "")
@@ -244,12 +263,13 @@ func (b *builder) instance(snap *state.Snapshot, in *state.Instance) Item {
 	children := make([]Item, 0, 12)
 	children = append(children, line(details(in, status)))
 
-	// Start / Stop / Restart.
+	// Start / Stop / Restart. limactl cannot start an instance it reports
+	// errors for, whatever status it gives.
 	running := in.Status == lima.StatusRunning
 	switch {
 	case powerBusy:
 		children = append(children, line(BusyTitle(power)))
-	case in.Status == lima.StatusBroken:
+	case in.Status == lima.StatusBroken || len(in.Errors) > 0:
 		children = append(children, Item{Title: "Start", Tooltip: "The instance is broken; see the problems below"})
 	case running:
 		children = append(children,
@@ -522,6 +542,9 @@ func firstLine(s string) string {
 
 // headerWidth is the widest a header line gets, in characters.
 const headerWidth = 90
+
+// problemWidth is the widest the text of a problem line gets, in characters.
+const problemWidth = 68
 
 func runeLen(s string) int { return len([]rune(s)) }
 

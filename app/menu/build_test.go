@@ -440,7 +440,9 @@ func TestHeaderBound(t *testing.T) {
 	for i := range 10 {
 		failures = append(failures, Failure{ID: i, Action: Action{Kind: Start, Instance: "x"}, Err: "e"})
 	}
-	for _, s := range []*state.Snapshot{nil, {}, {Limactl: "/l", ListErr: "e"}, snap(), manyInstances(3)} {
+	stale := manyInstances(3)
+	stale.ListErr, stale.InstancesStale = "e", true
+	for _, s := range []*state.Snapshot{nil, {}, {Limactl: "/l", ListErr: "e"}, snap(), manyInstances(3), stale} {
 		m := Build(Input{Snapshot: s, Failures: failures, Waiting: true})
 		if len(m.Header) > MaxHeader {
 			t.Errorf("header has %d items, more than MaxHeader %d", len(m.Header), MaxHeader)
@@ -513,5 +515,155 @@ func TestBuildInstanceIcons(t *testing.T) {
 		if it.Icon != want[i] {
 			t.Errorf("%s: icon %q, want %q", it.Title, it.Icon, want[i])
 		}
+	}
+}
+
+// TestBuildBrokenByLimactl: an instance whose lima.yaml Lima v1.2.1 cannot
+// load, as app/lima reads it, shows as broken with the reason and without
+// Start or Stop; the instance beside it is unaffected.
+func TestBuildBrokenByLimactl(t *testing.T) {
+	bad := inst("bad", lima.StatusBroken)
+	bad.Errors = []string{"failed to unmarshal YAML (main file \"/home/u/.lima/bad/lima.yaml\"): [2:12] mapping value is not allowed in this context\n" +
+		"   1 | images: [\n" +
+		">  2 |   this is: not: valid\n" +
+		"                  ^"}
+	m := Build(Input{Snapshot: snap(bad, inst("good", lima.StatusStopped))})
+	want := `~0 of 2 instances running
+---
+⚠ bad — Broken · 1 problem
+  ~Broken
+  ~Start
+  [ ] Start at Login -> enable login
+  [ ] Start at Boot -> enable boot
+  ~⚠ …[2:12] mapping value is not allowed in this context
+  ~Open Shell
+  Show Log -> show-log /home/u/.lima/bad/ha.stderr.log
+  Open Folder -> open-folder /home/u/.lima/bad
+○ good — Stopped
+  ~Stopped
+  Start -> start
+  [ ] Start at Login -> enable login
+  [ ] Start at Boot -> enable boot
+  ~Open Shell
+  Show Log -> show-log /home/u/.lima/good/ha.stderr.log
+  Open Folder -> open-folder /home/u/.lima/good
+---
+[ ] Open LimaBar at Login -> set-self-start true
+Refresh -> refresh
+Quit LimaBar -> quit
+`
+	if got := dumpMenu(m); got != want {
+		t.Errorf("menu differs\ngot:\n%s\nwant:\n%s", got, want)
+	}
+	if tip := m.Instances[0].Children[4].Tooltip; tip != bad.Errors[0] {
+		t.Errorf("problem tooltip %q, want limactl's whole message", tip)
+	}
+	if m.Icon != IconAttention {
+		t.Errorf("icon %q, want %q", m.Icon, IconAttention)
+	}
+}
+
+// TestBuildErrorsWithoutBrokenStatus: errors alone keep Start and Stop
+// away, even from a status limactl did not call Broken.
+func TestBuildErrorsWithoutBrokenStatus(t *testing.T) {
+	in := inst("odd", "")
+	in.Errors = []string{"lima.yaml has errors"}
+	m := Build(Input{Snapshot: snap(in)})
+	var power []string
+	for _, c := range m.Instances[0].Children {
+		if c.Title == "Start" || c.Title == "Stop" || c.Title == "Restart" {
+			power = append(power, fmt.Sprintf("%s enabled=%t", c.Title, c.Enabled))
+		}
+	}
+	if strings.Join(power, "|") != "Start enabled=false" {
+		t.Errorf("power items %q, want only a disabled Start", power)
+	}
+	if want := "⚠ odd — Unknown · 1 problem"; m.Instances[0].Title != want {
+		t.Errorf("title %q, want %q", m.Instances[0].Title, want)
+	}
+}
+
+// TestBuildStaleInstances: after a failed list the menu shows the error,
+// says the instances are the last ones listed, and keeps them usable.
+func TestBuildStaleInstances(t *testing.T) {
+	running := inst("default", lima.StatusRunning)
+	running.Autostart.Login.Enabled = true
+	s := snap(running)
+	s.ListErr = "limactl list did not answer within 30s"
+	s.InstancesStale = true
+	failedNoInstances := snap()
+	failedNoInstances.ListErr = "limactl list failed: exit status 1"
+	failedNoInstances.InstancesStale = true
+
+	tests := []struct {
+		name string
+		in   Input
+		want string
+	}{
+		{
+			name: "last instances under the error",
+			in:   Input{Snapshot: s},
+			want: `~⚠ Could not list instances: limactl list did not answer within 30s
+~Instances as last listed (may be out of date)
+---
+● default — Running · starts at login
+  ~Running
+  Stop -> stop
+  Restart -> restart
+  [x] Start at Login -> disable login
+  [ ] Start at Boot -> enable boot
+  Open Shell -> open-shell
+  Show Log -> show-log /home/u/.lima/default/ha.stderr.log
+  Open Folder -> open-folder /home/u/.lima/default
+---
+[ ] Open LimaBar at Login -> set-self-start true
+Refresh -> refresh
+Quit LimaBar -> quit
+`,
+		},
+		{
+			name: "and while limactl is still slow",
+			in:   Input{Snapshot: s, Waiting: true},
+			want: `~⚠ Could not list instances: limactl list did not answer within 30s
+~Instances as last listed (may be out of date)
+~Waiting for limactl…
+---
+● default — Running · starts at login
+  ~Running
+  Stop -> stop
+  Restart -> restart
+  [x] Start at Login -> disable login
+  [ ] Start at Boot -> enable boot
+  Open Shell -> open-shell
+  Show Log -> show-log /home/u/.lima/default/ha.stderr.log
+  Open Folder -> open-folder /home/u/.lima/default
+---
+[ ] Open LimaBar at Login -> set-self-start true
+Refresh -> refresh
+Quit LimaBar -> quit
+`,
+		},
+		{
+			name: "nothing to keep",
+			in:   Input{Snapshot: failedNoInstances},
+			want: `~⚠ Could not list instances: limactl list failed: exit status 1
+---
+---
+[ ] Open LimaBar at Login -> set-self-start true
+Refresh -> refresh
+Quit LimaBar -> quit
+`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := Build(tt.in)
+			if got := dumpMenu(m); got != tt.want {
+				t.Errorf("menu differs\ngot:\n%s\nwant:\n%s", got, tt.want)
+			}
+			if m.Icon != IconAttention {
+				t.Errorf("icon %q, want %q", m.Icon, IconAttention)
+			}
+		})
 	}
 }

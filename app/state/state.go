@@ -27,8 +27,13 @@ type Snapshot struct {
 	// LimactlErr explains why limactl is missing or unusable.
 	LimactlErr string
 	// ListErr is set when `limactl list` failed (hung, printed garbage).
-	ListErr  string
-	LimaHome string
+	ListErr string
+	// InstancesStale is set when ListErr is and Instances are the ones of
+	// an earlier snapshot: the menu keeps them, and their switches, in
+	// reach while limactl does not answer, and says that they may be out
+	// of date.
+	InstancesStale bool
+	LimaHome       string
 	// LimaHomeMissing is true when LIMA_HOME does not exist (deleted, or
 	// an external volume not mounted), which explains an empty list.
 	LimaHomeMissing bool
@@ -53,4 +58,20 @@ type Service interface {
 	// WatchDirs are the folders whose changes can change the snapshot:
 	// LIMA_HOME and the autostart folders.
 	WatchDirs() []string
+}
+
+// KeepLastInstances returns s, and when s could not list the instances
+// (ListErr) it keeps the instances of prev, the snapshot shown before,
+// marked InstancesStale. A limactl that times out or fails once must not
+// take every Stop button and switch out of the menu; the error line says
+// what happened, and the next list that works replaces them. Nothing is
+// kept from a different limactl or LIMA_HOME, whose instances are others.
+func (s Snapshot) KeepLastInstances(prev *Snapshot) Snapshot {
+	if s.ListErr == "" || len(s.Instances) > 0 || prev == nil || len(prev.Instances) == 0 ||
+		s.Limactl == "" || prev.Limactl != s.Limactl || prev.LimaHome != s.LimaHome {
+		return s
+	}
+	s.Instances = prev.Instances
+	s.InstancesStale = true
+	return s
 }

@@ -53,15 +53,21 @@ type row struct {
 	shown     applied
 	action    menu.Action
 	children  []*row
-	// reboundAt is when the row last changed from one instance to
-	// another; see staleClickWindow.
+	// meant is the last action the row carried, kept while it is hidden
+	// or shows a plain line, and reboundAt is when the row last took an
+	// action other than that one; see staleClickWindow.
+	meant     menu.Action
 	reboundAt time.Time
 }
 
-// staleClickWindow is how long after a pooled row is given to another
-// instance its clicks are dropped. The toolkit's item ids cannot change, so
-// a click sent by a panel that had not redrawn yet would otherwise act on
-// the new instance instead of the one the user saw.
+// staleClickWindow is how long a row's clicks are dropped after it takes a
+// different action: a pooled row given to another instance, or the same
+// row of one instance whose action changed (Start became Stop because the
+// VM was started in a terminal; a switch turned on from outside now turns
+// off). The toolkit's item ids cannot change, so a click sent by a panel
+// that had not redrawn yet would otherwise do what the user never saw
+// offered. A quick second click on a switch that has just flipped is
+// dropped the same way, which is what the user meant by it.
 const staleClickWindow = time.Second
 
 // renderer draws menu.Menu values onto a toolkit, reusing widgets.
@@ -69,6 +75,7 @@ type renderer struct {
 	tk      toolkit
 	onClick func(menu.Action)
 	done    <-chan struct{}
+	now     func() time.Time // time.Now; tests move it on
 
 	mu       sync.Mutex
 	header   []*row // fixed: menu.MaxHeader plain rows
@@ -82,7 +89,7 @@ type renderer struct {
 // newRenderer creates the fixed part of the menu: places for the header
 // lines and the instances, then the line above LimaBar's own items.
 func newRenderer(tk toolkit, onClick func(menu.Action), done <-chan struct{}) *renderer {
-	r := &renderer{tk: tk, onClick: onClick, done: done}
+	r := &renderer{tk: tk, onClick: onClick, done: done, now: time.Now}
 	for range menu.MaxHeader {
 		r.header = append(r.header, r.newRow(nil, false, false))
 	}
@@ -121,7 +128,7 @@ func (r *renderer) click(ro *row) {
 	r.mu.Lock()
 	a := ro.action
 	ok := ro.shown.visible && ro.shown.enabled && a.Kind != menu.None &&
-		(ro.reboundAt.IsZero() || time.Since(ro.reboundAt) >= staleClickWindow)
+		(ro.reboundAt.IsZero() || r.now().Sub(ro.reboundAt) >= staleClickWindow)
 	if ro.checkable {
 		// GTK flips a check item by itself when it is clicked; forget
 		// what it shows so that the next render sets it for sure.
@@ -186,9 +193,6 @@ func (r *renderer) reconcile(parent *row, rows []*row, items []menu.Item, grow b
 }
 
 func (r *renderer) hide(ro *row) {
-	if ro.action.Instance != "" {
-		ro.reboundAt = time.Now()
-	}
 	ro.action = menu.Action{}
 	if ro.shown.visible {
 		ro.w.Hide()
@@ -197,8 +201,11 @@ func (r *renderer) hide(ro *row) {
 }
 
 func (r *renderer) apply(ro *row, it menu.Item) {
-	if ro.action.Instance != it.Action.Instance && ro.action.Instance != "" {
-		ro.reboundAt = time.Now()
+	if it.Action.Kind != menu.None {
+		if ro.meant.Kind != menu.None && ro.meant != it.Action {
+			ro.reboundAt = r.now()
+		}
+		ro.meant = it.Action
 	}
 	ro.action = it.Action
 	if ro.submenu {

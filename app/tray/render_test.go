@@ -334,3 +334,97 @@ func TestStaleClickOnReboundItem(t *testing.T) {
 		t.Errorf("clicks gave %v, want only Quit", got)
 	}
 }
+
+// fakeClock is a clock that moves only when told; the renderer reads it
+// from its click goroutines.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fakeClock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// TestStaleClickAfterActionChanges: a row of one instance whose action
+// changed (the VM was started or registered from outside) drops clicks for
+// staleClickWindow, as a row given to another instance does: the panel may
+// still show the old item. A row whose action did not change never does.
+func TestStaleClickAfterActionChanges(t *testing.T) {
+	start := menu.Action{Kind: menu.Start, Instance: "default"}
+	stop := menu.Action{Kind: menu.Stop, Instance: "default"}
+	enable := menu.Action{Kind: menu.Enable, Instance: "default", Condition: autostart.Login}
+	disable := menu.Action{Kind: menu.Disable, Instance: "default", Condition: autostart.Login}
+	power := func(title string, a menu.Action) menu.Item {
+		return menu.Item{Title: title, Enabled: a.Kind != menu.None, Action: a}
+	}
+	login := func(a menu.Action) menu.Item {
+		return menu.Item{Title: "Start at Login", Enabled: true, Checkable: true, Checked: a.Kind == menu.Disable, Action: a}
+	}
+	menuOf := func(p, l menu.Item) menu.Menu {
+		return menu.Menu{Instances: []menu.Item{{Title: "default", Enabled: true, Children: []menu.Item{p, l}}}}
+	}
+	tests := []struct {
+		name    string
+		renders []menu.Menu // the last one is shown when the click comes
+		row     int         // 0: the power row, 1: the switch
+		want    menu.Action // the action the click runs at once, None for dropped
+	}{
+		{"Start became Stop", []menu.Menu{menuOf(power("Start", start), login(enable)), menuOf(power("Stop", stop), login(enable))}, 0, menu.Action{}},
+		{"Start, busy, then Stop", []menu.Menu{menuOf(power("Start", start), login(enable)), menuOf(power("Starting…", menu.Action{}), login(enable)), menuOf(power("Stop", stop), login(enable))}, 0, menu.Action{}},
+		{"switch turned on from outside", []menu.Menu{menuOf(power("Start", start), login(enable)), menuOf(power("Start", start), login(disable))}, 1, menu.Action{}},
+		{"the other row of the instance is not affected", []menu.Menu{menuOf(power("Start", start), login(enable)), menuOf(power("Start", start), login(disable))}, 0, start},
+		{"the same action rendered again", []menu.Menu{menuOf(power("Start", start), login(enable)), menuOf(power("Start", start), login(enable))}, 0, start},
+		{"retitled with the same action", []menu.Menu{menuOf(power("Start", start), login(enable)), menuOf(power("Start now", start), login(enable))}, 0, start},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			kit := &fakeKit{}
+			done := make(chan struct{})
+			defer close(done)
+			var log clickLog
+			clock := &fakeClock{t: time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC)}
+			rd := newRenderer(kit, log.add, done)
+			rd.now = clock.now
+			for _, m := range tt.renders {
+				rd.Render(m)
+				clock.add(10 * time.Millisecond)
+			}
+			row := kit.top[menu.MaxHeader].children[tt.row]
+			// A row's clicks are received one at a time, so the
+			// second of two sends returns only once the first click
+			// has been handled.
+			clickTwice := func() []menu.Action {
+				row.clicks <- struct{}{}
+				row.clicks <- struct{}{}
+				return log.wait(t, 0)
+			}
+			last := tt.renders[len(tt.renders)-1].Instances[0].Children[tt.row].Action
+			allAre := func(got []menu.Action, a menu.Action) bool {
+				for _, g := range got {
+					if g != a {
+						return false
+					}
+				}
+				return len(got) > 0
+			}
+			if tt.want.Kind != menu.None {
+				if got := clickTwice(); !allAre(got, tt.want) {
+					t.Errorf("clicks gave %v, want %v", got, tt.want)
+				}
+				return
+			}
+			if got := clickTwice(); len(got) != 0 {
+				t.Fatalf("a click right after the change ran %v", got)
+			}
+			// Once the window has passed, the same row acts.
+			clock.add(staleClickWindow)
+			if got := clickTwice(); !allAre(got, last) {
+				t.Errorf("clicks after the window gave %v, want %v", got, last)
+			}
+		})
+	}
+}

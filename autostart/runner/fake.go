@@ -17,6 +17,8 @@ type Fake struct {
 	Responses []Response
 }
 
+var _ StderrRunner = (*Fake)(nil)
+
 // Response is a scripted answer of the Fake.
 type Response struct {
 	Match    []string // argv prefix, name first
@@ -26,7 +28,14 @@ type Response struct {
 }
 
 // Run implements Runner.
-func (f *Fake) Run(_ context.Context, name string, args ...string) ([]byte, error) {
+func (f *Fake) Run(ctx context.Context, name string, args ...string) ([]byte, error) {
+	stdout, _, err := f.RunStderr(ctx, name, args...)
+	return stdout, err
+}
+
+// RunStderr implements StderrRunner: a matching Response's Stderr comes
+// back whether the call fails or not.
+func (f *Fake) RunStderr(_ context.Context, name string, args ...string) ([]byte, []byte, error) {
 	argv := append([]string{name}, args...)
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -34,13 +43,13 @@ func (f *Fake) Run(_ context.Context, name string, args ...string) ([]byte, erro
 	for _, r := range f.Responses {
 		if hasPrefix(argv, r.Match) {
 			if r.ExitCode != 0 {
-				return []byte(r.Stdout), &Error{Argv: argv, ExitCode: r.ExitCode, Stdout: r.Stdout, Stderr: r.Stderr,
+				return []byte(r.Stdout), []byte(r.Stderr), &Error{Argv: argv, ExitCode: r.ExitCode, Stdout: r.Stdout, Stderr: r.Stderr,
 					Err: errors.New("exit status " + fmt.Sprint(r.ExitCode))}
 			}
-			return []byte(r.Stdout), nil
+			return []byte(r.Stdout), []byte(r.Stderr), nil
 		}
 	}
-	return nil, nil
+	return nil, nil, nil
 }
 
 // Argvs returns the recorded calls, each joined with spaces.

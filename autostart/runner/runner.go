@@ -11,14 +11,40 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"os/exec"
 	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Runner runs one external command and returns its standard output.
 // A failing command returns an *Error that carries its stderr.
 type Runner interface {
 	Run(ctx context.Context, name string, args ...string) ([]byte, error)
+}
+
+// StderrRunner is a Runner that also hands back the standard error of a
+// command that succeeded. Some commands report problems only there while
+// exiting 0: `limactl list` prints `instance "X" has errors` with the reason
+// as a warning on stderr and nothing but an empty object in its JSON.
+type StderrRunner interface {
+	Runner
+	RunStderr(ctx context.Context, name string, args ...string) (stdout, stderr []byte, err error)
+}
+
+// RunStderr runs a command with r and returns its standard output and
+// standard error. When r cannot hand back the stderr of a command that
+// succeeded, stderr is nil then; a failed command's stderr is in its *Error
+// either way.
+func RunStderr(ctx context.Context, r Runner, name string, args ...string) (stdout, stderr []byte, err error) {
+	if sr, ok := r.(StderrRunner); ok {
+		return sr.RunStderr(ctx, name, args...)
+	}
+	stdout, err = r.Run(ctx, name, args...)
+	return stdout, nil, err
 }
 
 // Error is a failed external command: its argv, exit code and stderr.
@@ -53,16 +79,34 @@ func ExitCode(err error) int {
 	return -1
 }
 
+// WaitDelay is how long Exec waits, after a command was killed or exited,
+// for the standard output and error to close. A child that the command left
+// behind and that still holds them open (a wrapper script's background job)
+// would otherwise keep Run waiting for as long as it lives, and a timeout
+// would not end the call.
+const WaitDelay = 2 * time.Second
+
 // Exec runs real commands. Env, when not nil, replaces the environment of the
 // child; Stdin, when not nil, is fed to it.
+//
+// When ctx ends, the command is killed with everything it started in its
+// process group (see ownGroup), and Run returns at most WaitDelay later.
 type Exec struct {
 	Env    []string
 	Stdin  []byte
 	Logger *slog.Logger
 }
 
+var _ StderrRunner = Exec{}
+
 // Run implements Runner.
 func (x Exec) Run(ctx context.Context, name string, args ...string) ([]byte, error) {
+	stdout, _, err := x.RunStderr(ctx, name, args...)
+	return stdout, err
+}
+
+// RunStderr implements StderrRunner.
+func (x Exec) RunStderr(ctx context.Context, name string, args ...string) ([]byte, []byte, error) {
 	logger := x.Logger
 	if logger == nil {
 		logger = slog.Default()
@@ -76,6 +120,19 @@ func (x Exec) Run(ctx context.Context, name string, args ...string) ([]byte, err
 	if x.Stdin != nil {
 		cmd.Stdin = bytes.NewReader(x.Stdin)
 	}
+	if ownGroup() {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		cmd.Cancel = func() error {
+			// The group's id is the command's pid. Killing the group
+			// also ends what the command started and left running.
+			err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			if errors.Is(err, syscall.ESRCH) {
+				return os.ErrProcessDone
+			}
+			return err
+		}
+	}
+	cmd.WaitDelay = WaitDelay
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = &stdout
 	cmd.Stderr = &stderr
@@ -90,7 +147,32 @@ func (x Exec) Run(ctx context.Context, name string, args ...string) ([]byte, err
 			err = fmt.Errorf("%w (%w)", ctx.Err(), err)
 		}
 		logger.Debug("exec failed", "argv", argv, "code", code, "stderr", stderr.String())
-		return stdout.Bytes(), &Error{Argv: argv, ExitCode: code, Stdout: stdout.String(), Stderr: stderr.String(), Err: err}
+		return stdout.Bytes(), stderr.Bytes(), &Error{Argv: argv, ExitCode: code, Stdout: stdout.String(), Stderr: stderr.String(), Err: err}
 	}
-	return stdout.Bytes(), nil
+	return stdout.Bytes(), stderr.Bytes(), nil
+}
+
+// ownGroup reports whether a command should run in a process group of its
+// own, so that a timeout can kill it together with whatever it started. That
+// is the case for the menu-bar app, a service or CI, which have no
+// controlling terminal, and for a background job of a shell.
+//
+// It is not the case when this process is the foreground job of a terminal
+// (limabar on the command line): a command in another group would be a
+// background job there, and the terminal stops a background job that touches
+// it, so `sudo` could not ask for the password and would hang. Such a
+// command stays in the terminal's foreground group, where Ctrl-C reaches it
+// too; on a timeout only the command itself is killed, and WaitDelay still
+// bounds the wait for what it left behind.
+func ownGroup() bool {
+	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil {
+		return true // no controlling terminal
+	}
+	defer tty.Close()
+	fg, err := unix.IoctlGetInt(int(tty.Fd()), unix.TIOCGPGRP)
+	if err != nil {
+		return true
+	}
+	return fg != unix.Getpgrp()
 }

@@ -85,15 +85,6 @@ func (s *sandbox) loadedState() []string {
 	return out
 }
 
-// knownBug skips what fails because of a known defect, unless
-// LIMABAR_KNOWN_BUGS=1.
-func knownBug(t *testing.T, bug string) {
-	t.Helper()
-	if bug != "" && os.Getenv("LIMABAR_KNOWN_BUGS") != "1" {
-		t.Skip("known bug (LIMABAR_KNOWN_BUGS=1 runs it): " + bug)
-	}
-}
-
 // changes lists what differs between two snapshots, one line each.
 func changes(before, after map[string]string) []string {
 	var d []string
@@ -952,7 +943,6 @@ func TestFaultTrayInstanceRemoved(t *testing.T) {
 	})
 
 	t.Run("click on an item the menu has since given to another instance", func(t *testing.T) {
-		knownBug(t, bugReusedItemIDs)
 		n := app.layout()
 		login, _ := n.item("a1", "Start at Login")
 		if err := os.RemoveAll(filepath.Join(limaHome, "a1")); err != nil {
@@ -984,12 +974,6 @@ func TestFaultTrayInstanceRemoved(t *testing.T) {
 		}
 	})
 }
-
-// bugReusedItemIDs is a defect of the menu found by the fault tests: the
-// renderer reuses a pool of items, so when an instance above others goes
-// away, its items' ids now belong to the next instance, and a click sent
-// with the old id (by a panel that has not redrawn yet) acts on that one.
-const bugReusedItemIDs = "app/tray/render.go: pooled items keep their dbusmenu ids when their instance changes, so a stale click acts on another instance"
 
 // TestFaultTrayLimaHomeDeleted deletes LIMA_HOME under the running app: the
 // menu says that the folder is missing, the app keeps running and creates

@@ -167,8 +167,35 @@ func stopGroup(pid int, done <-chan struct{}) {
 		syscall.Kill(-pid, syscall.SIGKILL)
 		<-done
 	}
-	// Whatever the group left behind (a hung stub's sleep) goes too.
+	// Whatever the group left behind (a hung stub's sleep) goes too, and
+	// so does the rest of the session: limabar runs each command in a
+	// process group of its own, and one still hanging when the app ended
+	// is in no group the kill above reaches.
 	syscall.Kill(-pid, syscall.SIGKILL)
+	killSession(pid)
+}
+
+// killSession sends SIGKILL to every process of session sid.
+func killSession(sid int) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid pgrp session …; comm may hold spaces.
+		f := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
+		if len(f) > 3 && f[3] == strconv.Itoa(sid) {
+			syscall.Kill(p, syscall.SIGKILL)
+		}
+	}
 }
 
 func (w *trayWorld) chown(path string) {
@@ -577,8 +604,8 @@ func TestTrayMenu(t *testing.T) {
 				t.Errorf("%s has no submenu", name)
 			}
 		}
-		if it, _ := m.find("⚠ broken", "⚠ lima.yaml"); it.Enabled {
-			t.Errorf("broken instance: problem line missing or clickable; submenu %q", func() []string { b, _ := m.find("⚠ broken"); return b.labels() }())
+		if it, ok := m.find("⚠ broken", "⚠ lima.yaml"); !ok || it.Enabled {
+			t.Errorf("broken instance: problem line missing (%v) or clickable; submenu %q", !ok, func() []string { b, _ := m.find("⚠ broken"); return b.labels() }())
 		}
 		if it, _ := m.find("● default", "Open Shell"); !it.Enabled {
 			t.Errorf("Open Shell of a running instance is not enabled")
@@ -732,6 +759,72 @@ func TestTrayMenu(t *testing.T) {
 		case <-app.done:
 		case <-time.After(5 * time.Second):
 			t.Errorf("Quit did not end the app while limactl hung")
+		}
+	})
+}
+
+// brokenLimaYAML does not load: Lima v1.2.1 lists the instance with the
+// status "" and errors [{}], and says why only on stderr.
+const brokenLimaYAML = "images: [\n  this is: not: valid\n"
+
+// TestTrayRealLimactlBrokenInstance runs the app with Lima v1.2.1's own
+// limactl and an instance whose lima.yaml is broken: the menu shows it as
+// broken with limactl's reason and offers neither Start nor Stop, and the
+// instance beside it is unaffected.
+func TestTrayRealLimactlBrokenInstance(t *testing.T) {
+	limactl := testenv.Limactl(t)
+	w := newTrayWorld(t)
+	limaHome := filepath.Join(w.sd.Home, ".lima")
+	w.instance(limaHome, "good", testenv.MinimalLimaYAML)
+	w.instance(limaHome, "bad", brokenLimaYAML)
+	app := w.start("LIMACTL=" + limactl)
+	m, _ := app.waitFor("both instances", 30*time.Second, func(n menuNode) bool {
+		_, bad := n.instance("bad")
+		_, good := n.instance("good")
+		return bad && good
+	})
+
+	want := []string{
+		"0 of 2 instances running",
+		"⚠ bad — Broken · 1 problem",
+		"○ good — Stopped",
+		"---",
+		"Open LimaBar at Login",
+		"Refresh",
+		"Quit LimaBar",
+	}
+	if got := m.labels(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("top level:\n got %q\nwant %q\nmenu:\n%s", got, want, m)
+	}
+	bad, _ := m.instance("bad")
+	t.Run("the broken instance says why and cannot be started", func(t *testing.T) {
+		problem, ok := bad.find("⚠ ")
+		if !ok || problem.Enabled || !strings.Contains(problem.Label, "mapping value is not allowed in this context") {
+			t.Errorf("want a disabled line with limactl's reason, got %q (found %v); submenu:\n%s", problem.Label, ok, bad)
+		}
+		if start, ok := bad.find("Start"); !ok || start.Label != "Start" || start.Enabled {
+			t.Errorf("want a disabled Start, got %q enabled=%v (found %v); submenu:\n%s", start.Label, start.Enabled, ok, bad)
+		}
+		for _, l := range bad.labels() {
+			if l == "Stop" || l == "Restart" {
+				t.Errorf("a broken instance offers %q; submenu:\n%s", l, bad)
+			}
+		}
+	})
+	t.Run("the other instance is unaffected", func(t *testing.T) {
+		good, _ := m.instance("good")
+		if start, ok := good.find("Start"); !ok || start.Label != "Start" || !start.Enabled {
+			t.Errorf("good: want an enabled Start; submenu:\n%s", good)
+		}
+		for _, l := range good.labels() {
+			if strings.HasPrefix(l, "⚠") {
+				t.Errorf("good shows a problem %q", l)
+			}
+		}
+		for _, sw := range []string{"Start at Login", "Start at Boot"} {
+			if it, ok := good.find(sw); !ok || !it.Enabled || it.ToggleType != "checkmark" || it.ToggleState != 0 {
+				t.Errorf("good %q: found %v, enabled %v, %s=%d", sw, ok, it.Enabled, it.ToggleType, it.ToggleState)
+			}
 		}
 	})
 }
