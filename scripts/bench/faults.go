@@ -15,7 +15,6 @@ import (
 type faultResult struct {
 	name    string
 	outcome string // PASS, FAIL or SKIP
-	note    string // why it was skipped
 }
 
 // faultRun is the outcome of the fault tests as `make test` runs them.
@@ -40,20 +39,14 @@ func faultFigures(h *harness, root string, r *report) {
 	f := &faultRun{took: time.Since(began), failed: err != nil, output: string(out)}
 	s := bufio.NewScanner(bytes.NewReader(out))
 	inKill := false
-	var last *faultResult
 	for s.Scan() {
 		line := s.Text()
 		if m := resultLine.FindStringSubmatch(line); m != nil {
 			f.results = append(f.results, faultResult{name: m[2], outcome: m[1]})
-			last = &f.results[len(f.results)-1]
 			inKill = false
 			continue
 		}
 		trimmed := strings.TrimSpace(line)
-		if last != nil && last.outcome == "SKIP" && last.note == "" && strings.Contains(trimmed, "known bug") {
-			_, note, _ := strings.Cut(trimmed, "known bug (LIMABAR_KNOWN_BUGS=1 runs it): ")
-			last.note = note
-		}
 		switch {
 		case strings.Contains(trimmed, ": seed ") && strings.Contains(trimmed, " runs in "):
 			_, msg, _ := strings.Cut(trimmed, ": ")

@@ -29,14 +29,23 @@ type asUser struct {
 	env []string
 }
 
+var _ runner.StderrRunner = asUser{}
+
 func (a asUser) Run(ctx context.Context, name string, args ...string) ([]byte, error) {
+	stdout, _, err := a.RunStderr(ctx, name, args...)
+	return stdout, err
+}
+
+// RunStderr hands back limactl's warnings too, as the app's runner does: a
+// refresh reads them for broken instances.
+func (a asUser) RunStderr(ctx context.Context, name string, args ...string) ([]byte, []byte, error) {
 	cmd := testenv.CommandAs(a.h, limaUser, a.env, name, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return stdout.Bytes(), &runner.Error{Argv: cmd.Args, ExitCode: cmd.ProcessState.ExitCode(), Stderr: stderr.String(), Err: err}
+		return stdout.Bytes(), stderr.Bytes(), &runner.Error{Argv: cmd.Args, ExitCode: cmd.ProcessState.ExitCode(), Stderr: stderr.String(), Err: err}
 	}
-	return stdout.Bytes(), nil
+	return stdout.Bytes(), stderr.Bytes(), nil
 }
 
 // limaWorld is LIMA_HOME with n instances that Lima v1.2.1 lists as
