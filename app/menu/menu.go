@@ -121,9 +121,9 @@ const (
 	IconAttention IconKey = "attention"
 
 	// Instance items carry the state their title's mark shows, for a
-	// renderer that can draw images in menus (the assets package has
-	// them). The tray draws the marks as text only: systray shows item
-	// images on macOS but not on Linux, and the menus should match.
+	// renderer that can draw images in menus. The tray draws the marks as
+	// text only (●, ○, ⚠, ◌): systray shows item images on macOS but not
+	// on Linux, and the menus should match, so no images are shipped.
 	IconRunning IconKey = "running"
 	IconStopped IconKey = "stopped"
 	IconProblem IconKey = "problem"
