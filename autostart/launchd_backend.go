@@ -251,9 +251,22 @@ func (b *launchdBackend) enable(ctx context.Context, inst Instance, cond Conditi
 		Message: fmt.Sprintf("%s now starts at boot instead of at login", inst.Name)}, nil
 }
 
+// checkValues refuses, before anything is written, a job whose paths a
+// plist cannot carry unchanged (see launchd.Params.Check).
+func checkValues(inst Instance, p launchd.Params) error {
+	if err := p.Check(); err != nil {
+		return fmt.Errorf("cannot register instance %q: %w", inst.Name, err)
+	}
+	return nil
+}
+
 func (b *launchdBackend) enableAgent(ctx context.Context, inst Instance, cur CondStatus) (Result, error) {
 	path := b.agentPath(inst.Name)
-	data, err := launchd.Encode(launchd.Agent(b.params(inst)))
+	p := b.params(inst)
+	if err := checkValues(inst, p); err != nil {
+		return Result{}, err
+	}
+	data, err := launchd.Encode(launchd.Agent(p))
 	if err != nil {
 		return Result{}, fmt.Errorf("failed to build the LaunchAgent for instance %q: %w", inst.Name, err)
 	}
@@ -331,6 +344,9 @@ func (b *launchdBackend) enableDaemon(ctx context.Context, inst Instance, cur Co
 	if err != nil {
 		return Result{}, err
 	}
+	if err := checkValues(inst, p); err != nil {
+		return Result{}, err
+	}
 	label := launchd.DaemonLabel(inst.Name)
 	path := b.daemonPath(inst.Name)
 	data, err := launchd.Encode(launchd.Daemon(p))
@@ -397,6 +413,22 @@ func (b *launchdBackend) repair(ctx context.Context, inst Instance) (Result, err
 	if err != nil {
 		return Result{}, err
 	}
+	// The rewrites below are checked before the duplicate login job goes,
+	// so that a refused value leaves both registrations as they were.
+	bootUser := b.daemonRepairUser(inst.Name)
+	if cur.Login.Enabled && !cur.Boot.Enabled && len(cur.Login.Problems) > 0 {
+		if err := checkValues(inst, b.params(inst)); err != nil {
+			return Result{}, err
+		}
+	}
+	if cur.Boot.Enabled && len(without(cur.Boot.Problems, problem.BothConditions)) > 0 {
+		// A boot user that cannot be resolved is enableDaemon's to report.
+		if p, err := b.daemonParams(inst, EnableOptions{User: bootUser}); err == nil {
+			if err := checkValues(inst, p); err != nil {
+				return Result{}, err
+			}
+		}
+	}
 	var msgs []string
 	changed := false
 	if cur.Login.Enabled && cur.Boot.Enabled {
@@ -418,11 +450,7 @@ func (b *launchdBackend) repair(ctx context.Context, inst Instance) (Result, err
 		msgs = append(msgs, "login registration rewritten")
 	}
 	if cur.Boot.Enabled && len(cur.Boot.Problems) > 0 {
-		user := ""
-		if job, err := b.readDaemon(inst.Name); err == nil && job.UserName != "" && job.UserName != "root" {
-			user = job.UserName // keep the account the daemon was made for
-		}
-		res, err := b.enableDaemon(ctx, inst, cur.Boot, EnableOptions{User: user})
+		res, err := b.enableDaemon(ctx, inst, cur.Boot, EnableOptions{User: bootUser})
 		if err != nil {
 			return Result{}, err
 		}
@@ -433,6 +461,15 @@ func (b *launchdBackend) repair(ctx context.Context, inst Instance) (Result, err
 		return Result{Message: fmt.Sprintf("%s: nothing to repair", inst.Name)}, nil
 	}
 	return Result{Changed: changed, Message: fmt.Sprintf("%s: %s", inst.Name, strings.Join(msgs, ", "))}, nil
+}
+
+// daemonRepairUser is the account a reinstalled daemon keeps: the one it
+// was made for, or "" (the user) when it names none or root.
+func (b *launchdBackend) daemonRepairUser(name string) string {
+	if job, err := b.readDaemon(name); err == nil && job.UserName != "" && job.UserName != "root" {
+		return job.UserName
+	}
+	return ""
 }
 
 func (b *launchdBackend) readDaemon(name string) (launchd.Job, error) {

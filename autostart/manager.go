@@ -25,6 +25,7 @@ type backend interface {
 	enable(ctx context.Context, inst Instance, cond Condition, opts EnableOptions) (Result, error)
 	disable(ctx context.Context, inst Instance, cond Condition) (Result, error)
 	repair(ctx context.Context, inst Instance) (Result, error)
+	registered(ctx context.Context) ([]Registration, error)
 }
 
 // statusCache holds answers shared by the statuses of many instances read

@@ -17,7 +17,8 @@ import (
 )
 
 // fixture is a home, a LIMA_HOME with one instance and a limactl, all in a
-// temporary folder, with a fake runner and elevator.
+// temporary folder, with a fake runner and elevator. Its helpers take
+// testing.TB so that benchmarks build the same world as the tests.
 type fixture struct {
 	env    Env
 	fake   *runner.Fake
@@ -49,7 +50,7 @@ func (f *fakeElevator) RunAsRoot(_ context.Context, script, prompt string) error
 }
 
 // someUser is an ordinary account that exists on the test machine.
-func someUser(t *testing.T) string {
+func someUser(t testing.TB) string {
 	t.Helper()
 	for _, n := range []string{"nobody", "daemon"} {
 		if u, err := user.Lookup(n); err == nil && u.Uid != "0" {
@@ -60,7 +61,7 @@ func someUser(t *testing.T) string {
 	return ""
 }
 
-func newFixture(t *testing.T, p Platform) *fixture {
+func newFixture(t testing.TB, p Platform) *fixture {
 	t.Helper()
 	tmp := t.TempDir()
 	home := filepath.Join(tmp, "home")
@@ -90,14 +91,14 @@ func newFixture(t *testing.T, p Platform) *fixture {
 	return f
 }
 
-func (f *fixture) rebuild(t *testing.T) {
+func (f *fixture) rebuild(t testing.TB) {
 	t.Helper()
 	m, err := New(f.env)
 	must(t, err)
 	f.m = m
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package autostart
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -59,6 +60,48 @@ func TestLinuxStatusAllReadsEachInstancesLinks(t *testing.T) {
 		must(t, err)
 		if !reflect.DeepEqual(one, all[i]) {
 			t.Errorf("%s: StatusAll gave %+v, Status %+v", in.Name, all[i], one)
+		}
+	}
+}
+
+// BenchmarkLinuxStatusAll reads the registrations of 500 instances, every
+// other one registered for login and enabled (a default.target.wants link),
+// as one refresh of the menu does. It guards the one listing of the .wants
+// folders per read: a listing per instance made a refresh grow with the
+// square of the number of instances.
+func BenchmarkLinuxStatusAll(b *testing.B) {
+	const n = 500
+	f := newFixture(b, Linux)
+	unitDir := filepath.Dir(f.unitPath())
+	wants := filepath.Join(unitDir, "default.target.wants")
+	must(b, os.MkdirAll(wants, 0o755))
+	unit, err := systemd.Unit(f.m.backend.(*systemdBackend).params())
+	must(b, err)
+	insts := make([]Instance, n)
+	for i := range insts {
+		name := fmt.Sprintf("vm%03d", i)
+		insts[i] = Instance{Name: name, Dir: filepath.Join(f.env.LimaHome, name)}
+		must(b, os.MkdirAll(insts[i].Dir, 0o755))
+		if i%2 == 0 {
+			path := filepath.Join(unitDir, systemd.UnitName(name))
+			must(b, os.WriteFile(path, unit, 0o644))
+			must(b, os.Symlink(path, filepath.Join(wants, systemd.UnitName(name))))
+		}
+	}
+	ctx := context.Background()
+	// One read outside the timing checks that the world is what it is
+	// meant to be, so that the benchmark never times a broken read.
+	all, err := f.m.StatusAll(ctx, insts)
+	must(b, err)
+	for i, st := range all {
+		if st.Login.Enabled != (i%2 == 0) || len(st.Login.Problems) != 0 || st.Boot.Enabled {
+			b.Fatalf("%s: status %+v", insts[i].Name, st)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := f.m.StatusAll(ctx, insts); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -145,7 +145,7 @@ func (b *systemdBackend) register(ctx context.Context, inst Instance, force bool
 	unit := systemd.UnitName(inst.Name)
 	data, err := systemd.Unit(b.params())
 	if err != nil {
-		return false, nil, fmt.Errorf("failed to build the unit for instance %q: %w", inst.Name, err)
+		return false, nil, fmt.Errorf("cannot register instance %q: %w", inst.Name, err)
 	}
 	old, hadOld, _ := readOptional(path)
 	if hadOld && !force && bytes.Equal(old, data) && len(b.unitProblems(inst, old, nil)) == 0 {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/limabar/limabar/app/state"
 	"github.com/limabar/limabar/autostart"
+	"github.com/limabar/limabar/autostart/problem"
 )
 
 // Usage is the command line summary.
@@ -33,6 +34,9 @@ type Backend interface {
 	EnableAs(ctx context.Context, name string, c autostart.Condition, o autostart.EnableOptions) (autostart.Result, error)
 	Disable(ctx context.Context, name string, c autostart.Condition) (autostart.Result, error)
 	Repair(ctx context.Context, name string) (autostart.Result, error)
+	// Registered lists every registration file, also those of instances
+	// limactl no longer lists, which the snapshot does not hold.
+	Registered(ctx context.Context) ([]autostart.Registration, error)
 }
 
 // CLI runs one command.
@@ -156,6 +160,12 @@ func (c *CLI) snapshot(ctx context.Context) (state.Snapshot, error) {
 	if err != nil {
 		return state.Snapshot{}, err
 	}
+	return snapshotOf(ctx, b)
+}
+
+// snapshotOf reads a snapshot and turns a limactl that is missing or did
+// not answer into an error.
+func snapshotOf(ctx context.Context, b Backend) (state.Snapshot, error) {
 	s := b.Snapshot(ctx)
 	if s.LimactlErr != "" {
 		return s, errors.New(s.LimactlErr)
@@ -295,7 +305,7 @@ type DoctorJSON struct {
 func (c *CLI) doctor(ctx context.Context, args []string) (int, error) {
 	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON")
-	fix := fs.Bool("fix", false, "re-register what has problems with the current settings")
+	fix := fs.Bool("fix", false, "re-register what has problems with the current settings, and remove the registrations of instances that are gone")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return 2, err
@@ -303,17 +313,21 @@ func (c *CLI) doctor(ctx context.Context, args []string) (int, error) {
 	if len(pos) > 0 {
 		return 2, usageError{"doctor takes no instance names"}
 	}
-	s, err := c.snapshot(ctx)
+	b, err := c.Backend("")
 	if err != nil {
 		return 1, err
 	}
-	var b Backend
-	if *fix {
-		if b, err = c.Backend(""); err != nil {
-			return 1, err
-		}
+	s, err := snapshotOf(ctx, b)
+	if err != nil {
+		return 1, err
+	}
+	regs, err := b.Registered(ctx)
+	if err != nil {
+		return 1, err
 	}
 	report := []DoctorJSON{}
+	// verbs says, for each entry of report, what a fix did to it.
+	var verbs []string
 	remaining := 0
 	for _, in := range s.Instances {
 		j := toJSON(in)
@@ -339,6 +353,28 @@ func (c *CLI) doctor(ctx context.Context, args []string) (int, error) {
 			remaining++
 		}
 		report = append(report, d)
+		verbs = append(verbs, "repaired")
+	}
+	for _, m := range missingInstances(s, regs) {
+		d := DoctorJSON{Name: m.name, Problems: []autostart.Problem{}}
+		for _, r := range m.regs {
+			d.Problems = append(d.Problems, autostart.Problem{Code: problem.InstanceMissing,
+				Message: fmt.Sprintf("the registration starts instance %s, which no longer exists: %s", m.name, r.Path)})
+		}
+		if *fix {
+			d.Message, err = removeRegistrations(ctx, b, m)
+			switch {
+			case err != nil:
+				d.Error = err.Error()
+				remaining++
+			default:
+				d.Fixed = true
+			}
+		} else {
+			remaining++
+		}
+		report = append(report, d)
+		verbs = append(verbs, "removed")
 	}
 	if *asJSON {
 		if err := writeJSON(c.Stdout, report); err != nil {
@@ -348,15 +384,15 @@ func (c *CLI) doctor(ctx context.Context, args []string) (int, error) {
 		if len(report) == 0 {
 			fmt.Fprintln(c.Stdout, "No problems found.")
 		}
-		for _, d := range report {
+		for i, d := range report {
 			for _, p := range d.Problems {
 				fmt.Fprintf(c.Stdout, "%s: %s (%s)\n", d.Name, p.Message, p.Code)
 			}
 			switch {
 			case d.Fixed:
-				fmt.Fprintf(c.Stdout, "%s: repaired: %s\n", d.Name, d.Message)
+				fmt.Fprintf(c.Stdout, "%s: %s: %s\n", d.Name, verbs[i], d.Message)
 			case d.Error != "":
-				fmt.Fprintf(c.Stdout, "%s: not repaired: %s\n", d.Name, oneLine(d.Error))
+				fmt.Fprintf(c.Stdout, "%s: not %s: %s\n", d.Name, verbs[i], oneLine(d.Error))
 			}
 		}
 		if remaining > 0 && !*fix {
@@ -377,4 +413,64 @@ func leftAfter(ctx context.Context, b Backend, name string) int {
 		}
 	}
 	return 0
+}
+
+// missing is an instance that limactl does not list but that registrations
+// still start.
+type missing struct {
+	name string
+	regs []autostart.Registration // boot before login
+}
+
+// missingInstances groups the registrations whose instance limactl does
+// not list, by name, in the engine's order. At the next login or boot
+// launchd or systemd would run `limactl start NAME`, which fails. A job
+// that passes another LIMA_HOME holding the instance starts one that
+// exists, and is left alone.
+func missingInstances(s state.Snapshot, regs []autostart.Registration) []missing {
+	listed := map[string]bool{}
+	for _, in := range s.Instances {
+		listed[in.Name] = true
+	}
+	var out []missing
+	for _, r := range regs {
+		if listed[r.Name] || r.OtherLimaHome != "" {
+			continue
+		}
+		if n := len(out); n > 0 && out[n-1].name == r.Name {
+			out[n-1].regs = append(out[n-1].regs, r)
+			continue
+		}
+		out = append(out, missing{name: r.Name, regs: []autostart.Registration{r}})
+	}
+	return out
+}
+
+// removeRegistrations disables each registration of an instance that is
+// gone, boot first (it is the step that may be cancelled at the
+// administrator prompt), and checks that none is left. Disable warns that
+// limactl does not know the instance, which is why it is removed, so the
+// warning is not repeated.
+func removeRegistrations(ctx context.Context, b Backend, m missing) (string, error) {
+	var msgs []string
+	for _, r := range m.regs {
+		res, err := b.Disable(ctx, m.name, r.Condition)
+		if err != nil {
+			return strings.Join(msgs, "; "), err
+		}
+		if res.Message != "" {
+			msgs = append(msgs, res.Message)
+		}
+	}
+	msg := strings.Join(msgs, "; ")
+	regs, err := b.Registered(ctx)
+	if err != nil {
+		return msg, err
+	}
+	for _, r := range regs {
+		if r.Name == m.name {
+			return msg, fmt.Errorf("%s is still there after the removal", r.Path)
+		}
+	}
+	return msg, nil
 }

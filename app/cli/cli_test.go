@@ -36,6 +36,10 @@ func (b *warningBackend) Repair(context.Context, string) (autostart.Result, erro
 	return autostart.Result{}, errors.New("not used")
 }
 
+func (b *warningBackend) Registered(context.Context) ([]autostart.Registration, error) {
+	return nil, errors.New("not used")
+}
+
 func run(b Backend, args ...string) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer
 	c := &CLI{Stdout: &out, Stderr: &errb, User: "alice", Backend: func(string) (Backend, error) { return b, nil }}

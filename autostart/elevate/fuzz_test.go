@@ -32,6 +32,14 @@ import (
 // file must hold exactly the plist bytes. A name that is not a Lima instance
 // name, or a folder that cannot travel through the dialog, must be refused
 // before any script exists.
+//
+// A value XML cannot hold (a control character other than tab and line
+// breaks, bytes that are not UTF-8, U+FFFE, U+FFFF) must be refused by
+// launchd.Params.Check, which the engine calls before it writes anything,
+// and by launchd.Encode: howett.net/plist would write it as U+FFFD, and the
+// daemon would name another path. Every value that is not refused must come
+// back from the plist exactly. The script is still built and run for such
+// inputs, with their label and path, carrying a plist of fixed bytes.
 func FuzzInstallScript(f *testing.F) {
 	sb := newSandbox(f).tracing(f)
 	f.Add("default", "LaunchDaemons", "/Users/me/.lima", "/opt/homebrew/bin/limactl", "me")
@@ -45,10 +53,18 @@ func FuzzInstallScript(f *testing.F) {
 			User:        user,
 		}
 		data, err := launchd.Encode(launchd.Daemon(p))
-		if err != nil {
-			return // the plist encoder's business, not the script's
+		checkErr := p.Check()
+		if plistCanHold(p) {
+			if err != nil || checkErr != nil {
+				t.Fatalf("refused values a plist can hold: Encode: %v; Check: %v\n%+v", err, checkErr, p)
+			}
+			checkDaemonPlist(t, p, data)
+		} else {
+			if err == nil || checkErr == nil || !strings.Contains(checkErr.Error(), "a plist cannot hold") {
+				t.Fatalf("accepted a value a plist cannot hold: Encode: %v; Check: %v\n%+v", err, checkErr, p)
+			}
+			data = []byte("<plist>fixed bytes, as the values cannot be encoded</plist>\n")
 		}
-		checkDaemonPlist(t, p, data)
 
 		root := t.TempDir()
 		dir := root
@@ -148,20 +164,12 @@ func FuzzInstallScript(f *testing.F) {
 }
 
 // checkDaemonPlist decodes the plist the product built and checks that each
-// hostile string came back as it went in, where XML can hold it: the
-// encoder writes a character XML has no place for (a control character
-// other than tab and line breaks, invalid UTF-8, U+FFFE, U+FFFF) as U+FFFD,
-// which no escaping can avoid.
+// hostile string came back exactly as it went in.
 func checkDaemonPlist(t *testing.T, p launchd.Params, data []byte) {
 	t.Helper()
 	job, err := launchd.Decode(data)
 	if err != nil {
 		t.Fatalf("the daemon plist does not decode: %v\n%s", err, data)
-	}
-	for _, s := range []string{p.Name, p.InstanceDir, p.Limactl, p.Home, p.LimaHome, p.User} {
-		if !isXMLText(s) {
-			return
-		}
 	}
 	env := map[string]string{"HOME": p.Home, "USER": p.User}
 	if p.LimaHome != "" {
@@ -183,6 +191,17 @@ func checkDaemonPlist(t *testing.T, p launchd.Params, data []byte) {
 		job.StandardOutPath != "" || job.StandardErrorPath != "":
 		t.Fatalf("the daemon plist decodes to\n%+v\nnot what it was built from\n%+v", job, p)
 	}
+}
+
+// plistCanHold reports whether XML can hold every value a daemon is built
+// from; written out here apart from the product's check.
+func plistCanHold(p launchd.Params) bool {
+	for _, s := range []string{p.Name, p.InstanceDir, p.Limactl, p.Home, p.LimaHome, p.User} {
+		if !isXMLText(s) {
+			return false
+		}
+	}
+	return true
 }
 
 // isXMLText reports whether every character of s is one XML 1.0 allows.

@@ -124,8 +124,13 @@ func env(p Params, daemon bool) map[string]string {
 	return e
 }
 
-// Encode writes the job as an XML plist.
+// Encode writes the job as an XML plist. It refuses a job holding a
+// string XML cannot carry (see Params.Check) rather than write one that
+// names other paths.
 func Encode(j Job) ([]byte, error) {
+	if err := checkJob(j); err != nil {
+		return nil, fmt.Errorf("encode plist for %q: %w", j.Label, err)
+	}
 	var buf bytes.Buffer
 	enc := plist.NewEncoderForFormat(&buf, plist.XMLFormat)
 	enc.Indent("\t")

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // UnitName is limactl's unit name for an instance.
@@ -28,13 +29,14 @@ type Params struct {
 
 // Unit returns the unit text. [Unit] and [Service] keep limactl's own lines
 // (so limactl and LimaBar describe the same job) and add Environment= for
-// PATH and, when custom, LIMA_HOME (lima issue 5488).
+// PATH and, when custom, LIMA_HOME (lima issue 5488). A value a unit file
+// cannot hold is refused with an error that names it.
 func Unit(p Params) ([]byte, error) {
 	// The program word of ExecStart= gets specifier expansion but no
 	// variable expansion, so only '%' is doubled there.
 	exe, err := quoteWord(p.Limactl)
 	if err != nil {
-		return nil, fmt.Errorf("limactl path: %w", err)
+		return nil, fmt.Errorf("the limactl path %w", err)
 	}
 	var b bytes.Buffer
 	b.WriteString("[Unit]\n")
@@ -46,13 +48,16 @@ func Unit(p Params) ([]byte, error) {
 	b.WriteString("Type=simple\n")
 	b.WriteString("TimeoutSec=10\n")
 	b.WriteString("Restart=on-failure\n")
-	for _, kv := range [][2]string{{"PATH", p.PATH}, {"LIMA_HOME", p.LimaHome}} {
-		if kv[1] == "" {
+	for _, v := range []struct{ key, val, what string }{
+		{"PATH", p.PATH, "the job's PATH"},
+		{"LIMA_HOME", p.LimaHome, "the LIMA_HOME path"},
+	} {
+		if v.val == "" {
 			continue
 		}
-		w, err := quoteWord(kv[0] + "=" + kv[1])
+		w, err := quoteWord(v.key + "=" + v.val)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", kv[0], err)
+			return nil, fmt.Errorf("%s %w", v.what, err)
 		}
 		fmt.Fprintf(&b, "Environment=%s\n", w)
 	}
@@ -64,18 +69,27 @@ func Unit(p Params) ([]byte, error) {
 // quoteWord writes s as one systemd word: double-quoted, with backslash and
 // quote escaped and '%' doubled (specifiers). '$' is left alone: LimaBar
 // writes it only where systemd does not expand variables (the program word
-// of ExecStart= and Environment=). Control characters cannot be written and
-// are refused.
+// of ExecStart= and Environment=). Its errors read after the name of the
+// value ("the limactl path contains …").
+//
+// A control character cannot be written: a line feed would end the setting
+// and start another. Nor can what systemd takes for unclean UTF-8 (bytes
+// that are not UTF-8, U+FDD0 to U+FDEF, U+FFFE and U+FFFF of each plane):
+// systemd ignores the whole setting, so the unit would have no ExecStart=,
+// and ranging over invalid bytes would quietly write U+FFFD, another path.
 func quoteWord(s string) (string, error) {
 	if s == "" {
-		return "", fmt.Errorf("empty value")
+		return "", fmt.Errorf("is empty")
 	}
 	var b strings.Builder
 	b.WriteByte('"')
-	for _, r := range s {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
-		case unicode.IsControl(r):
-			return "", fmt.Errorf("%q contains a control character, which a unit file cannot hold", s)
+		case r == utf8.RuneError && size <= 1:
+			return "", fmt.Errorf("contains a character a unit file cannot hold (byte 0x%02X, not UTF-8)", s[i])
+		case unicode.IsControl(r) || !systemdClean(r):
+			return "", fmt.Errorf("contains a character a unit file cannot hold (U+%04X)", r)
 		case r == '\\' || r == '"':
 			b.WriteByte('\\')
 			b.WriteRune(r)
@@ -84,9 +98,16 @@ func quoteWord(s string) (string, error) {
 		default:
 			b.WriteRune(r)
 		}
+		i += size
 	}
 	b.WriteByte('"')
 	return b.String(), nil
+}
+
+// systemdClean is systemd's unichar_is_valid for a character Go decoded
+// from UTF-8 (so never a surrogate): the noncharacters are refused.
+func systemdClean(r rune) bool {
+	return !(r >= 0xfdd0 && r <= 0xfdef) && r&0xfffe != 0xfffe
 }
 
 // File is a parsed unit file: for each section, each key's values in order.

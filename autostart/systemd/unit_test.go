@@ -53,14 +53,56 @@ func TestUnitMatchesGolden(t *testing.T) {
 	}
 }
 
-func TestUnitRefusesControlCharacters(t *testing.T) {
-	for _, p := range []Params{
-		{Limactl: "/bin/lima\nctl", PATH: "/bin"},
-		{Limactl: "/bin/limactl", PATH: "/bin", LimaHome: "/x\n[Service]\nExecStartPre=/bin/rm"},
-		{Limactl: "", PATH: "/bin"},
+// TestUnitRefusesWhatAUnitCannotHold: a control character would end or
+// bend the setting, bytes that are not UTF-8 would be written as U+FFFD,
+// and systemd ignores a setting with a noncharacter in it. Each is refused
+// with the value and the character named.
+func TestUnitRefusesWhatAUnitCannotHold(t *testing.T) {
+	for _, tc := range []struct {
+		p    Params
+		want string
+	}{
+		{Params{Limactl: "/bin/lima\nctl", PATH: "/bin"}, "the limactl path contains a character a unit file cannot hold (U+000A)"},
+		{Params{Limactl: "/bin/limactl", PATH: "/bin", LimaHome: "/x\n[Service]\nExecStartPre=/bin/rm"}, "the LIMA_HOME path contains a character a unit file cannot hold (U+000A)"},
+		{Params{Limactl: "/bin/limactl", PATH: "/b\rin"}, "the job's PATH contains a character a unit file cannot hold (U+000D)"},
+		{Params{Limactl: "/bin/lima\x7fctl", PATH: "/bin"}, "the limactl path contains a character a unit file cannot hold (U+007F)"},
+		{Params{Limactl: "/bin/lima\u0085ctl", PATH: "/bin"}, "the limactl path contains a character a unit file cannot hold (U+0085)"},
+		{Params{Limactl: "/bin/lima\xffctl", PATH: "/bin"}, "the limactl path contains a character a unit file cannot hold (byte 0xFF, not UTF-8)"},
+		{Params{Limactl: "/bin/limactl", PATH: "/bin", LimaHome: "/vms\xed\xa0\x80"}, "the LIMA_HOME path contains a character a unit file cannot hold (byte 0xED, not UTF-8)"},
+		{Params{Limactl: "/bin/limactl", PATH: "/bin", LimaHome: "/vms\ufffe"}, "the LIMA_HOME path contains a character a unit file cannot hold (U+FFFE)"},
+		{Params{Limactl: "/bin/lima\uffffctl", PATH: "/bin"}, "the limactl path contains a character a unit file cannot hold (U+FFFF)"},
+		{Params{Limactl: "/bin/lima\ufdd0ctl", PATH: "/bin"}, "the limactl path contains a character a unit file cannot hold (U+FDD0)"},
+		{Params{Limactl: "/bin/lima\ufdefctl", PATH: "/bin"}, "the limactl path contains a character a unit file cannot hold (U+FDEF)"},
+		{Params{Limactl: "/bin/lima\U0001FFFEctl", PATH: "/bin"}, "the limactl path contains a character a unit file cannot hold (U+1FFFE)"},
+		{Params{Limactl: "", PATH: "/bin"}, "the limactl path is empty"},
 	} {
-		if out, err := Unit(p); err == nil {
-			t.Errorf("Unit(%q) succeeded:\n%s", p, out)
+		out, err := Unit(tc.p)
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("Unit(%q): got %v, want %q\n%s", tc.p, err, tc.want, out)
+		}
+	}
+}
+
+// TestUnitKeepsWhatAUnitCanHold: the characters next to the refused ones
+// are written and read back unchanged, U+FFFD itself included.
+func TestUnitKeepsWhatAUnitCanHold(t *testing.T) {
+	for _, s := range []string{"\ufdcf", "\ufdf0", "\ufffd", "\ufffc", "\U0001FFFD", "\u00a0", "\u2028"} {
+		p := Params{Limactl: "/opt/x" + s + "/limactl", PATH: "/opt/x" + s + ":/bin", LimaHome: "/vms" + s}
+		data, err := Unit(p)
+		if err != nil {
+			t.Errorf("%+q: %v", s, err)
+			continue
+		}
+		f, err := Parse(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := Inspect(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.ExecStart[0] != p.Limactl || info.Environment["PATH"] != p.PATH || info.Environment["LIMA_HOME"] != p.LimaHome {
+			t.Errorf("%+q: read back %q, %q", s, info.ExecStart, info.Environment)
 		}
 	}
 }

@@ -48,6 +48,39 @@ func TestUnitPassesSystemdAnalyze(t *testing.T) {
 			}
 		})
 	}
+	// The characters quoteWord refuses beyond control characters are the
+	// ones systemd itself takes for unclean UTF-8: a unit holding one,
+	// written by hand, loses its ExecStart=. Their neighbours, which
+	// quoteWord keeps, pass.
+	t.Run("systemd agrees on what a unit can hold", func(t *testing.T) {
+		for _, tc := range []struct {
+			char string
+			ok   bool
+		}{
+			{"\xff", false}, {"\ufdd0", false}, {"\ufdef", false}, {"\ufffe", false}, {"\uffff", false}, {"\U0001FFFE", false},
+			{"\ufdcf", true}, {"\ufdf0", true}, {"\ufffd", true}, {"\U0001FFFD", true},
+		} {
+			exe := filepath.Join(dir, "x"+tc.char, "limactl")
+			if err := os.MkdirAll(filepath.Dir(exe), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(exe, []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := quoteWord(exe); (err == nil) != tc.ok {
+				t.Errorf("%+q: quoteWord gave %v, want ok=%v", tc.char, err, tc.ok)
+			}
+			unit := "[Unit]\nDescription=x\n\n[Service]\nExecStart=\"" + exe + "\" start %i --foreground\n\n[Install]\nWantedBy=default.target\n"
+			path := filepath.Join(t.TempDir(), UnitName("default"))
+			if err := os.WriteFile(path, []byte(unit), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Command(analyze, "verify", "--man=no", path).CombinedOutput()
+			if accepted := err == nil && len(out) == 0; accepted != tc.ok {
+				t.Errorf("%+q: systemd-analyze verify: %v\n%s\nwant accepted=%v", tc.char, err, out, tc.ok)
+			}
+		}
+	})
 	t.Run("missing limactl is caught", func(t *testing.T) {
 		data, _ := Unit(Params{Limactl: filepath.Join(dir, "nope", "limactl"), PATH: "/bin"})
 		path := filepath.Join(t.TempDir(), UnitName("x"))

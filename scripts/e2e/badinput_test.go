@@ -44,12 +44,25 @@ func TestBadInput(t *testing.T) {
 				{name: "limactl fails", args: []string{"list"},
 					env: map[string]string{"STUB_LIMACTL_MODE": "fail"}, want: "cannot list", code: 1},
 				{name: "unknown instance", args: []string{"enable", "--condition=login", "nothere"}, want: `no instance named "nothere"`, code: 1},
+				// U+FFFE: a plist would hold U+FFFD in its place, a
+				// unit would lose its ExecStart=.
+				{name: "LIMA_HOME a registration cannot hold", args: []string{"enable", "--condition=login", "default"},
+					want: `cannot register instance "default": the LIMA_HOME path contains a character ` +
+						map[string]string{"linux": "a unit file", "darwin": "a plist"}[platform] + " cannot hold (U+FFFE)", code: 1,
+					setup: func(s *sandbox) {
+						s.limaHome = filepath.Join(s.dir, "vms\ufffe")
+						s.env["LIMA_HOME"] = s.limaHome
+						s.instance("default")
+					}},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
 					s := newSandbox(t, platform)
 					s.instance("default")
 					for k, v := range tc.env {
 						s.env[k] = v
+					}
+					if tc.setup != nil {
+						tc.setup(s)
 					}
 					before := files(t, s.dir)
 					r := s.limabar(tc.args...)

@@ -1,0 +1,184 @@
+package autostart
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/limabar/limabar/autostart/launchd"
+	"github.com/limabar/limabar/autostart/systemd"
+)
+
+// Registration is one registration file found in the folders where limactl
+// and LimaBar write them, whatever instance it names.
+type Registration struct {
+	// Name is the instance the file starts, from the file's name.
+	Name      string    `json:"name"`
+	Condition Condition `json:"condition"`
+	Path      string    `json:"path"`
+	// OtherLimaHome is set when the job passes a LIMA_HOME other than the
+	// engine's and that LIMA_HOME holds the instance (its lima.yaml): the
+	// job starts an instance that exists, although the limactl of this
+	// LIMA_HOME does not list it. It is empty otherwise.
+	OtherLimaHome string `json:"otherLimaHome,omitempty"`
+}
+
+// Registered lists, by instance name, every registration in the
+// LaunchAgents folder, the LaunchDaemons folder (this account's daemons
+// only) and the systemd user unit folder, by the file names limactl uses.
+// Status reads the registrations of the instances limactl lists; this
+// finds the ones whose instance is gone (deleted by an old Lima's
+// `limactl delete`, which left them, or its folder removed by hand), which
+// launchd or systemd would still try to start at every login or boot.
+// Files whose name holds no valid instance name are not Lima's and are
+// left out, as are the temporary files of a write in progress.
+func (m *Manager) Registered(ctx context.Context) ([]Registration, error) {
+	regs, err := m.backend.registered(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("failed to list the autostart registrations: %w", err)
+	}
+	// By instance, then boot before login ("boot" < "login"): boot is the
+	// removal that may be cancelled at the administrator prompt, and then
+	// nothing has changed yet.
+	slices.SortFunc(regs, func(a, b Registration) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Condition, b.Condition))
+	})
+	return regs, nil
+}
+
+// registrationNames lists the instance names of the files in dir named
+// PREFIX+NAME+SUFFIX. A folder that does not exist holds none. Temporary
+// files of an atomic write (".FILE.tmp-N") do not match, as they start
+// with a dot and end otherwise.
+func registrationNames(dir, prefix, suffix string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		file := e.Name()
+		if e.IsDir() || !strings.HasPrefix(file, prefix) || !strings.HasSuffix(file, suffix) || len(file) < len(prefix)+len(suffix) {
+			continue
+		}
+		name := file[len(prefix) : len(file)-len(suffix)]
+		if ValidateName(name) != nil {
+			continue
+		}
+		names = append(names, name)
+	}
+	return names, nil
+}
+
+// otherLimaHome returns limaHome when it is not the engine's and holds the
+// instance, "" otherwise. A LIMA_HOME that is not an absolute path (a unit
+// may write %h/…) cannot be looked at and counts as none.
+func (e *Env) otherLimaHome(limaHome, name string) string {
+	if limaHome == "" || !filepath.IsAbs(limaHome) || filepath.Clean(limaHome) == filepath.Clean(e.LimaHome) {
+		return ""
+	}
+	if !exists(filepath.Join(limaHome, name, "lima.yaml")) {
+		return ""
+	}
+	return limaHome
+}
+
+func (b *launchdBackend) registered(context.Context) ([]Registration, error) {
+	var out []Registration
+	agents, err := registrationNames(b.env.LaunchAgentsDir(), launchd.AgentLabel(""), ".plist")
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range agents {
+		path := b.agentPath(name)
+		out = append(out, Registration{Name: name, Condition: Login, Path: path,
+			OtherLimaHome: b.env.otherLimaHome(b.jobLimaHome(path), name)})
+	}
+	daemons, err := registrationNames(b.env.LaunchDaemonsDir, launchd.DaemonLabel(""), ".plist")
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range daemons {
+		// Another account's daemon starts an instance of that account's
+		// LIMA_HOME, which the limactl of this one never lists. It is
+		// not this account's registration, with Admin too: root lists
+		// the instances of the account it acts for.
+		if owner := b.daemonAccount(name); owner != "" && owner != b.env.User {
+			continue
+		}
+		path := b.daemonPath(name)
+		out = append(out, Registration{Name: name, Condition: Boot, Path: path,
+			OtherLimaHome: b.env.otherLimaHome(b.jobLimaHome(path), name)})
+	}
+	return out, nil
+}
+
+// jobLimaHome is the LIMA_HOME a launchd job runs limactl with: the one it
+// passes, or ~/.lima of the HOME it sets. A file that cannot be read names
+// none.
+func (b *launchdBackend) jobLimaHome(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	job, err := launchd.Decode(data)
+	if err != nil {
+		return ""
+	}
+	if lh := job.EnvironmentVariables["LIMA_HOME"]; lh != "" {
+		return lh
+	}
+	if home := job.EnvironmentVariables["HOME"]; home != "" {
+		return filepath.Join(home, ".lima")
+	}
+	return b.env.DefaultLimaHome()
+}
+
+func (b *systemdBackend) registered(context.Context) ([]Registration, error) {
+	names, err := registrationNames(b.env.UnitDir(), "lima-vm@", ".service")
+	if err != nil {
+		return nil, err
+	}
+	// Lingering makes every unit start at boot, as Status says.
+	cond := Login
+	if b.lingering() {
+		cond = Boot
+	}
+	var out []Registration
+	for _, name := range names {
+		path := b.unitPath(name)
+		out = append(out, Registration{Name: name, Condition: cond, Path: path,
+			OtherLimaHome: b.env.otherLimaHome(b.unitLimaHome(path), name)})
+	}
+	return out, nil
+}
+
+// unitLimaHome is the LIMA_HOME a unit runs limactl with: its
+// Environment=LIMA_HOME, or ~/.lima of the user whose manager runs it. A
+// file that cannot be read names none.
+func (b *systemdBackend) unitLimaHome(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	f, err := systemd.Parse(data)
+	if err != nil {
+		return ""
+	}
+	info, err := systemd.Inspect(f)
+	if err != nil {
+		return ""
+	}
+	if lh := info.Environment["LIMA_HOME"]; lh != "" {
+		return lh
+	}
+	return b.env.DefaultLimaHome()
+}
