@@ -201,7 +201,9 @@ func (c *CLI) list(ctx context.Context, args []string) (int, error) {
 	fmt.Fprintln(tw, "NAME\tSTATUS\tLOGIN\tBOOT\tPROBLEMS")
 	for _, in := range s.Instances {
 		j := toJSON(in)
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", j.Name, j.Status, onOff(j.Login), onOff(j.Boot), j.Problems)
+		// The column counts what limactl says is wrong with the instance
+		// too (a broken lima.yaml), not only its registrations' problems.
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", j.Name, j.Status, onOff(j.Login), onOff(j.Boot), j.Problems+len(j.Errors))
 	}
 	return 0, tw.Flush()
 }
