@@ -248,7 +248,22 @@ func (w *Watcher) classify(e event) (rescan, relevant bool) {
 // existing folder with its subfolders, and for each missing one its nearest
 // existing parent. A folder wanted for several Dirs watches the content of
 // the files any of them names.
+//
+// A folder made between the check and its parent's new watch (MkdirAll of
+// a whole path does that) sends no event the watcher could see, so resync
+// passes again until a pass adds no watch: whatever appeared before the
+// last watch was added is found by the next pass, whatever appears later
+// sends an event.
 func (w *Watcher) resync() {
+	for range 16 {
+		if !w.resyncOnce() {
+			return
+		}
+	}
+}
+
+// resyncOnce is one pass of resync; it says whether it added a watch.
+func (w *Watcher) resyncOnce() (added bool) {
 	want := map[string]childFilter{}
 	wantFor := func(d Dir, p string) {
 		want[p] = either(want[p], contentOf(d, p))
@@ -290,7 +305,9 @@ func (w *Watcher) resync() {
 			continue
 		}
 		w.watched[p] = true
+		added = true
 	}
+	return added
 }
 
 // add watches folder p, and with a filteredBackend the content of the files

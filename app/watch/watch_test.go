@@ -225,3 +225,41 @@ func TestWatchStopsWithContext(t *testing.T) {
 		t.Fatal("Run did not return after its context ended")
 	}
 }
+
+// raceBackend makes the systemd user folder just before the watch on its
+// parent is added, as MkdirAll of a whole path can, so that no event ever
+// tells of it.
+type raceBackend struct {
+	backend
+	made atomic.Bool
+}
+
+func (r *raceBackend) Add(p string) error {
+	if filepath.Base(p) == "systemd" && r.made.CompareAndSwap(false, true) {
+		if err := os.Mkdir(filepath.Join(p, "user"), 0o755); err != nil {
+			return err
+		}
+	}
+	return r.backend.Add(p)
+}
+
+// TestWatchFolderMadeWhileWatchIsAdded: the systemd user folder appears in
+// the moment between the watcher deciding to watch its parent and doing it.
+// The watcher must still end up watching it, or no unit written there would
+// ever show.
+func TestWatchFolderMadeWhileWatchIsAdded(t *testing.T) {
+	rb := &raceBackend{}
+	h := startWith(t, func() (backend, error) {
+		b, err := newBackend(Default)
+		rb.backend = b
+		return rb, err
+	})
+	// The folder's parent appears; watching it makes the folder itself.
+	mkdir(t, filepath.Dir(h.units))
+	h.expect(1)
+	if !rb.made.Load() {
+		t.Fatal("the watch on the parent was never added")
+	}
+	write(t, filepath.Join(h.units, "lima-vm@a.service"), "x")
+	h.expect(2)
+}
