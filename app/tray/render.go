@@ -58,6 +58,10 @@ type row struct {
 	// action other than that one; see staleClickWindow.
 	meant     menu.Action
 	reboundAt time.Time
+	// clicked is set when a click of the row was carried out, until the
+	// row's action next changes: that change is the answer to the
+	// user's own click, which the user expects, so it opens no window.
+	clicked bool
 }
 
 // staleClickWindow is how long a row's clicks are dropped after it takes a
@@ -66,8 +70,9 @@ type row struct {
 // VM was started in a terminal; a switch turned on from outside now turns
 // off). The toolkit's item ids cannot change, so a click sent by a panel
 // that had not redrawn yet would otherwise do what the user never saw
-// offered. A quick second click on a switch that has just flipped is
-// dropped the same way, which is what the user meant by it.
+// offered. A change that answers the user's own click on the row (the switch they
+// turned on now offers to turn it off) opens no window: a quick second
+// click then does what it shows.
 const staleClickWindow = time.Second
 
 // renderer draws menu.Menu values onto a toolkit, reusing widgets.
@@ -133,6 +138,9 @@ func (r *renderer) click(ro *row) {
 		// GTK flips a check item by itself when it is clicked; forget
 		// what it shows so that the next render sets it for sure.
 		ro.shown.checkSet = false
+	}
+	if ok {
+		ro.clicked = true
 	}
 	r.mu.Unlock()
 	if ok {
@@ -203,7 +211,10 @@ func (r *renderer) hide(ro *row) {
 func (r *renderer) apply(ro *row, it menu.Item) {
 	if it.Action.Kind != menu.None {
 		if ro.meant.Kind != menu.None && ro.meant != it.Action {
-			ro.reboundAt = r.now()
+			if !ro.clicked || ro.meant.Instance != it.Action.Instance {
+				ro.reboundAt = r.now()
+			}
+			ro.clicked = false
 		}
 		ro.meant = it.Action
 	}

@@ -428,3 +428,71 @@ func TestStaleClickAfterActionChanges(t *testing.T) {
 		})
 	}
 }
+
+// TestOwnClickOpensNoWindow: the user turns a switch on and, as soon as it
+// shows on, off again. The change answered their own click, so the second
+// click runs; a change from outside afterwards is guarded again, and a row
+// handed to another instance is guarded even right after a click.
+func TestOwnClickOpensNoWindow(t *testing.T) {
+	enable := menu.Action{Kind: menu.Enable, Instance: "a1", Condition: autostart.Login}
+	disable := menu.Action{Kind: menu.Disable, Instance: "a1", Condition: autostart.Login}
+	switchOf := func(name string, a menu.Action) menu.Item {
+		a.Instance = name
+		return menu.Item{Title: name, Enabled: true, Children: []menu.Item{
+			{Title: "Start at Login", Enabled: true, Checkable: true, Checked: a.Kind == menu.Disable, Action: a},
+		}}
+	}
+	busy := func(name string) menu.Item {
+		return menu.Item{Title: name, Enabled: true, Children: []menu.Item{
+			{Title: "Start at Login (turning on…)", Checkable: true},
+		}}
+	}
+	kit := &fakeKit{}
+	done := make(chan struct{})
+	defer close(done)
+	var log clickLog
+	clock := &fakeClock{t: time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC)}
+	rd := newRenderer(kit, log.add, done)
+	rd.now = clock.now
+	show := func(items ...menu.Item) {
+		rd.Render(menu.Menu{Instances: items})
+		clock.add(10 * time.Millisecond)
+	}
+	show(switchOf("a1", enable))
+	row := kit.top[menu.MaxHeader].children[0]
+	click := func() []menu.Action {
+		row.clicks <- struct{}{}
+		row.clicks <- struct{}{} // returns once the first was handled
+		return log.wait(t, 0)
+	}
+	if got := click(); len(got) == 0 || got[0] != enable {
+		t.Fatalf("first click gave %v, want %v", got, enable)
+	}
+	show(busy("a1"))
+	show(switchOf("a1", disable))
+	if got := click(); len(got) == 0 || got[len(got)-1] != disable {
+		t.Fatalf("the click right after the user's own change gave %v, want %v", got, disable)
+	}
+	// Now turned on again from outside: guarded.
+	show(switchOf("a1", enable))
+	clock.add(staleClickWindow)
+	show(switchOf("a1", disable))
+	before := len(log.wait(t, 0))
+	row.clicks <- struct{}{}
+	row.clicks <- struct{}{}
+	if got := log.wait(t, 0); len(got) != before {
+		t.Errorf("a click right after an outside change ran %v", got[before:])
+	}
+	// Clicked, then the row goes to another instance: guarded.
+	clock.add(staleClickWindow)
+	show(switchOf("a1", disable))
+	row.clicks <- struct{}{}
+	row.clicks <- struct{}{}
+	n := len(log.wait(t, 0))
+	show(switchOf("b2", enable))
+	row.clicks <- struct{}{}
+	row.clicks <- struct{}{}
+	if got := log.wait(t, 0); len(got) != n {
+		t.Errorf("a click on a row just handed to b2 ran %v", got[n:])
+	}
+}

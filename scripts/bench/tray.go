@@ -445,6 +445,10 @@ func pollSwitch(c *menuClient, name string, want int32, interval, limit time.Dur
 // each click systemd must agree with the menu.
 func clicks(e *trayEnv, lb *proc, cfg config, r *report) {
 	c := &menuClient{conn: e.conn, pid: uint32(lb.pid())}
+	// The tray drops clicks on an item for a second after its action
+	// changed from outside (app/tray's staleClickWindow), and the outside
+	// changes just flipped these switches: let that pass first.
+	time.Sleep(1200 * time.Millisecond)
 	for i := range cfg.clickRuns {
 		name := e.names[i%len(e.names)]
 		for _, on := range []bool{true, false} {
