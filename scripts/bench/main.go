@@ -46,6 +46,7 @@ func main() {
 	flag.BoolVar(&cfg.quick, "quick", false, "fewer runs and shorter waits, to try the harness")
 	flag.DurationVar(&cfg.soak, "soak", 10*time.Minute, "how long the soak runs")
 	flag.BoolVar(&cfg.faults, "faults", true, "run the fault tests and report them")
+	starts := flag.Int("starts", 0, "how many start-to-menu runs of each program (default 10, 3 with -quick)")
 	flag.Parse()
 	if cfg.quick {
 		cfg.startRuns, cfg.idle, cfg.changeRuns, cfg.clickRuns = 3, 10*time.Second, 10, 10
@@ -56,6 +57,9 @@ func main() {
 		if !flagSet("faults") {
 			cfg.faults = false
 		}
+	}
+	if *starts > 0 {
+		cfg.startRuns = *starts
 	}
 	if runtime.GOOS != "linux" {
 		log.Fatal("the benchmarks run on Linux")

@@ -52,3 +52,14 @@ func (s sample) max() time.Duration {
 	}
 	return slices.Max(s)
 }
+
+// over counts the durations longer than d.
+func (s sample) over(d time.Duration) int {
+	n := 0
+	for _, v := range s {
+		if v > d {
+			n++
+		}
+	}
+	return n
+}
