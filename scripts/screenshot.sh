@@ -24,6 +24,14 @@ for tool in go Xvfb dbus-daemon trayer xdotool xwininfo import convert display; 
 done
 
 work=$(mktemp -d /tmp/limabar-shot-XXXXXX)
+chmod 755 "$work"
+# LimaBar refuses to run as root on Linux (the instances' units live in
+# their owner's systemd), so as root the app runs as nobody, in a world
+# nobody owns.
+runas=()
+if [ "$(id -u)" -eq 0 ]; then
+	runas=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)
+fi
 pids=()
 cleanup() {
 	local pid
@@ -45,7 +53,7 @@ echo "screenshot: building limabar" >&2
 home=$work/home
 bin=$work/bin
 units=$home/.config/systemd/user
-mkdir -p "$bin" "$units/default.target.wants" "$work/run"
+mkdir -p "$bin" "$units/default.target.wants" "$work/run" "$work/bus"
 chmod 700 "$work/run"
 for name in default docker k3s; do
 	mkdir -p "$home/.lima/$name"
@@ -88,6 +96,9 @@ sed -e 's|^ExecStart=.*|ExecStart=/usr/local/Cellar/lima/0.23.2/bin/limactl star
 	-e '/^Environment=/d' "$units/lima-vm@default.service" >"$units/lima-vm@docker.service"
 ln -s ../lima-vm@default.service "$units/default.target.wants/"
 ln -s ../lima-vm@docker.service "$units/default.target.wants/"
+if [ ${#runas[@]} -gt 0 ]; then
+	chown -R nobody:nogroup "$home" "$work/run"
+fi
 
 # The display, with a desktop-like background so the menu stands out.
 exec 3>"$work/display"
@@ -111,9 +122,10 @@ cat >"$work/bus.conf" <<EOF
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
   <type>session</type>
-  <listen>unix:path=$work/run/bus</listen>
+  <listen>unix:path=$work/bus/socket</listen>
   <auth>EXTERNAL</auth>
   <policy context="default">
+    <allow user="*"/>
     <allow send_destination="*" eavesdrop="true"/>
     <allow eavesdrop="true"/>
     <allow own="*"/>
@@ -123,10 +135,11 @@ EOF
 dbus-daemon --config-file="$work/bus.conf" --nofork --nopidfile >"$work/dbus.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do
-	[ -S "$work/run/bus" ] && break
+	[ -S "$work/bus/socket" ] && break
 	sleep 0.1
 done
-export DBUS_SESSION_BUS_ADDRESS=unix:path=$work/run/bus
+chmod 777 "$work/bus/socket"
+export DBUS_SESSION_BUS_ADDRESS=unix:path=$work/bus/socket
 
 trayer --edge top --align left --widthtype request --height 32 \
 	--transparent true --alpha 0 --tint 0x2b3440 --SetDockType true >"$work/trayer.log" 2>&1 &
@@ -135,7 +148,7 @@ sleep 1
 
 HOME=$home XDG_CONFIG_HOME=$home/.config XDG_STATE_HOME=$home/.local/state \
 	XDG_RUNTIME_DIR=$work/run LIMACTL=$bin/limactl NO_AT_BRIDGE=1 \
-	"$work/limabar" >"$work/limabar.log" 2>&1 &
+	"${runas[@]}" "$work/limabar" >"$work/limabar.log" 2>&1 &
 pids+=($!)
 
 # geometry ID prints "x y width height" of a window.
