@@ -5,7 +5,7 @@
 #   tray (cgo):        libayatana-appindicator3-dev pkg-config gcc
 #   test harness:      systemd (systemd --user, systemctl), dbus (dbus-daemon),
 #                      xvfb, util-linux (setpriv, flock)
-#   screenshot:        dbus-x11 xdotool trayer imagemagick
+#   screenshot:        dbus-x11 xdotool trayer imagemagick x11-utils (xwininfo)
 #   bundle checks:     libplist-utils (plistutil) desktop-file-utils
 #   script checks:     shellcheck (bundle.sh, install.sh, the privileged scripts)
 set -euo pipefail
@@ -13,7 +13,7 @@ set -euo pipefail
 packages=(
   libayatana-appindicator3-dev pkg-config gcc
   systemd dbus xvfb util-linux
-  dbus-x11 xdotool trayer imagemagick
+  dbus-x11 xdotool trayer imagemagick x11-utils
   libplist-utils desktop-file-utils
   shellcheck
 )

@@ -1,0 +1,42 @@
+package e2e
+
+import (
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/limabar/limabar/scripts/testenv"
+)
+
+// TestScreenshotScript runs scripts/screenshot.sh, which makes the README's
+// picture, into a temporary file: the tray icon must appear, the menu and a
+// submenu must open, and the capture must hold them. The script needs its
+// own X server and bus, which it starts and stops itself.
+func TestScreenshotScript(t *testing.T) {
+	for _, tool := range []string{"Xvfb", "dbus-daemon", "trayer", "xdotool", "xwininfo", "import", "convert", "setpriv"} {
+		_, err := exec.LookPath(tool)
+		testenv.Need(t, err == nil, tool+" is missing (scripts/deps.sh installs it)")
+	}
+	out := filepath.Join(t.TempDir(), "shot.png")
+	cmd := exec.Command(filepath.Join(repoRoot(), "scripts", "screenshot.sh"), out)
+	cmd.Dir = repoRoot()
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("screenshot.sh: %v\n%s", err, b)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cfg, err := png.DecodeConfig(f)
+	if err != nil {
+		t.Fatalf("%s is not a PNG: %v", out, err)
+	}
+	// The menu alone is about 400 px wide; with its open submenu the
+	// capture is wider than 600 and taller than 200.
+	if cfg.Width < 600 || cfg.Height < 200 {
+		t.Errorf("got a %d×%d capture, want the menu and its submenu (at least 600×200)", cfg.Width, cfg.Height)
+	}
+}
