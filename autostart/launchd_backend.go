@@ -270,7 +270,11 @@ func (b *launchdBackend) enableAgent(ctx context.Context, inst Instance, cur Con
 	if err != nil {
 		return Result{}, fmt.Errorf("failed to build the LaunchAgent for instance %q: %w", inst.Name, err)
 	}
-	old, hadOld, _ := readOptional(path)
+	old, hadOld, err := readOptional(path)
+	if err != nil {
+		// Taken for none, it would be deleted by a rollback.
+		return Result{}, fmt.Errorf("cannot register instance %q: %w", inst.Name, err)
+	}
 	if hadOld && bytes.Equal(old, data) && len(cur.Problems) == 0 {
 		return Result{Message: fmt.Sprintf("%s already starts at login", inst.Name)}, nil
 	}

@@ -26,6 +26,12 @@ type Registration struct {
 	// job starts an instance that exists, although the limactl of this
 	// LIMA_HOME does not list it. It is empty otherwise.
 	OtherLimaHome string `json:"otherLimaHome,omitempty"`
+	// Unverified, when set, says why it cannot be told whether the
+	// instance still exists: the job's LIMA_HOME cannot be read (a volume
+	// that is not mounted, a folder without permission), cannot be
+	// resolved (%h in a unit), or the job file itself cannot be read. Such
+	// a registration must not be taken for one whose instance is gone.
+	Unverified string `json:"unverified,omitempty"`
 }
 
 // Registered lists, by instance name, every registration in the
@@ -78,17 +84,47 @@ func registrationNames(dir, prefix, suffix string) ([]string, error) {
 	return names, nil
 }
 
-// otherLimaHome returns limaHome when it is not the engine's and holds the
-// instance, "" otherwise. A LIMA_HOME that is not an absolute path (a unit
-// may write %h/…) cannot be looked at and counts as none.
-func (e *Env) otherLimaHome(limaHome, name string) string {
-	if limaHome == "" || !filepath.IsAbs(limaHome) || filepath.Clean(limaHome) == filepath.Clean(e.LimaHome) {
-		return ""
+// locate says where the job's instance is. other is limaHome when that is
+// not the engine's LIMA_HOME and holds the instance (its lima.yaml).
+// unverified says why it cannot be told whether the instance exists; it is
+// empty when limaHome was read and the instance is either there or
+// verifiably not. Only a LIMA_HOME that could be read and lacks the
+// instance's folder means the instance is gone: a missing or unreadable
+// LIMA_HOME (an external volume not mounted) proves nothing.
+func (e *Env) locate(limaHome, name string) (other, unverified string) {
+	switch {
+	case limaHome == "":
+		return "", "its job file cannot be read, so the LIMA_HOME it uses is unknown"
+	case !filepath.IsAbs(limaHome):
+		return "", fmt.Sprintf("its LIMA_HOME %q is not an absolute path", limaHome)
 	}
-	if !exists(filepath.Join(limaHome, name, "lima.yaml")) {
-		return ""
+	if _, err := os.ReadDir(limaHome); err != nil {
+		return "", fmt.Sprintf("its LIMA_HOME %s cannot be read: %v", limaHome, err)
 	}
-	return limaHome
+	dir := filepath.Join(limaHome, name)
+	switch _, err := os.Lstat(dir); {
+	case errors.Is(err, os.ErrNotExist):
+		return "", ""
+	case err != nil:
+		return "", fmt.Sprintf("its folder %s cannot be read: %v", dir, err)
+	}
+	if filepath.Clean(limaHome) != filepath.Clean(e.LimaHome) && exists(filepath.Join(dir, "lima.yaml")) {
+		return limaHome, ""
+	}
+	if filepath.Clean(limaHome) == filepath.Clean(e.LimaHome) {
+		// The folder is there although limactl may not list it: not
+		// gone, whatever limactl says.
+		return "", fmt.Sprintf("its folder %s still exists", dir)
+	}
+	return "", ""
+}
+
+// registration is the Registration of the job file at path, whose
+// instance runs from limaHome.
+func (e *Env) registration(name string, cond Condition, path, limaHome string) Registration {
+	r := Registration{Name: name, Condition: cond, Path: path}
+	r.OtherLimaHome, r.Unverified = e.locate(limaHome, name)
+	return r
 }
 
 func (b *launchdBackend) registered(context.Context) ([]Registration, error) {
@@ -99,8 +135,7 @@ func (b *launchdBackend) registered(context.Context) ([]Registration, error) {
 	}
 	for _, name := range agents {
 		path := b.agentPath(name)
-		out = append(out, Registration{Name: name, Condition: Login, Path: path,
-			OtherLimaHome: b.env.otherLimaHome(b.jobLimaHome(path), name)})
+		out = append(out, b.env.registration(name, Login, path, b.jobLimaHome(path)))
 	}
 	daemons, err := registrationNames(b.env.LaunchDaemonsDir, launchd.DaemonLabel(""), ".plist")
 	if err != nil {
@@ -115,8 +150,7 @@ func (b *launchdBackend) registered(context.Context) ([]Registration, error) {
 			continue
 		}
 		path := b.daemonPath(name)
-		out = append(out, Registration{Name: name, Condition: Boot, Path: path,
-			OtherLimaHome: b.env.otherLimaHome(b.jobLimaHome(path), name)})
+		out = append(out, b.env.registration(name, Boot, path, b.jobLimaHome(path)))
 	}
 	return out, nil
 }
@@ -155,8 +189,7 @@ func (b *systemdBackend) registered(context.Context) ([]Registration, error) {
 	var out []Registration
 	for _, name := range names {
 		path := b.unitPath(name)
-		out = append(out, Registration{Name: name, Condition: cond, Path: path,
-			OtherLimaHome: b.env.otherLimaHome(b.unitLimaHome(path), name)})
+		out = append(out, b.env.registration(name, cond, path, b.unitLimaHome(path)))
 	}
 	return out, nil
 }

@@ -90,9 +90,11 @@ func TestDarwinRegistered(t *testing.T) {
 		// A daemon that runs as root belongs to no other account: it shows
 		// on this account, as in Status.
 		{Name: "asroot", Condition: Boot, Path: daemonPath("asroot")},
-		{Name: "broken", Condition: Boot, Path: daemonPath("broken")},
-		{Name: "broken", Condition: Login, Path: agentPath("broken")},
-		{Name: "default", Condition: Login, Path: agentPath("default")},
+		// What cannot be read cannot be said to be gone.
+		{Name: "broken", Condition: Boot, Path: daemonPath("broken"), Unverified: unreadableJob},
+		{Name: "broken", Condition: Login, Path: agentPath("broken"), Unverified: unreadableJob},
+		// Its folder is there: not gone, whatever limactl lists.
+		{Name: "default", Condition: Login, Path: agentPath("default"), Unverified: "its folder " + f.inst.Dir + " still exists"},
 		{Name: "elsewhere", Condition: Login, Path: agentPath("elsewhere"), OtherLimaHome: other},
 		{Name: "elsewhere-gone", Condition: Login, Path: agentPath("elsewhere-gone")},
 		{Name: "gone", Condition: Login, Path: agentPath("gone")},
@@ -127,6 +129,10 @@ func TestLinuxRegistered(t *testing.T) {
 		return string(data)
 	}
 	unitDir := f.env.UnitDir()
+	// A LIMA_HOME on a volume that is not mounted proves nothing.
+	unmounted := filepath.Join(f.tmp, "Volumes", "VMs")
+	_, rerr := os.ReadDir(unmounted)
+	unmountedErr := rerr.Error()
 	writeFiles(t, unitDir, map[string]string{
 		"lima-vm@default.service":        unit(""),
 		"lima-vm@gone.service":           unit(""),
@@ -134,6 +140,8 @@ func TestLinuxRegistered(t *testing.T) {
 		"lima-vm@broken.service":         "junk",
 		"lima-vm@elsewhere.service":      unit(other),
 		"lima-vm@here.service":           unit(f.env.LimaHome),
+		"lima-vm@unmounted.service":      unit(unmounted),
+		"lima-vm@relative.service":       strings.Replace(unit(""), "[Service]\n", "[Service]\nEnvironment=LIMA_HOME=%h/vms\n", 1),
 		".lima-vm@gone.service.tmp-1":    unit(""),
 		"lima-vm@.service":               unit(""),
 		"lima-vm@bad name.service":       "x",
@@ -153,12 +161,14 @@ func TestLinuxRegistered(t *testing.T) {
 			writeFiles(t, f.env.LingerDir, map[string]string{f.env.User: ""})
 		}
 		want := []Registration{
-			{Name: "broken", Condition: cond, Path: path("broken")},
-			{Name: "default", Condition: cond, Path: path("default")},
+			{Name: "broken", Condition: cond, Path: path("broken"), Unverified: unreadableJob},
+			{Name: "default", Condition: cond, Path: path("default"), Unverified: "its folder " + f.inst.Dir + " still exists"},
 			{Name: "elsewhere", Condition: cond, Path: path("elsewhere"), OtherLimaHome: other},
 			{Name: "gone", Condition: cond, Path: path("gone")},
 			{Name: "here", Condition: cond, Path: path("here")},
 			{Name: "my.vm", Condition: cond, Path: path("my.vm")},
+			{Name: "relative", Condition: cond, Path: path("relative"), Unverified: `its LIMA_HOME "%h/vms" is not an absolute path`},
+			{Name: "unmounted", Condition: cond, Path: path("unmounted"), Unverified: "its LIMA_HOME " + unmounted + " cannot be read: " + unmountedErr},
 		}
 		got, err := f.m.Registered(context.Background())
 		must(t, err)
@@ -191,3 +201,7 @@ func TestRegisteredWithoutFolders(t *testing.T) {
 		}
 	}
 }
+
+// unreadableJob is why a registration whose job file does not parse cannot
+// be verified.
+const unreadableJob = "its job file cannot be read, so the LIMA_HOME it uses is unknown"

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/limabar/limabar/autostart/launchd"
 	"github.com/limabar/limabar/autostart/problem"
@@ -147,7 +148,12 @@ func (b *systemdBackend) register(ctx context.Context, inst Instance, force bool
 	if err != nil {
 		return false, nil, fmt.Errorf("cannot register instance %q: %w", inst.Name, err)
 	}
-	old, hadOld, _ := readOptional(path)
+	old, hadOld, err := readOptional(path)
+	if err != nil {
+		// A unit that is there but cannot be read would be taken for
+		// none, and a rollback would then delete it.
+		return false, nil, fmt.Errorf("cannot register instance %q: %w", inst.Name, err)
+	}
 	if hadOld && !force && bytes.Equal(old, data) && len(b.unitProblems(inst, old, nil)) == 0 {
 		return false, nil, nil
 	}
@@ -162,6 +168,8 @@ func (b *systemdBackend) register(ctx context.Context, inst Instance, force bool
 		cleared = true
 	}
 	undo := func() error {
+		ctx, cancel := cleanupContext(ctx)
+		defer cancel()
 		rerr := restore(b.env.Files, path, old, hadOld)
 		_ = b.systemctl(ctx, systemd.DaemonReloadArgv()...)
 		if cleared {
@@ -185,6 +193,8 @@ func (b *systemdBackend) register(ctx context.Context, inst Instance, force bool
 		// enable linked the new unit for its WantedBy=; unless those are
 		// the links there were, they go, and the old unit's own
 		// [Install] makes its links again once it is back.
+		ctx, cancel := cleanupContext(ctx)
+		defer cancel()
 		var errs []error
 		if !slices.Equal(b.wantsLinks(unit, nil), before) {
 			if err := b.systemctl(ctx, systemd.DisableArgv(unit)...); err != nil {
@@ -209,7 +219,11 @@ func (b *systemdBackend) register(ctx context.Context, inst Instance, force bool
 func (b *systemdBackend) unregister(ctx context.Context, inst Instance) error {
 	path := b.unitPath(inst.Name)
 	unit := systemd.UnitName(inst.Name)
-	old, hadOld, _ := readOptional(path)
+	old, hadOld, err := readOptional(path)
+	if err != nil {
+		// Neither removable as none nor restorable after a failure.
+		return fmt.Errorf("cannot unregister instance %q: %w", inst.Name, err)
+	}
 	if !hadOld {
 		return nil
 	}
@@ -243,7 +257,10 @@ func (b *systemdBackend) enable(ctx context.Context, inst Instance, cond Conditi
 			if _, _, err := b.register(ctx, inst, false); err != nil {
 				// Lingering goes back on, so that the instance starts at
 				// boot as before.
-				if lerr := b.setLinger(ctx, true); lerr != nil {
+				cctx, cancel := cleanupContext(ctx)
+				lerr := b.setLinger(cctx, true)
+				cancel()
+				if lerr != nil {
 					err = fmt.Errorf("%w, and lingering could not be turned on again: %v", err, lerr)
 				}
 				return Result{}, err
@@ -438,4 +455,16 @@ func onOff(on bool) string {
 		return "on"
 	}
 	return "off"
+}
+
+// cleanupTimeout bounds the commands that take back a change.
+const cleanupTimeout = 30 * time.Second
+
+// cleanupContext is the context of the commands that take back a change
+// after a failure. It is not cancelled with ctx: a user who presses Ctrl-C
+// at the polkit prompt cancels ctx, and the rollback must still run, or it
+// would put the file back but leave systemd's links as the failed step
+// made them.
+func cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 }

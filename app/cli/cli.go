@@ -359,11 +359,27 @@ func (c *CLI) doctor(ctx context.Context, args []string) (int, error) {
 	}
 	for _, m := range missingInstances(s, regs) {
 		d := DoctorJSON{Name: m.name, Problems: []autostart.Problem{}}
+		var unverified []string
 		for _, r := range m.regs {
+			if r.Unverified != "" {
+				unverified = append(unverified, r.Path)
+				d.Problems = append(d.Problems, autostart.Problem{Code: problem.InstanceUnverified,
+					Message: fmt.Sprintf("limactl does not list instance %s, and it cannot be told whether it still exists (%s): %s", m.name, r.Unverified, r.Path)})
+				continue
+			}
 			d.Problems = append(d.Problems, autostart.Problem{Code: problem.InstanceMissing,
 				Message: fmt.Sprintf("the registration starts instance %s, which no longer exists: %s", m.name, r.Path)})
 		}
-		if *fix {
+		switch {
+		case len(unverified) > 0 && *fix:
+			// Removing what may be a working registration is worse
+			// than leaving a stale one: `limabar disable` removes it
+			// once the user knows.
+			d.Error = fmt.Sprintf("left alone, since the instance may still exist; `limabar disable --condition=all %s` removes it", m.name)
+			remaining++
+		case len(unverified) > 0:
+			remaining++
+		case *fix:
 			d.Message, err = removeRegistrations(ctx, b, m)
 			switch {
 			case err != nil:
@@ -372,7 +388,7 @@ func (c *CLI) doctor(ctx context.Context, args []string) (int, error) {
 			default:
 				d.Fixed = true
 			}
-		} else {
+		default:
 			remaining++
 		}
 		report = append(report, d)

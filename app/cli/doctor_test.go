@@ -262,3 +262,28 @@ func TestDoctorWithoutProblems(t *testing.T) {
 		t.Errorf("got exit %d, stdout %q; want 0 and no problems", code, stdout)
 	}
 }
+
+// TestDoctorLeavesUnverifiedRegistrations: limactl does not list "vms",
+// but its job's LIMA_HOME is on a volume that is not mounted, so whether
+// the instance still exists cannot be told. doctor says so, and --fix
+// leaves the registration alone and says how to remove it.
+func TestDoctorLeavesUnverifiedRegistrations(t *testing.T) {
+	b := &regsBackend{regs: []autostart.Registration{{
+		Name: "vms", Condition: autostart.Login, Path: agents + "io.lima-vm.autostart.vms.plist",
+		Unverified: "its LIMA_HOME /Volumes/VMs cannot be read: open /Volumes/VMs: no such file or directory",
+	}}}
+	want := "vms: limactl does not list instance vms, and it cannot be told whether it still exists (its LIMA_HOME /Volumes/VMs cannot be read: open /Volumes/VMs: no such file or directory): " +
+		agents + "io.lima-vm.autostart.vms.plist (instance-unverified)\n"
+	code, stdout, _ := run(b, "doctor")
+	if code != 3 || stdout != want+"Run `limabar doctor --fix` to repair.\n" {
+		t.Errorf("doctor: exit %d, stdout:\n%s", code, stdout)
+	}
+	code, stdout, _ = run(b, "doctor", "--fix")
+	wantFix := want + "vms: not removed: left alone, since the instance may still exist; `limabar disable --condition=all vms` removes it\n"
+	if code != 3 || stdout != wantFix {
+		t.Errorf("doctor --fix: exit %d, stdout:\n%s\nwant:\n%s", code, stdout, wantFix)
+	}
+	if len(b.disabled) != 0 || len(b.regs) != 1 {
+		t.Errorf("doctor --fix disabled %q, want nothing touched", b.disabled)
+	}
+}

@@ -343,12 +343,34 @@ func (b *builder) instance(snap *state.Snapshot, in *state.Instance) Item {
 		)
 	}
 
+	if snap.InstancesStale {
+		holdStale(children)
+	}
+
 	return Item{
 		Title:    title.String(),
 		Tooltip:  in.Dir,
 		Enabled:  true,
 		Icon:     icon,
 		Children: children,
+	}
+}
+
+// StaleTooltip says why an action of an instance shown as last listed is
+// not offered.
+const StaleTooltip = "Not available while limactl cannot list the instances: what this shows was read before, and may have changed since"
+
+// holdStale turns off the items that would change an instance shown from
+// an earlier list: its switches and status were read then, and acting on
+// them now could do the opposite of what is on disk. Looking inside (log,
+// folder, shell) stays.
+func holdStale(items []Item) {
+	for i := range items {
+		switch items[i].Action.Kind {
+		case Start, Stop, Restart, Enable, Disable, Repair:
+			items[i].Enabled = false
+			items[i].Tooltip = StaleTooltip
+		}
 	}
 }
 

@@ -608,10 +608,10 @@ func TestBuildStaleInstances(t *testing.T) {
 ---
 ● default — Running · starts at login
   ~Running
-  Stop -> stop
-  Restart -> restart
-  [x] Start at Login -> disable login
-  [ ] Start at Boot -> enable boot
+  ~Stop
+  ~Restart
+  ~[x] Start at Login
+  ~[ ] Start at Boot
   Open Shell -> open-shell
   Show Log -> show-log /home/u/.lima/default/ha.stderr.log
   Open Folder -> open-folder /home/u/.lima/default
@@ -630,10 +630,10 @@ Quit LimaBar -> quit
 ---
 ● default — Running · starts at login
   ~Running
-  Stop -> stop
-  Restart -> restart
-  [x] Start at Login -> disable login
-  [ ] Start at Boot -> enable boot
+  ~Stop
+  ~Restart
+  ~[x] Start at Login
+  ~[ ] Start at Boot
   Open Shell -> open-shell
   Show Log -> show-log /home/u/.lima/default/ha.stderr.log
   Open Folder -> open-folder /home/u/.lima/default

@@ -63,8 +63,9 @@ type Service interface {
 // KeepLastInstances returns s, and when s could not list the instances
 // (ListErr) it keeps the instances of prev, the snapshot shown before,
 // marked InstancesStale. A limactl that times out or fails once must not
-// take every Stop button and switch out of the menu; the error line says
-// what happened, and the next list that works replaces them. Nothing is
+// take every instance out of the menu; the error line says what happened,
+// the menu holds what would act on the old state (app/menu), and the next
+// list that works replaces them. Nothing is
 // kept from a different limactl or LIMA_HOME, whose instances are others.
 func (s Snapshot) KeepLastInstances(prev *Snapshot) Snapshot {
 	if s.ListErr == "" || len(s.Instances) > 0 || prev == nil || len(prev.Instances) == 0 ||

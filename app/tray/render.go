@@ -61,7 +61,11 @@ type row struct {
 	// clicked is set when a click of the row was carried out, until the
 	// row's action next changes: that change is the answer to the
 	// user's own click, which the user expects, so it opens no window.
-	clicked bool
+	// When the row, after showing it was busy, offers the same action
+	// again (the action failed or the password prompt was cancelled), the
+	// click has had its answer, and clicked is cleared, so that a later
+	// change from outside is guarded again.
+	clicked, sawBusy bool
 }
 
 // staleClickWindow is how long a row's clicks are dropped after it takes a
@@ -140,7 +144,7 @@ func (r *renderer) click(ro *row) {
 		ro.shown.checkSet = false
 	}
 	if ok {
-		ro.clicked = true
+		ro.clicked, ro.sawBusy = true, false
 	}
 	r.mu.Unlock()
 	if ok {
@@ -209,12 +213,19 @@ func (r *renderer) hide(ro *row) {
 }
 
 func (r *renderer) apply(ro *row, it menu.Item) {
+	if ro.clicked && (it.Action.Kind == menu.None || !it.Enabled) {
+		ro.sawBusy = true
+	}
 	if it.Action.Kind != menu.None {
-		if ro.meant.Kind != menu.None && ro.meant != it.Action {
+		switch {
+		case ro.meant.Kind != menu.None && ro.meant != it.Action:
 			if !ro.clicked || ro.meant.Instance != it.Action.Instance {
 				ro.reboundAt = r.now()
 			}
-			ro.clicked = false
+			ro.clicked, ro.sawBusy = false, false
+		case ro.clicked && ro.sawBusy && it.Enabled:
+			// The same action offered again after the busy state.
+			ro.clicked, ro.sawBusy = false, false
 		}
 		ro.meant = it.Action
 	}

@@ -431,7 +431,8 @@ func TestStaleClickAfterActionChanges(t *testing.T) {
 
 // TestOwnClickOpensNoWindow: the user turns a switch on and, as soon as it
 // shows on, off again. The change answered their own click, so the second
-// click runs; a change from outside afterwards is guarded again, and a row
+// click runs. A change from outside afterwards is guarded again, also after
+// a click whose action failed (the same action offered again), and a row
 // handed to another instance is guarded even right after a click.
 func TestOwnClickOpensNoWindow(t *testing.T) {
 	enable := menu.Action{Kind: menu.Enable, Instance: "a1", Condition: autostart.Login}
@@ -460,39 +461,48 @@ func TestOwnClickOpensNoWindow(t *testing.T) {
 	}
 	show(switchOf("a1", enable))
 	row := kit.top[menu.MaxHeader].children[0]
-	click := func() []menu.Action {
+	total := 0
+	// accepted clicks once and checks that it ran a.
+	accepted := func(step string, a menu.Action) {
+		t.Helper()
 		row.clicks <- struct{}{}
-		row.clicks <- struct{}{} // returns once the first was handled
-		return log.wait(t, 0)
+		total++
+		if got := log.wait(t, total); len(got) != total || got[total-1] != a {
+			t.Fatalf("%s: clicks gave %v, want %v last", step, got, a)
+		}
 	}
-	if got := click(); len(got) == 0 || got[0] != enable {
-		t.Fatalf("first click gave %v, want %v", got, enable)
+	// dropped clicks once and checks that nothing ran.
+	dropped := func(step string) {
+		t.Helper()
+		row.clicks <- struct{}{}
+		if got := log.wait(t, total+1); len(got) != total {
+			t.Errorf("%s: a click ran %v", step, got[total:])
+			total = len(got)
+		}
 	}
+	accepted("first click", enable)
 	show(busy("a1"))
 	show(switchOf("a1", disable))
-	if got := click(); len(got) == 0 || got[len(got)-1] != disable {
-		t.Fatalf("the click right after the user's own change gave %v, want %v", got, disable)
-	}
-	// Now turned on again from outside: guarded.
-	show(switchOf("a1", enable))
+	accepted("the click right after the user's own change", disable)
+	show(busy("a1"))
+	show(switchOf("a1", enable)) // the answer to that click: no window
 	clock.add(staleClickWindow)
+	show(switchOf("a1", disable)) // now from outside
+	dropped("right after an outside change")
+
+	// A click whose action fails: the same action is offered again, and
+	// a change from outside later is guarded.
+	clock.add(staleClickWindow)
+	accepted("a click that will fail", disable)
+	show(busy("a1"))
 	show(switchOf("a1", disable))
-	before := len(log.wait(t, 0))
-	row.clicks <- struct{}{}
-	row.clicks <- struct{}{}
-	if got := log.wait(t, 0); len(got) != before {
-		t.Errorf("a click right after an outside change ran %v", got[before:])
-	}
+	clock.add(staleClickWindow)
+	show(switchOf("a1", enable))
+	dropped("an outside change after a failed click")
+
 	// Clicked, then the row goes to another instance: guarded.
 	clock.add(staleClickWindow)
-	show(switchOf("a1", disable))
-	row.clicks <- struct{}{}
-	row.clicks <- struct{}{}
-	n := len(log.wait(t, 0))
+	accepted("a click before the row moves", enable)
 	show(switchOf("b2", enable))
-	row.clicks <- struct{}{}
-	row.clicks <- struct{}{}
-	if got := log.wait(t, 0); len(got) != n {
-		t.Errorf("a click on a row just handed to b2 ran %v", got[n:])
-	}
+	dropped("a row just handed to b2")
 }

@@ -661,7 +661,11 @@ func TestVnodeBackendClose(t *testing.T) {
 		return nil
 	})
 	delivered := make(chan bool)
-	k.deliver = func(n note) { delivered <- b.deliver(n) }
+	entered := make(chan struct{})
+	k.deliver = func(n note) {
+		close(entered)
+		delivered <- b.deliver(n)
+	}
 	if err := b.AddFiltered(dir, everyFile); err != nil {
 		t.Fatal(err)
 	}
@@ -670,7 +674,9 @@ func TestVnodeBackendClose(t *testing.T) {
 	folder := k.stat(dir)
 	write(t, filepath.Join(dir, "ha.pid"), "1")
 	go k.raise(folder, changeWrite)
-	time.Sleep(50 * time.Millisecond)
+	// Close once the delivery is under way: before or inside its wait,
+	// it must come back unsent.
+	<-entered
 	if err := b.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -34,4 +34,8 @@ const (
 	BothConditions   = "both-conditions"   // login and boot both registered
 	OtherAccount     = "other-account"     // a daemon of the same name runs another account's instance
 	InstanceMissing  = "instance-missing"  // the registration names an instance that is gone
+	// InstanceUnverified: limactl does not list the instance, and whether
+	// its folder still exists cannot be told (its LIMA_HOME is unreadable
+	// or unresolvable), so doctor --fix leaves the registration alone.
+	InstanceUnverified = "instance-unverified"
 )

@@ -83,7 +83,8 @@ func ExitCode(err error) int {
 // for the standard output and error to close. A child that the command left
 // behind and that still holds them open (a wrapper script's background job)
 // would otherwise keep Run waiting for as long as it lives, and a timeout
-// would not end the call.
+// would not end the call. A command that exited 0 and left such a child is
+// a success: what it printed until then is its answer.
 const WaitDelay = 2 * time.Second
 
 // Exec runs real commands. Env, when not nil, replaces the environment of the
@@ -137,6 +138,10 @@ func (x Exec) RunStderr(ctx context.Context, name string, args ...string) ([]byt
 	cmd.Stdout = &stdout
 	cmd.Stderr = &stderr
 	err := cmd.Run()
+	if errors.Is(err, exec.ErrWaitDelay) && cmd.ProcessState != nil && cmd.ProcessState.Success() {
+		logger.Debug("exec: a child still held the output after the command exited", "argv", argv)
+		err = nil
+	}
 	if err != nil {
 		code := -1
 		var ee *exec.ExitError

@@ -188,3 +188,21 @@ func TestRunStderr(t *testing.T) {
 		t.Errorf("plain runner: got %q %q %v, want its stdout and no stderr", out, stderr, err)
 	}
 }
+
+// TestExecSuccessWithAChildHoldingOutput: a command that answers and exits
+// 0, leaving a child that still holds its output (a wrapper that starts a
+// daemon), is a success once WaitDelay has passed, not a failure.
+func TestExecSuccessWithAChildHoldingOutput(t *testing.T) {
+	began := time.Now()
+	out, stderr, err := Exec{}.RunStderr(context.Background(), "/bin/sh", "-c", "echo answer; sleep 30 & echo $! >&2; exit 0")
+	took := time.Since(began)
+	if pid, perr := strconv.Atoi(strings.TrimSpace(string(stderr))); perr == nil {
+		t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+	}
+	if err != nil || string(out) != "answer\n" {
+		t.Errorf("got %q, %v; want the answer and no error", out, err)
+	}
+	if took > WaitDelay+2*time.Second {
+		t.Errorf("took %s, want about WaitDelay (%s)", took, WaitDelay)
+	}
+}

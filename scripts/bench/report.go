@@ -355,8 +355,8 @@ func (r *report) details(p func(string, ...any)) {
 
 	if len(r.soak) > 0 {
 		p("## Soak\n\n")
-		if r.soakLength < 10*time.Minute {
-			p("> Shortened: %s instead of 10 minutes.\n\n", r.soakLength.Round(time.Second))
+		if r.cfg.soak < 10*time.Minute {
+			p("> Shortened: %s instead of 10 minutes.\n\n", r.cfg.soak)
 		}
 		p("The tray ran for %s while instance folders appeared and disappeared 5 times a second (%d changes). ", r.soakLength.Round(time.Second), r.soakChanges)
 		p("Every %s since the process started, the runtime printed its scheduler trace and the benchmark read `/proc` and the menu; the changes paused from %s before to %s after each of these moments, so that a refresh in flight is not counted as growth. ", r.soakEvery, ms(r.soakQuiet), ms(r.soakResume))

@@ -1,11 +1,14 @@
 package e2e
 
 import (
+	"context"
 	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/limabar/limabar/scripts/testenv"
 )
@@ -20,8 +23,16 @@ func TestScreenshotScript(t *testing.T) {
 		testenv.Need(t, err == nil, tool+" is missing (scripts/deps.sh installs it)")
 	}
 	out := filepath.Join(t.TempDir(), "shot.png")
-	cmd := exec.Command(filepath.Join(repoRoot(), "scripts", "screenshot.sh"), out)
+	// The script's own clean-up stops what it started; should it hang,
+	// the whole process group (Xvfb, the bus, trayer, the app) is killed,
+	// since a leftover display or bus would break the next run.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(repoRoot(), "scripts", "screenshot.sh"), out)
 	cmd.Dir = repoRoot()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("screenshot.sh: %v\n%s", err, b)
 	}
