@@ -55,64 +55,6 @@ Restart=on-failure
 WantedBy=default.target
 `
 
-// busConfig is a session bus that the benchmark (root) and the tray's user
-// may both use, without service activation so that it starts nothing that
-// could outlive the run.
-const busConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=%s</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-`
-
-// startBus starts the private session bus; it is stopped with the harness.
-func startBus(h *harness) string {
-	dir, err := os.MkdirTemp("/tmp", "limabar-benchbus-")
-	if err != nil {
-		h.Fatal(err)
-	}
-	h.Cleanup(func() { os.RemoveAll(dir) })
-	socket := filepath.Join(dir, "bus")
-	conf := filepath.Join(dir, "bus.conf")
-	if err := os.WriteFile(conf, fmt.Appendf(nil, busConfig, socket), 0o644); err != nil {
-		h.Fatal(err)
-	}
-	logf, err := os.Create(filepath.Join(dir, "dbus.log"))
-	if err != nil {
-		h.Fatal(err)
-	}
-	defer logf.Close()
-	cmd := exec.Command("dbus-daemon", "--config-file="+conf, "--nofork", "--nopidfile")
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
-		h.Fatalf("dbus-daemon: %v", err)
-	}
-	p := &proc{name: "dbus-daemon", cmd: cmd, done: make(chan struct{})}
-	go func() { cmd.Wait(); close(p.done) }()
-	h.Cleanup(p.stop)
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		if _, err := os.Stat(socket); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			h.Fatal("dbus-daemon did not create its socket")
-		}
-	}
-	// The tray's user connects to the root-owned socket.
-	os.Chmod(dir, 0o755)
-	os.Chmod(socket, 0o777)
-	return "unix:path=" + socket
-}
-
 // trayEnv is one user's desktop: a systemd user manager, a session bus, an
 // X display and a LIMA_HOME with trayInstances instances. The tray runs as
 // that user, as LimaBar refuses to run as root on Linux.
@@ -133,7 +75,7 @@ type trayEnv struct {
 func newTrayEnv(h *harness) *trayEnv {
 	e := &trayEnv{h: h}
 	e.sd = testenv.SystemdUser(h, testenv.SystemdOptions{User: limaUser})
-	e.bus = startBus(h)
+	e.bus = testenv.SharedSessionBus(h)
 	e.display = testenv.Xvfb(h)
 	conn, err := dialBus(e.bus)
 	if err != nil {

@@ -60,24 +60,6 @@ disable-linger) rm -f "$dir/$2" ;;
 esac
 `
 
-// trayBusConfig is a session bus that the test (root) and the app's user
-// may both use, without service activation so that it starts nothing that
-// could outlive the test.
-const trayBusConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=%s</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-`
-
 // trayWorld is what every app run of the tray tests shares.
 type trayWorld struct {
 	t       *testing.T
@@ -106,55 +88,12 @@ func newTrayWorld(t *testing.T) *trayWorld {
 		state:   filepath.Join(sd.Home, "fake-state"),
 		stubLog: filepath.Join(sd.Home, "limactl-calls.log"),
 	}
-	w.bus = w.startBus()
+	w.bus = testenv.SharedSessionBus(t)
 	w.write(filepath.Join(w.bin, "limactl"), trayStubLimactl, 0o755)
 	w.write(filepath.Join(w.bin, "loginctl"), trayFakeLoginctl, 0o755)
 	w.mkdir(w.root)
 	w.mkdir(w.state)
 	return w
-}
-
-// startBus starts the private session bus and stops it when the test ends.
-func (w *trayWorld) startBus() string {
-	w.t.Helper()
-	dir, err := os.MkdirTemp("/tmp", "limabar-traybus-")
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	w.t.Cleanup(func() { os.RemoveAll(dir) })
-	socket := filepath.Join(dir, "bus")
-	conf := filepath.Join(dir, "bus.conf")
-	if err := os.WriteFile(conf, fmt.Appendf(nil, trayBusConfig, socket), 0o644); err != nil {
-		w.t.Fatal(err)
-	}
-	cmd := exec.Command("dbus-daemon", "--config-file="+conf, "--nofork", "--nopidfile")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	logf, err := os.Create(filepath.Join(dir, "dbus.log"))
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	defer logf.Close()
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		w.t.Fatalf("dbus-daemon: %v", err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	w.t.Cleanup(func() { stopGroup(cmd.Process.Pid, done) })
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if _, err := os.Stat(socket); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			w.t.Fatal("dbus-daemon did not create its socket")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	// The app's user connects to the root-owned socket.
-	os.Chmod(dir, 0o755)
-	os.Chmod(socket, 0o777)
-	return "unix:path=" + socket
 }
 
 // stopGroup ends a process group started with Setsid: SIGTERM, then SIGKILL

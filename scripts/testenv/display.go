@@ -34,11 +34,41 @@ const busConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Con
 </busconfig>
 `
 
+// sharedBusConfig is busConfig open to every local user: a test or a
+// benchmark running as root talks to an app that runs as another user.
+const sharedBusConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path=%s</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+`
+
+// SharedSessionBus is SessionBus that every local user may connect to, so
+// that the test (root) and the app (an unprivileged user, as LimaBar
+// refuses root on Linux) share it.
+func SharedSessionBus(t testing.TB) string {
+	t.Helper()
+	return sessionBus(t, sharedBusConfig, true)
+}
+
 // SessionBus starts a private D-Bus session bus for the test and returns
 // its address (unix:path=/tmp/limabar-bus-…/bus), for
 // DBUS_SESSION_BUS_ADDRESS. Only the test's own user may connect. The bus
 // is stopped, and its folder removed, when the test ends.
 func SessionBus(t testing.TB) string {
+	t.Helper()
+	return sessionBus(t, busConfig, false)
+}
+
+func sessionBus(t testing.TB, conf string, shared bool) string {
 	t.Helper()
 	daemon := needProgram(t, "dbus-daemon")
 	dir, err := os.MkdirTemp(tmpRoot, "limabar-bus-")
@@ -50,7 +80,7 @@ func SessionBus(t testing.TB) string {
 	config := filepath.Join(dir, "session.conf")
 	// MkdirTemp names hold only characters that need no escaping in XML or
 	// in a D-Bus address.
-	if err := os.WriteFile(config, fmt.Appendf(nil, busConfig, socket), 0o644); err != nil {
+	if err := os.WriteFile(config, fmt.Appendf(nil, conf, socket), 0o644); err != nil {
 		t.Fatalf("session bus: %v", err)
 	}
 	cmd := exec.Command(daemon, "--config-file="+config, "--nofork", "--nopidfile", "--print-address=3")
@@ -60,6 +90,14 @@ func SessionBus(t testing.TB) string {
 	}
 	if err != nil {
 		t.Fatalf("session bus: %v", err)
+	}
+	if shared {
+		// The other user reaches the root-owned socket.
+		for path, mode := range map[string]os.FileMode{dir: 0o755, socket: 0o777} {
+			if err := os.Chmod(path, mode); err != nil {
+				t.Fatalf("session bus: %v", err)
+			}
+		}
 	}
 	return line
 }
