@@ -15,6 +15,9 @@ type cancelling struct {
 	*world
 	step   string
 	cancel context.CancelFunc
+	// done makes the step itself succeed before ctx is cancelled: the
+	// user pressed Ctrl-C just after it.
+	done bool
 }
 
 func (c *cancelling) Run(ctx context.Context, name string, args ...string) ([]byte, error) {
@@ -22,7 +25,10 @@ func (c *cancelling) Run(ctx context.Context, name string, args ...string) ([]by
 		return nil, err
 	}
 	if strings.HasPrefix(strings.Join(append([]string{name}, args...), " "), c.step) {
-		c.cancel()
+		defer c.cancel()
+		if c.done {
+			return c.world.Run(ctx, name, args...)
+		}
 		return nil, context.Canceled
 	}
 	return c.world.Run(ctx, name, args...)
@@ -54,5 +60,41 @@ func TestLinuxBootCancelledAtPolkitRollsBack(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(f.env.StateDir, "linger.json")); err == nil {
 		t.Error("a lingering record was written")
+	}
+}
+
+// stuckFile is a Files whose removals fail, as on a folder made read-only.
+type stuckFile struct{ OSFiles }
+
+func (stuckFile) Remove(path string) error {
+	return &os.PathError{Op: "remove", Path: path, Err: os.ErrPermission}
+}
+
+// TestLinuxDisableCancelledRollsBack: Ctrl-C lands just after `systemctl
+// disable`, and the unit then cannot be removed. The unit must be enabled
+// again, although ctx is done, or it would stay there without its link.
+func TestLinuxDisableCancelledRollsBack(t *testing.T) {
+	f := newFixture(t, Linux)
+	w := &world{env: &f.env}
+	f.env.Runner = w
+	f.rebuild(t)
+	if _, err := f.m.Enable(context.Background(), f.inst, Login, EnableOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(filepath.Dir(f.unitPath()), "default.target.wants", "lima-vm@default.service")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f.env.Runner = &cancelling{world: w, step: "systemctl --user disable", cancel: cancel, done: true}
+	f.env.Files = stuckFile{}
+	f.rebuild(t)
+
+	if _, err := f.m.Disable(ctx, f.inst, Login); err == nil {
+		t.Fatal("Disable succeeded although the unit could not be removed")
+	}
+	if !exists(f.unitPath()) {
+		t.Fatal("the unit is gone")
+	}
+	if _, err := os.Lstat(link); err != nil {
+		t.Errorf("the unit was left without its link (%v); calls %q", err, w.calls)
 	}
 }

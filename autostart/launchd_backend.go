@@ -229,7 +229,9 @@ func (b *launchdBackend) enable(ctx context.Context, inst Instance, cond Conditi
 		// nothing changed.
 		if _, err := b.disableDaemon(ctx, inst); err != nil {
 			if !cur.Login.Enabled {
-				_ = b.launchctl(ctx, launchd.DisableArgv(b.gui(), launchd.AgentLabel(inst.Name))...)
+				rctx, cancel := cleanupContext(ctx)
+				_ = b.launchctl(rctx, launchd.DisableArgv(b.gui(), launchd.AgentLabel(inst.Name))...)
+				cancel()
 				_ = b.env.Files.Remove(b.agentPath(inst.Name))
 			}
 			return Result{}, err
@@ -297,7 +299,9 @@ func (b *launchdBackend) disableAgent(ctx context.Context, inst Instance) (Resul
 		return Result{}, fmt.Errorf("failed to disable the LaunchAgent for instance %q: %w", inst.Name, err)
 	}
 	if err := b.env.Files.Remove(path); err != nil {
-		_ = b.launchctl(ctx, launchd.EnableArgv(b.gui(), launchd.AgentLabel(inst.Name))...)
+		rctx, cancel := cleanupContext(ctx)
+		defer cancel()
+		_ = b.launchctl(rctx, launchd.EnableArgv(b.gui(), launchd.AgentLabel(inst.Name))...)
 		return Result{}, fmt.Errorf("failed to remove the LaunchAgent for instance %q: %w", inst.Name, err)
 	}
 	return Result{Changed: true, Message: fmt.Sprintf("%s will no longer start at login", inst.Name)}, nil

@@ -8,6 +8,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/limabar/limabar/autostart/elevate"
 )
@@ -201,4 +202,16 @@ func readOptional(path string) ([]byte, bool, error) {
 		return nil, false, err
 	}
 	return data, true, nil
+}
+
+// cleanupTimeout bounds the commands that take back a change.
+const cleanupTimeout = 30 * time.Second
+
+// cleanupContext is the context of the commands that take back a change
+// after a failure, on both platforms. It is not cancelled with ctx: a user
+// who presses Ctrl-C at the polkit or sudo prompt cancels ctx, and the
+// rollback must still run, or it would put the file back but leave
+// systemd's links or launchd's overrides as the failed step made them.
+func cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 }

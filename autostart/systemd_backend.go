@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/limabar/limabar/autostart/launchd"
 	"github.com/limabar/limabar/autostart/problem"
@@ -179,7 +178,9 @@ func (b *systemdBackend) register(ctx context.Context, inst Instance, force bool
 	}
 	if err := b.env.Files.WriteFile(path, data, 0o644); err != nil {
 		if cleared {
-			_ = b.systemctl(ctx, systemd.EnableArgv(unit)...)
+			rctx, cancel := cleanupContext(ctx)
+			_ = b.systemctl(rctx, systemd.EnableArgv(unit)...)
+			cancel()
 		}
 		return false, nil, fmt.Errorf("failed to write the unit for instance %q: %w", inst.Name, err)
 	}
@@ -231,12 +232,16 @@ func (b *systemdBackend) unregister(ctx context.Context, inst Instance) error {
 		return fmt.Errorf("failed to disable the unit for instance %q: %w", inst.Name, err)
 	}
 	if err := b.env.Files.Remove(path); err != nil {
-		_ = b.systemctl(ctx, systemd.EnableArgv(unit)...)
+		rctx, cancel := cleanupContext(ctx)
+		defer cancel()
+		_ = b.systemctl(rctx, systemd.EnableArgv(unit)...)
 		return fmt.Errorf("failed to remove the unit for instance %q: %w", inst.Name, err)
 	}
 	if err := b.systemctl(ctx, systemd.DaemonReloadArgv()...); err != nil {
+		rctx, cancel := cleanupContext(ctx)
+		defer cancel()
 		rerr := restore(b.env.Files, path, old, true)
-		_ = b.systemctl(ctx, systemd.EnableArgv(unit)...)
+		_ = b.systemctl(rctx, systemd.EnableArgv(unit)...)
 		return withRestore(fmt.Errorf("failed to reload systemd for instance %q: %w", inst.Name, err), rerr)
 	}
 	return nil
@@ -455,16 +460,4 @@ func onOff(on bool) string {
 		return "on"
 	}
 	return "off"
-}
-
-// cleanupTimeout bounds the commands that take back a change.
-const cleanupTimeout = 30 * time.Second
-
-// cleanupContext is the context of the commands that take back a change
-// after a failure. It is not cancelled with ctx: a user who presses Ctrl-C
-// at the polkit prompt cancels ctx, and the rollback must still run, or it
-// would put the file back but leave systemd's links as the failed step
-// made them.
-func cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 }
