@@ -454,15 +454,7 @@ func (r *report) faultSection(p func(string, ...any)) {
 		count[res.outcome]++
 	}
 	p("%d tests and subtests: %d passed, %d failed, %d skipped.\n\n", len(f.results), count["PASS"], count["FAIL"], count["SKIP"])
-	if count["FAIL"] > 0 {
-		p("Failed:\n\n")
-		for _, res := range f.results {
-			if res.outcome == "FAIL" {
-				p("- `%s`\n", res.name)
-			}
-		}
-		p("\n")
-	}
+	f.list(p, "FAIL", "Failed:")
 	if len(f.kill) > 0 {
 		p("**kill -9** (`TestFaultKill9`, seeded; `LIMABAR_KILL_SEED=N` replays the delays): ")
 		p("`limabar enable --condition=login` and `disable` killed at random moments within the length of an undisturbed run, with a fake systemctl (Linux) or launchctl (macOS mode) that sleeps 1–9 ms; the first subtest is Linux, the second macOS mode. ")
@@ -477,13 +469,23 @@ func (r *report) faultSection(p func(string, ...any)) {
 			p("A kill between creating the temporary file and renaming it leaves that file (`.NAME.tmp-N`, beside the registration) behind. launchd reads only `*.plist` and systemd only unit suffixes, so it is never taken for a registration, and the next write or removal of the same registration deletes it once it is a minute old (`TestWriteFileRemovesLeftovers`); the runs here are closer together than that, so the count above is what a burst of kills leaves until then.\n\n")
 		}
 	}
-	if count["SKIP"] > 0 {
-		p("Skipped (under CI=true nothing may skip, so each is a defect of the run):\n\n")
-		for _, res := range f.results {
-			if res.outcome == "SKIP" {
-				p("- `%s`\n", res.name)
-			}
+	f.list(p, "SKIP", "Skipped (under CI=true nothing may skip, so each is a defect of the run):")
+}
+
+// list writes the names of the results with outcome under heading, if any.
+func (f *faultRun) list(p func(string, ...any), outcome, heading string) {
+	var names []string
+	for _, res := range f.results {
+		if res.outcome == outcome {
+			names = append(names, res.name)
 		}
-		p("\n")
 	}
+	if len(names) == 0 {
+		return
+	}
+	p("%s\n\n", heading)
+	for _, n := range names {
+		p("- `%s`\n", n)
+	}
+	p("\n")
 }

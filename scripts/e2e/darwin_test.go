@@ -207,14 +207,7 @@ func TestDarwinModeBoot(t *testing.T) {
 			"launchctl enable system/io.lima-vm.daemon.default",
 			"launchctl bootstrap system " + daemon,
 		}
-		if len(calls) != len(want) {
-			t.Fatalf("calls:\n got %q\nwant %q", calls, want)
-		}
-		for i := range want {
-			if !strings.HasPrefix(calls[i], want[i]) {
-				t.Errorf("call %d = %q, want %q…", i, calls[i], want[i])
-			}
-		}
+		wantCallPrefixes(t, calls, want)
 		// The stand-in dialog cannot make the script root, so the file
 		// belongs to the user and the status must say launchd would refuse
 		// it; that is the only problem.
@@ -345,14 +338,7 @@ func testDarwinModeTTY(t *testing.T) {
 		"launchctl enable system/io.lima-vm.daemon.default",
 		"launchctl bootstrap system " + daemon,
 	}
-	if len(calls) != len(want) {
-		t.Fatalf("calls:\n got %q\nwant %q", calls, want)
-	}
-	for i := range want {
-		if !strings.HasPrefix(calls[i], want[i]) {
-			t.Errorf("call %d = %q, want %q…", i, calls[i], want[i])
-		}
-	}
+	wantCallPrefixes(t, calls, want)
 	argv := s.sudoArgv()
 	if len(argv) != 3 || argv[0] != "/bin/sh" || argv[1] != "-c" {
 		t.Fatalf("got sudo argv %q, want /bin/sh -c SCRIPT", argv)
@@ -397,3 +383,17 @@ func testDarwinModeTTY(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// wantCallPrefixes checks that the fakes recorded exactly len(want) calls,
+// each starting with its want (arguments such as temporary paths vary).
+func wantCallPrefixes(t *testing.T, calls, want []string) {
+	t.Helper()
+	if len(calls) != len(want) {
+		t.Fatalf("calls:\n got %q\nwant %q", calls, want)
+	}
+	for i := range want {
+		if !strings.HasPrefix(calls[i], want[i]) {
+			t.Errorf("call %d = %q, want %q…", i, calls[i], want[i])
+		}
+	}
+}
