@@ -3,9 +3,10 @@ package elevate
 import (
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/limabar/limabar/autostart/quote"
 )
 
 // trickyStrings are texts that break naive quoting in the shell or in
@@ -100,43 +101,6 @@ func decodeDoShellScript(src string) (script, prompt string, err error) {
 	return script, prompt, nil
 }
 
-func TestAppleScriptStringLiteral(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"", `""`},
-		{"abc", `"abc"`},
-		{`say "hi"`, `"say \"hi\""`},
-		{`C:\dir`, `"C:\\dir"`},
-		{"a\nb\rc\td", `"a\nb\rc\td"`},
-		{`\"`, `"\\\""`},
-		{"'$(id)'", `"'$(id)'"`},
-	} {
-		if got := AppleScriptString(tc.in); got != tc.want {
-			t.Errorf("AppleScriptString(%q) = %s, want %s", tc.in, got, tc.want)
-		}
-	}
-}
-
-func TestAppleScriptStringRoundTrip(t *testing.T) {
-	texts := append([]string{}, trickyStrings...)
-	const alphabet = "\\\"'\n\r\t$`;& aé🚀"
-	runes := []rune(alphabet)
-	rng := rand.New(rand.NewPCG(1, 2))
-	for range 500 {
-		var b strings.Builder
-		for range rng.IntN(20) {
-			b.WriteRune(runes[rng.IntN(len(runes))])
-		}
-		texts = append(texts, b.String())
-	}
-	for _, s := range texts {
-		lit := AppleScriptString(s)
-		got, rest, err := decodeLiteral(lit)
-		if err != nil || rest != "" || got != s {
-			t.Errorf("AppleScriptString(%q) = %s decodes to %q, rest %q, err %v", s, lit, got, rest, err)
-		}
-	}
-}
-
 func TestDoShellScript(t *testing.T) {
 	got := DoShellScript("echo \"hi\" \\\n", "LimaBar wants to make default start at boot.")
 	want := `do shell script "echo \"hi\" \\\n" with prompt "LimaBar wants to make default start at boot." with administrator privileges`
@@ -160,7 +124,7 @@ func TestDoShellScript(t *testing.T) {
 		if strings.ContainsRune(s, 0) {
 			continue
 		}
-		shell, _, err := decodeDoShellScript(DoShellScript("printf '%s' "+shellQuote(s), "Why?"))
+		shell, _, err := decodeDoShellScript(DoShellScript("printf '%s' "+quote.Shell(s), "Why?"))
 		must(t, err)
 		out, err := confined(t, shell).Output()
 		if err != nil || string(out) != s {

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/limabar/limabar/autostart/quote"
 )
 
 // sandbox runs generated scripts for real under /bin/sh. PATH holds only
@@ -76,11 +78,11 @@ func newSandbox(t testing.TB) *sandbox {
 		return "#!/bin/sh\n" + r.Replace(record) + r.Replace(failIfAsked)
 	}
 	cat := lookPath(t, "cat")
-	s.write(t, "launchctl", "#!/bin/sh\n"+strings.ReplaceAll(record, "@NAME@", "launchctl")+strings.ReplaceAll(fakeLaunchctl, "@CAT@", shellQuote(cat)))
-	s.write(t, "plutil", "#!/bin/sh\n"+strings.ReplaceAll(record, "@NAME@", "plutil")+strings.ReplaceAll(fakePlutil, "@CAT@", shellQuote(cat)))
+	s.write(t, "launchctl", "#!/bin/sh\n"+strings.ReplaceAll(record, "@NAME@", "launchctl")+strings.ReplaceAll(fakeLaunchctl, "@CAT@", quote.Shell(cat)))
+	s.write(t, "plutil", "#!/bin/sh\n"+strings.ReplaceAll(record, "@NAME@", "plutil")+strings.ReplaceAll(fakePlutil, "@CAT@", quote.Shell(cat)))
 	s.write(t, "chown", head("chown", "chown")+"exit 0\n")
 	for _, name := range []string{"mktemp", "base64", "chmod", "mv", "cp", "rm", "sleep"} {
-		s.write(t, name, head(name, name)+"exec "+shellQuote(lookPath(t, name))+` "$@"`+"\n")
+		s.write(t, name, head(name, name)+"exec "+quote.Shell(lookPath(t, name))+` "$@"`+"\n")
 	}
 	return s
 }

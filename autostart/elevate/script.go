@@ -10,6 +10,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/limabar/limabar/autostart/quote"
 )
 
 // Tools are the programs the privileged script calls. On a Mac they are
@@ -133,19 +135,19 @@ func installScript(t Tools, label, path string, plist []byte, pause int) (string
 	s.raw(`}`)
 	s.raw(`trap cleanup EXIT`)
 	s.raw(`trap 'exit 1' HUP INT TERM`)
-	s.raw(`tmp=$(` + argv(t.Mktemp, template) + `) || fail ` + shellQuote("mktemp"))
+	s.raw(`tmp=$(` + argv(t.Mktemp, template) + `) || fail ` + quote.Shell("mktemp"))
 	s.raw(argv("printf", `%s\n`, wrap(base64.StdEncoding.EncodeToString(plist), base64Line)) +
-		` | ` + argv(t.Base64, "--decode") + ` >"$tmp" || fail ` + shellQuote("base64 --decode"))
+		` | ` + argv(t.Base64, "--decode") + ` >"$tmp" || fail ` + quote.Shell("base64 --decode"))
 	// plutil says "OK" on success and why not on failure, on stdout; only
 	// the failure belongs where the caller reads errors.
-	s.raw(`lint=$(` + argv(t.Plutil, "-lint", tmp) + ` 2>&1) || { printf '%s\n' "$lint" >&2; fail ` + shellQuote("plutil -lint") + `; }`)
+	s.raw(`lint=$(` + argv(t.Plutil, "-lint", tmp) + ` 2>&1) || { printf '%s\n' "$lint" >&2; fail ` + quote.Shell("plutil -lint") + `; }`)
 	s.step("chown", argv(t.Chown, "root:wheel", tmp))
 	s.step("chmod", argv(t.Chmod, "0644", tmp))
 	// cp -p keeps the old file's owner, mode and times on the copy, so that
 	// putting it back restores exactly what was there.
-	s.raw(`if [ -e ` + shellQuote(path) + ` ]; then`)
-	s.raw(`	old=$(` + argv(t.Mktemp, template) + `) || fail ` + shellQuote("mktemp"))
-	s.raw(`	` + argv(t.Cp, "-p", path, old) + ` || fail ` + shellQuote("cp"))
+	s.raw(`if [ -e ` + quote.Shell(path) + ` ]; then`)
+	s.raw(`	old=$(` + argv(t.Mktemp, template) + `) || fail ` + quote.Shell("mktemp"))
+	s.raw(`	` + argv(t.Cp, "-p", path, old) + ` || fail ` + quote.Shell("cp"))
 	s.raw(`fi`)
 	s.step("mv", argv(t.Mv, "-f", tmp, path))
 	s.raw(`tmp=''`)
@@ -163,14 +165,14 @@ func installScript(t Tools, label, path string, plist []byte, pause int) (string
 	s.raw(`	fi`)
 	s.raw(`}`)
 	s.ignore(argv(t.Launchctl, "bootout", target))
-	s.raw(argv(t.Launchctl, "enable", target) + ` || { restore; fail ` + shellQuote("launchctl enable") + `; }`)
+	s.raw(argv(t.Launchctl, "enable", target) + ` || { restore; fail ` + quote.Shell("launchctl enable") + `; }`)
 	// Only the last try's complaint is shown.
 	s.raw(`tries=1`)
 	s.raw(`until out=$(` + argv(t.Launchctl, "bootstrap", "system", path) + ` 2>&1); do`)
 	s.raw(`	if [ "$tries" -ge ` + strconv.Itoa(bootstrapTries) + ` ]; then`)
 	s.raw(`		if [ -n "$out" ]; then printf '%s\n' "$out" >&2; fi`)
 	s.raw(`		restore`)
-	s.raw(`		fail ` + shellQuote("launchctl bootstrap"))
+	s.raw(`		fail ` + quote.Shell("launchctl bootstrap"))
 	s.raw(`	fi`)
 	s.raw(`	tries=$((tries + 1))`)
 	s.raw(`	` + argv(t.Sleep, strconv.Itoa(pause)))
@@ -265,7 +267,7 @@ func (s *script) header() {
 
 // step runs cmd and fails the script naming what when it fails.
 func (s *script) step(what, cmd string) {
-	s.raw(cmd + ` || fail ` + shellQuote(what))
+	s.raw(cmd + ` || fail ` + quote.Shell(what))
 }
 
 // ignore runs cmd silently and carries on whatever it answers.
@@ -286,7 +288,7 @@ func argv(args ...any) string {
 	for i, a := range args {
 		switch a := a.(type) {
 		case string:
-			words[i] = shellQuote(a)
+			words[i] = quote.Shell(a)
 		case ref:
 			words[i] = `"$` + string(a) + `"`
 		default:
@@ -294,13 +296,6 @@ func argv(args ...any) string {
 		}
 	}
 	return strings.Join(words, " ")
-}
-
-// shellQuote makes s one literal POSIX shell word. Inside single quotes
-// nothing is special except the quote itself, which is written by closing
-// the quoted run, adding a backslash-escaped quote and opening a new run.
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // wrap breaks s into lines of n bytes.

@@ -56,32 +56,6 @@ func TestScriptGolden(t *testing.T) {
 	}
 }
 
-func TestShellQuote(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"", `''`},
-		{"abc", `'abc'`},
-		{"it's", `'it'\''s'`},
-		{"'", `''\'''`},
-		{`a"b\c $x`, `'a"b\c $x'`},
-	} {
-		if got := shellQuote(tc.in); got != tc.want {
-			t.Errorf("shellQuote(%q) = %s, want %s", tc.in, got, tc.want)
-		}
-	}
-	for _, s := range trickyStrings {
-		if strings.ContainsRune(s, 0) {
-			continue
-		}
-		out, err := confined(t, "printf '%s' "+shellQuote(s)).Output()
-		if err != nil {
-			t.Fatalf("sh with %q: %v", s, err)
-		}
-		if string(out) != s {
-			t.Errorf("the shell read %q back as %q", s, out)
-		}
-	}
-}
-
 func TestScriptRejects(t *testing.T) {
 	plist := []byte(goldenPlist)
 	noRm := PathTools

@@ -1,0 +1,48 @@
+// Package quote turns text into literals of the two languages LimaBar
+// writes commands in: POSIX shell words and AppleScript string literals.
+// There is one quoter for each, so that the privileged script, the
+// administrator prompt and the commands typed into Terminal agree on what
+// is safe. Neither accepts anything as code: whatever the text holds, the
+// literal means exactly that text.
+package quote
+
+import "strings"
+
+// Shell returns s as one literal word of a POSIX shell. Inside single
+// quotes nothing is special except the quote itself, which is written by
+// closing the quoted run, adding a backslash-escaped quote and opening a new
+// run. Every word is quoted, even one that would be safe bare, so that what
+// a script runs never depends on which characters a shell treats specially.
+// A NUL byte cannot be in a shell word at all; the caller refuses it.
+func Shell(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// ShellJoin returns argv as one shell command line, each argument quoted
+// by Shell.
+func ShellJoin(argv []string) string {
+	words := make([]string, len(argv))
+	for i, a := range argv {
+		words[i] = Shell(a)
+	}
+	return strings.Join(words, " ")
+}
+
+// appleScriptEscaper escapes what AppleScript treats specially inside a
+// string literal: the backslash and the double quote. Line breaks and tabs
+// are written as escapes as well, so that the literal stays on one line: a
+// raw line break inside a literal passed with `osascript -e` is read back
+// as a carriage return, which is another text.
+var appleScriptEscaper = strings.NewReplacer(
+	`\`, `\\`,
+	`"`, `\"`,
+	"\n", `\n`,
+	"\r", `\r`,
+	"\t", `\t`,
+)
+
+// AppleScript returns s as an AppleScript string literal, quotes included,
+// that evaluates to exactly s.
+func AppleScript(s string) string {
+	return `"` + appleScriptEscaper.Replace(s) + `"`
+}
