@@ -581,6 +581,7 @@ func kernelHarness(t *testing.T) (*harness, *fakeKernel) {
 		k.deliver = func(n note) { b.deliver(n) }
 		return b, nil
 	})
+	h.touch = func(p string) { k.writeFile(p, "") }
 	return h, k
 }
 

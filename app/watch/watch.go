@@ -108,6 +108,20 @@ type Watcher struct {
 	logger   *slog.Logger
 	b        backend
 	watched  map[string]bool
+
+	// newTimer starts the debounce timer: time.NewTimer, except in
+	// tests, which fire it themselves once the watcher has caught up
+	// with what they did, so that how many notifications a burst makes
+	// does not depend on how busy the machine is.
+	newTimer func(time.Duration) (fire <-chan time.Time, stop func() bool)
+	// handled, when set, is called with each event after Run has dealt
+	// with it; tests use it to know that the watcher has caught up.
+	handled func(event)
+}
+
+func realTimer(d time.Duration) (<-chan time.Time, func() bool) {
+	t := time.NewTimer(d)
+	return t.C, t.Stop
 }
 
 // New starts watching dirs. Run delivers the notifications.
@@ -126,6 +140,7 @@ func newWatcher(dirs []Dir, opts Options, b backend) *Watcher {
 		logger:   opts.Logger,
 		b:        b,
 		watched:  map[string]bool{},
+		newTimer: realTimer,
 	}
 	if w.debounce <= 0 {
 		w.debounce = 120 * time.Millisecond
@@ -159,25 +174,18 @@ func (w *Watcher) Watched() []string {
 // quickly. Between changes Run sleeps: there is no timer and no polling.
 func (w *Watcher) Run(ctx context.Context, notify func()) error {
 	defer w.b.Close()
-	var timer *time.Timer
 	var fire <-chan time.Time
+	stop := func() bool { return false }
 	arm := func() {
 		if fire != nil {
 			return // a notification is already due
 		}
-		if timer == nil {
-			timer = time.NewTimer(w.debounce)
-		} else {
-			timer.Reset(w.debounce)
-		}
-		fire = timer.C
+		fire, stop = w.newTimer(w.debounce)
 	}
 	for {
 		select {
 		case <-ctx.Done():
-			if timer != nil {
-				timer.Stop()
-			}
+			stop()
 			return nil
 		case e, ok := <-w.b.Events():
 			if !ok {
@@ -196,6 +204,9 @@ func (w *Watcher) Run(ctx context.Context, notify func()) error {
 			if relevant {
 				w.logger.Debug("change", "path", e.Path, "op", e.Op.String())
 				arm()
+			}
+			if w.handled != nil {
+				w.handled(e)
 			}
 		case err := <-w.b.Errors():
 			if errors.Is(err, errOverflow) {

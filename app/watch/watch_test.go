@@ -2,9 +2,11 @@ package watch
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,12 +16,30 @@ const debounce = 100 * time.Millisecond
 
 // harness runs a Watcher on a temporary LIMA_HOME (with one instance) and a
 // systemd user folder that does not exist yet, and counts notifications.
+//
+// The watcher's debounce timer is the harness's: expect fires it only once
+// the watcher has handled every event of what the test did, which it knows
+// from a mark file written after them (a backend delivers the events of its
+// folders in order). So a burst is one notification however slowly a busy
+// machine lets the watcher read it, and no test sleeps to see that nothing
+// more comes.
 type harness struct {
 	t        *testing.T
 	limaHome string
 	units    string
 	w        *Watcher
 	count    atomic.Int32
+
+	// marks is a watched folder whose files are never news; touch writes
+	// one there (the fake kernel's harness replaces it).
+	marks    string
+	touch    func(path string)
+	handled  chan string
+	notified chan struct{}
+	nmark    int
+
+	mu    sync.Mutex
+	armed chan time.Time // the debounce timer that is running, if any
 }
 
 func start(t *testing.T, b Backend) *harness {
@@ -35,9 +55,14 @@ func startWith(t *testing.T, newB func() (backend, error)) *harness {
 		t:        t,
 		limaHome: filepath.Join(root, "lima"),
 		units:    filepath.Join(root, "config", "systemd", "user"),
+		marks:    filepath.Join(root, "marks", "here"),
+		handled:  make(chan string, 1024),
+		notified: make(chan struct{}, 1024),
 	}
+	h.touch = func(p string) { write(t, p, "") }
 	mkdir(t, filepath.Join(h.limaHome, "default"))
 	write(t, filepath.Join(h.limaHome, "default", "lima.yaml"), "images: []\n")
+	mkdir(t, h.marks)
 	b, err := newB()
 	if err != nil {
 		t.Fatal(err)
@@ -45,11 +70,27 @@ func startWith(t *testing.T, newB func() (backend, error)) *harness {
 	w := newWatcher([]Dir{
 		{Path: h.limaHome, Names: InstanceNames},
 		{Path: h.units},
+		// Only files named "news" would count in its subfolder.
+		{Path: filepath.Dir(h.marks), Names: []string{"news"}},
 	}, Options{Debounce: debounce}, b)
+	w.newTimer = h.newTimer
+	w.handled = func(e event) {
+		if filepath.Dir(e.Path) == h.marks {
+			select {
+			case h.handled <- e.Path:
+			default:
+			}
+		}
+	}
 	h.w = w
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx, func() { h.count.Add(1) }) }()
+	go func() {
+		done <- w.Run(ctx, func() {
+			h.count.Add(1)
+			h.notified <- struct{}{}
+		})
+	}()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -59,29 +100,53 @@ func startWith(t *testing.T, newB func() (backend, error)) *harness {
 	return h
 }
 
-func mkdir(t *testing.T, p string) {
-	t.Helper()
-	if err := os.MkdirAll(p, 0o755); err != nil {
-		t.Fatal(err)
+// newTimer is the watcher's debounce timer in tests: it fires when expect
+// says so.
+func (h *harness) newTimer(time.Duration) (<-chan time.Time, func() bool) {
+	c := make(chan time.Time, 1)
+	h.mu.Lock()
+	h.armed = c
+	h.mu.Unlock()
+	return c, func() bool { return false }
+}
+
+// catchUp returns once the watcher has handled every event of what the
+// test did so far.
+func (h *harness) catchUp() {
+	h.t.Helper()
+	h.nmark++
+	mark := filepath.Join(h.marks, fmt.Sprintf("mark%d", h.nmark))
+	h.touch(mark)
+	limit := time.After(30 * time.Second)
+	for {
+		select {
+		case p := <-h.handled:
+			if p == mark {
+				return
+			}
+		case <-limit:
+			h.t.Fatalf("the watcher did not see %s within 30 s", mark)
+		}
 	}
 }
 
-func write(t *testing.T, p, text string) {
-	t.Helper()
-	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// expect waits for the count of notifications to reach want, then checks
-// that no more arrive for a few debounce periods.
+// expect lets the watcher catch up with what the test did, ends the
+// debounce period, and checks the number of notifications so far.
 func (h *harness) expect(want int32) {
 	h.t.Helper()
-	deadline := time.Now().Add(2 * time.Second)
-	for h.count.Load() < want && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	h.catchUp()
+	h.mu.Lock()
+	c := h.armed
+	h.armed = nil
+	h.mu.Unlock()
+	if c != nil {
+		c <- time.Now()
+		select {
+		case <-h.notified:
+		case <-time.After(30 * time.Second):
+			h.t.Fatal("the debounce timer fired, but no notification came within 30 s")
+		}
 	}
-	time.Sleep(3 * debounce)
 	if got := h.count.Load(); got != want {
 		h.t.Fatalf("got %d notifications, want %d", got, want)
 	}
@@ -262,4 +327,45 @@ func TestWatchFolderMadeWhileWatchIsAdded(t *testing.T) {
 	}
 	write(t, filepath.Join(h.units, "lima-vm@a.service"), "x")
 	h.expect(2)
+}
+
+func mkdir(t *testing.T, p string) {
+	t.Helper()
+	if err := os.MkdirAll(p, 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func write(t *testing.T, p, text string) {
+	t.Helper()
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestWatchNotifiesWithTheRealTimer: the tests above fire the debounce
+// timer themselves; this one leaves it to the clock.
+func TestWatchNotifiesWithTheRealTimer(t *testing.T) {
+	limaHome := t.TempDir()
+	mkdir(t, filepath.Join(limaHome, "default"))
+	w, err := New([]Dir{{Path: limaHome, Names: InstanceNames}}, Options{Debounce: debounce})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	notified := make(chan struct{}, 16)
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx, func() { notified <- struct{}{} }) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	write(t, filepath.Join(limaHome, "default", "ha.pid"), "1\n")
+	select {
+	case <-notified:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no notification within 30 s of ha.pid appearing")
+	}
 }
