@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/limabar/limabar/autostart/elevate"
+	"github.com/limabar/limabar/autostart/jobenv"
 	"github.com/limabar/limabar/autostart/launchd"
 	"github.com/limabar/limabar/autostart/runner"
 	"github.com/limabar/limabar/autostart/systemd"
@@ -245,7 +246,7 @@ func (f *fixture) oldLimaUnit(t *testing.T, w *world) {
 
 func (f *fixture) ourUnit(t *testing.T, w *world) {
 	t.Helper()
-	data, err := systemd.Unit(systemd.Params{Limactl: f.limctl, PATH: launchd.JobPATH(f.limctl)})
+	data, err := systemd.Unit(systemd.Params{Limactl: f.limctl, PATH: jobenv.PATH(f.limctl)})
 	must(t, err)
 	must(t, os.MkdirAll(filepath.Dir(f.unitPath()), 0o755))
 	must(t, os.WriteFile(f.unitPath(), data, 0o644))

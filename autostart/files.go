@@ -5,17 +5,13 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/limabar/limabar/autostart/plan"
 )
 
-// Files writes and removes registration files. The engine never writes a
-// registration in place: a reader (launchd, systemd, limactl) sees either the
-// old file or the new one.
-type Files interface {
-	// WriteFile replaces path atomically with data.
-	WriteFile(path string, data []byte, perm os.FileMode) error
-	// Remove deletes path; a missing file is not an error.
-	Remove(path string) error
-}
+// Files writes and removes registration files (see plan.Files); tests put
+// a failing writer here.
+type Files = plan.Files
 
 // OSFiles is the real file system.
 type OSFiles struct{}

@@ -154,12 +154,6 @@ func (m *Manager) Repair(ctx context.Context, inst Instance) (Result, error) {
 	return m.backend.repair(ctx, inst)
 }
 
-// bootUser resolves the account a boot job runs as, refusing root, uid 0,
-// empty and unknown users.
-func (m *Manager) bootUser(name string) (*user.User, error) {
-	return resolveBootUser(&m.env, name)
-}
-
 func resolveBootUser(env *Env, name string) (*user.User, error) {
 	if name == "" {
 		name = env.User

@@ -11,7 +11,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/limabar/limabar/autostart/launchd"
+	"github.com/limabar/limabar/autostart/jobenv"
 	"github.com/limabar/limabar/autostart/problem"
 	"github.com/limabar/limabar/autostart/systemd"
 )
@@ -32,7 +32,7 @@ func (b *systemdBackend) lingerPath() string { return filepath.Join(b.env.Linger
 func (b *systemdBackend) lingering() bool { return b.env.User != "" && exists(b.lingerPath()) }
 
 func (b *systemdBackend) params() systemd.Params {
-	p := systemd.Params{Limactl: b.env.Limactl, PATH: launchd.JobPATH(b.env.Limactl)}
+	p := systemd.Params{Limactl: b.env.Limactl, PATH: jobenv.PATH(b.env.Limactl)}
 	if b.env.CustomLimaHome() {
 		p.LimaHome = b.env.LimaHome
 	}

@@ -57,18 +57,4 @@ func ParsePrintDisabled(out []byte) map[string]bool {
 	return disabled
 }
 
-var stateLine = regexp.MustCompile(`^\s*state\s*=\s*(\S+)`)
-
-// ParsePrintState returns the `state = …` of `launchctl print TARGET`
-// (running, not running, …), or "" when absent.
-func ParsePrintState(out []byte) string {
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		if m := stateLine.FindStringSubmatch(sc.Text()); m != nil {
-			return m[1]
-		}
-	}
-	return ""
-}
-
 func itoa(i int) string { return strconv.Itoa(i) }

@@ -10,9 +10,10 @@ import (
 	"bytes"
 	"fmt"
 	"path/filepath"
-	"strings"
 
 	"howett.net/plist"
+
+	"github.com/limabar/limabar/autostart/jobenv"
 )
 
 // BundleID is LimaBar's bundle identifier. Naming it in
@@ -28,32 +29,6 @@ func DaemonLabel(name string) string { return "io.lima-vm.daemon." + name }
 
 // PlistPath is DIR/LABEL.plist.
 func PlistPath(dir, label string) string { return filepath.Join(dir, label+".plist") }
-
-// defaultPath is launchd's own PATH for jobs.
-const defaultPath = "/usr/bin:/bin:/usr/sbin:/sbin"
-
-// JobPATH is the PATH a job gets: limactl's own folder, Homebrew's two
-// prefixes, then launchd's default. Without it a QEMU instance cannot find
-// qemu-system-* under launchd (lima issue 2444).
-func JobPATH(limactl string) string {
-	parts := []string{}
-	seen := map[string]bool{}
-	add := func(dir string) {
-		if dir != "" && !seen[dir] {
-			seen[dir] = true
-			parts = append(parts, dir)
-		}
-	}
-	if limactl != "" {
-		add(filepath.Dir(limactl))
-	}
-	add("/opt/homebrew/bin")
-	add("/usr/local/bin")
-	for _, d := range strings.Split(defaultPath, ":") {
-		add(d)
-	}
-	return strings.Join(parts, ":")
-}
 
 // Job is a launchd job as LimaBar writes and reads it. The encoder writes
 // the keys sorted, as plutil does.
@@ -112,7 +87,7 @@ func Daemon(p Params) Job {
 
 func env(p Params, daemon bool) map[string]string {
 	e := map[string]string{
-		"PATH": JobPATH(p.Limactl),
+		"PATH": jobenv.PATH(p.Limactl),
 		"HOME": p.Home,
 	}
 	if p.LimaHome != "" {

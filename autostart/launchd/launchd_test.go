@@ -88,18 +88,6 @@ func TestDecodeRejectsGarbage(t *testing.T) {
 	}
 }
 
-func TestJobPATH(t *testing.T) {
-	for _, tc := range []struct{ limactl, want string }{
-		{"/opt/homebrew/bin/limactl", "/opt/homebrew/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"},
-		{"/Users/a/lima/bin/limactl", "/Users/a/lima/bin:/opt/homebrew/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"},
-		{"/usr/bin/limactl", "/usr/bin:/opt/homebrew/bin:/usr/local/bin:/bin:/usr/sbin:/sbin"},
-	} {
-		if got := JobPATH(tc.limactl); got != tc.want {
-			t.Errorf("JobPATH(%q) = %q, want %q", tc.limactl, got, tc.want)
-		}
-	}
-}
-
 func TestParsePrintDisabled(t *testing.T) {
 	out := `disabled services = {
 	"com.apple.ScreenReaderUIServer" => disabled
@@ -121,16 +109,6 @@ login item associations = {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %v, want %v", got, want)
-	}
-}
-
-func TestParsePrintState(t *testing.T) {
-	out := "system/io.lima-vm.daemon.default = {\n\tactive count = 1\n\tpath = /Library/LaunchDaemons/io.lima-vm.daemon.default.plist\n\tstate = running\n}\n"
-	if got := ParsePrintState([]byte(out)); got != "running" {
-		t.Errorf("got %q", got)
-	}
-	if got := ParsePrintState(nil); got != "" {
-		t.Errorf("got %q for empty output", got)
 	}
 }
 

@@ -30,7 +30,6 @@ const (
 	UserName         = "user-name"         // UserName missing or root
 	Home             = "home-missing"      // HOME or USER missing from the daemon
 	NotLoaded        = "not-loaded"        // the daemon is not loaded in launchd
-	LingerOff        = "linger-off"        // boot on Linux without lingering
 	BothConditions   = "both-conditions"   // login and boot both registered
 	OtherAccount     = "other-account"     // a daemon of the same name runs another account's instance
 	InstanceMissing  = "instance-missing"  // the registration names an instance that is gone

@@ -46,3 +46,20 @@ var appleScriptEscaper = strings.NewReplacer(
 func AppleScript(s string) string {
 	return `"` + appleScriptEscaper.Replace(s) + `"`
 }
+
+// Words returns argv as a command line for people to read, as a dry run
+// shows it: words made only of characters no shell treats specially stay
+// bare, every other word is quoted by Shell. A shell reads it as argv.
+func Words(argv []string) string {
+	words := make([]string, len(argv))
+	for i, a := range argv {
+		words[i] = a
+		if a == "" || strings.Trim(a, safeChars) != "" {
+			words[i] = Shell(a)
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// safeChars need no quoting in any POSIX shell.
+const safeChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./_-"

@@ -216,3 +216,20 @@ func FuzzAppleScript(f *testing.F) {
 		}
 	})
 }
+
+func TestWords(t *testing.T) {
+	got := Words([]string{"systemctl", "--user", "enable", "lima-vm@default.service", "", "a b", "it's", "$x", "~"})
+	want := `systemctl --user enable lima-vm@default.service '' 'a b' 'it'\''s' '$x' '~'`
+	if got != want {
+		t.Errorf("Words = %s, want %s", got, want)
+	}
+	cmd := exec.Command("/bin/sh", "-c", `f() { for a in "$@"; do printf '[%s]' "$a"; done; }; f `+Words([]string{"a", "", "b c", "*", "x\ny"}))
+	cmd.Dir = t.TempDir()
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "[a][][b c][*][x\ny]"; string(out) != want {
+		t.Errorf("Words read back as %q, want %q", out, want)
+	}
+}

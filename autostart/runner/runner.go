@@ -69,16 +69,6 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// ExitCode returns the exit code of a failed command, or -1 when err is not
-// a command that ran and exited.
-func ExitCode(err error) int {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.ExitCode
-	}
-	return -1
-}
-
 // WaitDelay is how long Exec waits, after a command was killed or exited,
 // for the standard output and error to close. A child that the command left
 // behind and that still holds them open (a wrapper script's background job)

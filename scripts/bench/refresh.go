@@ -12,7 +12,7 @@ import (
 	"github.com/limabar/limabar/app/lima"
 	"github.com/limabar/limabar/app/state"
 	"github.com/limabar/limabar/autostart"
-	"github.com/limabar/limabar/autostart/launchd"
+	"github.com/limabar/limabar/autostart/jobenv"
 	"github.com/limabar/limabar/autostart/runner"
 	"github.com/limabar/limabar/autostart/systemd"
 	"github.com/limabar/limabar/scripts/testenv"
@@ -64,7 +64,7 @@ func newLimaWorld(h *harness, limactl string, n int) *limaWorld {
 	if err := os.MkdirAll(filepath.Join(unitDir, "default.target.wants"), 0o755); err != nil {
 		h.Fatal(err)
 	}
-	unit, err := systemd.Unit(systemd.Params{Limactl: limactl, PATH: launchd.JobPATH(limactl)})
+	unit, err := systemd.Unit(systemd.Params{Limactl: limactl, PATH: jobenv.PATH(limactl)})
 	if err != nil {
 		h.Fatal(err)
 	}

@@ -1,0 +1,151 @@
+package plan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/limabar/limabar/autostart/elevate"
+	"github.com/limabar/limabar/autostart/runner"
+)
+
+// UndoTimeout bounds the undo of a failed plan.
+const UndoTimeout = 30 * time.Second
+
+// Executor runs plans. Files, Runner and Elevator are the engine's seams;
+// Elevator may be nil for plans without a Privileged step.
+type Executor struct {
+	Files    Files
+	Runner   runner.Runner
+	Elevator elevate.Elevator
+}
+
+// StepError is a plan that failed at Step. Undone says whether every
+// completed step was taken back; UndoErrs are the ones that were not.
+type StepError struct {
+	Subject  string
+	Step     Step
+	Err      error
+	UndoErrs []error
+	// After is set when the step was one of Plan.After: the change was
+	// made, nothing was undone.
+	After bool
+}
+
+func (e *StepError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "failed to %s for %s: %v", e.Step.What(), e.Subject, e.Err)
+	for _, u := range e.UndoErrs {
+		b.WriteString(", and ")
+		b.WriteString(u.Error())
+	}
+	if !e.After && len(e.UndoErrs) == 0 && !errors.Is(e.Err, elevate.ErrCancelled) {
+		b.WriteString("; nothing was changed")
+	}
+	return b.String()
+}
+
+func (e *StepError) Unwrap() error { return e.Err }
+
+// Run runs the plan's Steps in order, recording the inverse of each one
+// that completed. When a step fails, the recorded inverses run in reverse
+// order on a context that the caller's cancellation does not reach (a
+// Ctrl-C at a polkit or sudo prompt must not leave half a change), bounded
+// by UndoTimeout, and the error names the failed step and whatever could
+// not be undone. Then After runs; its failure undoes nothing.
+func (x Executor) Run(ctx context.Context, p Plan) error {
+	var undo []Step
+	for _, s := range p.Steps {
+		if err := x.do(ctx, s); err != nil {
+			return &StepError{Subject: p.Subject, Step: s, Err: err, UndoErrs: x.rollback(ctx, undo)}
+		}
+		if inv := s.inverse(); inv != nil {
+			undo = append(undo, inv)
+		}
+	}
+	for _, s := range p.After {
+		if err := x.do(ctx, s); err != nil {
+			return &StepError{Subject: p.Subject, Step: s, Err: err, After: true}
+		}
+	}
+	return nil
+}
+
+// rollback runs the inverses last first and returns what failed. One
+// failure does not stop the others: each puts back what it can.
+func (x Executor) rollback(ctx context.Context, undo []Step) []error {
+	if len(undo) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), UndoTimeout)
+	defer cancel()
+	var errs []error
+	for i := len(undo) - 1; i >= 0; i-- {
+		if err := x.do(ctx, undo[i]); err != nil {
+			errs = append(errs, undoFailure(undo[i], err))
+		}
+	}
+	return errs
+}
+
+// undoFailure says what is left as the failed undo step made it.
+func undoFailure(s Step, err error) error {
+	switch s := s.(type) {
+	case WriteFile:
+		return fmt.Errorf("%s could not be put back: %w", previous(s), err)
+	case RemoveFile:
+		return fmt.Errorf("%s could not be removed again: %w", s.Path, err)
+	}
+	return fmt.Errorf("could not %s: %w", s.What(), err)
+}
+
+func previous(s WriteFile) string {
+	if s.Existed {
+		return "the previous " + s.Path
+	}
+	return s.Path
+}
+
+// do runs one step.
+func (x Executor) do(ctx context.Context, s Step) error {
+	switch s := s.(type) {
+	case WriteFile:
+		return x.Files.WriteFile(s.Path, s.Data, s.Mode)
+	case RemoveFile:
+		return x.Files.Remove(s.Path)
+	case Command:
+		err := x.run(ctx, s.Argv)
+		if s.IgnoreFailure {
+			return nil
+		}
+		return err
+	case OnRollback:
+		return nil
+	case Privileged:
+		if x.Elevator == nil {
+			return errors.New("no way to gain administrator rights")
+		}
+		return x.Elevator.RunAsRoot(ctx, s.Script, s.Prompt)
+	case Linger:
+		return x.linger(ctx, s)
+	}
+	return fmt.Errorf("plan: unknown step %T", s)
+}
+
+func (x Executor) run(ctx context.Context, argv []string) error {
+	if len(argv) == 0 {
+		return errors.New("plan: empty command")
+	}
+	_, err := x.Runner.Run(ctx, argv[0], argv[1:]...)
+	return err
+}
+
+// linger runs loginctl, saying which way was refused.
+func (x Executor) linger(ctx context.Context, s Linger) error {
+	if err := x.run(ctx, s.Argv()); err != nil {
+		return fmt.Errorf("turning lingering %s for %s was refused (%w)", onOff(s.On), s.User, err)
+	}
+	return nil
+}
