@@ -9,42 +9,62 @@ import (
 
 	"github.com/limabar/limabar/app/hostenv"
 	"github.com/limabar/limabar/app/logfile"
+	"github.com/limabar/limabar/app/state"
 	"github.com/limabar/limabar/autostart/elevate"
 )
+
+// debugVar set to 1 logs every external command: argv, exit status and
+// duration.
+const debugVar = "LIMABAR_DEBUG"
 
 // adminDialog is the in-process administrator prompt of the macOS build,
 // or nil (osascript is used then). Set by app_darwin.go.
 var adminDialog func() elevate.Elevator
 
-// runApp runs the menu-bar app: logging to the log file, the Service, then
-// the tray until Quit or a signal.
+// runApp runs the menu-bar app: it reads the host once without running
+// anything, opens the log, then shows the tray at once while the rest of
+// the start-up (the login shell on a Mac, the engine) runs behind it.
 func runApp(ctx context.Context) error {
-	probe, err := hostenv.Detect(hostenv.Options{})
+	host, err := hostenv.Probe(hostenv.Options{})
 	if err != nil {
 		return err
 	}
-	logger, closeLog := openLog(probe.LogPath())
+	if err := refuseRoot(host); err != nil {
+		return err
+	}
+	logger, closeLog := openLog(host.LogPath())
 	defer closeLog()
+	// Anything that logs without being handed a logger logs here too.
+	slog.SetDefault(logger)
+	host.SetLogger(logger)
+	logger.Info("LimaBar starting", "version", version, "platform", host.Platform, "testMode", host.TestMode)
+	return runGUI(ctx, host, logger, systrayToolkit{})
+}
+
+// startService is the slow part of the start-up, run behind the tray: the
+// login shell (at most once, bounded), then the engine and limactl client.
+func startService(ctx context.Context, host *hostenv.Host, logger *slog.Logger) (state.Service, error) {
+	if err := host.Complete(ctx); err != nil {
+		return nil, err
+	}
 	var dialog elevate.Elevator
-	if adminDialog != nil && !probe.TestMode {
+	if adminDialog != nil && !host.TestMode {
 		dialog = adminDialog()
 	}
-	live, host, err := newLive(logger, "", dialog)
+	live, err := newLive(host, logger, "", dialog)
 	if err != nil {
-		logger.Error("cannot start", "err", err)
-		return err
+		return nil, err
 	}
-	live.SelfStart = selfStarter(host)
-	logger.Info("LimaBar starting", "version", version, "platform", host.Platform,
-		"limactl", host.Limactl, "limaHome", host.LimaHome, "testMode", host.TestMode)
-	return runGUI(ctx, live, host.Platform, logger)
+	live.SelfStart = selfStarter(host, logger)
+	logger.Info("LimaBar ready", "limactl", host.Limactl, "limaHome", host.LimaHome, "session", string(host.Session))
+	return live, nil
 }
 
 // openLog opens the rotated log; LIMABAR_DEBUG=1 logs each external command.
 // When the log cannot be opened the app still runs, logging to stderr.
 func openLog(path string) (*slog.Logger, func()) {
 	level := slog.LevelInfo
-	if os.Getenv("LIMABAR_DEBUG") == "1" {
+	if os.Getenv(debugVar) == "1" {
 		level = slog.LevelDebug
 	}
 	var w io.Writer = os.Stderr

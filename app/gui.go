@@ -15,12 +15,14 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/limabar/limabar/app/hostenv"
 	"github.com/limabar/limabar/app/macos"
 	"github.com/limabar/limabar/app/menu"
 	"github.com/limabar/limabar/app/state"
 	"github.com/limabar/limabar/app/tray"
 	"github.com/limabar/limabar/app/watch"
 	"github.com/limabar/limabar/autostart"
+	"github.com/limabar/limabar/autostart/runner"
 )
 
 // Timings of the app. Variables so that tests can shorten them.
@@ -56,8 +58,10 @@ func (d macDesktop) Alert(title, msg string) error {
 }
 
 // runGUI runs the menu-bar app until the user quits or ctx ends. It must be
-// called on the main goroutine: macOS draws menus only there.
-func runGUI(ctx context.Context, svc state.Service, platform autostart.Platform, logger *slog.Logger) error {
+// called on the main goroutine: macOS draws menus only there. The icon and
+// its menu ("Reading Lima instances…") come first; the rest of the start-up
+// (startService) runs behind them and fills the menu when it is done.
+func runGUI(ctx context.Context, host *hostenv.Host, logger *slog.Logger, kit toolkit) error {
 	if runtime.GOOS == "linux" && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 		return errors.New("no graphical session (DISPLAY and WAYLAND_DISPLAY are unset): use the command line, see limabar help")
 	}
@@ -69,23 +73,25 @@ func runGUI(ctx context.Context, svc state.Service, platform autostart.Platform,
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var desktop tray.Desktop = tray.NewXDG()
-	if platform == autostart.Darwin {
-		desktop = macDesktop{cmds: &tray.MacCommands{Cmd: tray.SystemCommands()}}
+	var desktop tray.Desktop = tray.NewXDG(runner.Exec{Logger: logger})
+	if host.Platform == autostart.Darwin {
+		desktop = macDesktop{cmds: &tray.MacCommands{Cmd: tray.SystemCommands(runner.Exec{Logger: logger})}}
 	}
+	svc := newLateService(host.Platform)
 	g := newGUI(svc, desktop, logger)
-	g.quit = tray.Quit
+	g.quit = kit.Quit
+	// A signal at any moment of the start-up quits: the toolkit keeps a
+	// Quit that comes before it is ready.
 	go func() {
 		<-ctx.Done()
-		tray.Quit()
+		kit.Quit()
 	}()
-	logger.Info("menu-bar app starting", "platform", platform)
-	// The first read of the instances runs while the toolkit starts, so
-	// that the first menu drawn already lists them.
-	g.begin(ctx)
-	tray.Run(tray.Options{Icons: tray.DefaultIcons(), OnClick: g.click}, func(t *tray.Tray) {
-		g.show(t)
+	logger.Info("menu-bar app starting", "platform", host.Platform)
+	go svc.connect(ctx, logger, func(ctx context.Context) (state.Service, error) {
+		return startService(ctx, host, logger)
 	})
+	g.begin(ctx)
+	kit.Run(g.click, g.show)
 	logger.Info("menu-bar app stopped")
 	return nil
 }

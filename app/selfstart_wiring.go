@@ -1,6 +1,7 @@
 package main
 
 import (
+	"log/slog"
 	"os"
 
 	"github.com/limabar/limabar/app/hostenv"
@@ -10,8 +11,9 @@ import (
 )
 
 // selfStarter is "Open LimaBar at Login" for this host, or nil when the
-// program cannot tell where it lives.
-func selfStarter(host *hostenv.Host) state.SelfStarter {
+// program cannot tell where it lives. Its launchctl calls are logged like
+// every other command.
+func selfStarter(host *hostenv.Host, logger *slog.Logger) state.SelfStarter {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil
@@ -24,6 +26,6 @@ func selfStarter(host *hostenv.Host) state.SelfStarter {
 		Bundle:     selfstart.BundleOf(exe),
 		UID:        host.UID,
 		Launchctl:  host.Tools().Launchctl,
-		Runner:     runner.Exec{},
+		Runner:     runner.Exec{Logger: logger},
 	}
 }

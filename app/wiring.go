@@ -2,8 +2,8 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
+	"os"
 
 	"github.com/limabar/limabar/app/cli"
 	"github.com/limabar/limabar/app/hostenv"
@@ -14,35 +14,40 @@ import (
 	"github.com/limabar/limabar/autostart/runner"
 )
 
-// newLive reads the host and builds the Service the app and the command line
-// share. asUser, when running as root, makes the engine act for that account
-// (a boot job made over SSH or by a configuration tool). dialog is the app's
-// in-process administrator prompt, or nil.
-func newLive(logger *slog.Logger, asUser string, dialog elevate.Elevator) (*state.Live, *hostenv.Host, error) {
-	host, err := hostenv.Detect(hostenv.Options{Logger: logger})
-	if err != nil {
-		return nil, nil, err
-	}
+// refuseRoot stops LimaBar run as root on Linux before anything is shown.
+func refuseRoot(host *hostenv.Host) error {
 	if host.IsRoot && host.Platform == autostart.Linux {
 		// User units and lingering belong to the user; root writing into a
 		// user's home leaves root-owned folders behind.
-		return nil, nil, errors.New("run limabar as the user who owns the instances, not as root: on Linux their units live in that user's systemd")
+		return errors.New("run limabar as the user who owns the instances, not as root: on Linux their units live in that user's systemd")
+	}
+	return nil
+}
+
+// newLive builds the Service the app and the command line share from a host
+// read once (hostenv.Detect, or Probe and Complete). asUser, when running
+// as root, makes the engine act for that account (a boot job made over SSH
+// or by a configuration tool). dialog is the app's in-process administrator
+// prompt, or nil. Every command runs through a runner that logs to logger.
+func newLive(host *hostenv.Host, logger *slog.Logger, asUser string, dialog elevate.Elevator) (*state.Live, error) {
+	if err := refuseRoot(host); err != nil {
+		return nil, err
 	}
 	if asUser != "" && host.IsRoot {
 		if err := host.ActAs(asUser); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	r := runner.Exec{Logger: logger}
 	env, err := host.Env(r, dialog)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	engine, err := autostart.New(env)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	live := &state.Live{
+	return &state.Live{
 		Platform:   host.Platform,
 		Lima:       &lima.Client{Limactl: host.Limactl, LimaHome: host.LimaHome, Runner: limaRunner(host, logger)},
 		Engine:     engine,
@@ -55,8 +60,7 @@ func newLive(logger *slog.Logger, asUser string, dialog elevate.Elevator) (*stat
 		// and refuses new registrations, but never stops the app or the
 		// removal of a stale registration.
 		SetupErr: host.CheckLimaHome(),
-	}
-	return live, host, nil
+	}, nil
 }
 
 // limaRunner runs limactl with LIMA_HOME set to the one LimaBar uses, which
@@ -65,10 +69,20 @@ func limaRunner(host *hostenv.Host, logger *slog.Logger) runner.Runner {
 	return runner.Exec{Logger: logger, Env: host.LimactlEnviron()}
 }
 
+// newBackend reads the host once and builds the command line's Service.
+// LIMABAR_DEBUG=1 logs each external command to stderr.
 func newBackend(user string) (cli.Backend, error) {
-	live, _, err := newLive(slog.New(slog.DiscardHandler), user, nil)
+	logger := slog.New(slog.DiscardHandler)
+	if os.Getenv(debugVar) == "1" {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	host, err := hostenv.Detect(hostenv.Options{Logger: logger})
 	if err != nil {
-		return nil, fmt.Errorf("%w", err)
+		return nil, err
+	}
+	live, err := newLive(host, logger, user, nil)
+	if err != nil {
+		return nil, err
 	}
 	return live, nil
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"os/user"
@@ -16,6 +17,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/limabar/limabar/autostart"
@@ -23,19 +25,12 @@ import (
 	"github.com/limabar/limabar/autostart/runner"
 )
 
-// Test-only variables. They let the real binary behave as on macOS on a Linux
-// machine and move every system-wide path under one folder. They are
-// documented as test-only in the README.
-const (
-	TestPlatformVar = "LIMABAR_TEST_PLATFORM" // darwin or linux
-	TestRootVar     = "LIMABAR_TEST_ROOT"     // prefix for /Library/LaunchDaemons, /var/lib/systemd/linger
-	TestSessionVar  = "LIMABAR_TEST_SESSION"  // gui, tty or none (macOS mode only)
-)
-
 // Host is what the program knows about where it runs.
 type Host struct {
 	Platform autostart.Platform
-	// TestMode is true when LIMABAR_TEST_PLATFORM or LIMABAR_TEST_ROOT is set.
+	// TestMode is true when a binary built with the testhooks tag was
+	// told to behave as another platform or under a test root (see
+	// testhooks.go); it is always false in the shipped binary.
 	TestMode bool
 	Root     string // "" or the test root
 
@@ -55,26 +50,23 @@ type Host struct {
 	LimaHomeSet bool
 
 	Session elevate.Session
-	Logger  Logger
+	Logger  *slog.Logger
 	Getenv  func(string) string
 
 	// limaHomeFrom says where LimaHome came from: settings, LIMA_HOME,
 	// login shell or default.
-	limaHomeFrom string
-	opts         Options
+	limaHomeFrom  string
+	opts          Options
+	defaultRunner bool
+	settings      Settings
+	// needShell is set when a value was looked for in the login shell
+	// before the shell was asked: Complete asks it and looks again.
+	needShell    bool
+	shellOnce    sync.Once
 	shellDone    bool
 	shellLimactl string
 	shellHome    string
 }
-
-// Logger is the slice of *slog.Logger hostenv uses.
-type Logger interface {
-	Debug(msg string, args ...any)
-}
-
-type nopLogger struct{}
-
-func (nopLogger) Debug(string, ...any) {}
 
 // Settings are LimaBar's own choices, which win over everything else.
 type Settings struct {
@@ -88,55 +80,77 @@ type Options struct {
 	LookPath func(string) (string, error)
 	// LoginShell runs the user's login shell to learn PATH's limactl and
 	// LIMA_HOME (macOS only, where GUI apps do not inherit the shell's
-	// environment); nil means the real one.
+	// environment); nil means the real one, run through Runner.
 	LoginShell func(ctx context.Context, shell string) (limactl, limaHome string, err error)
 	// Geteuid is os.Geteuid unless a test, which CI runs as root, asks
 	// as an ordinary user.
 	Geteuid func() int
-	Logger  Logger
+	// Runner runs the login shell and the session probe; nil means the
+	// real one, logging to Logger.
+	Runner runner.Runner
+	Logger *slog.Logger
+
+	// Platform, Root and Session stand in for the machine in tests:
+	// another platform's rules, a prefix for system-wide paths, the kind
+	// of session. Empty means the real ones.
+	Platform autostart.Platform
+	Root     string
+	Session  elevate.Session
 }
 
-// Detect reads the host.
+// LoginShellLimit bounds the login shell: a user's startup files may wait
+// for input or a network mount, and the app must not wait with them.
+const LoginShellLimit = 3 * time.Second
+
+// Detect reads the host, asking the login shell when it must (see Probe and
+// Complete). The command line uses it; the app probes first and completes
+// in the background.
 func Detect(o Options) (*Host, error) {
+	h, err := Probe(o)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.Complete(context.Background()); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// Probe reads what is quick to read: the environment, the settings file,
+// PATH. It never runs the login shell; NeedsLoginShell says whether
+// Complete will.
+func Probe(o Options) (*Host, error) {
 	if o.Getenv == nil {
 		o.Getenv = os.Getenv
 	}
 	if o.LookPath == nil {
 		o.LookPath = exec.LookPath
 	}
-	realShell := o.LoginShell == nil
-	if realShell {
-		o.LoginShell = loginShell
-	}
 	if o.Logger == nil {
-		o.Logger = nopLogger{}
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	defaultRunner := o.Runner == nil
+	if defaultRunner {
+		o.Runner = runner.Exec{Logger: o.Logger}
+	}
+	testMode, err := fromTestEnv(&o)
+	if err != nil {
+		return nil, err
+	}
+	if testMode && o.LoginShell == nil {
+		// A test's own login shell would leak the developer's limactl
+		// and LIMA_HOME into it; a test that wants one injects it.
+		o.LoginShell = func(context.Context, string) (string, string, error) {
+			return "", "", errors.New("no login shell in test mode")
+		}
 	}
 	if o.Geteuid == nil {
 		o.Geteuid = os.Geteuid
 	}
-	h := &Host{Logger: o.Logger, Getenv: o.Getenv, opts: o}
-	switch p := o.Getenv(TestPlatformVar); p {
-	case "":
+	h := &Host{Logger: o.Logger, Getenv: o.Getenv, opts: o, defaultRunner: defaultRunner,
+		TestMode: testMode, Platform: o.Platform, Root: o.Root}
+	if h.Platform == "" {
 		h.Platform = autostart.Platform(runtime.GOOS)
-	case "darwin", "linux":
-		h.Platform = autostart.Platform(p)
-		h.TestMode = true
-	default:
-		return nil, fmt.Errorf("%s=%q: want darwin or linux", TestPlatformVar, p)
-	}
-	if r := o.Getenv(TestRootVar); r != "" {
-		if !filepath.IsAbs(r) {
-			return nil, fmt.Errorf("%s=%q: want an absolute path", TestRootVar, r)
-		}
-		h.Root = r
-		h.TestMode = true
-	}
-	if h.TestMode && realShell {
-		// A test's own login shell would leak the developer's limactl
-		// and LIMA_HOME into it; a test that wants one injects it.
-		h.opts.LoginShell = func(context.Context, string) (string, string, error) {
-			return "", "", errors.New("no login shell in test mode")
-		}
 	}
 
 	u, err := user.Current()
@@ -156,16 +170,64 @@ func Detect(o Options) (*Host, error) {
 	h.ConfigHome = xdg(o.Getenv("XDG_CONFIG_HOME"), filepath.Join(h.Home, ".config"))
 	h.StateHome = xdg(o.Getenv("XDG_STATE_HOME"), filepath.Join(h.Home, ".local", "state"))
 
-	settings, err := h.readSettings()
+	h.settings, err = h.readSettings()
 	if err != nil {
 		return nil, err
 	}
-	h.findLimactl(o, settings)
-	if err := h.findLimaHome(o, settings); err != nil {
+	h.findLimactl(h.opts, h.settings)
+	if err := h.findLimaHome(h.opts, h.settings); err != nil {
 		return nil, err
 	}
-	h.Session = h.detectSession(o)
 	return h, nil
+}
+
+// SetLogger makes the Host, and the commands it runs from now on, log to l:
+// the app knows where its log goes only once Probe has read the host.
+func (h *Host) SetLogger(l *slog.Logger) {
+	h.Logger, h.opts.Logger = l, l
+	if h.defaultRunner {
+		h.opts.Runner = runner.Exec{Logger: l}
+	}
+}
+
+// NeedsLoginShell reports whether Complete will run the login shell: on a
+// Mac, for a program that found limactl or LIMA_HOME neither in its
+// settings nor in its environment.
+func (h *Host) NeedsLoginShell() bool { return h.needShell && !h.shellDone }
+
+// Complete does what takes time: it asks the login shell, when Probe left
+// something to it, and looks for limactl and LIMA_HOME again with its
+// answer; and it tells what kind of session this is (on a Mac, by asking
+// launchd). The shell runs at most once per Host, within LoginShellLimit
+// and ctx; later calls return at once. The Host must not be used by others
+// while Complete runs.
+func (h *Host) Complete(ctx context.Context) error {
+	var err error
+	h.shellOnce.Do(func() {
+		h.Session = h.detectSession(h.opts)
+		if !h.needShell {
+			return
+		}
+		ctx, cancel := context.WithTimeout(ctx, LoginShellLimit)
+		defer cancel()
+		ask := h.opts.LoginShell
+		if ask == nil {
+			ask = func(ctx context.Context, shell string) (string, string, error) {
+				return loginShell(ctx, h.opts.Runner, shell)
+			}
+		}
+		began := time.Now()
+		p, lh, serr := ask(ctx, h.opts.Getenv("SHELL"))
+		if serr != nil {
+			h.Logger.Info("the login shell gave no answer", "err", serr, "took", time.Since(began))
+		} else {
+			h.Logger.Debug("login shell answered", "limactl", p, "limaHome", lh, "took", time.Since(began))
+		}
+		h.shellDone, h.shellLimactl, h.shellHome = true, p, lh
+		h.findLimactl(h.opts, h.settings)
+		err = h.findLimaHome(h.opts, h.settings)
+	})
+	return err
 }
 
 func xdg(v, def string) string {
@@ -267,22 +329,17 @@ func (h *Host) findLimactl(o Options, s Settings) {
 	}
 }
 
-// loginShellAnswer asks the login shell once (macOS app only) where
+// loginShellAnswer is what the login shell said (macOS only) about where
 // limactl is and what LIMA_HOME is: an app started from Finder does not
-// inherit the shell's environment.
+// inherit the shell's environment. Before Complete has asked it, it
+// answers nothing and notes that the shell is needed.
 func (h *Host) loginShellAnswer() (limactl, limaHome string) {
 	if h.Platform != autostart.Darwin || h.IsRoot {
 		return "", ""
 	}
 	if !h.shellDone {
-		h.shellDone = true
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		defer cancel()
-		p, lh, err := h.opts.LoginShell(ctx, h.opts.Getenv("SHELL"))
-		if err != nil {
-			h.opts.Logger.Debug("login shell gave no answer", "err", err)
-		}
-		h.shellLimactl, h.shellHome = p, lh
+		h.needShell = true
+		return "", ""
 	}
 	return h.shellLimactl, h.shellHome
 }
@@ -328,7 +385,10 @@ func (h *Host) CheckLimaHome() error {
 
 // loginShell asks the user's login shell where limactl is and what LIMA_HOME
 // is, because a GUI app on macOS does not inherit the shell's environment.
-func loginShell(ctx context.Context, shell string) (string, string, error) {
+// It runs through r, which logs it, kills it with what it started when ctx
+// ends, and stops waiting for output that a background job of the startup
+// files keeps open (runner.WaitDelay).
+func loginShell(ctx context.Context, r runner.Runner, shell string) (string, string, error) {
 	if shell == "" || !filepath.IsAbs(shell) {
 		shell = "/bin/zsh"
 	}
@@ -336,9 +396,7 @@ func loginShell(ctx context.Context, shell string) (string, string, error) {
 	// -i as well as -l: most people export LIMA_HOME in ~/.zshrc, which a
 	// login shell alone does not read. The marker skips anything the
 	// startup files print.
-	cmd := exec.CommandContext(ctx, shell, "-l", "-i", "-c", `printf '`+marker+`%s\n%s\n' "$(command -v limactl)" "$LIMA_HOME"`)
-	cmd.Stdin = nil
-	out, err := cmd.Output()
+	out, err := r.Run(ctx, shell, "-l", "-i", "-c", `printf '`+marker+`%s\n%s\n' "$(command -v limactl)" "$LIMA_HOME"`)
 	if err != nil {
 		return "", "", err
 	}
@@ -354,20 +412,23 @@ func loginShell(ctx context.Context, shell string) (string, string, error) {
 }
 
 // detectSession tells how a privileged step can ask for a password: a GUI
-// dialog, sudo on a terminal, or not at all. In test mode it comes from
-// LIMABAR_TEST_SESSION, since Linux cannot tell an Aqua session apart.
+// dialog, sudo on a terminal, or not at all. A test sets it, since Linux
+// cannot tell an Aqua session apart.
 func (h *Host) detectSession(o Options) elevate.Session {
-	if h.TestMode {
-		switch s := elevate.Session(o.Getenv(TestSessionVar)); s {
-		case elevate.SessionGUI, elevate.SessionTTY, elevate.SessionNone:
-			return s
-		}
+	if o.Session != "" {
+		return o.Session
+	}
+	if h.Platform == autostart.Darwin && runtime.GOOS != "darwin" {
+		// Another platform's rules on this machine (a test): there is
+		// no launchd to ask, and a desktop session is the usual case.
 		return elevate.SessionGUI
 	}
 	tty := isTerminal(os.Stdin)
 	gui := false
 	if h.Platform == autostart.Darwin {
-		out, err := exec.Command("/bin/launchctl", "managername").Output()
+		ctx, cancel := context.WithTimeout(context.Background(), LoginShellLimit)
+		defer cancel()
+		out, err := o.Runner.Run(ctx, "/bin/launchctl", "managername")
 		gui = err == nil && strings.TrimSpace(string(out)) == "Aqua" && o.Getenv("SSH_CONNECTION") == ""
 	}
 	return elevate.DetectSession(tty, gui)
@@ -381,7 +442,7 @@ func isTerminal(f *os.File) bool {
 // Tools are the external programs: absolute system paths on a real Mac, bare
 // names on PATH in test mode so that tests can put fakes there.
 func (h *Host) Tools() autostart.Tools {
-	if h.Platform == autostart.Darwin && !h.TestMode {
+	if h.Platform == autostart.Darwin && !h.testMode() {
 		return autostart.DarwinTools
 	}
 	if h.Platform == autostart.Darwin {
@@ -392,11 +453,15 @@ func (h *Host) Tools() autostart.Tools {
 
 // ScriptTools are the programs the privileged script calls.
 func (h *Host) ScriptTools() elevate.Tools {
-	if h.TestMode {
+	if h.testMode() {
 		return elevate.PathTools
 	}
 	return elevate.DarwinTools
 }
+
+// testMode is TestMode where the binary can have one: in the shipped
+// binary the test-only branches are compiled out.
+func (h *Host) testMode() bool { return testHooks && h.TestMode }
 
 // under puts a system path under the test root.
 func (h *Host) under(p string) string {
@@ -428,7 +493,7 @@ func (h *Host) Env(r runner.Runner, dialog elevate.Elevator) (autostart.Env, err
 	}
 	if h.Platform == autostart.Darwin {
 		tools := elevate.ChooseTools{Osascript: "/usr/bin/osascript", Sudo: "/usr/bin/sudo", Dialog: dialog}
-		if h.TestMode {
+		if h.testMode() {
 			tools.Osascript, tools.Sudo = "osascript", "sudo"
 		}
 		el, err := elevate.Choose(h.IsRoot, h.Session, r, tools)

@@ -1,6 +1,7 @@
 package hostenv
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -8,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/limabar/limabar/autostart"
-	"github.com/limabar/limabar/autostart/elevate"
 )
 
 func exe(t *testing.T, path string) string {
@@ -22,10 +22,14 @@ func exe(t *testing.T, path string) string {
 	return path
 }
 
-func detect(t *testing.T, env map[string]string, lookPath string) (*Host, error) {
+func detect(t *testing.T, platform autostart.Platform, env map[string]string, lookPath string) (*Host, error) {
 	t.Helper()
 	return Detect(Options{
-		Getenv: func(k string) string { return env[k] },
+		Platform: platform,
+		Getenv:   func(k string) string { return env[k] },
+		LoginShell: func(context.Context, string) (string, string, error) {
+			return "", "", errors.New("no login shell in this test")
+		},
 		LookPath: func(string) (string, error) {
 			if lookPath == "" {
 				return "", errors.New("not found")
@@ -41,21 +45,21 @@ func TestLimactlPrecedence(t *testing.T) {
 	fromPath := exe(t, filepath.Join(tmp, "path", "limactl"))
 	fromEnv := exe(t, filepath.Join(tmp, "env", "limactl"))
 	fromSettings := exe(t, filepath.Join(tmp, "settings", "limactl"))
-	env := map[string]string{"HOME": home, "LIMABAR_TEST_PLATFORM": "linux"}
+	env := map[string]string{"HOME": home}
 
-	h, err := detect(t, env, fromPath)
+	h, err := detect(t, autostart.Linux, env, fromPath)
 	if err != nil || h.Limactl != fromPath {
 		t.Errorf("PATH: got %q, %v", h.Limactl, err)
 	}
 	env["LIMACTL"] = fromEnv
-	h, _ = detect(t, env, fromPath)
+	h, _ = detect(t, autostart.Linux, env, fromPath)
 	if h.Limactl != fromEnv {
 		t.Errorf("LIMACTL: got %q", h.Limactl)
 	}
 	settings := filepath.Join(home, ".config", "limabar", "settings.json")
 	os.MkdirAll(filepath.Dir(settings), 0o755)
 	os.WriteFile(settings, []byte(`{"limactl": "`+fromSettings+`"}`), 0o644)
-	h, _ = detect(t, env, fromPath)
+	h, _ = detect(t, autostart.Linux, env, fromPath)
 	if h.Limactl != fromSettings {
 		t.Errorf("settings: got %q", h.Limactl)
 	}
@@ -69,7 +73,7 @@ func TestLimactlKeptUnresolved(t *testing.T) {
 	if err := os.Symlink(real, link); err != nil {
 		t.Fatal(err)
 	}
-	h, err := detect(t, map[string]string{"HOME": tmp, "LIMACTL": link, "LIMABAR_TEST_PLATFORM": "darwin"}, "")
+	h, err := detect(t, autostart.Darwin, map[string]string{"HOME": tmp, "LIMACTL": link}, "")
 	if err != nil || h.Limactl != link {
 		t.Errorf("got %q, %v; want the link %q", h.Limactl, err, link)
 	}
@@ -77,7 +81,7 @@ func TestLimactlKeptUnresolved(t *testing.T) {
 
 func TestLimactlMissing(t *testing.T) {
 	tmp := t.TempDir()
-	h, err := detect(t, map[string]string{"HOME": tmp, "LIMACTL": filepath.Join(tmp, "nope"), "LIMABAR_TEST_PLATFORM": "linux"}, "")
+	h, err := detect(t, autostart.Linux, map[string]string{"HOME": tmp, "LIMACTL": filepath.Join(tmp, "nope")}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,53 +90,20 @@ func TestLimactlMissing(t *testing.T) {
 	}
 }
 
-func TestTestModeAndPaths(t *testing.T) {
-	tmp := t.TempDir()
-	h, err := detect(t, map[string]string{"HOME": tmp, "LIMABAR_TEST_PLATFORM": "darwin", "LIMABAR_TEST_ROOT": "/r", "LIMABAR_TEST_SESSION": "tty"}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if h.Platform != autostart.Darwin || !h.TestMode || h.Session != elevate.SessionTTY {
-		t.Errorf("host = %+v", h)
-	}
-	if got := h.Tools().Launchctl; got != "launchctl" {
-		t.Errorf("launchctl = %q, want a bare name in test mode", got)
-	}
-	env, err := h.Env(nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if env.LaunchDaemonsDir != "/r/Library/LaunchDaemons" || env.LingerDir != "/r/var/lib/systemd/linger" {
-		t.Errorf("paths %q %q", env.LaunchDaemonsDir, env.LingerDir)
-	}
-	if h.LogPath() != filepath.Join(tmp, "Library", "Logs", "LimaBar", "limabar.log") {
-		t.Errorf("log path %q", h.LogPath())
-	}
-	for _, bad := range []map[string]string{
-		{"HOME": tmp, "LIMABAR_TEST_PLATFORM": "windows"},
-		{"HOME": tmp, "LIMABAR_TEST_ROOT": "relative"},
-		{"HOME": "relative"},
-	} {
-		if _, err := detect(t, bad, ""); err == nil {
-			t.Errorf("Detect(%v) succeeded", bad)
-		}
-	}
-}
-
 func TestLimaHome(t *testing.T) {
 	tmp := t.TempDir()
-	h, _ := detect(t, map[string]string{"HOME": tmp, "LIMABAR_TEST_PLATFORM": "linux"}, "")
+	h, _ := detect(t, autostart.Linux, map[string]string{"HOME": tmp}, "")
 	if h.LimaHome != filepath.Join(tmp, ".lima") || h.LimaHomeSet || h.CheckLimaHome() != nil {
 		t.Errorf("default: %q %v %v", h.LimaHome, h.LimaHomeSet, h.CheckLimaHome())
 	}
-	h, _ = detect(t, map[string]string{"HOME": tmp, "LIMA_HOME": filepath.Join(tmp, "missing"), "LIMABAR_TEST_PLATFORM": "linux"}, "")
+	h, _ = detect(t, autostart.Linux, map[string]string{"HOME": tmp, "LIMA_HOME": filepath.Join(tmp, "missing")}, "")
 	if err := h.CheckLimaHome(); err == nil || !strings.Contains(err.Error(), "does not exist") {
 		t.Errorf("missing LIMA_HOME: %v", err)
 	}
 	if env := strings.Join(h.LimactlEnviron(), "\n"); !strings.Contains(env, "LIMA_HOME="+filepath.Join(tmp, "missing")) {
 		t.Error("LIMA_HOME not passed to limactl")
 	}
-	if _, err := detect(t, map[string]string{"HOME": tmp, "LIMA_HOME": "rel", "LIMABAR_TEST_PLATFORM": "linux"}, ""); err == nil {
+	if _, err := detect(t, autostart.Linux, map[string]string{"HOME": tmp, "LIMA_HOME": "rel"}, ""); err == nil {
 		t.Error("relative LIMA_HOME accepted")
 	}
 }

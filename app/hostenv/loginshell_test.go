@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/limabar/limabar/autostart"
+	"github.com/limabar/limabar/autostart/runner"
 )
 
 // TestLoginShellFillsWhatTheAppLacks: an app started from Finder has neither
@@ -18,8 +21,9 @@ func TestLoginShellFillsWhatTheAppLacks(t *testing.T) {
 	vms := filepath.Join(tmp, "vms")
 	calls := 0
 	h, err := Detect(Options{
+		Platform: autostart.Darwin,
 		Getenv: func(k string) string {
-			return map[string]string{"HOME": filepath.Join(tmp, "home"), "LIMABAR_TEST_PLATFORM": "darwin", "SHELL": "/bin/zsh"}[k]
+			return map[string]string{"HOME": filepath.Join(tmp, "home"), "SHELL": "/bin/zsh"}[k]
 		},
 		LookPath: func(string) (string, error) { return "", errors.New("not found") },
 		LoginShell: func(_ context.Context, shell string) (string, string, error) {
@@ -50,8 +54,9 @@ func TestLoginShellFillsWhatTheAppLacks(t *testing.T) {
 func TestLoginShellNotOnLinux(t *testing.T) {
 	tmp := t.TempDir()
 	_, err := Detect(Options{
+		Platform: autostart.Linux,
 		Getenv: func(k string) string {
-			return map[string]string{"HOME": tmp, "LIMABAR_TEST_PLATFORM": "linux"}[k]
+			return map[string]string{"HOME": tmp}[k]
 		},
 		LookPath: func(string) (string, error) { return "", errors.New("not found") },
 		LoginShell: func(context.Context, string) (string, string, error) {
@@ -70,8 +75,9 @@ func TestLoginShellNotOnLinux(t *testing.T) {
 func TestLoginShellNotAsRoot(t *testing.T) {
 	tmp := t.TempDir()
 	_, err := Detect(Options{
+		Platform: autostart.Darwin,
 		Getenv: func(k string) string {
-			return map[string]string{"HOME": tmp, "LIMABAR_TEST_PLATFORM": "darwin"}[k]
+			return map[string]string{"HOME": tmp}[k]
 		},
 		LookPath: func(string) (string, error) { return "", errors.New("not found") },
 		LoginShell: func(context.Context, string) (string, string, error) {
@@ -100,7 +106,7 @@ func TestLoginShellSkipsWhatStartupFilesPrint(t *testing.T) {
 	if err := os.WriteFile(shell, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	p, home, err := loginShell(context.Background(), shell)
+	p, home, err := loginShell(context.Background(), runner.Exec{}, shell)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,11 +126,95 @@ func TestLoginShellTimeLimit(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	began := time.Now()
-	_, _, err := loginShell(ctx, shell)
+	_, _, err := loginShell(ctx, runner.Exec{}, shell)
 	if err == nil {
 		t.Fatal("a hanging shell gave an answer")
 	}
 	if took := time.Since(began); took > 5*time.Second {
 		t.Errorf("took %s, want about the 200 ms limit", took)
+	}
+}
+
+// TestProbeThenCompleteAsksOnce: Probe never runs the login shell, so the
+// app can show its icon first; Complete runs it once, however often it is
+// called.
+func TestProbeThenCompleteAsksOnce(t *testing.T) {
+	tmp := t.TempDir()
+	fromShell := exe(t, filepath.Join(tmp, "brew", "bin", "limactl"))
+	calls := 0
+	h, err := Probe(Options{
+		Platform: autostart.Darwin,
+		Getenv:   func(k string) string { return map[string]string{"HOME": tmp}[k] },
+		LookPath: func(string) (string, error) { return "", errors.New("not found") },
+		LoginShell: func(context.Context, string) (string, string, error) {
+			calls++
+			return fromShell, "", nil
+		},
+		Geteuid: func() int { return 501 },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 0 || !h.NeedsLoginShell() || h.Limactl != "" {
+		t.Fatalf("after Probe: %d shell runs, needs shell %v, limactl %q; want 0, true, none", calls, h.NeedsLoginShell(), h.Limactl)
+	}
+	for range 3 {
+		if err := h.Complete(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if calls != 1 || h.NeedsLoginShell() || h.Limactl != fromShell {
+		t.Errorf("after Complete: %d shell runs, needs shell %v, limactl %q; want 1, false, %q", calls, h.NeedsLoginShell(), h.Limactl, fromShell)
+	}
+}
+
+// TestLoginShellWithABackgroundJob: startup files that leave a background
+// job holding the shell's output open (an agent started from ~/.zshrc)
+// neither hang the answer nor lose it.
+func TestLoginShellWithABackgroundJob(t *testing.T) {
+	tmp := t.TempDir()
+	shell := filepath.Join(tmp, "zsh")
+	script := "#!/bin/sh\nsleep 30 &\nexec /bin/sh -c \"$4\"\n"
+	if err := os.WriteFile(shell, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("LIMA_HOME", "/Volumes/VMs/lima")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, home, err := loginShell(ctx, runner.Exec{}, shell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if home != "/Volumes/VMs/lima" {
+		t.Errorf("LIMA_HOME = %q, want /Volumes/VMs/lima", home)
+	}
+}
+
+// TestCompleteBoundedWithAHeldPipe: a shell that hangs for 10 s while a
+// child holds its output ends with LoginShellLimit plus the runner's
+// WaitDelay, not with the child.
+func TestCompleteBoundedWithAHeldPipe(t *testing.T) {
+	tmp := t.TempDir()
+	shell := filepath.Join(tmp, "zsh")
+	if err := os.WriteFile(shell, []byte("#!/bin/sh\nsleep 10 &\nsleep 10\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	h, err := Probe(Options{
+		Platform: autostart.Darwin,
+		Getenv:   func(k string) string { return map[string]string{"HOME": tmp, "SHELL": shell}[k] },
+		LookPath: func(string) (string, error) { return "", errors.New("not found") },
+		Geteuid:  func() int { return 501 },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	if err := h.Complete(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// The bound is what is asserted; 9 s leaves the loaded machine time
+	// and still fails if the 10 s sleep is waited for.
+	if took := time.Since(began); took < LoginShellLimit || took > 9*time.Second {
+		t.Errorf("Complete took %s, want between %s and 9s", took, LoginShellLimit)
 	}
 }

@@ -1,14 +1,16 @@
 package tray
 
 import (
-	"bytes"
+	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"os/exec"
 	"strings"
 	"time"
+
+	"github.com/limabar/limabar/autostart/quote"
+	"github.com/limabar/limabar/autostart/runner"
 )
 
 // Desktop opens things for the user and tells them about failures. The
@@ -33,11 +35,6 @@ type Desktop interface {
 // notification daemon, no terminal).
 var ErrUnavailable = errors.New("not available on this desktop")
 
-// FileURL is the file:// URL of an absolute path.
-func FileURL(path string) string {
-	return (&url.URL{Scheme: "file", Path: path}).String()
-}
-
 // Commands starts external programs for a Desktop. Start runs argv without
 // waiting for it to finish; it reports a program that is missing or that
 // fails at once.
@@ -47,35 +44,26 @@ type Commands struct {
 	Getenv   func(string) string
 }
 
-// SystemCommands runs real programs.
-func SystemCommands() Commands {
-	return Commands{LookPath: exec.LookPath, Start: startDetached, Getenv: os.Getenv}
+// SystemCommands runs real programs through r, which logs each one with
+// its exit status and duration when it ends.
+func SystemCommands(r runner.Runner) Commands {
+	return Commands{LookPath: exec.LookPath, Start: func(argv []string) error { return startDetached(r, argv) }, Getenv: os.Getenv}
 }
 
 // startDetached starts argv and waits a moment for it: an opener that fails
 // (no handler for a URL, a terminal that does not understand its flags)
 // usually exits within that moment with a message, which is then the
-// error; one that keeps running (a terminal, a dialog) is left to run and
-// reaped in the background.
-func startDetached(argv []string) error {
-	cmd := exec.Command(argv[0], argv[1:]...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("cannot run %s: %w", argv[0], err)
-	}
+// error; one that keeps running (a terminal, a dialog) is left to run, and
+// the runner reaps it whenever it ends.
+func startDetached(r runner.Runner, argv []string) error {
 	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	go func() {
+		_, err := r.Run(context.Background(), argv[0], argv[1:]...)
+		exited <- err
+	}()
 	select {
 	case err := <-exited:
-		if err != nil {
-			msg := strings.TrimSpace(stderr.String())
-			if msg == "" {
-				msg = err.Error()
-			}
-			return fmt.Errorf("%s: %s", argv[0], msg)
-		}
-		return nil
+		return err
 	case <-time.After(time.Second):
 		return nil
 	}
@@ -88,8 +76,8 @@ type XDG struct {
 
 var _ Desktop = (*XDG)(nil)
 
-// NewXDG returns the Linux desktop with real commands.
-func NewXDG() *XDG { return &XDG{Cmd: SystemCommands()} }
+// NewXDG returns the Linux desktop with real commands run through r.
+func NewXDG(r runner.Runner) *XDG { return &XDG{Cmd: SystemCommands(r)} }
 
 func (x *XDG) open(target string) error {
 	if _, err := x.Cmd.LookPath("xdg-open"); err != nil {
@@ -173,14 +161,12 @@ func (x *XDG) Alert(title, message string) error {
 	return x.Notify(title, message)
 }
 
-// MacCommands is a Mac desktop made of command-line tools (open, osascript).
-// The app prefers app/macos's in-process calls; this one serves where those
-// are not available and is tested here on Linux.
+// MacCommands is the part of a Mac desktop made of command-line tools
+// (open, osascript): what app/macos has no in-process call for. It is
+// tested here on Linux.
 type MacCommands struct {
 	Cmd Commands
 }
-
-var _ Desktop = (*MacCommands)(nil)
 
 // OpenURL implements Desktop.
 func (m *MacCommands) OpenURL(u string) error { return m.Cmd.Start([]string{"/usr/bin/open", u}) }
@@ -195,27 +181,16 @@ func (m *MacCommands) OpenFile(path string) error {
 	return m.Cmd.Start([]string{"/usr/bin/open", path})
 }
 
-// OpenTerminal implements Desktop: Terminal runs the shell-quoted argv.
-func (m *MacCommands) OpenTerminal(argv []string) error {
-	script := []string{
-		"tell application \"Terminal\"",
-		"activate",
-		"do script " + AppleScriptString(ShellJoin(argv)),
-		"end tell",
-	}
-	return m.osascript(script)
-}
-
 // Notify implements Desktop.
 func (m *MacCommands) Notify(title, message string) error {
-	return m.osascript([]string{"display notification " + AppleScriptString(message) +
-		" with title " + AppleScriptString(title)})
+	return m.osascript([]string{"display notification " + quote.AppleScript(message) +
+		" with title " + quote.AppleScript(title)})
 }
 
 // Alert implements Desktop.
 func (m *MacCommands) Alert(title, message string) error {
-	return m.osascript([]string{"display alert " + AppleScriptString(title) +
-		" message " + AppleScriptString(message) + " as critical"})
+	return m.osascript([]string{"display alert " + quote.AppleScript(title) +
+		" message " + quote.AppleScript(message) + " as critical"})
 }
 
 func (m *MacCommands) osascript(lines []string) error {
@@ -224,20 +199,4 @@ func (m *MacCommands) osascript(lines []string) error {
 		argv = append(argv, "-e", l)
 	}
 	return m.Cmd.Start(argv)
-}
-
-// ShellJoin quotes each argument for a POSIX shell, so that no character of
-// an instance name or path can become shell syntax.
-func ShellJoin(argv []string) string {
-	q := make([]string, len(argv))
-	for i, a := range argv {
-		q[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-	}
-	return strings.Join(q, " ")
-}
-
-// AppleScriptString is s as an AppleScript string literal.
-func AppleScriptString(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
-	return `"` + r.Replace(s) + `"`
 }

@@ -5,6 +5,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/limabar/limabar/autostart/runner"
 )
 
 // fakeCommands finds the programs in have and records what is started.
@@ -107,39 +109,17 @@ func TestXDGNotifyAndAlert(t *testing.T) {
 	}
 }
 
-func TestMacTerminalQuoting(t *testing.T) {
-	var started [][]string
-	m := &MacCommands{Cmd: fakeCommands(nil, nil, &started)}
-	if err := m.OpenTerminal([]string{"/opt/homebrew/bin/limactl", "shell", `it's "x"\y`}); err != nil {
-		t.Fatal(err)
-	}
-	want := []string{"/usr/bin/osascript",
-		"-e", `tell application "Terminal"`,
-		"-e", "activate",
-		"-e", `do script "'/opt/homebrew/bin/limactl' 'shell' 'it'\\''s \"x\"\\y'"`,
-		"-e", "end tell"}
-	if len(started) != 1 || strings.Join(started[0], "\x00") != strings.Join(want, "\x00") {
-		t.Errorf("got %q\nwant %q", started, want)
-	}
-}
-
 func TestStartDetached(t *testing.T) {
-	if err := startDetached([]string{"sh", "-c", "echo no handler >&2; exit 3"}); err == nil || !strings.Contains(err.Error(), "no handler") {
+	if err := startDetached(runner.Exec{}, []string{"sh", "-c", "echo no handler >&2; exit 3"}); err == nil || !strings.Contains(err.Error(), "no handler") {
 		t.Errorf("a failing opener: got %v, want its message", err)
 	}
-	if err := startDetached([]string{"true"}); err != nil {
+	if err := startDetached(runner.Exec{}, []string{"true"}); err != nil {
 		t.Errorf("true: %v", err)
 	}
-	if err := startDetached([]string{"/nonexistent/opener"}); err == nil {
+	if err := startDetached(runner.Exec{}, []string{"/nonexistent/opener"}); err == nil {
 		t.Error("a missing program: got no error")
 	}
-	if err := startDetached([]string{"sleep", "3"}); err != nil {
+	if err := startDetached(runner.Exec{}, []string{"sleep", "3"}); err != nil {
 		t.Errorf("a program that keeps running: %v", err)
-	}
-}
-
-func TestFileURL(t *testing.T) {
-	if got, want := FileURL("/Users/a b/.lima/default/ha.stderr.log"), "file:///Users/a%20b/.lima/default/ha.stderr.log"; got != want {
-		t.Errorf("got %q, want %q", got, want)
 	}
 }

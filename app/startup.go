@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+
+	"github.com/limabar/limabar/app/menu"
+	"github.com/limabar/limabar/app/state"
+	"github.com/limabar/limabar/app/tray"
+	"github.com/limabar/limabar/autostart"
+)
+
+// toolkit is what runGUI needs from the tray: Run draws it and runs its
+// event loop on the main goroutine until Quit, calling ready once it can
+// draw; Quit may come from any goroutine at any time, before Run too.
+// systrayToolkit is the real one; tests stand in for it at this seam, the
+// one the macOS build uses too.
+type toolkit interface {
+	Run(onClick func(menu.Action), ready func(view))
+	Quit()
+}
+
+type systrayToolkit struct{}
+
+func (systrayToolkit) Run(onClick func(menu.Action), ready func(view)) {
+	tray.Run(tray.Options{Icons: tray.DefaultIcons(), OnClick: onClick}, func(t *tray.Tray) { ready(t) })
+}
+
+func (systrayToolkit) Quit() { tray.Quit() }
+
+// lateService is the Service while the start-up is still under way: the
+// menu is drawn before the login shell has answered, and every call waits
+// for the real Service (or the start-up's failure) instead of failing.
+type lateService struct {
+	platform autostart.Platform
+	ready    chan struct{}
+	once     sync.Once
+	svc      state.Service
+	err      error
+}
+
+var _ state.Service = (*lateService)(nil)
+
+func newLateService(p autostart.Platform) *lateService {
+	return &lateService{platform: p, ready: make(chan struct{})}
+}
+
+// connect runs start and hands its Service, or its error, to every call
+// waiting. A panic in start becomes its error: the app stays up to say so.
+func (l *lateService) connect(ctx context.Context, logger *slog.Logger, start func(context.Context) (state.Service, error)) {
+	var svc state.Service
+	var err error
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				logger.Error("start-up panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				svc, err = nil, panicError(p)
+			}
+		}()
+		svc, err = start(ctx)
+	}()
+	if err != nil {
+		logger.Error("cannot start", "err", err)
+		err = fmt.Errorf("LimaBar could not start: %w", err)
+	}
+	l.once.Do(func() {
+		l.svc, l.err = svc, err
+		close(l.ready)
+	})
+}
+
+// wait returns the Service once the start-up is done.
+func (l *lateService) wait(ctx context.Context) (state.Service, error) {
+	select {
+	case <-l.ready:
+		return l.svc, l.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("LimaBar is still starting: %w", ctx.Err())
+	}
+}
+
+func (l *lateService) Snapshot(ctx context.Context) state.Snapshot {
+	svc, err := l.wait(ctx)
+	if err != nil {
+		return state.Snapshot{Platform: l.platform, Limactl: "limactl", ListErr: err.Error()}
+	}
+	return svc.Snapshot(ctx)
+}
+
+func (l *lateService) Enable(ctx context.Context, name string, c autostart.Condition) (autostart.Result, error) {
+	svc, err := l.wait(ctx)
+	if err != nil {
+		return autostart.Result{}, err
+	}
+	return svc.Enable(ctx, name, c)
+}
+
+func (l *lateService) Disable(ctx context.Context, name string, c autostart.Condition) (autostart.Result, error) {
+	svc, err := l.wait(ctx)
+	if err != nil {
+		return autostart.Result{}, err
+	}
+	return svc.Disable(ctx, name, c)
+}
+
+func (l *lateService) Repair(ctx context.Context, name string) (autostart.Result, error) {
+	svc, err := l.wait(ctx)
+	if err != nil {
+		return autostart.Result{}, err
+	}
+	return svc.Repair(ctx, name)
+}
+
+// instanceCall waits for the Service and runs one of its instance calls.
+func (l *lateService) instanceCall(ctx context.Context, call func(state.Service) error) error {
+	svc, err := l.wait(ctx)
+	if err != nil {
+		return err
+	}
+	return call(svc)
+}
+
+func (l *lateService) Start(ctx context.Context, name string) error {
+	return l.instanceCall(ctx, func(s state.Service) error { return s.Start(ctx, name) })
+}
+
+func (l *lateService) Stop(ctx context.Context, name string) error {
+	return l.instanceCall(ctx, func(s state.Service) error { return s.Stop(ctx, name) })
+}
+
+func (l *lateService) Restart(ctx context.Context, name string) error {
+	return l.instanceCall(ctx, func(s state.Service) error { return s.Restart(ctx, name) })
+}
+
+func (l *lateService) SetSelfStart(ctx context.Context, on bool) error {
+	return l.instanceCall(ctx, func(s state.Service) error { return s.SetSelfStart(ctx, on) })
+}
+
+// WatchDirs is asked after the first snapshot, so after the start-up.
+func (l *lateService) WatchDirs() []string {
+	select {
+	case <-l.ready:
+		if l.svc != nil {
+			return l.svc.WatchDirs()
+		}
+	default:
+	}
+	return nil
+}
