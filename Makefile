@@ -22,10 +22,15 @@ deps:
 
 # Unit and end-to-end tests (real systemd, D-Bus, Xvfb, limactl), the darwin
 # type-check and a bounded fuzz run.
+# The test-only switches (LIMABAR_TEST_*) exist only with -tags testhooks:
+# the end-to-end harness and make bench build limabar so, and app/hostenv
+# is tested both ways.
 test: deps
 	./scripts/build-limactl.sh
 	$(GO) vet ./...
+	$(GO) vet -tags testhooks ./...
 	$(GO) test -race -count=1 -timeout 15m ./...
+	$(GO) test -race -count=1 -tags testhooks ./app/hostenv
 	$(GO) run ./scripts/darwincheck
 	$(MAKE) fuzz
 

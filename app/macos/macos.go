@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/limabar/limabar/autostart/elevate"
+	"github.com/limabar/limabar/autostart/quote"
 )
 
 // ErrNotMacOS is returned by the stubs on platforms other than macOS.
@@ -73,35 +74,6 @@ func scriptError(number int, hasNumber bool, message string) error {
 	return fmt.Errorf("script failed with AppleScript error %d: %s", number, message)
 }
 
-// shellQuote returns arg as one word for a POSIX shell. Words made only of
-// characters no shell treats specially are left bare so that the command a
-// user sees typed into Terminal stays readable; everything else is put in
-// single quotes, inside which nothing is special except the quote itself.
-func shellQuote(arg string) string {
-	if arg == "" {
-		return "''"
-	}
-	bare := true
-	for _, c := range arg {
-		if !isShellSafe(c) {
-			bare = false
-			break
-		}
-	}
-	if bare {
-		return arg
-	}
-	return "'" + strings.ReplaceAll(arg, "'", `'\''`) + "'"
-}
-
-func isShellSafe(c rune) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	return strings.ContainsRune("@%+=:,./_-", c)
-}
-
 // shellCommand joins argv into one shell command line. Control characters
 // are refused: Terminal's do script types the text into an interactive
 // shell, where a line break would run the first half on its own.
@@ -116,7 +88,7 @@ func shellCommand(argv []string) (string, error) {
 				return "", fmt.Errorf("argument %d of the command (%q) contains a control character", i, arg)
 			}
 		}
-		words[i] = shellQuote(arg)
+		words[i] = quote.Shell(arg)
 	}
 	return strings.Join(words, " "), nil
 }
@@ -124,7 +96,7 @@ func shellCommand(argv []string) (string, error) {
 // terminalScript returns the AppleScript that opens a new Terminal window
 // running argv, for example limactl shell NAME. Each argument is
 // shell-quoted, and the whole command is then written as an AppleScript
-// string literal by the same escaper as the administrator prompt's, so no
+// string literal, by the quoters the administrator prompt uses too, so no
 // argument can end the string or the shell word it is in.
 func terminalScript(argv []string) (string, error) {
 	cmd, err := shellCommand(argv)
@@ -132,7 +104,7 @@ func terminalScript(argv []string) (string, error) {
 		return "", err
 	}
 	return "tell application \"Terminal\"\n" +
-		"\tdo script " + elevate.AppleScriptString(cmd) + "\n" +
+		"\tdo script " + quote.AppleScript(cmd) + "\n" +
 		"\tactivate\n" +
 		"end tell\n", nil
 }

@@ -6,7 +6,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -81,6 +83,7 @@ func (AdminPrompt) RunAsRoot(ctx context.Context, script, prompt string) error {
 // other windows.
 func Alert(title, message string) {
 	dispatch.MainQueue().DispatchAsync(func() {
+		defer func() { recoverOnMain(recover()) }()
 		objc.WithAutoreleasePool(func() {
 			alert := appkit.NewAlert()
 			alert.SetAlertStyle(appkit.AlertStyleInformational)
@@ -176,24 +179,38 @@ func onMain(ctx context.Context, fn func()) error {
 		return nil
 	}
 	var stage atomic.Int32
+	var panicked error
 	done := make(chan struct{})
 	dispatch.MainQueue().DispatchAsync(func() {
 		if !stage.CompareAndSwap(taskPending, taskStarted) {
 			return
 		}
 		defer close(done)
+		defer func() { panicked = recoverOnMain(recover()) }()
 		fn()
 	})
 	select {
 	case <-done:
-		return nil
+		return panicked
 	case <-ctx.Done():
 		if stage.CompareAndSwap(taskPending, taskAbandoned) {
 			return fmt.Errorf("the main thread did not take the task (is the app's run loop running?): %w", ctx.Err())
 		}
 		<-done
+		return panicked
+	}
+}
+
+// recoverOnMain takes what recover returned in a block sent to the main
+// queue: a panic there is logged and becomes the caller's error instead of
+// ending the app, since darwinkit's dispatch does not recover and a crash
+// would take every instance's menu with it.
+func recoverOnMain(p any) error {
+	if p == nil {
 		return nil
 	}
+	slog.Error("panic on the main thread", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+	return fmt.Errorf("internal error on the main thread: %v", p)
 }
 
 // runAppleScript compiles and runs source with NSAppleScript. It must run on

@@ -11,32 +11,6 @@ import (
 	"github.com/limabar/limabar/autostart/elevate"
 )
 
-func TestShellQuote(t *testing.T) {
-	tests := []struct {
-		name, in, want string
-	}{
-		{"plain word", "limactl", "limactl"},
-		{"path", "/opt/homebrew/bin/limactl", "/opt/homebrew/bin/limactl"},
-		{"instance name", "my-vm_2.test", "my-vm_2.test"},
-		{"empty", "", "''"},
-		{"space", "/Users/a b/bin/limactl", "'/Users/a b/bin/limactl'"},
-		{"single quote", "it's", `'it'\''s'`},
-		{"double quote", `say "hi"`, `'say "hi"'`},
-		{"backslash", `a\b`, `'a\b'`},
-		{"dollar and backtick", "$(rm -rf ~)`x`", "'$(rm -rf ~)`x`'"},
-		{"glob and semicolon", "*;ls", "'*;ls'"},
-		{"tilde", "~/x", "'~/x'"},
-		{"non-ASCII", "café", "'café'"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := shellQuote(tt.in); got != tt.want {
-				t.Errorf("shellQuote(%q) = %q, want %q", tt.in, got, tt.want)
-			}
-		})
-	}
-}
-
 func TestTerminalScript(t *testing.T) {
 	tests := []struct {
 		name string
@@ -47,7 +21,7 @@ func TestTerminalScript(t *testing.T) {
 			name: "limactl shell",
 			argv: []string{"/opt/homebrew/bin/limactl", "shell", "default"},
 			want: "tell application \"Terminal\"\n" +
-				"\tdo script \"/opt/homebrew/bin/limactl shell default\"\n" +
+				"\tdo script \"'/opt/homebrew/bin/limactl' 'shell' 'default'\"\n" +
 				"\tactivate\n" +
 				"end tell\n",
 		},
@@ -55,7 +29,7 @@ func TestTerminalScript(t *testing.T) {
 			name: "path with space and quotes",
 			argv: []string{`/Users/o'brien/my "tools"/limactl`, "shell", "vm"},
 			want: "tell application \"Terminal\"\n" +
-				`	do script "'/Users/o'\\''brien/my \"tools\"/limactl' shell vm"` + "\n" +
+				`	do script "'/Users/o'\\''brien/my \"tools\"/limactl' 'shell' 'vm'"` + "\n" +
 				"\tactivate\n" +
 				"end tell\n",
 		},
@@ -63,7 +37,7 @@ func TestTerminalScript(t *testing.T) {
 			name: "backslash",
 			argv: []string{"echo", `C:\tmp`},
 			want: "tell application \"Terminal\"\n" +
-				`	do script "echo 'C:\\tmp'"` + "\n" +
+				`	do script "'echo' 'C:\\tmp'"` + "\n" +
 				"\tactivate\n" +
 				"end tell\n",
 		},
@@ -71,7 +45,7 @@ func TestTerminalScript(t *testing.T) {
 			name: "argument trying to close the AppleScript string",
 			argv: []string{"echo", `" & (do shell script "id") & "`},
 			want: "tell application \"Terminal\"\n" +
-				`	do script "echo '\" & (do shell script \"id\") & \"'"` + "\n" +
+				`	do script "'echo' '\" & (do shell script \"id\") & \"'"` + "\n" +
 				"\tactivate\n" +
 				"end tell\n",
 		},

@@ -34,9 +34,7 @@ type Live struct {
 	// ByFolder finds instances by their folder in LIMA_HOME instead of
 	// asking limactl, which refuses to run as root.
 	ByFolder bool
-	// Extra folders to watch besides LIMA_HOME and the autostart folders.
-	ExtraWatch []string
-	Logger     *slog.Logger
+	Logger   *slog.Logger
 }
 
 var _ Service = (*Live)(nil)
@@ -213,5 +211,5 @@ func (l *Live) WatchDirs() []string {
 	} else {
 		dirs = append(dirs, env.UnitDir(), env.UnitDir()+"/default.target.wants", env.LingerDir)
 	}
-	return append(dirs, l.ExtraWatch...)
+	return dirs
 }

@@ -46,13 +46,27 @@ type Tray struct {
 // It is safe to call from any goroutine.
 func (t *Tray) Render(m menu.Menu) { t.r.Render(m) }
 
+// lifecycle keeps a Quit that comes before the toolkit is ready: systray's
+// own Quit then does nothing on macOS (its app delegate does not exist yet)
+// yet uses up systray's only quit, and the app could then be stopped only
+// by SIGKILL.
+var lifecycle struct {
+	sync.Mutex
+	ready, quit bool
+}
+
 // Run shows the tray icon and runs the toolkit's event loop on the calling
 // goroutine, which must be the main one (macOS draws only there). ready is
-// called on its own goroutine once the icon exists. Run returns after Quit.
+// called on its own goroutine once the icon exists. Run returns after Quit,
+// also when Quit came first.
 func Run(opts Options, ready func(*Tray)) {
 	done := make(chan struct{})
 	var once sync.Once
 	systray.Run(func() {
+		if lifecycleStep(true, false) {
+			systray.Quit()
+			return
+		}
 		kit := &systrayKit{icons: opts.Icons}
 		onClick := opts.OnClick
 		if onClick == nil {
@@ -66,8 +80,23 @@ func Run(opts Options, ready func(*Tray)) {
 }
 
 // Quit closes the menu and makes Run return. It may be called from any
-// goroutine, more than once.
-func Quit() { systray.Quit() }
+// goroutine, more than once, and before Run: Run then returns as soon as
+// the toolkit is up.
+func Quit() {
+	if lifecycleStep(false, true) {
+		systray.Quit()
+	}
+}
+
+// lifecycleStep records that the toolkit is ready or that a quit was asked,
+// and reports whether both have now happened: then systray's Quit works.
+func lifecycleStep(ready, quit bool) bool {
+	lifecycle.Lock()
+	defer lifecycle.Unlock()
+	lifecycle.ready = lifecycle.ready || ready
+	lifecycle.quit = lifecycle.quit || quit
+	return lifecycle.ready && lifecycle.quit
+}
 
 // systrayKit is the toolkit on top of getlantern/systray.
 type systrayKit struct {

@@ -104,6 +104,7 @@ func (x Exec) RunStderr(ctx context.Context, name string, args ...string) ([]byt
 	}
 	argv := append([]string{name}, args...)
 	logger.Debug("exec", "argv", argv)
+	began := time.Now()
 	cmd := exec.CommandContext(ctx, name, args...)
 	if x.Env != nil {
 		cmd.Env = x.Env
@@ -141,9 +142,10 @@ func (x Exec) RunStderr(ctx context.Context, name string, args ...string) ([]byt
 		if ctx.Err() != nil {
 			err = fmt.Errorf("%w (%w)", ctx.Err(), err)
 		}
-		logger.Debug("exec failed", "argv", argv, "code", code, "stderr", stderr.String())
+		logger.Debug("exec failed", "argv", argv, "exit", code, "took", time.Since(began), "stderr", stderr.String())
 		return stdout.Bytes(), stderr.Bytes(), &Error{Argv: argv, ExitCode: code, Stdout: stdout.String(), Stderr: stderr.String(), Err: err}
 	}
+	logger.Debug("exec done", "argv", argv, "exit", 0, "took", time.Since(began))
 	return stdout.Bytes(), stderr.Bytes(), nil
 }
 

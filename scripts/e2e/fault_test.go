@@ -696,10 +696,10 @@ func raceLimabar(t *testing.T) string {
 	os.Chmod(dir, 0o755)
 	bin := filepath.Join(dir, "limabar")
 	began := time.Now()
-	cmd := exec.Command("go", "build", "-race", "-o", bin, "./app")
+	cmd := exec.Command("go", "build", "-race", "-tags", "testhooks", "-o", bin, "./app")
 	cmd.Dir = repoRoot()
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build -race ./app: %v\n%s", err, out)
+		t.Fatalf("go build -race -tags testhooks ./app: %v\n%s", err, out)
 	}
 	t.Logf("built limabar with -race in %s", time.Since(began).Round(time.Millisecond))
 	return bin

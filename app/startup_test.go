@@ -1,0 +1,272 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/limabar/limabar/app/hostenv"
+	"github.com/limabar/limabar/app/menu"
+	"github.com/limabar/limabar/app/tray"
+	"github.com/limabar/limabar/autostart"
+	"github.com/limabar/limabar/autostart/runner"
+)
+
+// fakeToolkit stands in for the tray at the seam runGUI uses: Run draws on
+// a fakeView at once and returns after Quit.
+type fakeToolkit struct {
+	view     *timedView
+	quitOnce sync.Once
+	quit     chan struct{}
+}
+
+func newFakeToolkit() *fakeToolkit {
+	return &fakeToolkit{view: &timedView{began: time.Now(), drawn: make(chan struct{}, 100)}, quit: make(chan struct{})}
+}
+
+func (k *fakeToolkit) Run(_ func(menu.Action), ready func(view)) {
+	go ready(k.view)
+	<-k.quit
+}
+
+func (k *fakeToolkit) Quit() { k.quitOnce.Do(func() { close(k.quit) }) }
+
+// timedView records each menu drawn and when.
+type timedView struct {
+	began time.Time
+	mu    sync.Mutex
+	menus []menu.Menu
+	at    []time.Duration
+	drawn chan struct{}
+}
+
+func (v *timedView) Render(m menu.Menu) {
+	v.mu.Lock()
+	v.menus = append(v.menus, m)
+	v.at = append(v.at, time.Since(v.began))
+	v.mu.Unlock()
+	select {
+	case v.drawn <- struct{}{}:
+	default:
+	}
+}
+
+// first returns the first menu whose header says what, and when it was
+// drawn; it waits up to timeout for it.
+func (v *timedView) first(t *testing.T, what string, timeout time.Duration) time.Duration {
+	t.Helper()
+	deadline := time.After(timeout)
+	for {
+		v.mu.Lock()
+		for i, m := range v.menus {
+			if hasTitle(m.Header, what) {
+				v.mu.Unlock()
+				return v.at[i]
+			}
+		}
+		n := len(v.menus)
+		v.mu.Unlock()
+		select {
+		case <-v.drawn:
+		case <-deadline:
+			t.Fatalf("no menu saying %q within %s (%d menus drawn)", what, timeout, n)
+		}
+	}
+}
+
+// slowShell is a login shell whose startup files hang for 10 s and leave
+// a child holding its output open.
+func slowShell(t *testing.T) string {
+	t.Helper()
+	shell := filepath.Join(t.TempDir(), "zsh")
+	if err := os.WriteFile(shell, []byte("#!/bin/sh\nsleep 10 &\nsleep 10\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return shell
+}
+
+// macHost is a Mac's host as Probe reads it for an app started from
+// Finder: no limactl on PATH, no LIMA_HOME, so the login shell is needed.
+func macHost(t *testing.T, shell string, logger *slog.Logger) *hostenv.Host {
+	t.Helper()
+	home := t.TempDir()
+	h, err := hostenv.Probe(hostenv.Options{
+		Platform: autostart.Darwin,
+		Getenv:   func(k string) string { return map[string]string{"HOME": home, "SHELL": shell}[k] },
+		LookPath: func(string) (string, error) { return "", errors.New("not found") },
+		Geteuid:  func() int { return 501 },
+		Logger:   logger,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// guiEnv gives runGUI a display to check for and a private lock folder.
+func guiEnv(t *testing.T) {
+	t.Setenv("DISPLAY", ":limabar-test")
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+}
+
+// TestMenuBeforeTheLoginShell: the menu is drawn at once, saying it reads
+// the instances, while a login shell that hangs for 10 s with a child
+// holding its output is bounded; then the menu fills.
+func TestMenuBeforeTheLoginShell(t *testing.T) {
+	guiEnv(t)
+	host := macHost(t, slowShell(t), nil)
+	if !host.NeedsLoginShell() {
+		t.Fatal("the host does not need the login shell; the test would prove nothing")
+	}
+	kit := newFakeToolkit()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- runGUI(ctx, host, slog.New(slog.DiscardHandler), kit) }()
+
+	if at := kit.view.first(t, "Reading Lima instances…", 5*time.Second); at > time.Second {
+		t.Errorf("the first menu came after %s, want within 1s", at)
+	}
+	filled := kit.view.first(t, "Lima is not installed", 20*time.Second)
+	if filled < hostenv.LoginShellLimit || filled > 9*time.Second {
+		t.Errorf("the menu filled after %s, want after the %s bound and well before the shell's 10 s", filled, hostenv.LoginShellLimit)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("runGUI did not return after its context ended")
+	}
+}
+
+// TestQuitDuringStartUp: a quit while the login shell still runs ends the
+// app at once, without waiting for the shell.
+func TestQuitDuringStartUp(t *testing.T) {
+	guiEnv(t)
+	host := macHost(t, slowShell(t), nil)
+	kit := newFakeToolkit()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- runGUI(ctx, host, slog.New(slog.DiscardHandler), kit) }()
+	kit.view.first(t, "Reading Lima instances…", 5*time.Second)
+	began := time.Now()
+	cancel()
+	select {
+	case <-done:
+		if took := time.Since(began); took > 2*time.Second {
+			t.Errorf("quitting took %s, want within 2s", took)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("runGUI did not return after its context ended")
+	}
+}
+
+// TestDebugLogsEveryCommand: with LIMABAR_DEBUG=1 each kind of external
+// command (the login shell, limactl, systemctl, launchctl, a desktop
+// opener) leaves a line with its argv, exit status and duration.
+func TestDebugLogsEveryCommand(t *testing.T) {
+	var buf commandLog
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	bin := t.TempDir()
+	stub := func(name, body string) string {
+		p := filepath.Join(bin, name)
+		if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	shell := stub("zsh", `exec /bin/sh -c "$4"`+"\n")
+	limactl := stub("limactl", `[ "$1" = list ] && printf '{"name":"default","status":"Stopped","dir":"%s/default"}\n' "$LIMA_HOME"`+"\nexit 0\n")
+	stub("systemctl", "exit 0\n")
+	stub("xdg-open", "exit 0\n")
+	t.Setenv("PATH", bin+":"+os.Getenv("PATH"))
+
+	ctx := context.Background()
+	t.Run("login shell", func(t *testing.T) {
+		host := macHost(t, shell, logger)
+		if err := host.Complete(ctx); err != nil {
+			t.Fatal(err)
+		}
+		buf.want(t, shell+" -l -i -c", "0")
+	})
+	t.Run("launchctl", func(t *testing.T) {
+		host := macHost(t, shell, logger)
+		// launchctl is absent here: the failed run is logged too.
+		selfStarter(host, logger).Enable()
+		buf.want(t, "/bin/launchctl ", "")
+	})
+	t.Run("limactl and systemctl", func(t *testing.T) {
+		home := t.TempDir()
+		limaHome := filepath.Join(home, ".lima")
+		os.MkdirAll(filepath.Join(limaHome, "default"), 0o755)
+		host, err := hostenv.Detect(hostenv.Options{
+			Platform: autostart.Linux,
+			Getenv:   func(k string) string { return map[string]string{"HOME": home, "LIMACTL": limactl, "LIMA_HOME": limaHome}[k] },
+			Geteuid:  func() int { return 1000 },
+			Logger:   logger,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		live, err := newLive(host, logger, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		live.Snapshot(ctx)
+		buf.want(t, limactl+" list --json", "0")
+		live.Enable(ctx, "default", autostart.Login)
+		buf.want(t, "systemctl --user", "0")
+	})
+	t.Run("desktop opener", func(t *testing.T) {
+		if err := tray.NewXDG(runner.Exec{Logger: logger}).OpenURL("https://lima-vm.io/"); err != nil {
+			t.Fatal(err)
+		}
+		buf.wait(t, "xdg-open https://lima-vm.io/", "0")
+	})
+}
+
+// commandLog is the debug log of the commands, read while they write.
+type commandLog struct{ syncBuffer }
+
+// line returns the log line that ends the command argvPrefix (argv as the
+// log prints it) with exit status exit ("" for any).
+func (b *commandLog) line(argvPrefix, exit string) string {
+	for l := range strings.Lines(b.String()) {
+		if !strings.Contains(l, "argv=\"["+argvPrefix) && !strings.Contains(l, "argv=["+argvPrefix) {
+			continue
+		}
+		if !strings.Contains(l, "msg=\"exec done\"") && !strings.Contains(l, "msg=\"exec failed\"") {
+			continue
+		}
+		if strings.Contains(l, " took=") && (exit == "" && strings.Contains(l, " exit=") || strings.Contains(l, " exit="+exit+" ")) {
+			return l
+		}
+	}
+	return ""
+}
+
+func (b *commandLog) want(t *testing.T, argvPrefix, exit string) {
+	t.Helper()
+	if b.line(argvPrefix, exit) == "" {
+		t.Errorf("no debug line for %q with exit %q and its duration; log:\n%s", argvPrefix, exit, b.String())
+	}
+}
+
+// wait is want for a command that runs on its own goroutine.
+func (b *commandLog) wait(t *testing.T, argvPrefix, exit string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for b.line(argvPrefix, exit) == "" && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	b.want(t, argvPrefix, exit)
+}
