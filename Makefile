@@ -6,7 +6,7 @@ BIN := build/limabar
 # always runs with the unit tests.
 FUZZTIME ?= 20s
 
-.PHONY: all build run test deps vet unit darwincheck fuzz bench bundle screenshot clean
+.PHONY: all build build-deps run test deps vet unit darwincheck fuzz bench bundle screenshot clean
 
 all: build
 
@@ -14,8 +14,14 @@ build:
 	@mkdir -p build
 	$(GO) build -o $(BIN) ./app
 
-run: build
+# make run installs what compiling needs first (Debian/Ubuntu), or stops
+# before compiling with one line naming what to install.
+run: build-deps
+	@$(MAKE) --no-print-directory build
 	./$(BIN) $(ARGS)
+
+build-deps:
+	./scripts/deps.sh --build
 
 deps:
 	./scripts/deps.sh
