@@ -87,6 +87,9 @@ func runGUI(ctx context.Context, host *hostenv.Host, logger *slog.Logger, kit to
 		kit.Quit()
 	}()
 	logger.Info("menu-bar app starting", "platform", host.Platform)
+	if host.Platform == autostart.Linux && runtime.GOOS == "linux" {
+		go watchTray(ctx, logger, os.Stderr, os.Getenv("DISPLAY"))
+	}
 	go svc.connect(ctx, logger, func(ctx context.Context) (state.Service, error) {
 		return startService(ctx, host, logger)
 	})

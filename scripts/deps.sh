@@ -8,7 +8,8 @@
 #                            checks them and names, in one line, what to
 #                            install
 #
-#   build, tray (cgo): libayatana-appindicator3-dev pkg-config gcc
+#   build, tray (cgo): libayatana-appindicator3-dev libx11-dev (the X11
+#                      system tray check) pkg-config gcc
 #   test harness:      systemd (systemd --user, systemctl), dbus (dbus-daemon),
 #                      xvfb, util-linux (setpriv, flock)
 #   screenshot:        dbus-x11 xdotool trayer imagemagick x11-utils (xwininfo)
@@ -16,7 +17,7 @@
 #   script checks:     shellcheck (bundle.sh, install.sh, the privileged scripts)
 set -euo pipefail
 
-build_packages=(libayatana-appindicator3-dev pkg-config gcc)
+build_packages=(libayatana-appindicator3-dev libx11-dev pkg-config gcc)
 test_packages=(
   systemd dbus xvfb util-linux
   dbus-x11 xdotool trayer imagemagick x11-utils
@@ -24,8 +25,9 @@ test_packages=(
   shellcheck
 )
 
-# The tray library's pkg-config name, which cgo asks for.
+# The pkg-config names cgo asks for: the tray library and Xlib.
 tray_pc=ayatana-appindicator3-0.1
+x11_pc=x11
 
 fail() {
   echo "limabar: $*" >&2
@@ -44,8 +46,11 @@ check_build() {
   local missing=()
   command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
   command -v "${CC:-cc}" >/dev/null 2>&1 || command -v gcc >/dev/null 2>&1 || missing+=("a C compiler (gcc)")
-  if [ ${#missing[@]} -eq 0 ] && ! pkg-config --exists "$tray_pc" >/dev/null 2>&1; then
-    missing+=("the development files of libayatana-appindicator3 ($tray_pc)")
+  if [ ${#missing[@]} -eq 0 ]; then
+    pkg-config --exists "$tray_pc" >/dev/null 2>&1 ||
+      missing+=("the development files of libayatana-appindicator3 ($tray_pc)")
+    pkg-config --exists "$x11_pc" >/dev/null 2>&1 ||
+      missing+=("the development files of libX11 ($x11_pc)")
   fi
   if [ ${#missing[@]} -ne 0 ]; then
     local list

@@ -201,6 +201,21 @@ type trayApp struct {
 // and waits until its menu is on the bus.
 func (w *trayWorld) start(extra ...string) *trayApp {
 	w.t.Helper()
+	a := w.launch(extra...)
+	var err error
+	a.conn, err = dbus.Connect(w.bus)
+	if err != nil {
+		w.t.Fatalf("connect to the session bus: %v", err)
+	}
+	w.t.Cleanup(func() { a.conn.Close() })
+	a.menu = a.findMenu()
+	return a
+}
+
+// launch runs limabar with no arguments as the user, with extra
+// environment, and returns at once.
+func (w *trayWorld) launch(extra ...string) *trayApp {
+	w.t.Helper()
 	env := append(w.sd.Env(),
 		"DISPLAY="+w.display,
 		"DBUS_SESSION_BUS_ADDRESS="+w.bus,
@@ -237,13 +252,6 @@ func (w *trayWorld) start(extra ...string) *trayApp {
 	a.pid = cmd.Process.Pid
 	go func() { cmd.Wait(); close(a.done) }()
 	w.t.Cleanup(a.stop)
-
-	a.conn, err = dbus.Connect(w.bus)
-	if err != nil {
-		w.t.Fatalf("connect to the session bus: %v", err)
-	}
-	w.t.Cleanup(func() { a.conn.Close() })
-	a.menu = a.findMenu()
 	return a
 }
 

@@ -31,7 +31,7 @@ exit 0
 	pkgConfig = `#!/bin/sh
 echo "pkg-config $*" >> "$CALLS"
 [ -e "$STATE/installed" ] && exit 0
-echo "Package ayatana-appindicator3-0.1 was not found in the pkg-config search path." >&2
+echo "Package $2 was not found in the pkg-config search path." >&2
 exit 1
 `
 	// fakeGo stands in for the compiler: it records the build and leaves
@@ -144,7 +144,7 @@ func TestMakeRunInstallsTheBuildPackages(t *testing.T) {
 		t.Fatalf("make run failed:\n%s%s\ncalls: %q", stdout, stderr, w.recorded())
 	}
 	calls := w.recorded()
-	install := has(calls, "apt-get install -y -qq --no-install-recommends libayatana-appindicator3-dev pkg-config gcc")
+	install := has(calls, "apt-get install -y -qq --no-install-recommends libayatana-appindicator3-dev libx11-dev pkg-config gcc")
 	if install < 0 || has(calls, "apt-get update -qq") < 0 {
 		t.Errorf("calls %q: want apt-get update, then install of exactly the build packages", calls)
 	}
@@ -169,9 +169,9 @@ func TestMakeRunNamesWhatIsMissing(t *testing.T) {
 		want  string
 	}{
 		{"Linux without the tray library", map[string]string{"pkg-config": pkgConfig, "gcc": succeed},
-			"limabar: building needs the development files of libayatana-appindicator3 (ayatana-appindicator3-0.1): install them with your package manager (Debian/Ubuntu: apt-get install libayatana-appindicator3-dev pkg-config gcc)\n"},
+			"limabar: building needs the development files of libayatana-appindicator3 (ayatana-appindicator3-0.1), the development files of libX11 (x11): install them with your package manager (Debian/Ubuntu: apt-get install libayatana-appindicator3-dev libx11-dev pkg-config gcc)\n"},
 		{"Linux without pkg-config and a compiler", map[string]string{},
-			"limabar: building needs pkg-config, a C compiler (gcc): install them with your package manager (Debian/Ubuntu: apt-get install libayatana-appindicator3-dev pkg-config gcc)\n"},
+			"limabar: building needs pkg-config, a C compiler (gcc): install them with your package manager (Debian/Ubuntu: apt-get install libayatana-appindicator3-dev libx11-dev pkg-config gcc)\n"},
 		{"Mac without the Command Line Tools", map[string]string{"uname": darwin, "xcode-select": fails},
 			"limabar: building needs the Xcode Command Line Tools: run xcode-select --install\n"},
 	}
