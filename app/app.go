@@ -9,12 +9,7 @@ import (
 
 	"github.com/limabar/limabar/app/hostenv"
 	"github.com/limabar/limabar/app/logfile"
-	"github.com/limabar/limabar/autostart/elevate"
 )
-
-// adminDialog is the in-process administrator prompt of the macOS build,
-// or nil (osascript is used then). Set by app_darwin.go.
-var adminDialog func() elevate.Elevator
 
 // runApp runs the menu-bar app: logging to the log file, the Service, then
 // the tray until Quit or a signal.
@@ -25,11 +20,7 @@ func runApp(ctx context.Context) error {
 	}
 	logger, closeLog := openLog(probe.LogPath())
 	defer closeLog()
-	var dialog elevate.Elevator
-	if adminDialog != nil && !probe.TestMode {
-		dialog = adminDialog()
-	}
-	live, host, err := newLive(logger, "", dialog)
+	live, host, err := newLive(logger, "")
 	if err != nil {
 		logger.Error("cannot start", "err", err)
 		return err

@@ -10,15 +10,13 @@ import (
 	"github.com/limabar/limabar/app/lima"
 	"github.com/limabar/limabar/app/state"
 	"github.com/limabar/limabar/autostart"
-	"github.com/limabar/limabar/autostart/elevate"
 	"github.com/limabar/limabar/autostart/runner"
 )
 
 // newLive reads the host and builds the Service the app and the command line
 // share. asUser, when running as root, makes the engine act for that account
-// (a boot job made over SSH or by a configuration tool). dialog is the app's
-// in-process administrator prompt, or nil.
-func newLive(logger *slog.Logger, asUser string, dialog elevate.Elevator) (*state.Live, *hostenv.Host, error) {
+// (a boot job made over SSH or by a configuration tool).
+func newLive(logger *slog.Logger, asUser string) (*state.Live, *hostenv.Host, error) {
 	host, err := hostenv.Detect(hostenv.Options{Logger: logger})
 	if err != nil {
 		return nil, nil, err
@@ -34,7 +32,7 @@ func newLive(logger *slog.Logger, asUser string, dialog elevate.Elevator) (*stat
 		}
 	}
 	r := runner.Exec{Logger: logger}
-	env, err := host.Env(r, dialog)
+	env, err := host.Env(r)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -66,7 +64,7 @@ func limaRunner(host *hostenv.Host, logger *slog.Logger) runner.Runner {
 }
 
 func newBackend(user string) (cli.Backend, error) {
-	live, _, err := newLive(slog.New(slog.DiscardHandler), user, nil)
+	live, _, err := newLive(slog.New(slog.DiscardHandler), user)
 	if err != nil {
 		return nil, fmt.Errorf("%w", err)
 	}

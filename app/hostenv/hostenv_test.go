@@ -98,7 +98,7 @@ func TestTestModeAndPaths(t *testing.T) {
 	if got := h.Tools().Launchctl; got != "launchctl" {
 		t.Errorf("launchctl = %q, want a bare name in test mode", got)
 	}
-	env, err := h.Env(nil, nil)
+	env, err := h.Env(nil)
 	if err != nil {
 		t.Fatal(err)
 	}

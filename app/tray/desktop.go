@@ -12,8 +12,8 @@ import (
 )
 
 // Desktop opens things for the user and tells them about failures. The
-// program uses the platform's own: app/macos's in-process calls on a Mac,
-// XDG commands on Linux; tests use a fake.
+// program uses the platform's own: MacCommands (with app/macos for URLs and
+// folders) on a Mac, XDG commands on Linux; tests use a fake.
 type Desktop interface {
 	OpenURL(u string) error
 	OpenFolder(path string) error
@@ -174,8 +174,9 @@ func (x *XDG) Alert(title, message string) error {
 }
 
 // MacCommands is a Mac desktop made of command-line tools (open, osascript).
-// The app prefers app/macos's in-process calls; this one serves where those
-// are not available and is tested here on Linux.
+// The app uses it for everything that waits for the user (an alert,
+// Terminal's Automation permission): run in a child process, such a wait
+// never holds the app's main thread, which draws the menu.
 type MacCommands struct {
 	Cmd Commands
 }
@@ -196,7 +197,18 @@ func (m *MacCommands) OpenFile(path string) error {
 }
 
 // OpenTerminal implements Desktop: Terminal runs the shell-quoted argv.
+// Control characters are refused: do script types the text into an
+// interactive shell, where a line break would run the first half on its
+// own.
 func (m *MacCommands) OpenTerminal(argv []string) error {
+	if len(argv) == 0 {
+		return errors.New("open Terminal: empty command")
+	}
+	for i, arg := range argv {
+		if strings.ContainsFunc(arg, func(c rune) bool { return c < 0x20 || c == 0x7f }) {
+			return fmt.Errorf("open Terminal: argument %d of the command (%q) contains a control character", i, arg)
+		}
+	}
 	script := []string{
 		"tell application \"Terminal\"",
 		"activate",
@@ -212,9 +224,11 @@ func (m *MacCommands) Notify(title, message string) error {
 		" with title " + AppleScriptString(title)})
 }
 
-// Alert implements Desktop.
+// Alert implements Desktop. The alert is osascript's own, so it blocks
+// nothing in LimaBar while it waits for OK; activate brings it in front of
+// the other windows, as LimaBar has no window to be in front of.
 func (m *MacCommands) Alert(title, message string) error {
-	return m.osascript([]string{"display alert " + AppleScriptString(title) +
+	return m.osascript([]string{"activate", "display alert " + AppleScriptString(title) +
 		" message " + AppleScriptString(message) + " as critical"})
 }
 
