@@ -6,7 +6,7 @@ BIN := build/limabar
 # always runs with the unit tests.
 FUZZTIME ?= 20s
 
-.PHONY: all build run test deps vet unit darwincheck fuzz bench bundle screenshot clean
+.PHONY: all build run test deps vet unit darwincheck lint-workflows fuzz bench bundle screenshot clean
 
 all: build
 
@@ -21,13 +21,21 @@ deps:
 	./scripts/deps.sh
 
 # Unit and end-to-end tests (real systemd, D-Bus, Xvfb, limactl), the darwin
-# type-check and a bounded fuzz run.
+# type-check (darwin-only tests included), the CI workflows and a bounded
+# fuzz run.
 test: deps
 	./scripts/build-limactl.sh
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 15m ./...
 	$(GO) run ./scripts/darwincheck
+	$(MAKE) lint-workflows
 	$(MAKE) fuzz
+
+# actionlint (pinned in scripts/tools) on .github/workflows, with shellcheck
+# on their run: steps, and shellcheck on the scripts the workflows run.
+lint-workflows:
+	./scripts/actionlint.sh
+	shellcheck scripts/actionlint.sh scripts/mac-smoke.sh
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzInstallScript$$' -fuzztime $(FUZZTIME) ./autostart/elevate
