@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/limabar/limabar/autostart/quote"
 	"github.com/limabar/limabar/autostart/runner"
 )
 
@@ -55,7 +56,7 @@ func TestOsascriptQuotingRoundTrip(t *testing.T) {
 		"/Users/o'brien/my \"tools\"/limactl",
 	} {
 		t.Run(fmt.Sprintf("%q", arg), func(t *testing.T) {
-			script := "printf %s " + shellQuote(arg) + " | /usr/bin/base64"
+			script := "printf %s " + quote.Shell(arg) + " | /usr/bin/base64"
 			source := withoutPrivileges(t, script, "LimaBar wants to test quoting.")
 			out, err := exec.Command("/usr/bin/osascript", "-e", source).CombinedOutput()
 			if err != nil {

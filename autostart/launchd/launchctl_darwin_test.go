@@ -50,10 +50,11 @@ func TestPlistsPassPlutilLint(t *testing.T) {
 	}
 }
 
-// TestParseAgainstRealLaunchctl: ParsePrintState and ParsePrintDisabled
-// read what the real launchctl prints for a harmless job of the test's
-// own (a sleep, in the user's GUI domain when there is one), loaded,
-// disabled and enabled again, then removed.
+// TestParseAgainstRealLaunchctl: the launchctl argv the engine builds
+// work on the real launchctl, and ParsePrintDisabled reads what it prints,
+// for a harmless job of the test's own (a sleep, in the user's GUI domain
+// when there is one): loaded, disabled and enabled again, then booted out
+// until print no longer finds it.
 func TestParseAgainstRealLaunchctl(t *testing.T) {
 	uid := os.Getuid()
 	domain := GUIDomain(uid)
@@ -87,16 +88,9 @@ func TestParseAgainstRealLaunchctl(t *testing.T) {
 		_, _ = launchctl("enable", Target(domain, label))
 	})
 
-	var out []byte
-	state := ""
-	for deadline := time.Now().Add(30 * time.Second); state != "running" && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if out, err = launchctl(PrintArgv(domain, label)...); err != nil {
-			t.Fatal(err)
-		}
-		state = ParsePrintState(out)
-	}
-	if state != "running" {
-		t.Fatalf("ParsePrintState = %q, want running; launchctl print said:\n%s", state, out)
+	// launchctl print succeeding is how the engine tells a loaded job.
+	if _, err := launchctl(PrintArgv(domain, label)...); err != nil {
+		t.Fatalf("a loaded job: %v", err)
 	}
 
 	for _, tc := range []struct {
@@ -118,5 +112,21 @@ func TestParseAgainstRealLaunchctl(t *testing.T) {
 			t.Errorf("after launchctl %s: ParsePrintDisabled[%s] = %v (listed %v), want %v; launchctl print-disabled said:\n%s",
 				tc.argv[0], label, disabled, listed, tc.wantDisabled, out)
 		}
+	}
+
+	if _, err := launchctl("bootout", Target(domain, label)); err != nil {
+		t.Fatal(err)
+	}
+	// bootout returns before the job has exited: wait, bounded, for print
+	// to stop finding it.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if _, err := launchctl(PrintArgv(domain, label)...); err != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("launchctl print still finds the job 60 s after bootout")
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
