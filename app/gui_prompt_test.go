@@ -14,6 +14,7 @@ import (
 	"github.com/limabar/limabar/app/lima"
 	"github.com/limabar/limabar/app/menu"
 	"github.com/limabar/limabar/app/state"
+	"github.com/limabar/limabar/app/tray"
 	"github.com/limabar/limabar/autostart"
 	"github.com/limabar/limabar/autostart/elevate"
 	"github.com/limabar/limabar/autostart/runner"
@@ -234,5 +235,40 @@ func TestAdminPromptLeavesTheMenuUsable(t *testing.T) {
 	}
 	if got := desktop.Got(); len(got) != 0 {
 		t.Errorf("the cancelled dialog told the desktop %q", got)
+	}
+}
+
+// TestMacDesktopWaitsInChildProcesses: on a Mac, what waits for the user
+// (an alert, Terminal with its Automation prompt) and the passing
+// notification are osascript child processes, never a call into AppKit,
+// which would run on the main thread.
+func TestMacDesktopWaitsInChildProcesses(t *testing.T) {
+	var started [][]string
+	d := macDesktop{&tray.MacCommands{Cmd: tray.Commands{
+		LookPath: func(name string) (string, error) { return "/usr/bin/" + name, nil },
+		Start:    func(argv []string) error { started = append(started, argv); return nil },
+		Getenv:   func(string) string { return "" },
+	}}}
+	calls := []struct {
+		name string
+		call func() error
+	}{
+		{"alert", func() error { return d.Alert("Could not enable Start at Boot for default", "limactl: not found") }},
+		{"terminal", func() error { return d.OpenTerminal([]string{"/opt/homebrew/bin/limactl", "shell", "default"}) }},
+		{"notification", func() error { return d.Notify("default", "now starts at login") }},
+		{"log file", func() error { return d.OpenFile("/Users/alice/.lima/default/ha.stderr.log") }},
+	}
+	for _, c := range calls {
+		if err := c.call(); err != nil {
+			t.Errorf("%s: %v", c.name, err)
+		}
+	}
+	want := []string{"/usr/bin/osascript", "/usr/bin/osascript", "/usr/bin/osascript", "/usr/bin/open"}
+	var got []string
+	for _, argv := range started {
+		got = append(got, argv[0])
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("started %q, want the programs %q", started, want)
 	}
 }
