@@ -506,7 +506,7 @@ func (st launchdState) installDaemon(force bool) ([]plan.Step, error) {
 		return nil, fmt.Errorf("failed to build the install script for instance %q: %w", name, err)
 	}
 	return []plan.Step{plan.Privileged{Purpose: "install the LaunchDaemon", Script: script,
-		Prompt: fmt.Sprintf("LimaBar wants to make %s start at boot.", name)}}, nil
+		Prompt: fmt.Sprintf("LimaBar wants to make %s start at boot.", name), Path: st.Daemon.Path, Data: data}}, nil
 }
 
 // removeDaemon is the privileged script that unloads, disables and removes
