@@ -6,7 +6,7 @@ BIN := build/limabar
 # always runs with the unit tests.
 FUZZTIME ?= 20s
 
-.PHONY: all build build-deps run test deps vet unit darwincheck fuzz bench bundle screenshot clean
+.PHONY: all build build-deps run test deps vet unit darwincheck lint-workflows fuzz bench bundle screenshot clean
 
 all: build
 
@@ -27,8 +27,8 @@ deps:
 	./scripts/deps.sh
 
 # Unit and end-to-end tests (real systemd, D-Bus, Xvfb, limactl), the darwin
-# type-check and a bounded fuzz run.
-# The test-only switches (LIMABAR_TEST_*) exist only with -tags testhooks:
+# type-check (darwin-only tests included), the CI workflows and a bounded
+# fuzz run. The test-only switches (LIMABAR_TEST_*) exist only with -tags testhooks:
 # the end-to-end harness and make bench build limabar so, and app/hostenv
 # is tested both ways.
 test: deps
@@ -38,7 +38,14 @@ test: deps
 	$(GO) test -race -count=1 -timeout 15m ./...
 	$(GO) test -race -count=1 -tags testhooks ./app/hostenv
 	$(GO) run ./scripts/darwincheck
+	$(MAKE) lint-workflows
 	$(MAKE) fuzz
+
+# actionlint (pinned in scripts/tools) on .github/workflows, with shellcheck
+# on their run: steps, and shellcheck on the scripts the workflows run.
+lint-workflows:
+	./scripts/actionlint.sh
+	shellcheck scripts/actionlint.sh scripts/mac-smoke.sh
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzInstallScript$$' -fuzztime $(FUZZTIME) ./autostart/elevate

@@ -10,16 +10,11 @@ import (
 	"github.com/limabar/limabar/app/hostenv"
 	"github.com/limabar/limabar/app/logfile"
 	"github.com/limabar/limabar/app/state"
-	"github.com/limabar/limabar/autostart/elevate"
 )
 
 // debugVar set to 1 logs every external command: argv, exit status and
 // duration.
 const debugVar = "LIMABAR_DEBUG"
-
-// adminDialog is the in-process administrator prompt of the macOS build,
-// or nil (osascript is used then). Set by app_darwin.go.
-var adminDialog func() elevate.Elevator
 
 // runApp runs the menu-bar app: it reads the host once without running
 // anything, opens the log, then shows the tray at once while the rest of
@@ -47,11 +42,7 @@ func startService(ctx context.Context, host *hostenv.Host, logger *slog.Logger) 
 	if err := host.Complete(ctx); err != nil {
 		return nil, err
 	}
-	var dialog elevate.Elevator
-	if adminDialog != nil && !host.TestMode {
-		dialog = adminDialog()
-	}
-	live, err := newLive(host, logger, "", dialog)
+	live, err := newLive(host, logger, "")
 	if err != nil {
 		return nil, err
 	}

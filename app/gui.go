@@ -37,25 +37,19 @@ var (
 	watchDebounce = 120 * time.Millisecond
 )
 
-// macDesktop is the Mac's desktop: app/macos's in-process calls, and the
-// open and osascript commands for what app/macos has no call for (a log
-// file, a passing notification).
+// macDesktop is the Mac's desktop: NSWorkspace (app/macos) for URLs and
+// folders, which returns at once, and osascript and open (tray.MacCommands)
+// for the rest. An alert and Terminal's Automation permission wait for the
+// user; in a child process that wait never holds the main thread, which
+// must stay free to draw the menu.
 type macDesktop struct {
-	cmds *tray.MacCommands
+	*tray.MacCommands
 }
 
 var _ tray.Desktop = macDesktop{}
 
-func (d macDesktop) OpenURL(u string) error           { return macos.OpenURL(u) }
-func (d macDesktop) OpenFolder(path string) error     { return macos.OpenFolder(path) }
-func (d macDesktop) OpenFile(path string) error       { return d.cmds.OpenFile(path) }
-func (d macDesktop) OpenTerminal(argv []string) error { return macos.OpenTerminal(argv) }
-func (d macDesktop) Notify(title, msg string) error   { return d.cmds.Notify(title, msg) }
-
-func (d macDesktop) Alert(title, msg string) error {
-	macos.Alert(title, msg)
-	return nil
-}
+func (d macDesktop) OpenURL(u string) error       { return macos.OpenURL(u) }
+func (d macDesktop) OpenFolder(path string) error { return macos.OpenFolder(path) }
 
 // runGUI runs the menu-bar app until the user quits or ctx ends. It must be
 // called on the main goroutine: macOS draws menus only there. The icon and
@@ -75,7 +69,7 @@ func runGUI(ctx context.Context, host *hostenv.Host, logger *slog.Logger, kit to
 	defer cancel()
 	var desktop tray.Desktop = tray.NewXDG(runner.Exec{Logger: logger})
 	if host.Platform == autostart.Darwin {
-		desktop = macDesktop{cmds: &tray.MacCommands{Cmd: tray.SystemCommands(runner.Exec{Logger: logger})}}
+		desktop = macDesktop{&tray.MacCommands{Cmd: tray.SystemCommands(runner.Exec{Logger: logger})}}
 	}
 	svc := newLateService(host.Platform)
 	g := newGUI(svc, desktop, logger)

@@ -10,7 +10,6 @@ import (
 	"github.com/limabar/limabar/app/lima"
 	"github.com/limabar/limabar/app/state"
 	"github.com/limabar/limabar/autostart"
-	"github.com/limabar/limabar/autostart/elevate"
 	"github.com/limabar/limabar/autostart/runner"
 )
 
@@ -27,9 +26,9 @@ func refuseRoot(host *hostenv.Host) error {
 // newLive builds the Service the app and the command line share from a host
 // read once (hostenv.Detect, or Probe and Complete). asUser, when running
 // as root, makes the engine act for that account (a boot job made over SSH
-// or by a configuration tool). dialog is the app's in-process administrator
-// prompt, or nil. Every command runs through a runner that logs to logger.
-func newLive(host *hostenv.Host, logger *slog.Logger, asUser string, dialog elevate.Elevator) (*state.Live, error) {
+// or by a configuration tool). Every command runs through a runner that
+// logs to logger.
+func newLive(host *hostenv.Host, logger *slog.Logger, asUser string) (*state.Live, error) {
 	if err := refuseRoot(host); err != nil {
 		return nil, err
 	}
@@ -39,7 +38,7 @@ func newLive(host *hostenv.Host, logger *slog.Logger, asUser string, dialog elev
 		}
 	}
 	r := runner.Exec{Logger: logger}
-	env, err := host.Env(r, dialog)
+	env, err := host.Env(r)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +79,7 @@ func newBackend(user string) (cli.Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	live, err := newLive(host, logger, user, nil)
+	live, err := newLive(host, logger, user)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/limabar/limabar/autostart/elevate"
 	"github.com/limabar/limabar/autostart/launchd"
+	"github.com/limabar/limabar/autostart/plan"
 	"github.com/limabar/limabar/autostart/problem"
 )
 
@@ -209,50 +210,6 @@ func (b *launchdBackend) daemonFileProblems(path string) []Problem {
 	return ps
 }
 
-func (b *launchdBackend) launchctl(ctx context.Context, args ...string) error {
-	_, err := b.env.Runner.Run(ctx, b.env.Tools.Launchctl, args...)
-	return err
-}
-
-func (b *launchdBackend) enable(ctx context.Context, inst Instance, cond Condition, opts EnableOptions) (Result, error) {
-	cur, err := b.status(ctx, inst, &statusCache{})
-	if err != nil {
-		return Result{}, err
-	}
-	if cond == Login {
-		res, err := b.enableAgent(ctx, inst, cur.Login)
-		if err != nil || !cur.Boot.Enabled {
-			return res, err
-		}
-		// Switch over: the agent is in place; remove the daemon. If the
-		// user cancels that prompt, take the agent back out so that
-		// nothing changed.
-		if _, err := b.disableDaemon(ctx, inst); err != nil {
-			if !cur.Login.Enabled {
-				rctx, cancel := cleanupContext(ctx)
-				_ = b.launchctl(rctx, launchd.DisableArgv(b.gui(), launchd.AgentLabel(inst.Name))...)
-				cancel()
-				_ = b.env.Files.Remove(b.agentPath(inst.Name))
-			}
-			return Result{}, err
-		}
-		return Result{Changed: true, SwitchedFrom: string(Boot),
-			Message: fmt.Sprintf("%s now starts at login instead of at boot", inst.Name)}, nil
-	}
-	if cond != Boot {
-		return Result{}, fmt.Errorf("unknown condition %q", cond)
-	}
-	res, err := b.enableDaemon(ctx, inst, cur.Boot, opts)
-	if err != nil || !cur.Login.Enabled {
-		return res, err
-	}
-	if _, err := b.disableAgent(ctx, inst); err != nil {
-		return Result{}, fmt.Errorf("instance %q now starts at boot, but its login registration could not be removed: %w", inst.Name, err)
-	}
-	return Result{Changed: true, SwitchedFrom: string(Login),
-		Message: fmt.Sprintf("%s now starts at boot instead of at login", inst.Name)}, nil
-}
-
 // checkValues refuses, before anything is written, a job whose paths a
 // plist cannot carry unchanged (see launchd.Params.Check).
 func checkValues(inst Instance, p launchd.Params) error {
@@ -262,54 +219,9 @@ func checkValues(inst Instance, p launchd.Params) error {
 	return nil
 }
 
-func (b *launchdBackend) enableAgent(ctx context.Context, inst Instance, cur CondStatus) (Result, error) {
-	path := b.agentPath(inst.Name)
+func (b *launchdBackend) daemonParams(inst Instance, userName string) (launchd.Params, error) {
 	p := b.params(inst)
-	if err := checkValues(inst, p); err != nil {
-		return Result{}, err
-	}
-	data, err := launchd.Encode(launchd.Agent(p))
-	if err != nil {
-		return Result{}, fmt.Errorf("failed to build the LaunchAgent for instance %q: %w", inst.Name, err)
-	}
-	old, hadOld, err := readOptional(path)
-	if err != nil {
-		// Taken for none, it would be deleted by a rollback.
-		return Result{}, fmt.Errorf("cannot register instance %q: %w", inst.Name, err)
-	}
-	if hadOld && bytes.Equal(old, data) && len(cur.Problems) == 0 {
-		return Result{Message: fmt.Sprintf("%s already starts at login", inst.Name)}, nil
-	}
-	if err := b.env.Files.WriteFile(path, data, 0o644); err != nil {
-		return Result{}, fmt.Errorf("failed to write the LaunchAgent for instance %q: %w", inst.Name, err)
-	}
-	if err := b.launchctl(ctx, launchd.EnableArgv(b.gui(), launchd.AgentLabel(inst.Name))...); err != nil {
-		rerr := restore(b.env.Files, path, old, hadOld)
-		return Result{}, withRestore(fmt.Errorf("failed to enable the LaunchAgent for instance %q: %w", inst.Name, err), rerr)
-	}
-	return Result{Changed: true, Message: fmt.Sprintf("%s will start at login", inst.Name)}, nil
-}
-
-func (b *launchdBackend) disableAgent(ctx context.Context, inst Instance) (Result, error) {
-	path := b.agentPath(inst.Name)
-	if !exists(path) {
-		return Result{Message: fmt.Sprintf("%s does not start at login", inst.Name)}, nil
-	}
-	if err := b.launchctl(ctx, launchd.DisableArgv(b.gui(), launchd.AgentLabel(inst.Name))...); err != nil {
-		return Result{}, fmt.Errorf("failed to disable the LaunchAgent for instance %q: %w", inst.Name, err)
-	}
-	if err := b.env.Files.Remove(path); err != nil {
-		rctx, cancel := cleanupContext(ctx)
-		defer cancel()
-		_ = b.launchctl(rctx, launchd.EnableArgv(b.gui(), launchd.AgentLabel(inst.Name))...)
-		return Result{}, fmt.Errorf("failed to remove the LaunchAgent for instance %q: %w", inst.Name, err)
-	}
-	return Result{Changed: true, Message: fmt.Sprintf("%s will no longer start at login", inst.Name)}, nil
-}
-
-func (b *launchdBackend) daemonParams(inst Instance, opts EnableOptions) (launchd.Params, error) {
-	p := b.params(inst)
-	u, err := resolveBootUser(b.env, opts.User)
+	u, err := resolveBootUser(b.env, userName)
 	if err != nil {
 		return p, fmt.Errorf("cannot make instance %q start at boot: %w", inst.Name, err)
 	}
@@ -321,14 +233,6 @@ func (b *launchdBackend) daemonParams(inst Instance, opts EnableOptions) (launch
 		p.LimaHome = b.env.LimaHome
 	}
 	return p, nil
-}
-
-// checkDaemonAccount refuses to touch a daemon another account made.
-func (b *launchdBackend) checkDaemonAccount(inst Instance) error {
-	if owner := b.daemonAccount(inst.Name); owner != "" && owner != b.env.User && !b.env.Admin {
-		return fmt.Errorf("the boot registration of instance %q belongs to the account %s; LimaBar leaves it alone (as root: sudo limabar disable --condition=boot %s)", inst.Name, owner, inst.Name)
-	}
-	return nil
 }
 
 // daemonAccount is the UserName of the installed daemon, or "". A daemon
@@ -344,131 +248,286 @@ func (b *launchdBackend) daemonAccount(name string) string {
 	return job.UserName
 }
 
-func (b *launchdBackend) enableDaemon(ctx context.Context, inst Instance, cur CondStatus, opts EnableOptions) (Result, error) {
-	if err := b.checkDaemonAccount(inst); err != nil {
-		return Result{}, err
-	}
-	p, err := b.daemonParams(inst, opts)
-	if err != nil {
-		return Result{}, err
-	}
-	if err := checkValues(inst, p); err != nil {
-		return Result{}, err
-	}
-	label := launchd.DaemonLabel(inst.Name)
-	path := b.daemonPath(inst.Name)
-	data, err := launchd.Encode(launchd.Daemon(p))
-	if err != nil {
-		return Result{}, fmt.Errorf("failed to build the LaunchDaemon for instance %q: %w", inst.Name, err)
-	}
-	if old, ok, _ := readOptional(path); ok && bytes.Equal(old, data) && len(cur.Problems) == 0 {
-		return Result{Message: fmt.Sprintf("%s already starts at boot", inst.Name)}, nil
-	}
-	script, err := elevate.InstallScript(b.env.ScriptTools, label, path, data)
-	if err != nil {
-		return Result{}, fmt.Errorf("failed to build the install script for instance %q: %w", inst.Name, err)
-	}
-	if b.env.Elevator == nil {
-		return Result{}, fmt.Errorf("cannot make instance %q start at boot: no way to gain administrator rights", inst.Name)
-	}
-	prompt := fmt.Sprintf("LimaBar wants to make %s start at boot.", inst.Name)
-	if err := b.env.Elevator.RunAsRoot(ctx, script, prompt); err != nil {
-		if cancelled(err) {
-			return Result{}, err
-		}
-		return Result{}, fmt.Errorf("failed to install the LaunchDaemon for instance %q: %w", inst.Name, err)
-	}
-	return Result{Changed: true, Message: fmt.Sprintf("%s will start at boot as %s", inst.Name, p.User)}, nil
+// launchdState is everything a launchd plan is made from, read at once.
+type launchdState struct {
+	Inst Instance
+	// Cur is the status of both registrations.
+	Cur Status
+	// Agent and Daemon are the two plists as they are.
+	Agent, Daemon fileState
+	// AgentParams are the facts of the agent LimaBar would write;
+	// DaemonParams those of the daemon, for the account DaemonUser
+	// resolved to, or DaemonErr why it cannot be made.
+	AgentParams  launchd.Params
+	DaemonParams launchd.Params
+	DaemonErr    error
+	// OwnerErr is set when the daemon there belongs to another account,
+	// which LimaBar leaves alone.
+	OwnerErr    error
+	UID         int
+	Tools       Tools
+	ScriptTools elevate.Tools
 }
 
-func (b *launchdBackend) disableDaemon(ctx context.Context, inst Instance) (Result, error) {
-	path := b.daemonPath(inst.Name)
-	if !exists(path) {
-		return Result{Message: fmt.Sprintf("%s does not start at boot", inst.Name)}, nil
-	}
-	if err := b.checkDaemonAccount(inst); err != nil {
-		return Result{}, err
-	}
-	script, err := elevate.RemoveScript(b.env.ScriptTools, launchd.DaemonLabel(inst.Name), path)
-	if err != nil {
-		return Result{}, fmt.Errorf("failed to build the removal script for instance %q: %w", inst.Name, err)
-	}
-	if b.env.Elevator == nil {
-		return Result{}, fmt.Errorf("cannot stop instance %q from starting at boot: no way to gain administrator rights", inst.Name)
-	}
-	prompt := fmt.Sprintf("LimaBar wants to stop %s from starting at boot.", inst.Name)
-	if err := b.env.Elevator.RunAsRoot(ctx, script, prompt); err != nil {
-		if cancelled(err) {
-			return Result{}, err
+// read gathers the launchd state of one instance for a plan; bootUser is
+// the account a daemon to install runs as ("" for the user). withStatus
+// also reads the status, which asks launchctl: a removal does without.
+func (b *launchdBackend) read(ctx context.Context, inst Instance, bootUser string, withStatus bool) (launchdState, error) {
+	var cur Status
+	if withStatus {
+		var err error
+		if cur, err = b.status(ctx, inst, &statusCache{}); err != nil {
+			return launchdState{}, err
 		}
-		return Result{}, fmt.Errorf("failed to remove the LaunchDaemon for instance %q: %w", inst.Name, err)
 	}
-	return Result{Changed: true, Message: fmt.Sprintf("%s will no longer start at boot", inst.Name)}, nil
+	st := launchdState{
+		Inst:        inst,
+		Cur:         cur,
+		Agent:       readFile(b.agentPath(inst.Name)),
+		Daemon:      readFile(b.daemonPath(inst.Name)),
+		AgentParams: b.params(inst),
+		UID:         b.env.UID,
+		Tools:       b.env.Tools,
+		ScriptTools: b.env.ScriptTools,
+	}
+	st.DaemonParams, st.DaemonErr = b.daemonParams(inst, bootUser)
+	if owner := b.daemonAccount(inst.Name); owner != "" && owner != b.env.User && !b.env.Admin {
+		st.OwnerErr = fmt.Errorf("the boot registration of instance %q belongs to the account %s; LimaBar leaves it alone (as root: sudo limabar disable --condition=boot %s)", inst.Name, owner, inst.Name)
+	}
+	return st, nil
 }
 
-func (b *launchdBackend) disable(ctx context.Context, inst Instance, cond Condition) (Result, error) {
-	switch cond {
-	case Login:
-		return b.disableAgent(ctx, inst)
-	case Boot:
-		return b.disableDaemon(ctx, inst)
+func (b *launchdBackend) planEnable(ctx context.Context, inst Instance, cond Condition, opts EnableOptions) (Plan, error) {
+	if cond != Login && cond != Boot {
+		return Plan{}, fmt.Errorf("unknown condition %q", cond)
 	}
-	return Result{}, fmt.Errorf("unknown condition %q", cond)
+	st, err := b.read(ctx, inst, opts.User, true)
+	if err != nil {
+		return Plan{}, err
+	}
+	return planLaunchdEnable(cond, st)
 }
 
-func (b *launchdBackend) repair(ctx context.Context, inst Instance) (Result, error) {
-	cur, err := b.status(ctx, inst, &statusCache{})
+func (b *launchdBackend) planDisable(ctx context.Context, inst Instance, cond Condition) (Plan, error) {
+	if cond != Login && cond != Boot {
+		return Plan{}, fmt.Errorf("unknown condition %q", cond)
+	}
+	st, err := b.read(ctx, inst, "", false)
 	if err != nil {
-		return Result{}, err
+		return Plan{}, err
 	}
-	// The rewrites below are checked before the duplicate login job goes,
-	// so that a refused value leaves both registrations as they were.
-	bootUser := b.daemonRepairUser(inst.Name)
-	if cur.Login.Enabled && !cur.Boot.Enabled && len(cur.Login.Problems) > 0 {
-		if err := checkValues(inst, b.params(inst)); err != nil {
-			return Result{}, err
-		}
+	return planLaunchdDisable(cond, st)
+}
+
+func (b *launchdBackend) planRepair(ctx context.Context, inst Instance) (Plan, error) {
+	st, err := b.read(ctx, inst, b.daemonRepairUser(inst.Name), true)
+	if err != nil {
+		return Plan{}, err
 	}
-	if cur.Boot.Enabled && len(without(cur.Boot.Problems, problem.BothConditions)) > 0 {
-		// A boot user that cannot be resolved is enableDaemon's to report.
-		if p, err := b.daemonParams(inst, EnableOptions{User: bootUser}); err == nil {
-			if err := checkValues(inst, p); err != nil {
-				return Result{}, err
-			}
-		}
-	}
-	var msgs []string
-	changed := false
-	if cur.Login.Enabled && cur.Boot.Enabled {
-		// Both would start the VM twice; boot is the stronger promise.
-		if _, err := b.disableAgent(ctx, inst); err != nil {
-			return Result{}, err
-		}
-		changed = true
-		msgs = append(msgs, "login registration removed (it also starts at boot)")
-		cur.Login = CondStatus{}
-		cur.Boot.Problems = without(cur.Boot.Problems, problem.BothConditions)
-	}
-	if cur.Login.Enabled && len(cur.Login.Problems) > 0 {
-		res, err := b.enableAgent(ctx, inst, cur.Login)
+	return planLaunchdRepair(st)
+}
+
+// planLaunchdEnable turns the state into the steps that register the
+// instance for cond, switching over from the other condition when it is
+// on: for login, the agent first and then the daemon's removal (the
+// prompt that may be cancelled, which takes the agent back out); for boot,
+// the daemon first and then, once it is in place, the agent's removal.
+func planLaunchdEnable(cond Condition, st launchdState) (Plan, error) {
+	name := st.Inst.Name
+	p := newPlan(name)
+	if cond == Login {
+		agent, err := st.agentSteps(false)
 		if err != nil {
-			return Result{}, err
+			return Plan{}, err
 		}
-		changed = changed || res.Changed
+		p.Steps = agent
+		p.Result = Result{Changed: len(agent) > 0, Message: fmt.Sprintf("%s will start at login", name)}
+		if len(agent) == 0 {
+			p.Result.Message = fmt.Sprintf("%s already starts at login", name)
+		}
+		if !st.Cur.Boot.Enabled {
+			return p, nil
+		}
+		remove, err := st.removeDaemon()
+		if err != nil {
+			return Plan{}, err
+		}
+		p.Steps = append(p.Steps, remove...)
+		p.Result = Result{Changed: true, SwitchedFrom: string(Boot), Message: fmt.Sprintf("%s now starts at login instead of at boot", name)}
+		return p, nil
+	}
+	daemon, err := st.installDaemon(false)
+	if err != nil {
+		return Plan{}, err
+	}
+	p.Steps = daemon
+	p.Result = Result{Changed: len(daemon) > 0, Message: fmt.Sprintf("%s will start at boot as %s", name, st.DaemonParams.User)}
+	if len(daemon) == 0 {
+		p.Result.Message = fmt.Sprintf("%s already starts at boot", name)
+	}
+	if !st.Cur.Login.Enabled {
+		return p, nil
+	}
+	// The daemon is in place: a failure to remove the agent then is
+	// reported, and leaves the daemon as it is.
+	p.After = st.removeAgent()
+	p.made = fmt.Sprintf("instance %q now starts at boot", name)
+	p.Result = Result{Changed: true, SwitchedFrom: string(Login), Message: fmt.Sprintf("%s now starts at boot instead of at login", name)}
+	return p, nil
+}
+
+// planLaunchdDisable turns the state into the steps that unregister the
+// instance for cond.
+func planLaunchdDisable(cond Condition, st launchdState) (Plan, error) {
+	name := st.Inst.Name
+	p := newPlan(name)
+	if cond == Login {
+		if !st.Agent.Exists {
+			p.Result = Result{Message: fmt.Sprintf("%s does not start at login", name)}
+			return p, nil
+		}
+		p.Steps = st.removeAgent()
+		p.Result = Result{Changed: true, Message: fmt.Sprintf("%s will no longer start at login", name)}
+		return p, nil
+	}
+	if !st.Daemon.Exists {
+		p.Result = Result{Message: fmt.Sprintf("%s does not start at boot", name)}
+		return p, nil
+	}
+	steps, err := st.removeDaemon()
+	if err != nil {
+		return Plan{}, err
+	}
+	p.Steps = steps
+	p.Result = Result{Changed: true, Message: fmt.Sprintf("%s will no longer start at boot", name)}
+	return p, nil
+}
+
+// planLaunchdRepair rewrites each registration that has problems, keeping
+// its condition and account. An instance registered for both keeps boot,
+// the stronger promise, and loses its login agent. Every rewrite is
+// checked before anything is planned, so that a refused value leaves both
+// registrations as they were.
+func planLaunchdRepair(st launchdState) (Plan, error) {
+	name := st.Inst.Name
+	p := newPlan(name)
+	login, boot := st.Cur.Login, st.Cur.Boot
+	var msgs []string
+	if login.Enabled && boot.Enabled {
+		p.Steps = append(p.Steps, st.removeAgent()...)
+		msgs = append(msgs, "login registration removed (it also starts at boot)")
+		login = CondStatus{}
+		boot.Problems = without(boot.Problems, problem.BothConditions)
+	}
+	if login.Enabled && len(login.Problems) > 0 {
+		agent, err := st.agentSteps(true)
+		if err != nil {
+			return Plan{}, err
+		}
+		p.Steps = append(p.Steps, agent...)
 		msgs = append(msgs, "login registration rewritten")
 	}
-	if cur.Boot.Enabled && len(cur.Boot.Problems) > 0 {
-		res, err := b.enableDaemon(ctx, inst, cur.Boot, EnableOptions{User: bootUser})
+	if boot.Enabled && len(boot.Problems) > 0 {
+		daemon, err := st.installDaemon(true)
 		if err != nil {
-			return Result{}, err
+			return Plan{}, err
 		}
-		changed = changed || res.Changed
+		p.Steps = append(p.Steps, daemon...)
 		msgs = append(msgs, "boot registration reinstalled")
 	}
 	if len(msgs) == 0 {
-		return Result{Message: fmt.Sprintf("%s: nothing to repair", inst.Name)}, nil
+		p.Result = Result{Message: fmt.Sprintf("%s: nothing to repair", name)}
+		return p, nil
 	}
-	return Result{Changed: changed, Message: fmt.Sprintf("%s: %s", inst.Name, strings.Join(msgs, ", "))}, nil
+	p.Result = Result{Changed: len(p.Steps) > 0, Message: fmt.Sprintf("%s: %s", name, strings.Join(msgs, ", "))}
+	return p, nil
+}
+
+// agentSteps write the LaunchAgent and clear launchd's disable override
+// for it, or are none when the agent there is already LimaBar's and has no
+// problem (unless force). The undo of a new agent disables it again.
+func (st launchdState) agentSteps(force bool) ([]plan.Step, error) {
+	name := st.Inst.Name
+	if err := checkValues(st.Inst, st.AgentParams); err != nil {
+		return nil, err
+	}
+	data, err := launchd.Encode(launchd.Agent(st.AgentParams))
+	if err != nil {
+		return nil, fmt.Errorf("failed to build the LaunchAgent for instance %q: %w", name, err)
+	}
+	if st.Agent.ReadErr != nil {
+		// Taken for none, it would be deleted by a rollback.
+		return nil, fmt.Errorf("cannot register instance %q: %w", name, st.Agent.ReadErr)
+	}
+	if !force && st.Agent.Exists && bytes.Equal(st.Agent.Data, data) && len(st.Cur.Login.Problems) == 0 {
+		return nil, nil
+	}
+	enable := plan.Command{Purpose: "enable the LaunchAgent", Argv: st.launchctl(launchd.EnableArgv(st.gui(), launchd.AgentLabel(name)))}
+	if !st.Agent.Exists {
+		enable.Undo = st.launchctl(launchd.DisableArgv(st.gui(), launchd.AgentLabel(name)))
+	}
+	return []plan.Step{st.Agent.write("write the LaunchAgent", data), enable}, nil
+}
+
+// removeAgent disables the LaunchAgent and removes it; the undo enables
+// it again and puts it back.
+func (st launchdState) removeAgent() []plan.Step {
+	label := launchd.AgentLabel(st.Inst.Name)
+	return []plan.Step{
+		plan.Command{Purpose: "disable the LaunchAgent", Argv: st.launchctl(launchd.DisableArgv(st.gui(), label)),
+			Undo: st.launchctl(launchd.EnableArgv(st.gui(), label))},
+		st.Agent.remove("remove the LaunchAgent"),
+	}
+}
+
+// installDaemon is the privileged script that installs the LaunchDaemon
+// and loads it, or nothing when the daemon there is already LimaBar's and
+// has no problem (unless force). The script undoes its own partial work.
+func (st launchdState) installDaemon(force bool) ([]plan.Step, error) {
+	name := st.Inst.Name
+	if st.OwnerErr != nil {
+		return nil, st.OwnerErr
+	}
+	if st.DaemonErr != nil {
+		return nil, st.DaemonErr
+	}
+	if err := checkValues(st.Inst, st.DaemonParams); err != nil {
+		return nil, err
+	}
+	data, err := launchd.Encode(launchd.Daemon(st.DaemonParams))
+	if err != nil {
+		return nil, fmt.Errorf("failed to build the LaunchDaemon for instance %q: %w", name, err)
+	}
+	if !force && st.Daemon.Exists && bytes.Equal(st.Daemon.Data, data) && len(st.Cur.Boot.Problems) == 0 {
+		return nil, nil
+	}
+	script, err := elevate.InstallScript(st.ScriptTools, launchd.DaemonLabel(name), st.Daemon.Path, data)
+	if err != nil {
+		return nil, fmt.Errorf("failed to build the install script for instance %q: %w", name, err)
+	}
+	return []plan.Step{plan.Privileged{Purpose: "install the LaunchDaemon", Script: script,
+		Prompt: fmt.Sprintf("LimaBar wants to make %s start at boot.", name), Path: st.Daemon.Path, Data: data}}, nil
+}
+
+// removeDaemon is the privileged script that unloads, disables and removes
+// the LaunchDaemon.
+func (st launchdState) removeDaemon() ([]plan.Step, error) {
+	name := st.Inst.Name
+	if st.OwnerErr != nil {
+		return nil, st.OwnerErr
+	}
+	script, err := elevate.RemoveScript(st.ScriptTools, launchd.DaemonLabel(name), st.Daemon.Path)
+	if err != nil {
+		return nil, fmt.Errorf("failed to build the removal script for instance %q: %w", name, err)
+	}
+	return []plan.Step{plan.Privileged{Purpose: "remove the LaunchDaemon", Script: script,
+		Prompt: fmt.Sprintf("LimaBar wants to stop %s from starting at boot.", name)}}, nil
+}
+
+func (st launchdState) gui() string { return launchd.GUIDomain(st.UID) }
+
+func (st launchdState) launchctl(args []string) []string {
+	return append([]string{st.Tools.Launchctl}, args...)
 }
 
 // daemonRepairUser is the account a reinstalled daemon keeps: the one it
@@ -486,29 +545,6 @@ func (b *launchdBackend) readDaemon(name string) (launchd.Job, error) {
 		return launchd.Job{}, err
 	}
 	return launchd.Decode(data)
-}
-
-// restore puts back the file that was at path before a failed change. Its
-// error is returned so that a lost registration is reported, not hidden.
-func restore(files Files, path string, old []byte, hadOld bool) error {
-	if hadOld {
-		if err := files.WriteFile(path, old, 0o644); err != nil {
-			return fmt.Errorf("and the previous %s could not be put back: %w", path, err)
-		}
-		return nil
-	}
-	if err := files.Remove(path); err != nil {
-		return fmt.Errorf("and %s could not be removed again: %w", path, err)
-	}
-	return nil
-}
-
-// withRestore adds a failed restore to err.
-func withRestore(err, rerr error) error {
-	if rerr == nil {
-		return err
-	}
-	return fmt.Errorf("%w, %v", err, rerr)
 }
 
 func without(ps []Problem, code string) []Problem {

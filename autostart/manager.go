@@ -8,9 +8,9 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
-	"time"
 
 	"github.com/limabar/limabar/autostart/elevate"
+	"github.com/limabar/limabar/autostart/plan"
 )
 
 // Manager reads and changes the registrations of instances. It is safe for
@@ -20,13 +20,30 @@ type Manager struct {
 	backend backend
 }
 
-// backend is one platform's way of doing the job.
+// backend is one platform's way of doing the job: reading, and turning
+// what it read into plans.
 type backend interface {
 	status(ctx context.Context, inst Instance, c *statusCache) (Status, error)
-	enable(ctx context.Context, inst Instance, cond Condition, opts EnableOptions) (Result, error)
-	disable(ctx context.Context, inst Instance, cond Condition) (Result, error)
-	repair(ctx context.Context, inst Instance) (Result, error)
+	planEnable(ctx context.Context, inst Instance, cond Condition, opts EnableOptions) (Plan, error)
+	planDisable(ctx context.Context, inst Instance, cond Condition) (Plan, error)
+	planRepair(ctx context.Context, inst Instance) (Plan, error)
 	registered(ctx context.Context) ([]Registration, error)
+}
+
+// Plan is one change to the registrations of an instance, as data: the
+// steps that make it, and the Result that reports it once they are done.
+// Enable, Disable and Repair run the plans that PlanEnable, PlanDisable and
+// PlanRepair return; a dry run prints them instead.
+type Plan struct {
+	plan.Plan
+	Result Result
+	// made says that the change is made, for the error of a step of
+	// After: "instance "default" no longer starts at boot".
+	made string
+}
+
+func newPlan(name string) Plan {
+	return Plan{Plan: plan.Plan{Subject: fmt.Sprintf("instance %q", name)}}
 }
 
 // statusCache holds answers shared by the statuses of many instances read
@@ -116,42 +133,79 @@ func (m *Manager) StatusAll(ctx context.Context, insts []Instance) ([]Status, er
 // is turned off in the same call (both would start the VM twice) and the
 // Result says so. Enable never starts or stops the VM.
 func (m *Manager) Enable(ctx context.Context, inst Instance, cond Condition, opts EnableOptions) (Result, error) {
+	return m.execute(m.PlanEnable(ctx, inst, cond, opts))(ctx)
+}
+
+// PlanEnable reads the state and returns the plan of Enable, changing
+// nothing.
+func (m *Manager) PlanEnable(ctx context.Context, inst Instance, cond Condition, opts EnableOptions) (Plan, error) {
 	inst, err := m.instance(inst)
 	if err != nil {
-		return Result{}, err
+		return Plan{}, err
 	}
 	if m.env.Limactl == "" {
-		return Result{}, fmt.Errorf("cannot register instance %q: limactl was not found", inst.Name)
+		return Plan{}, fmt.Errorf("cannot register instance %q: limactl was not found", inst.Name)
 	}
 	if !filepath.IsAbs(m.env.Limactl) {
-		return Result{}, fmt.Errorf("cannot register instance %q: limactl path %q is not absolute", inst.Name, m.env.Limactl)
+		return Plan{}, fmt.Errorf("cannot register instance %q: limactl path %q is not absolute", inst.Name, m.env.Limactl)
 	}
 	if _, err := os.Stat(inst.Dir); err != nil {
-		return Result{}, fmt.Errorf("cannot register instance %q: %w", inst.Name, err)
+		return Plan{}, fmt.Errorf("cannot register instance %q: %w", inst.Name, err)
 	}
-	return m.backend.enable(ctx, inst, cond, opts)
+	return m.backend.planEnable(ctx, inst, cond, opts)
 }
 
 // Disable unregisters the instance for cond. It does not stop a running VM.
 func (m *Manager) Disable(ctx context.Context, inst Instance, cond Condition) (Result, error) {
+	return m.execute(m.PlanDisable(ctx, inst, cond))(ctx)
+}
+
+// PlanDisable reads the state and returns the plan of Disable, changing
+// nothing.
+func (m *Manager) PlanDisable(ctx context.Context, inst Instance, cond Condition) (Plan, error) {
 	inst, err := m.instance(inst)
 	if err != nil {
-		return Result{}, err
+		return Plan{}, err
 	}
-	return m.backend.disable(ctx, inst, cond)
+	return m.backend.planDisable(ctx, inst, cond)
 }
 
 // Repair rewrites every registration of the instance that has problems with
 // the current limactl, PATH and LIMA_HOME, keeping its condition.
 func (m *Manager) Repair(ctx context.Context, inst Instance) (Result, error) {
+	return m.execute(m.PlanRepair(ctx, inst))(ctx)
+}
+
+// PlanRepair reads the state and returns the plan of Repair, changing
+// nothing.
+func (m *Manager) PlanRepair(ctx context.Context, inst Instance) (Plan, error) {
 	inst, err := m.instance(inst)
 	if err != nil {
-		return Result{}, err
+		return Plan{}, err
 	}
 	if m.env.Limactl == "" {
-		return Result{}, fmt.Errorf("cannot repair instance %q: limactl was not found", inst.Name)
+		return Plan{}, fmt.Errorf("cannot repair instance %q: limactl was not found", inst.Name)
 	}
-	return m.backend.repair(ctx, inst)
+	return m.backend.planRepair(ctx, inst)
+}
+
+// execute returns the run of a plan that was made, or the error of making
+// it: `m.execute(m.PlanX(…))(ctx)` is read → plan → execute in one line.
+func (m *Manager) execute(p Plan, err error) func(context.Context) (Result, error) {
+	return func(ctx context.Context) (Result, error) {
+		if err != nil {
+			return Result{}, err
+		}
+		x := plan.Executor{Files: m.env.Files, Runner: m.env.Runner, Elevator: m.env.Elevator}
+		if err := x.Run(ctx, p.Plan); err != nil {
+			var se *plan.StepError
+			if errors.As(err, &se) && se.After {
+				return p.Result, fmt.Errorf("%s, but %w", p.made, err)
+			}
+			return Result{}, err
+		}
+		return p.Result, nil
+	}
 }
 
 func resolveBootUser(env *Env, name string) (*user.User, error) {
@@ -196,16 +250,4 @@ func readOptional(path string) ([]byte, bool, error) {
 		return nil, false, err
 	}
 	return data, true, nil
-}
-
-// cleanupTimeout bounds the commands that take back a change.
-const cleanupTimeout = 30 * time.Second
-
-// cleanupContext is the context of the commands that take back a change
-// after a failure, on both platforms. It is not cancelled with ctx: a user
-// who presses Ctrl-C at the polkit or sudo prompt cancels ctx, and the
-// rollback must still run, or it would put the file back but leave
-// systemd's links or launchd's overrides as the failed step made them.
-func cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/limabar/limabar/autostart/jobenv"
+	"github.com/limabar/limabar/autostart/plan"
 	"github.com/limabar/limabar/autostart/problem"
 	"github.com/limabar/limabar/autostart/systemd"
 )
@@ -131,274 +132,324 @@ func (b *systemdBackend) unitProblems(inst Instance, data []byte, c *statusCache
 	return ps
 }
 
-func (b *systemdBackend) systemctl(ctx context.Context, args ...string) error {
-	_, err := b.env.Runner.Run(ctx, b.env.Tools.Systemctl, args...)
-	return err
+// fileState is a registration file as read before a change: what a
+// WriteFile step replaces or a RemoveFile step takes away, and what their
+// undo puts back.
+type fileState struct {
+	Path    string
+	Exists  bool
+	Data    []byte
+	Mode    os.FileMode
+	ReadErr error // set when the file is there but cannot be read
 }
 
-// register writes the unit and enables it, or changes nothing. When it
-// changed something, revert takes the change back for a caller whose next
-// step failed (lingering refused): the unit that was there before, byte for
-// byte, with the links it had, or no unit when there was none.
-func (b *systemdBackend) register(ctx context.Context, inst Instance, force bool) (changed bool, revert func() error, err error) {
-	path := b.unitPath(inst.Name)
-	unit := systemd.UnitName(inst.Name)
-	data, err := systemd.Unit(b.params())
-	if err != nil {
-		return false, nil, fmt.Errorf("cannot register instance %q: %w", inst.Name, err)
+// readFile reads a registration file for a plan.
+func readFile(path string) fileState {
+	fs := fileState{Path: path}
+	fi, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return fs
 	}
-	old, hadOld, err := readOptional(path)
-	if err != nil {
-		// A unit that is there but cannot be read would be taken for
-		// none, and a rollback would then delete it.
-		return false, nil, fmt.Errorf("cannot register instance %q: %w", inst.Name, err)
+	fs.Exists = true
+	if err == nil {
+		fs.Mode = fi.Mode().Perm()
+		fs.Data, err = os.ReadFile(path)
 	}
-	if hadOld && !force && bytes.Equal(old, data) && len(b.unitProblems(inst, old, nil)) == 0 {
-		return false, nil, nil
-	}
-	before := b.wantsLinks(unit, nil)
-	// Links made from an old WantedBy= (multi-user.target, written by an
-	// old Lima) must go before enabling anew; links to default.target are
-	// what enable makes anyway and are left in place, so that a failure
-	// below leaves them as they were.
-	cleared := false
-	if hadOld && slices.ContainsFunc(before, func(t string) bool { return t != "default.target" }) {
-		_ = b.systemctl(ctx, systemd.DisableArgv(unit)...)
-		cleared = true
-	}
-	undo := func() error {
-		ctx, cancel := cleanupContext(ctx)
-		defer cancel()
-		rerr := restore(b.env.Files, path, old, hadOld)
-		_ = b.systemctl(ctx, systemd.DaemonReloadArgv()...)
-		if cleared {
-			_ = b.systemctl(ctx, systemd.EnableArgv(unit)...)
-		}
-		return rerr
-	}
-	if err := b.env.Files.WriteFile(path, data, 0o644); err != nil {
-		if cleared {
-			rctx, cancel := cleanupContext(ctx)
-			_ = b.systemctl(rctx, systemd.EnableArgv(unit)...)
-			cancel()
-		}
-		return false, nil, fmt.Errorf("failed to write the unit for instance %q: %w", inst.Name, err)
-	}
-	if err := b.systemctl(ctx, systemd.DaemonReloadArgv()...); err != nil {
-		return false, nil, withRestore(fmt.Errorf("failed to reload systemd for instance %q: %w", inst.Name, err), undo())
-	}
-	if err := b.systemctl(ctx, systemd.EnableArgv(unit)...); err != nil {
-		return false, nil, withRestore(fmt.Errorf("failed to enable the unit for instance %q: %w", inst.Name, err), undo())
-	}
-	revert = func() error {
-		// enable linked the new unit for its WantedBy=; unless those are
-		// the links there were, they go, and the old unit's own
-		// [Install] makes its links again once it is back.
-		ctx, cancel := cleanupContext(ctx)
-		defer cancel()
-		var errs []error
-		if !slices.Equal(b.wantsLinks(unit, nil), before) {
-			if err := b.systemctl(ctx, systemd.DisableArgv(unit)...); err != nil {
-				errs = append(errs, fmt.Errorf("and the new unit could not be disabled again: %w", err))
-			}
-		}
-		if err := restore(b.env.Files, path, old, hadOld); err != nil {
-			errs = append(errs, err)
-		}
-		_ = b.systemctl(ctx, systemd.DaemonReloadArgv()...)
-		if len(before) > 0 && !slices.Equal(b.wantsLinks(unit, nil), before) {
-			if err := b.systemctl(ctx, systemd.EnableArgv(unit)...); err != nil {
-				errs = append(errs, fmt.Errorf("and the previous unit could not be enabled again: %w", err))
-			}
-		}
-		return errors.Join(errs...)
-	}
-	return true, revert, nil
+	fs.ReadErr = err
+	return fs
 }
 
-// unregister disables and removes the unit.
-func (b *systemdBackend) unregister(ctx context.Context, inst Instance) error {
-	path := b.unitPath(inst.Name)
-	unit := systemd.UnitName(inst.Name)
-	old, hadOld, err := readOptional(path)
-	if err != nil {
-		// Neither removable as none nor restorable after a failure.
-		return fmt.Errorf("cannot unregister instance %q: %w", inst.Name, err)
-	}
-	if !hadOld {
-		return nil
-	}
-	if err := b.systemctl(ctx, systemd.DisableArgv(unit)...); err != nil {
-		return fmt.Errorf("failed to disable the unit for instance %q: %w", inst.Name, err)
-	}
-	if err := b.env.Files.Remove(path); err != nil {
-		rctx, cancel := cleanupContext(ctx)
-		defer cancel()
-		_ = b.systemctl(rctx, systemd.EnableArgv(unit)...)
-		return fmt.Errorf("failed to remove the unit for instance %q: %w", inst.Name, err)
-	}
-	if err := b.systemctl(ctx, systemd.DaemonReloadArgv()...); err != nil {
-		rctx, cancel := cleanupContext(ctx)
-		defer cancel()
-		rerr := restore(b.env.Files, path, old, true)
-		_ = b.systemctl(rctx, systemd.EnableArgv(unit)...)
-		return withRestore(fmt.Errorf("failed to reload systemd for instance %q: %w", inst.Name, err), rerr)
-	}
-	return nil
+// write is the step that replaces the file with data.
+func (f fileState) write(purpose string, data []byte) plan.WriteFile {
+	return plan.WriteFile{Purpose: purpose, Path: f.Path, Data: data, Mode: 0o644, Existed: f.Exists, Old: f.Data, OldMode: f.Mode}
 }
 
-func (b *systemdBackend) enable(ctx context.Context, inst Instance, cond Condition, opts EnableOptions) (Result, error) {
-	hadUnit := exists(b.unitPath(inst.Name))
-	lingering := b.lingering()
-	switch cond {
-	case Login:
-		if lingering && b.lingerOurs() && len(b.otherUnits(inst.Name)) == 0 {
-			// Today it starts at boot, or lingering stayed on after limactl
-			// removed the last unit. Turn lingering off, since LimaBar
-			// turned it on and nothing else needs it.
-			if err := b.setLinger(ctx, false); err != nil {
-				return Result{}, fmt.Errorf("cannot switch instance %q to login: %w", inst.Name, err)
-			}
-			if _, _, err := b.register(ctx, inst, false); err != nil {
-				// Lingering goes back on, so that the instance starts at
-				// boot as before.
-				cctx, cancel := cleanupContext(ctx)
-				lerr := b.setLinger(cctx, true)
-				cancel()
-				if lerr != nil {
-					err = fmt.Errorf("%w, and lingering could not be turned on again: %v", err, lerr)
-				}
-				return Result{}, err
-			}
-			res := Result{Changed: true, Message: fmt.Sprintf("%s will start at login", inst.Name)}
-			if hadUnit {
-				res.SwitchedFrom = string(Boot)
-				res.Message = fmt.Sprintf("%s now starts at login instead of at boot", inst.Name)
-			}
-			return res, nil
-		}
-		changed, _, err := b.register(ctx, inst, false)
-		if err != nil {
-			return Result{}, err
-		}
-		msg := fmt.Sprintf("%s will start at login", inst.Name)
-		if !changed {
-			msg = fmt.Sprintf("%s already starts at login", inst.Name)
-		}
-		if lingering {
-			msg = fmt.Sprintf("%s is registered; lingering is on for %s, so it also starts at boot", inst.Name, b.env.User)
-		}
-		return Result{Changed: changed, Message: msg}, nil
-	case Boot:
-		if opts.User != "" && opts.User != b.env.User {
-			return Result{}, fmt.Errorf("cannot make instance %q start at boot as %q: on Linux an instance starts as the user whose systemd manages it", inst.Name, opts.User)
-		}
-		if _, err := resolveBootUser(b.env, ""); err != nil {
-			return Result{}, fmt.Errorf("cannot make instance %q start at boot: %w", inst.Name, err)
-		}
-		changed, revert, err := b.register(ctx, inst, false)
-		if err != nil {
-			return Result{}, err
-		}
-		if !lingering {
-			if err := b.setLinger(ctx, true); err != nil {
-				// The unit may be new, or rewritten from one limactl
-				// wrote: either way it goes back to what it was.
-				if changed {
-					err = withRestore(err, revert())
-				}
-				return Result{}, fmt.Errorf("cannot make instance %q start at boot: %w", inst.Name, err)
-			}
-			changed = true
-		}
-		res := Result{Changed: changed, Message: fmt.Sprintf("%s will start at boot", inst.Name)}
-		if !changed {
-			res.Message = fmt.Sprintf("%s already starts at boot", inst.Name)
-		}
-		if hadUnit && !lingering {
-			res.SwitchedFrom = string(Login)
-			res.Message = fmt.Sprintf("%s now starts at boot instead of at login", inst.Name)
-		}
-		return res, nil
-	}
-	return Result{}, fmt.Errorf("unknown condition %q", cond)
+// remove is the step that removes the file.
+func (f fileState) remove(purpose string) plan.RemoveFile {
+	return plan.RemoveFile{Purpose: purpose, Path: f.Path, Old: f.Data, OldMode: f.Mode}
 }
 
-func (b *systemdBackend) disable(ctx context.Context, inst Instance, cond Condition) (Result, error) {
-	hadUnit := exists(b.unitPath(inst.Name))
-	lingering := b.lingering()
-	switch cond {
-	case Login:
-		if !hadUnit || lingering {
-			return Result{Message: fmt.Sprintf("%s does not start at login", inst.Name)}, nil
-		}
-		if err := b.unregister(ctx, inst); err != nil {
-			return Result{}, err
-		}
-		return Result{Changed: true, Message: fmt.Sprintf("%s will no longer start at login", inst.Name)}, nil
-	case Boot:
-		if !hadUnit || !lingering {
-			// The unit may have been removed by limactl: lingering that
-			// LimaBar turned on for it is no longer needed.
-			msg := fmt.Sprintf("%s does not start at boot", inst.Name)
-			released, err := b.releaseLinger(ctx, inst.Name)
-			if released {
-				msg += "; lingering, which LimaBar had turned on, is off again"
-			}
-			return Result{Changed: released, Message: msg}, err
-		}
-		if err := b.unregister(ctx, inst); err != nil {
-			return Result{}, err
-		}
-		msg := fmt.Sprintf("%s will no longer start at boot", inst.Name)
-		released, err := b.releaseLinger(ctx, inst.Name)
-		if err != nil {
-			return Result{Changed: true, Message: msg}, fmt.Errorf("instance %q no longer starts at boot, but lingering could not be turned off: %w", inst.Name, err)
-		}
-		if released {
-			msg += "; lingering, which LimaBar had turned on, is off again"
-		}
-		return Result{Changed: true, Message: msg}, nil
-	}
-	return Result{}, fmt.Errorf("unknown condition %q", cond)
+// systemdState is everything a systemd plan is made from, read at once.
+type systemdState struct {
+	User string
+	// Unit is the instance's unit file; UnitData the unit LimaBar would
+	// write now, or UnitErr why it cannot.
+	Unit     fileState
+	UnitData []byte
+	UnitErr  error
+	// Links are the targets whose .wants folder links to the unit.
+	Links []string
+	// Problems are those of the unit there, if any.
+	Problems []Problem
+	// Lingering is on for the user; Record is LimaBar's note that it
+	// turned it on, RecordOurs whether that note says so for this user.
+	Lingering  bool
+	Record     fileState
+	RecordOurs bool
+	// OtherUnits are the instances other than this one with a unit.
+	OtherUnits []string
+	// BootUserErr is why the user cannot run an instance at boot.
+	BootUserErr error
+	// StateDir is where the record lives; empty keeps none.
+	StateDir string
+	Tools    Tools
 }
 
-func (b *systemdBackend) repair(ctx context.Context, inst Instance) (Result, error) {
+// read gathers the systemd state of one instance for a plan.
+func (b *systemdBackend) read(inst Instance) systemdState {
+	st := systemdState{
+		User:       b.env.User,
+		Unit:       readFile(b.unitPath(inst.Name)),
+		Links:      b.wantsLinks(systemd.UnitName(inst.Name), nil),
+		Lingering:  b.lingering(),
+		Record:     readFile(b.recordPath()),
+		RecordOurs: b.lingerOurs(),
+		OtherUnits: b.otherUnits(inst.Name),
+		StateDir:   b.env.StateDir,
+		Tools:      b.env.Tools,
+	}
+	st.UnitData, st.UnitErr = systemd.Unit(b.params())
+	if st.Unit.Exists && st.Unit.ReadErr == nil {
+		st.Problems = b.unitProblems(inst, st.Unit.Data, nil)
+	}
+	_, st.BootUserErr = resolveBootUser(b.env, "")
+	return st
+}
+
+func (b *systemdBackend) planEnable(_ context.Context, inst Instance, cond Condition, opts EnableOptions) (Plan, error) {
+	if cond == Boot && opts.User != "" && opts.User != b.env.User {
+		return Plan{}, fmt.Errorf("cannot make instance %q start at boot as %q: on Linux an instance starts as the user whose systemd manages it", inst.Name, opts.User)
+	}
+	return planSystemdEnable(inst.Name, cond, b.read(inst))
+}
+
+func (b *systemdBackend) planDisable(_ context.Context, inst Instance, cond Condition) (Plan, error) {
+	return planSystemdDisable(inst.Name, cond, b.read(inst))
+}
+
+func (b *systemdBackend) planRepair(ctx context.Context, inst Instance) (Plan, error) {
 	st, err := b.status(ctx, inst, nil)
 	if err != nil {
-		return Result{}, err
+		return Plan{}, err
 	}
-	cs := st.Login
-	if st.Boot.Enabled {
-		cs = st.Boot
-	}
-	if !cs.Enabled || len(cs.Problems) == 0 {
-		return Result{Message: fmt.Sprintf("%s: nothing to repair", inst.Name)}, nil
-	}
-	if _, _, err := b.register(ctx, inst, true); err != nil {
-		return Result{}, err
-	}
-	return Result{Changed: true, Message: fmt.Sprintf("%s: unit rewritten and enabled", inst.Name)}, nil
+	return planSystemdRepair(inst.Name, st, b.read(inst))
 }
 
-// releaseLinger turns lingering off when LimaBar turned it on and no
-// instance other than name still has a unit. A record left from lingering
-// that is already off is dropped.
-func (b *systemdBackend) releaseLinger(ctx context.Context, name string) (bool, error) {
-	if !b.lingerOurs() {
-		return false, nil
+// planSystemdEnable turns the state into the steps that register name for
+// cond. Login and boot are the same unit; boot adds lingering. Turning
+// login on where LimaBar's lingering makes it boot today turns lingering
+// off first, when no other instance needs it.
+func planSystemdEnable(name string, cond Condition, st systemdState) (Plan, error) {
+	p := newPlan(name)
+	switch cond {
+	case Login:
+		if st.Lingering && st.RecordOurs && len(st.OtherUnits) == 0 {
+			p.Steps = append(p.Steps, st.lingerSteps(false)...)
+			reg, err := st.register(name, false)
+			if err != nil {
+				return Plan{}, fmt.Errorf("cannot switch instance %q to login: %w", name, err)
+			}
+			p.Steps = append(p.Steps, reg...)
+			p.Result = Result{Changed: true, Message: fmt.Sprintf("%s will start at login", name)}
+			if st.Unit.Exists {
+				p.Result.SwitchedFrom = string(Boot)
+				p.Result.Message = fmt.Sprintf("%s now starts at login instead of at boot", name)
+			}
+			return p, nil
+		}
+		reg, err := st.register(name, false)
+		if err != nil {
+			return Plan{}, err
+		}
+		p.Steps = reg
+		p.Result = Result{Changed: len(reg) > 0, Message: fmt.Sprintf("%s will start at login", name)}
+		if len(reg) == 0 {
+			p.Result.Message = fmt.Sprintf("%s already starts at login", name)
+		}
+		if st.Lingering {
+			p.Result.Message = fmt.Sprintf("%s is registered; lingering is on for %s, so it also starts at boot", name, st.User)
+		}
+		return p, nil
+	case Boot:
+		if st.BootUserErr != nil {
+			return Plan{}, fmt.Errorf("cannot make instance %q start at boot: %w", name, st.BootUserErr)
+		}
+		reg, err := st.register(name, false)
+		if err != nil {
+			return Plan{}, err
+		}
+		p.Steps = reg
+		if !st.Lingering {
+			p.Steps = append(p.Steps, st.lingerSteps(true)...)
+		}
+		p.Result = Result{Changed: len(p.Steps) > 0, Message: fmt.Sprintf("%s will start at boot", name)}
+		if len(p.Steps) == 0 {
+			p.Result.Message = fmt.Sprintf("%s already starts at boot", name)
+		}
+		if st.Unit.Exists && !st.Lingering {
+			p.Result.SwitchedFrom = string(Login)
+			p.Result.Message = fmt.Sprintf("%s now starts at boot instead of at login", name)
+		}
+		return p, nil
 	}
-	if !b.lingering() {
-		_ = b.env.Files.Remove(b.recordPath())
-		return false, nil
+	return Plan{}, fmt.Errorf("unknown condition %q", cond)
+}
+
+// planSystemdDisable turns the state into the steps that unregister name
+// for cond. Lingering that LimaBar turned on goes when no unit needs it
+// any more; its failure then undoes nothing, since the instance no longer
+// starts at boot, as asked.
+func planSystemdDisable(name string, cond Condition, st systemdState) (Plan, error) {
+	p := newPlan(name)
+	switch cond {
+	case Login:
+		if !st.Unit.Exists || st.Lingering {
+			p.Result = Result{Message: fmt.Sprintf("%s does not start at login", name)}
+			return p, nil
+		}
+		un, err := st.unregister(name)
+		if err != nil {
+			return Plan{}, err
+		}
+		p.Steps = un
+		p.Result = Result{Changed: true, Message: fmt.Sprintf("%s will no longer start at login", name)}
+		return p, nil
+	case Boot:
+		release := st.releaseLinger()
+		if !st.Unit.Exists || !st.Lingering {
+			// The unit may have been removed by limactl: lingering that
+			// LimaBar turned on for it is no longer needed.
+			p.Steps = release
+			p.Result = Result{Message: fmt.Sprintf("%s does not start at boot", name)}
+			if st.Lingering && len(release) > 0 {
+				p.Result = Result{Changed: true, Message: p.Result.Message + "; lingering, which LimaBar had turned on, is off again"}
+			}
+			return p, nil
+		}
+		un, err := st.unregister(name)
+		if err != nil {
+			return Plan{}, err
+		}
+		p.Steps, p.After = un, release
+		p.Result = Result{Changed: true, Message: fmt.Sprintf("%s will no longer start at boot", name)}
+		if len(release) > 0 {
+			p.Result.Message += "; lingering, which LimaBar had turned on, is off again"
+		}
+		p.made = fmt.Sprintf("instance %q no longer starts at boot", name)
+		return p, nil
 	}
-	if len(b.otherUnits(name)) > 0 {
-		return false, nil
+	return Plan{}, fmt.Errorf("unknown condition %q", cond)
+}
+
+// planSystemdRepair rewrites and enables the unit of an instance whose
+// registration has problems, keeping its condition (lingering is left as
+// it is).
+func planSystemdRepair(name string, cur Status, st systemdState) (Plan, error) {
+	p := newPlan(name)
+	cs := cur.Login
+	if cur.Boot.Enabled {
+		cs = cur.Boot
 	}
-	if err := b.setLinger(ctx, false); err != nil {
-		return false, err
+	if !cs.Enabled || len(cs.Problems) == 0 {
+		p.Result = Result{Message: fmt.Sprintf("%s: nothing to repair", name)}
+		return p, nil
 	}
-	return true, nil
+	reg, err := st.register(name, true)
+	if err != nil {
+		return Plan{}, err
+	}
+	p.Steps = reg
+	p.Result = Result{Changed: true, Message: fmt.Sprintf("%s: unit rewritten and enabled", name)}
+	return p, nil
+}
+
+// register is the steps that write the unit and enable it, or none when
+// the unit there is already LimaBar's and has no problem (and force is
+// not set).
+//
+// Links made from an old WantedBy= (multi-user.target, written by an old
+// Lima) go first, and come back if a later step fails; links to
+// default.target are what enable makes anyway and are left in place. The
+// reload before the write only runs if a later step fails, after the old
+// unit is back, so that systemd sees it again.
+func (st systemdState) register(name string, force bool) ([]plan.Step, error) {
+	if st.UnitErr != nil {
+		return nil, fmt.Errorf("cannot register instance %q: %w", name, st.UnitErr)
+	}
+	if st.Unit.ReadErr != nil {
+		// A unit that is there but cannot be read would be taken for
+		// none, and a rollback would then delete it.
+		return nil, fmt.Errorf("cannot register instance %q: %w", name, st.Unit.ReadErr)
+	}
+	if st.Unit.Exists && !force && bytes.Equal(st.Unit.Data, st.UnitData) && len(st.Problems) == 0 {
+		return nil, nil
+	}
+	unit := systemd.UnitName(name)
+	var steps []plan.Step
+	cleared := st.Unit.Exists && slices.ContainsFunc(st.Links, func(t string) bool { return t != "default.target" })
+	if cleared {
+		steps = append(steps, plan.Command{Purpose: "remove the links of the old unit", Argv: st.systemctl(systemd.DisableArgv(unit)),
+			Undo: st.systemctl(systemd.EnableArgv(unit)), IgnoreFailure: true})
+	}
+	enable := plan.Command{Purpose: "enable the unit", Argv: st.systemctl(systemd.EnableArgv(unit))}
+	// Unless the unit was linked as enable links it, enable's links go
+	// again on undo; the old unit's own [Install] makes its links again
+	// once it is back.
+	if cleared || !slices.Equal(st.Links, []string{"default.target"}) {
+		enable.Undo = st.systemctl(systemd.DisableArgv(unit))
+	}
+	return append(steps,
+		plan.OnRollback{Purpose: "reload systemd", Argv: st.systemctl(systemd.DaemonReloadArgv())},
+		st.Unit.write("write the unit", st.UnitData),
+		plan.Command{Purpose: "reload systemd", Argv: st.systemctl(systemd.DaemonReloadArgv())},
+		enable,
+	), nil
+}
+
+// unregister is the steps that disable and remove the unit.
+func (st systemdState) unregister(name string) ([]plan.Step, error) {
+	if st.Unit.ReadErr != nil {
+		// Neither removable as none nor restorable after a failure.
+		return nil, fmt.Errorf("cannot unregister instance %q: %w", name, st.Unit.ReadErr)
+	}
+	unit := systemd.UnitName(name)
+	return []plan.Step{
+		plan.Command{Purpose: "disable the unit", Argv: st.systemctl(systemd.DisableArgv(unit)), Undo: st.systemctl(systemd.EnableArgv(unit))},
+		st.Unit.remove("remove the unit"),
+		plan.Command{Purpose: "reload systemd", Argv: st.systemctl(systemd.DaemonReloadArgv())},
+	}, nil
+}
+
+// releaseLinger is the steps that turn lingering off when LimaBar turned
+// it on and no instance other than this one still has a unit. A record
+// left from lingering that is already off is dropped.
+func (st systemdState) releaseLinger() []plan.Step {
+	switch {
+	case !st.RecordOurs || len(st.OtherUnits) > 0 && st.Lingering:
+		return nil
+	case !st.Lingering:
+		return []plan.Step{st.Record.remove("remove LimaBar's stale lingering record")}
+	}
+	return st.lingerSteps(false)
+}
+
+// lingerSteps turn lingering on or off and keep LimaBar's record with it:
+// written after turning on (without it LimaBar would never turn it off
+// again, so a failed write turns it off), removed after turning off.
+func (st systemdState) lingerSteps(on bool) []plan.Step {
+	steps := []plan.Step{plan.Linger{On: on, User: st.User, Loginctl: st.Tools.Loginctl}}
+	if st.StateDir == "" {
+		return steps
+	}
+	if !on {
+		return append(steps, st.Record.remove("remove LimaBar's lingering record"))
+	}
+	data, _ := json.Marshal(lingerRecord{User: st.User, TurnedOn: true})
+	return append(steps, st.Record.write("record that LimaBar turned lingering on", append(data, '\n')))
+}
+
+func (st systemdState) systemctl(args []string) []string {
+	return append([]string{st.Tools.Systemctl}, args...)
 }
 
 // otherUnits lists the instances other than name that have a unit.
@@ -421,7 +472,12 @@ type lingerRecord struct {
 	TurnedOn bool   `json:"turnedOnByLimaBar"`
 }
 
-func (b *systemdBackend) recordPath() string { return filepath.Join(b.env.StateDir, "linger.json") }
+func (b *systemdBackend) recordPath() string {
+	if b.env.StateDir == "" {
+		return ""
+	}
+	return filepath.Join(b.env.StateDir, "linger.json")
+}
 
 func (b *systemdBackend) lingerOurs() bool {
 	data, err := os.ReadFile(b.recordPath())
@@ -430,34 +486,4 @@ func (b *systemdBackend) lingerOurs() bool {
 	}
 	var r lingerRecord
 	return json.Unmarshal(data, &r) == nil && r.TurnedOn && r.User == b.env.User
-}
-
-func (b *systemdBackend) setLinger(ctx context.Context, on bool) error {
-	args := systemd.DisableLingerArgv(b.env.User)
-	if on {
-		args = systemd.EnableLingerArgv(b.env.User)
-	}
-	if _, err := b.env.Runner.Run(ctx, b.env.Tools.Loginctl, args...); err != nil {
-		return fmt.Errorf("turning lingering %s for %s was refused (%w); nothing was changed", onOff(on), b.env.User, err)
-	}
-	if b.env.StateDir == "" {
-		return nil
-	}
-	if !on {
-		return b.env.Files.Remove(b.recordPath())
-	}
-	data, _ := json.Marshal(lingerRecord{User: b.env.User, TurnedOn: true})
-	if err := b.env.Files.WriteFile(b.recordPath(), append(data, '\n'), 0o644); err != nil {
-		// Without the record LimaBar would never turn it off again.
-		_, _ = b.env.Runner.Run(ctx, b.env.Tools.Loginctl, systemd.DisableLingerArgv(b.env.User)...)
-		return fmt.Errorf("lingering for %s was turned off again because LimaBar could not record that it turned it on: %w", b.env.User, err)
-	}
-	return nil
-}
-
-func onOff(on bool) string {
-	if on {
-		return "on"
-	}
-	return "off"
 }

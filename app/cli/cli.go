@@ -15,6 +15,7 @@ import (
 
 	"github.com/limabar/limabar/app/state"
 	"github.com/limabar/limabar/autostart"
+	"github.com/limabar/limabar/autostart/plan"
 	"github.com/limabar/limabar/autostart/problem"
 )
 
@@ -22,9 +23,9 @@ import (
 const Usage = `Usage:
   limabar                         run the menu-bar app
   limabar list [--json]           instances with status, login/boot state and problems
-  limabar enable  --condition=login|boot [--user U] NAME
-  limabar disable --condition=login|boot|all NAME
-  limabar doctor [--json] [--fix] find (and repair) stale or broken registrations
+  limabar enable  --condition=login|boot [--user U] [--dry-run [--json]] NAME
+  limabar disable --condition=login|boot|all [--dry-run [--json]] NAME
+  limabar doctor [--json] [--fix [--dry-run]] find (and repair) stale or broken registrations
   limabar version
 `
 
@@ -34,6 +35,12 @@ type Backend interface {
 	EnableAs(ctx context.Context, name string, c autostart.Condition, o autostart.EnableOptions) (autostart.Result, error)
 	Disable(ctx context.Context, name string, c autostart.Condition) (autostart.Result, error)
 	Repair(ctx context.Context, name string) (autostart.Result, error)
+	// PlanEnable, PlanDisable and PlanRepair read the state and return
+	// what EnableAs, Disable and Repair would do, changing nothing: the
+	// --dry-run of each.
+	PlanEnable(ctx context.Context, name string, c autostart.Condition, o autostart.EnableOptions) (autostart.Plan, error)
+	PlanDisable(ctx context.Context, name string, c autostart.Condition) (autostart.Plan, error)
+	PlanRepair(ctx context.Context, name string) (autostart.Plan, error)
 	// Registered lists every registration file, also those of instances
 	// limactl no longer lists, which the snapshot does not hold.
 	Registered(ctx context.Context) ([]autostart.Registration, error)
@@ -235,9 +242,14 @@ func (c *CLI) change(ctx context.Context, on bool, args []string) (int, error) {
 	if on {
 		fs.StringVar(&user, "user", "", "the account a boot job runs as (macOS)")
 	}
+	dryRun := fs.Bool("dry-run", false, "print what would be done, and do nothing")
+	asJSON := fs.Bool("json", false, "with --dry-run, print the steps as JSON")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return 2, err
+	}
+	if *asJSON && !*dryRun {
+		return 2, usageError{"--json goes with --dry-run"}
 	}
 	if len(pos) != 1 {
 		return 2, usageError{fmt.Sprintf("%s takes exactly one instance name", verb)}
@@ -271,6 +283,9 @@ func (c *CLI) change(ctx context.Context, on bool, args []string) (int, error) {
 	if err != nil {
 		return 1, err
 	}
+	if *dryRun {
+		return c.dryRun(ctx, b, verb, name, conds, autostart.EnableOptions{User: user}, *asJSON)
+	}
 	// A warning is printed once, though --condition=all meets it for each
 	// condition; a failure prints only its error, as one line.
 	warned := map[string]bool{}
@@ -295,6 +310,50 @@ func (c *CLI) change(ctx context.Context, on bool, args []string) (int, error) {
 	return 0, nil
 }
 
+// dryRun prints the plans of enable or disable for each condition, each
+// made from the state as it is now, and changes nothing.
+func (c *CLI) dryRun(ctx context.Context, b Backend, verb, name string, conds []autostart.Condition, o autostart.EnableOptions, asJSON bool) (int, error) {
+	steps := []plan.StepJSON{}
+	for _, cd := range conds {
+		var p autostart.Plan
+		var err error
+		if verb == "enable" {
+			p, err = b.PlanEnable(ctx, name, cd, o)
+		} else {
+			p, err = b.PlanDisable(ctx, name, cd)
+		}
+		if err != nil {
+			return 1, err
+		}
+		if asJSON {
+			steps = append(steps, plan.JSON(p.Plan)...)
+			continue
+		}
+		fmt.Fprintf(c.Stdout, "%s --condition=%s %s would run these steps (dry run: nothing is changed):\n", verb, cd, name)
+		if err := c.printPlan(p); err != nil {
+			return 1, err
+		}
+	}
+	if asJSON {
+		if err := writeJSON(c.Stdout, steps); err != nil {
+			return 1, err
+		}
+	}
+	return 0, nil
+}
+
+// printPlan writes the steps of a plan and what it reports when done.
+func (c *CLI) printPlan(p autostart.Plan) error {
+	if err := plan.Format(c.Stdout, p.Plan); err != nil {
+		return err
+	}
+	if w := oneLine(p.Result.Warning); w != "" {
+		fmt.Fprintf(c.Stderr, "limabar: warning: %s\n", w)
+	}
+	_, err := fmt.Fprintf(c.Stdout, "and then: %s\n", p.Result.Message)
+	return err
+}
+
 // DoctorJSON is one element of `doctor --json`.
 type DoctorJSON struct {
 	Name     string              `json:"name"`
@@ -302,15 +361,21 @@ type DoctorJSON struct {
 	Fixed    bool                `json:"fixed"`
 	Message  string              `json:"message,omitempty"`
 	Error    string              `json:"error,omitempty"`
+	// Plan is, with --fix --dry-run, the steps the fix would run.
+	Plan []plan.StepJSON `json:"plan,omitempty"`
 }
 
 func (c *CLI) doctor(ctx context.Context, args []string) (int, error) {
 	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON")
 	fix := fs.Bool("fix", false, "re-register what has problems with the current settings, and remove the registrations of instances that are gone")
+	dryRun := fs.Bool("dry-run", false, "with --fix, print what the fix would do, and do nothing")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return 2, err
+	}
+	if *dryRun && !*fix {
+		return 2, usageError{"--dry-run goes with --fix"}
 	}
 	if len(pos) > 0 {
 		return 2, usageError{"doctor takes no instance names"}
@@ -328,6 +393,8 @@ func (c *CLI) doctor(ctx context.Context, args []string) (int, error) {
 		return 1, err
 	}
 	report := []DoctorJSON{}
+	// plans are, in a dry run, the plan of each entry of report.
+	var plans []plan.Plan
 	// verbs says, for each entry of report, what a fix did to it.
 	var verbs []string
 	remaining := 0
@@ -338,7 +405,15 @@ func (c *CLI) doctor(ctx context.Context, args []string) (int, error) {
 			continue
 		}
 		d := DoctorJSON{Name: in.Name, Problems: ps}
-		if *fix {
+		if *dryRun {
+			p, err := b.PlanRepair(ctx, in.Name)
+			if err != nil {
+				d.Error = err.Error()
+			}
+			d.Plan, d.Message = plan.JSON(p.Plan), p.Result.Message
+			plans = append(plans, p.Plan)
+			remaining++
+		} else if *fix {
 			res, err := b.Repair(ctx, in.Name)
 			switch {
 			case err != nil:
@@ -377,7 +452,16 @@ func (c *CLI) doctor(ctx context.Context, args []string) (int, error) {
 			// once the user knows.
 			d.Error = fmt.Sprintf("left alone, since the instance may still exist; `limabar disable --condition=all %s` removes it", m.name)
 			remaining++
+			plans = append(plans, plan.Plan{})
 		case len(unverified) > 0:
+			remaining++
+		case *dryRun:
+			p, msg, err := planRemovals(ctx, b, m)
+			if err != nil {
+				d.Error = err.Error()
+			}
+			d.Plan, d.Message = plan.JSON(p), msg
+			plans = append(plans, p)
 			remaining++
 		case *fix:
 			d.Message, err = removeRegistrations(ctx, b, m)
@@ -407,6 +491,12 @@ func (c *CLI) doctor(ctx context.Context, args []string) (int, error) {
 				fmt.Fprintf(c.Stdout, "%s: %s (%s)\n", d.Name, p.Message, p.Code)
 			}
 			switch {
+			case *dryRun && d.Error == "":
+				fmt.Fprintf(c.Stdout, "%s: would be %s with these steps (dry run: nothing is changed):\n", d.Name, verbs[i])
+				if err := plan.Format(c.Stdout, plans[i]); err != nil {
+					return 1, err
+				}
+				fmt.Fprintf(c.Stdout, "and then: %s\n", d.Message)
 			case d.Fixed:
 				fmt.Fprintf(c.Stdout, "%s: %s: %s\n", d.Name, verbs[i], d.Message)
 			case d.Error != "":
@@ -462,6 +552,24 @@ func missingInstances(s state.Snapshot, regs []autostart.Registration) []missing
 		out = append(out, missing{name: r.Name, regs: []autostart.Registration{r}})
 	}
 	return out
+}
+
+// planRemovals is the plan of removeRegistrations, as one plan: the steps
+// of each removal, boot first, and what they report.
+func planRemovals(ctx context.Context, b Backend, m missing) (plan.Plan, string, error) {
+	all := plan.Plan{Subject: fmt.Sprintf("instance %q", m.name)}
+	var msgs []string
+	for _, r := range m.regs {
+		p, err := b.PlanDisable(ctx, m.name, r.Condition)
+		if err != nil {
+			return all, strings.Join(msgs, "; "), err
+		}
+		all.Steps = append(all.Steps, p.All()...)
+		if p.Result.Message != "" {
+			msgs = append(msgs, p.Result.Message)
+		}
+	}
+	return all, strings.Join(msgs, "; "), nil
 }
 
 // removeRegistrations disables each registration of an instance that is

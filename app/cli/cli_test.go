@@ -13,6 +13,7 @@ import (
 // warningBackend answers every Disable with the same warning, the way the
 // program's Service does when limactl cannot confirm the instance.
 type warningBackend struct {
+	noPlans
 	warning string
 	err     error
 	calls   []autostart.Condition
@@ -38,6 +39,21 @@ func (b *warningBackend) Repair(context.Context, string) (autostart.Result, erro
 
 func (b *warningBackend) Registered(context.Context) ([]autostart.Registration, error) {
 	return nil, errors.New("not used")
+}
+
+// noPlans is the dry run of a Backend whose tests make none.
+type noPlans struct{}
+
+func (noPlans) PlanEnable(context.Context, string, autostart.Condition, autostart.EnableOptions) (autostart.Plan, error) {
+	return autostart.Plan{}, errors.New("not used")
+}
+
+func (noPlans) PlanDisable(context.Context, string, autostart.Condition) (autostart.Plan, error) {
+	return autostart.Plan{}, errors.New("not used")
+}
+
+func (noPlans) PlanRepair(context.Context, string) (autostart.Plan, error) {
+	return autostart.Plan{}, errors.New("not used")
 }
 
 func run(b Backend, args ...string) (code int, stdout, stderr string) {

@@ -19,6 +19,7 @@ import (
 // registration files on disk; Disable removes a file, as the engine does,
 // unless told to fail or to leave it.
 type regsBackend struct {
+	noPlans
 	instances []state.Instance
 	regs      []autostart.Registration
 	regsErr   error

@@ -471,10 +471,11 @@ func (h *Host) under(p string) string {
 	return filepath.Join(h.Root, p)
 }
 
-// Env builds the engine's environment. dialog, when not nil, is the app's
-// in-process administrator prompt, used instead of osascript in a GUI
-// session.
-func (h *Host) Env(r runner.Runner, dialog elevate.Elevator) (autostart.Env, error) {
+// Env builds the engine's environment. On a Mac desktop, the app and the
+// command line alike ask for the administrator password through osascript,
+// a child process: the dialog then holds neither the app's main thread nor
+// its menu.
+func (h *Host) Env(r runner.Runner) (autostart.Env, error) {
 	env := autostart.Env{
 		Platform:         h.Platform,
 		Home:             h.Home,
@@ -492,7 +493,7 @@ func (h *Host) Env(r runner.Runner, dialog elevate.Elevator) (autostart.Env, err
 		Runner:           r,
 	}
 	if h.Platform == autostart.Darwin {
-		tools := elevate.ChooseTools{Osascript: "/usr/bin/osascript", Sudo: "/usr/bin/sudo", Dialog: dialog}
+		tools := elevate.ChooseTools{Osascript: "/usr/bin/osascript", Sudo: "/usr/bin/sudo"}
 		if h.testMode() {
 			tools.Osascript, tools.Sudo = "osascript", "sudo"
 		}

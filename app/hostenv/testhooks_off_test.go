@@ -33,7 +33,7 @@ func TestNoTestHooksInTheShippedBinary(t *testing.T) {
 	if got := h.ScriptTools(); got != elevate.DarwinTools {
 		t.Errorf("script tools = %+v, want %+v", got, elevate.DarwinTools)
 	}
-	e, err := h.Env(nil, nil)
+	e, err := h.Env(nil)
 	if err != nil {
 		t.Fatal(err)
 	}

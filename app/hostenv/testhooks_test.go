@@ -28,7 +28,7 @@ func TestTestModeAndPaths(t *testing.T) {
 	if got := h.ScriptTools(); got != elevate.PathTools {
 		t.Errorf("script tools = %+v, want the names on PATH", got)
 	}
-	env, err := h.Env(nil, nil)
+	env, err := h.Env(nil)
 	if err != nil {
 		t.Fatal(err)
 	}

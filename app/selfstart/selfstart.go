@@ -9,7 +9,6 @@
 package selfstart
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/limabar/limabar/autostart"
 	"github.com/limabar/limabar/autostart/launchd"
+	"github.com/limabar/limabar/autostart/plan"
 	"github.com/limabar/limabar/autostart/runner"
 )
 
@@ -199,53 +199,70 @@ func (l LoginItem) desktopEnabled(data []byte) (bool, error) {
 // (left, for instance, by switching the item off in System Settings); if
 // that fails, the previous entry is put back.
 func (l LoginItem) Enable() error {
-	path, err := l.Path()
+	p, err := l.PlanEnable()
 	if err != nil {
 		return err
+	}
+	return l.execute(p)
+}
+
+// PlanEnable reads what is there and returns the steps of Enable, changing
+// nothing.
+func (l LoginItem) PlanEnable() (plan.Plan, error) {
+	path, err := l.Path()
+	if err != nil {
+		return plan.Plan{}, err
 	}
 	data, err := l.Entry()
 	if err != nil {
-		return err
+		return plan.Plan{}, err
 	}
-	old, readErr := os.ReadFile(path)
-	if readErr != nil && !errors.Is(readErr, fs.ErrNotExist) {
-		return fmt.Errorf("read the login item: %w", readErr)
-	}
-	if err := l.files().WriteFile(path, data, 0o644); err != nil {
-		return fmt.Errorf("write the login item %s: %w", path, err)
-	}
-	if l.Platform != autostart.Darwin {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
-	defer cancel()
-	if _, err := l.runner().Run(ctx, l.launchctl(), launchd.EnableArgv(launchd.GUIDomain(l.UID), Label)...); err != nil {
-		var undo error
-		if readErr == nil {
-			undo = l.files().WriteFile(path, old, 0o644)
-		} else {
-			undo = l.files().Remove(path)
+	write := plan.WriteFile{Purpose: "write the login item", Path: path, Data: data, Mode: 0o644}
+	if fi, err := os.Stat(path); err == nil {
+		write.Existed, write.OldMode = true, fi.Mode().Perm()
+		write.Old, err = os.ReadFile(path)
+		if err != nil {
+			return plan.Plan{}, fmt.Errorf("read the login item: %w", err)
 		}
-		if undo != nil {
-			return fmt.Errorf("enable the login item: %w (and restoring %s failed: %w)", err, path, undo)
-		}
-		return fmt.Errorf("enable the login item: %w", err)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return plan.Plan{}, fmt.Errorf("read the login item: %w", err)
 	}
-	return nil
+	p := plan.Plan{Subject: subject, Steps: []plan.Step{write}}
+	if l.Platform == autostart.Darwin {
+		p.Steps = append(p.Steps, plan.Command{Purpose: "enable the login item",
+			Argv: append([]string{l.launchctl()}, launchd.EnableArgv(launchd.GUIDomain(l.UID), Label)...)})
+	}
+	return p, nil
 }
 
 // Disable removes the entry, whichever copy of LimaBar it starts. It does
 // not quit the running LimaBar: the LaunchAgent only runs `open`, which has
 // long exited, so there is nothing for launchd to stop.
 func (l LoginItem) Disable() error {
-	path, err := l.Path()
+	p, err := l.PlanDisable()
 	if err != nil {
 		return err
 	}
-	if err := l.files().Remove(path); err != nil {
-		return fmt.Errorf("remove the login item %s: %w", path, err)
+	return l.execute(p)
+}
+
+// PlanDisable returns the steps of Disable, changing nothing.
+func (l LoginItem) PlanDisable() (plan.Plan, error) {
+	path, err := l.Path()
+	if err != nil {
+		return plan.Plan{}, err
 	}
-	return nil
+	return plan.Plan{Subject: subject, Steps: []plan.Step{plan.RemoveFile{Purpose: "remove the login item", Path: path}}}, nil
+}
+
+// subject names the login item in errors.
+const subject = "Open LimaBar at Login"
+
+// execute runs a plan with the item's seams, within commandTimeout.
+func (l LoginItem) execute(p plan.Plan) error {
+	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+	defer cancel()
+	return plan.Executor{Files: l.files(), Runner: l.runner()}.Run(ctx, p)
 }
 
 // agent is the LaunchAgent. The encoder writes the keys sorted, as plutil
@@ -266,14 +283,11 @@ type agent struct {
 }
 
 func encodeAgent(a agent) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := plist.NewEncoderForFormat(&buf, plist.XMLFormat)
-	enc.Indent("\t")
-	if err := enc.Encode(a); err != nil {
+	data, err := launchd.EncodeXML(a)
+	if err != nil {
 		return nil, fmt.Errorf("encode the login item: %w", err)
 	}
-	buf.WriteByte('\n')
-	return buf.Bytes(), nil
+	return data, nil
 }
 
 // programArguments opens the bundle when there is one. Without a bundle

@@ -154,22 +154,51 @@ func (l *Live) EnableAs(ctx context.Context, name string, c autostart.Condition,
 	return l.Engine.Enable(ctx, inst, c, o)
 }
 
+// PlanEnable is what EnableAs would do, changing nothing.
+func (l *Live) PlanEnable(ctx context.Context, name string, c autostart.Condition, o autostart.EnableOptions) (autostart.Plan, error) {
+	inst, err := l.Find(ctx, name)
+	if err != nil {
+		return autostart.Plan{}, err
+	}
+	return l.Engine.PlanEnable(ctx, inst, c, o)
+}
+
 // Disable implements Service. It works for an instance limactl no longer
 // lists too, so that a stale registration can always be removed; why the
 // instance could not be found is then the Result's Warning.
 func (l *Live) Disable(ctx context.Context, name string, c autostart.Condition) (autostart.Result, error) {
-	inst, err := l.Find(ctx, name)
-	warning := ""
+	inst, warning, err := l.findToRemove(ctx, name)
 	if err != nil {
-		if errors.Is(err, autostart.ErrInvalidName) {
-			return autostart.Result{}, err
-		}
-		inst = autostart.Instance{Name: name}
-		warning = err.Error() + "; removing the registration anyway"
+		return autostart.Result{}, err
 	}
 	res, err := l.Engine.Disable(ctx, inst, c)
 	res.Warning = warning
 	return res, err
+}
+
+// PlanDisable is what Disable would do, changing nothing.
+func (l *Live) PlanDisable(ctx context.Context, name string, c autostart.Condition) (autostart.Plan, error) {
+	inst, warning, err := l.findToRemove(ctx, name)
+	if err != nil {
+		return autostart.Plan{}, err
+	}
+	p, err := l.Engine.PlanDisable(ctx, inst, c)
+	p.Result.Warning = warning
+	return p, err
+}
+
+// findToRemove is the instance whose registrations Disable removes: the
+// one limactl lists, or else one of that name, with a warning saying why
+// limactl could not confirm it.
+func (l *Live) findToRemove(ctx context.Context, name string) (autostart.Instance, string, error) {
+	inst, err := l.Find(ctx, name)
+	if err == nil {
+		return inst, "", nil
+	}
+	if errors.Is(err, autostart.ErrInvalidName) {
+		return autostart.Instance{}, "", err
+	}
+	return autostart.Instance{Name: name}, err.Error() + "; removing the registration anyway", nil
 }
 
 // Repair implements Service.
@@ -179,6 +208,15 @@ func (l *Live) Repair(ctx context.Context, name string) (autostart.Result, error
 		return autostart.Result{}, err
 	}
 	return l.Engine.Repair(ctx, inst)
+}
+
+// PlanRepair is what Repair would do, changing nothing.
+func (l *Live) PlanRepair(ctx context.Context, name string) (autostart.Plan, error) {
+	inst, err := l.Find(ctx, name)
+	if err != nil {
+		return autostart.Plan{}, err
+	}
+	return l.Engine.PlanRepair(ctx, inst)
 }
 
 // Start implements Service.

@@ -14,8 +14,8 @@ import (
 )
 
 // Desktop opens things for the user and tells them about failures. The
-// program uses the platform's own: app/macos's in-process calls on a Mac,
-// XDG commands on Linux; tests use a fake.
+// program uses the platform's own: MacCommands (with app/macos for URLs and
+// folders) on a Mac, XDG commands on Linux; tests use a fake.
 type Desktop interface {
 	OpenURL(u string) error
 	OpenFolder(path string) error
@@ -161,12 +161,15 @@ func (x *XDG) Alert(title, message string) error {
 	return x.Notify(title, message)
 }
 
-// MacCommands is the part of a Mac desktop made of command-line tools
-// (open, osascript): what app/macos has no in-process call for. It is
-// tested here on Linux.
+// MacCommands is a Mac desktop made of command-line tools (open, osascript).
+// The app uses it for everything that waits for the user (an alert,
+// Terminal's Automation permission): run in a child process, such a wait
+// never holds the app's main thread, which draws the menu.
 type MacCommands struct {
 	Cmd Commands
 }
+
+var _ Desktop = (*MacCommands)(nil)
 
 // OpenURL implements Desktop.
 func (m *MacCommands) OpenURL(u string) error { return m.Cmd.Start([]string{"/usr/bin/open", u}) }
@@ -181,15 +184,39 @@ func (m *MacCommands) OpenFile(path string) error {
 	return m.Cmd.Start([]string{"/usr/bin/open", path})
 }
 
+// OpenTerminal implements Desktop: Terminal runs the shell-quoted argv.
+// Control characters are refused: do script types the text into an
+// interactive shell, where a line break would run the first half on its
+// own.
+func (m *MacCommands) OpenTerminal(argv []string) error {
+	if len(argv) == 0 {
+		return errors.New("open Terminal: empty command")
+	}
+	for i, arg := range argv {
+		if strings.ContainsFunc(arg, func(c rune) bool { return c < 0x20 || c == 0x7f }) {
+			return fmt.Errorf("open Terminal: argument %d of the command (%q) contains a control character", i, arg)
+		}
+	}
+	script := []string{
+		"tell application \"Terminal\"",
+		"activate",
+		"do script " + quote.AppleScript(quote.ShellJoin(argv)),
+		"end tell",
+	}
+	return m.osascript(script)
+}
+
 // Notify implements Desktop.
 func (m *MacCommands) Notify(title, message string) error {
 	return m.osascript([]string{"display notification " + quote.AppleScript(message) +
 		" with title " + quote.AppleScript(title)})
 }
 
-// Alert implements Desktop.
+// Alert implements Desktop. The alert is osascript's own, so it blocks
+// nothing in LimaBar while it waits for OK; activate brings it in front of
+// the other windows, as LimaBar has no window to be in front of.
 func (m *MacCommands) Alert(title, message string) error {
-	return m.osascript([]string{"display alert " + quote.AppleScript(title) +
+	return m.osascript([]string{"activate", "display alert " + quote.AppleScript(title) +
 		" message " + quote.AppleScript(message) + " as critical"})
 }
 

@@ -109,6 +109,62 @@ func TestXDGNotifyAndAlert(t *testing.T) {
 	}
 }
 
+func TestMacTerminalQuoting(t *testing.T) {
+	var started [][]string
+	m := &MacCommands{Cmd: fakeCommands(nil, nil, &started)}
+	if err := m.OpenTerminal([]string{"/opt/homebrew/bin/limactl", "shell", `it's "x"\y`}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"/usr/bin/osascript",
+		"-e", `tell application "Terminal"`,
+		"-e", "activate",
+		"-e", `do script "'/opt/homebrew/bin/limactl' 'shell' 'it'\\''s \"x\"\\y'"`,
+		"-e", "end tell"}
+	if len(started) != 1 || strings.Join(started[0], "\x00") != strings.Join(want, "\x00") {
+		t.Errorf("got %q\nwant %q", started, want)
+	}
+}
+
+func TestMacTerminalRefuses(t *testing.T) {
+	tests := []struct {
+		name string
+		argv []string
+	}{
+		{"no command", nil},
+		{"line break", []string{"limactl", "shell", "a\nrm -rf ~"}},
+		{"carriage return", []string{"limactl\r"}},
+		{"NUL", []string{"lima\x00ctl"}},
+		{"tab", []string{"a\tb"}},
+		{"DEL", []string{"a\x7fb"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var started [][]string
+			m := &MacCommands{Cmd: fakeCommands(nil, nil, &started)}
+			if err := m.OpenTerminal(tt.argv); err == nil {
+				t.Errorf("OpenTerminal(%q): got no error", tt.argv)
+			}
+			if len(started) != 0 {
+				t.Errorf("OpenTerminal(%q) started %q, want nothing", tt.argv, started)
+			}
+		})
+	}
+}
+
+func TestMacAlertComesToTheFront(t *testing.T) {
+	var started [][]string
+	m := &MacCommands{Cmd: fakeCommands(nil, nil, &started)}
+	if err := m.Alert(`Could not turn on "Start at boot"`, "limactl: not found"); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"/usr/bin/osascript",
+		"-e", "activate",
+		"-e", `display alert "Could not turn on \"Start at boot\"" message "limactl: not found" as critical`}
+	if len(started) != 1 || strings.Join(started[0], "\x00") != strings.Join(want, "\x00") {
+		t.Errorf("got %q\nwant %q", started, want)
+	}
+}
+
 func TestStartDetached(t *testing.T) {
 	if err := startDetached(runner.Exec{}, []string{"sh", "-c", "echo no handler >&2; exit 3"}); err == nil || !strings.Contains(err.Error(), "no handler") {
 		t.Errorf("a failing opener: got %v, want its message", err)

@@ -76,8 +76,9 @@ type Osascript struct {
 	Path string
 }
 
-// cancelledCode is AppleScript's "user cancelled" error number.
-const cancelledCode = "(-128)"
+// userCanceled is AppleScript's "User canceled." error number. A do shell
+// script's exit status is 0 to 255, so only the dialog can report it.
+const userCanceled = -128
 
 // osascriptError matches osascript's report of a failed script, such as
 // "0:205: execution error: limabar: launchctl bootstrap failed (1)"; for do
@@ -86,6 +87,10 @@ const cancelledCode = "(-128)"
 var osascriptError = regexp.MustCompile(`(?s)^\d+:\d+: execution error: (.*) \((-?\d+)\)$`)
 
 // RunAsRoot implements Elevator. A dismissed dialog returns ErrCancelled.
+//
+// osascript is a child process that the caller's goroutine waits for, so
+// the dialog holds no thread of the caller's but that goroutine's: the
+// menu-bar app stays usable while it is open.
 func (o Osascript) RunAsRoot(ctx context.Context, script, prompt string) error {
 	path := o.Path
 	if path == "" {
@@ -95,21 +100,19 @@ func (o Osascript) RunAsRoot(ctx context.Context, script, prompt string) error {
 	if err == nil {
 		return nil
 	}
-	var re *runner.Error
-	if errors.As(err, &re) && strings.Contains(re.Stderr+re.Stdout, cancelledCode) {
-		return ErrCancelled
-	}
 	err = scriptError("osascript", err)
 	var se *ScriptError
-	if errors.As(err, &se) {
-		// The dialog's do shell script ends every line with a carriage return.
-		msg := strings.ReplaceAll(se.Message, "\r", "\n")
-		if m := osascriptError.FindStringSubmatch(msg); m != nil {
-			se.Message = strings.TrimSpace(m[1])
-			se.Status, _ = strconv.Atoi(m[2])
-		} else {
-			se.Message = strings.TrimSpace(msg)
-		}
+	if !errors.As(err, &se) {
+		return err
+	}
+	// The dialog's do shell script ends every line with a carriage return.
+	se.Message = strings.TrimSpace(strings.ReplaceAll(se.Message, "\r", "\n"))
+	if m := osascriptError.FindStringSubmatch(se.Message); m != nil {
+		se.Message = strings.TrimSpace(m[1])
+		se.Status, _ = strconv.Atoi(m[2])
+	}
+	if se.Status == userCanceled {
+		return ErrCancelled
 	}
 	return err
 }

@@ -38,6 +38,12 @@ func TestOsascript(t *testing.T) {
 			status: 1,
 		},
 		{
+			name:   "a script that prints the cancel number is not a cancel",
+			resp:   runner.Response{Stderr: "0:100: execution error: limabar: got (-128) (3)\n", ExitCode: 1},
+			msg:    "the privileged script failed (via osascript): limabar: got (-128)",
+			status: 3,
+		},
+		{
 			name:   "unexpected answer",
 			resp:   runner.Response{Stderr: "osascript: no such component\n", ExitCode: 2},
 			msg:    "the privileged script failed (via osascript): osascript: no such component",

@@ -45,10 +45,6 @@ type ChooseTools struct {
 	Osascript string
 	Sudo      string
 	Shell     string
-	// Dialog, when not nil, is an in-process administrator prompt (the
-	// macOS app's NSAppleScript) used instead of osascript on a desktop:
-	// the dialog then names the app rather than osascript.
-	Dialog Elevator
 }
 
 // Choose returns the way to run the privileged script: directly when
@@ -61,9 +57,6 @@ func Choose(isRoot bool, s Session, r runner.Runner, t ChooseTools) (Elevator, e
 	}
 	switch s {
 	case SessionGUI:
-		if t.Dialog != nil {
-			return t.Dialog, nil
-		}
 		return Osascript{Runner: r, Path: t.Osascript}, nil
 	case SessionTTY:
 		return Sudo{Runner: r, Path: t.Sudo}, nil

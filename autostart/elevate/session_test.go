@@ -26,15 +26,9 @@ func TestDetectSession(t *testing.T) {
 	}
 }
 
-type dialog struct{}
-
-func (dialog) RunAsRoot(context.Context, string, string) error { return nil }
-
 func TestChoose(t *testing.T) {
 	r := &runner.Fake{}
 	tools := ChooseTools{Osascript: "osascript", Sudo: "/usr/bin/sudo", Shell: "/bin/bash"}
-	withDialog := tools
-	withDialog.Dialog = dialog{}
 	for _, tc := range []struct {
 		name    string
 		root    bool
@@ -43,12 +37,11 @@ func TestChoose(t *testing.T) {
 		want    Elevator
 		err     string
 	}{
-		{"root on a desktop", true, SessionGUI, withDialog, Direct{Runner: r, Shell: "/bin/bash"}, ""},
+		{"root on a desktop", true, SessionGUI, tools, Direct{Runner: r, Shell: "/bin/bash"}, ""},
 		{"root without a session", true, SessionNone, tools, Direct{Runner: r, Shell: "/bin/bash"}, ""},
 		{"desktop", false, SessionGUI, tools, Osascript{Runner: r, Path: "osascript"}, ""},
-		{"desktop with the app's dialog", false, SessionGUI, withDialog, dialog{}, ""},
-		{"terminal", false, SessionTTY, withDialog, Sudo{Runner: r, Path: "/usr/bin/sudo"}, ""},
-		{"nothing", false, SessionNone, withDialog, nil, "sudo limabar enable --condition=boot"},
+		{"terminal", false, SessionTTY, tools, Sudo{Runner: r, Path: "/usr/bin/sudo"}, ""},
+		{"nothing", false, SessionNone, tools, nil, "sudo limabar enable --condition=boot"},
 		{"unknown", false, Session("x11"), tools, nil, `unknown session "x11"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

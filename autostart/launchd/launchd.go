@@ -106,11 +106,22 @@ func Encode(j Job) ([]byte, error) {
 	if err := checkJob(j); err != nil {
 		return nil, fmt.Errorf("encode plist for %q: %w", j.Label, err)
 	}
+	data, err := EncodeXML(j)
+	if err != nil {
+		return nil, fmt.Errorf("encode plist for %s: %w", j.Label, err)
+	}
+	return data, nil
+}
+
+// EncodeXML is the one way LimaBar writes a plist: XML, keys sorted and
+// indented with tabs as plutil writes them, ending with a line feed. v is
+// a struct with plist tags.
+func EncodeXML(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := plist.NewEncoderForFormat(&buf, plist.XMLFormat)
 	enc.Indent("\t")
-	if err := enc.Encode(j); err != nil {
-		return nil, fmt.Errorf("encode plist for %s: %w", j.Label, err)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
 	}
 	buf.WriteByte('\n')
 	return buf.Bytes(), nil

@@ -54,28 +54,47 @@ func (e *StepError) Unwrap() error { return e.Err }
 // order on a context that the caller's cancellation does not reach (a
 // Ctrl-C at a polkit or sudo prompt must not leave half a change), bounded
 // by UndoTimeout, and the error names the failed step and whatever could
-// not be undone. Then After runs; its failure undoes nothing.
+// not be undone. Then After runs the same way, but its failure undoes only
+// After's own steps: the change itself stays made.
 func (x Executor) Run(ctx context.Context, p Plan) error {
-	var undo []Step
-	for _, s := range p.Steps {
+	if err := x.runSteps(ctx, p.Subject, p.Steps); err != nil {
+		return err
+	}
+	if err := x.runSteps(ctx, p.Subject, p.After); err != nil {
+		err.(*StepError).After = true
+		return err
+	}
+	return nil
+}
+
+// runSteps runs steps, and on a failure undoes the ones that completed.
+func (x Executor) runSteps(ctx context.Context, subject string, steps []Step) error {
+	var undo []undoStep
+	for i, s := range steps {
 		if err := x.do(ctx, s); err != nil {
-			return &StepError{Subject: p.Subject, Step: s, Err: err, UndoErrs: x.rollback(ctx, undo)}
+			return &StepError{Subject: subject, Step: s, Err: err, UndoErrs: x.rollback(ctx, undo, i)}
 		}
 		if inv := s.inverse(); inv != nil {
-			undo = append(undo, inv)
-		}
-	}
-	for _, s := range p.After {
-		if err := x.do(ctx, s); err != nil {
-			return &StepError{Subject: p.Subject, Step: s, Err: err, After: true}
+			_, onRollback := s.(OnRollback)
+			undo = append(undo, undoStep{inv, i, onRollback})
 		}
 	}
 	return nil
 }
 
-// rollback runs the inverses last first and returns what failed. One
-// failure does not stop the others: each puts back what it can.
-func (x Executor) rollback(ctx context.Context, undo []Step) []error {
+// undoStep is the inverse of the step at index. An OnRollback's runs only
+// when a step after it had completed: with nothing of theirs to take
+// back, there is nothing new for it to make known.
+type undoStep struct {
+	step       Step
+	index      int
+	onRollback bool
+}
+
+// rollback runs the inverses last first and returns what failed; done is
+// the number of steps that completed. One failure does not stop the
+// others: each puts back what it can.
+func (x Executor) rollback(ctx context.Context, undo []undoStep, done int) []error {
 	if len(undo) == 0 {
 		return nil
 	}
@@ -83,8 +102,12 @@ func (x Executor) rollback(ctx context.Context, undo []Step) []error {
 	defer cancel()
 	var errs []error
 	for i := len(undo) - 1; i >= 0; i-- {
-		if err := x.do(ctx, undo[i]); err != nil {
-			errs = append(errs, undoFailure(undo[i], err))
+		u := undo[i]
+		if u.onRollback && u.index == done-1 {
+			continue
+		}
+		if err := x.do(ctx, u.step); err != nil {
+			errs = append(errs, undoFailure(u.step, err))
 		}
 	}
 	return errs

@@ -332,3 +332,44 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestExecutorOnRollbackNeedsALaterStep: a write that fails right after an
+// OnRollback leaves nothing for systemd to re-read, so no reload runs; once
+// a later step has completed, the reload runs after its undo.
+func TestExecutorOnRollbackNeedsALaterStep(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		fail map[string]bool
+		resp []runner.Response
+		want []string
+	}{
+		{name: "write fails", fail: map[string]bool{"write @/unit": true},
+			want: []string{"write unit"}},
+		{name: "reload fails", resp: []runner.Response{{Match: []string{"systemctl", "--user", "daemon-reload"}, ExitCode: 1}},
+			want: []string{"write unit", "systemctl --user daemon-reload", "remove unit"}},
+		{name: "enable fails", resp: []runner.Response{{Match: []string{"systemctl", "--user", "enable"}, ExitCode: 1}},
+			want: []string{"write unit", "systemctl --user daemon-reload", "systemctl --user enable u", "systemctl --user daemon-reload", "remove unit"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			var ops []string
+			fail := map[string]bool{}
+			for k := range tc.fail {
+				fail[strings.Replace(k, "@", dir, 1)] = true
+			}
+			x := Executor{Files: dirFiles{fail: fail, ops: &ops}, Runner: opsRunner{&runner.Fake{Responses: tc.resp}, &ops}}
+			err := x.Run(context.Background(), Plan{Subject: "x", Steps: []Step{
+				WriteFile{Purpose: "write the unit", Path: filepath.Join(dir, "unit"), Data: []byte("u"), Mode: 0o644},
+				OnRollback{Purpose: "reload systemd", Argv: []string{"systemctl", "--user", "daemon-reload"}},
+				Command{Purpose: "reload systemd", Argv: []string{"systemctl", "--user", "daemon-reload"}},
+				Command{Purpose: "enable the unit", Argv: []string{"systemctl", "--user", "enable", "u"}},
+			}})
+			if err == nil {
+				t.Fatal("the plan succeeded")
+			}
+			if !reflect.DeepEqual(ops, tc.want) {
+				t.Errorf("got %q, want %q", ops, tc.want)
+			}
+		})
+	}
+}

@@ -52,6 +52,10 @@ func JSON(p Plan) []StepJSON {
 			j.Undo = s.Argv
 		case Privileged:
 			j.Prompt, j.Script, j.UndoScript = s.Prompt, s.Script, s.Undo
+			if s.Path != "" {
+				content := string(s.Data)
+				j.Path, j.Content = s.Path, &content
+			}
 		case Linger:
 			on := s.On
 			j.User, j.On, j.Argv = s.User, &on, s.Argv()
@@ -78,6 +82,11 @@ func Format(w io.Writer, p Plan) error {
 		case WriteFile:
 			indent(&b, string(s.Data))
 		case Privileged:
+			if s.Path != "" {
+				fmt.Fprintf(&b, "   the script installs %s (root:wheel, mode 0644) with:\n", s.Path)
+				indent(&b, string(s.Data))
+				b.WriteString("   the script:\n")
+			}
 			indent(&b, s.Script)
 		}
 	}
@@ -91,9 +100,9 @@ func describe(s Step) string {
 	case WriteFile:
 		verb := "create"
 		if s.Existed {
-			verb = fmt.Sprintf("replace (%d bytes now)", len(s.Old))
+			verb = "replace"
 		}
-		return fmt.Sprintf("%s: %s %s, mode %#o, %d bytes:", s.What(), verb, s.Path, s.Mode, len(s.Data))
+		return fmt.Sprintf("%s: %s %s (mode %#o) with:", s.What(), verb, s.Path, s.Mode)
 	case RemoveFile:
 		return fmt.Sprintf("%s: remove %s", s.What(), s.Path)
 	case Command:
@@ -115,11 +124,13 @@ func describe(s Step) string {
 	return s.What()
 }
 
-// indent writes text with four spaces before each line.
+// indent writes text with four spaces before each line that is not empty.
 func indent(b *strings.Builder, text string) {
-	for _, line := range strings.SplitAfter(strings.TrimSuffix(text, "\n"), "\n") {
-		b.WriteString("    ")
-		b.WriteString(line)
+	for _, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+		if line != "" {
+			b.WriteString("    ")
+			b.WriteString(line)
+		}
+		b.WriteString("\n")
 	}
-	b.WriteString("\n")
 }

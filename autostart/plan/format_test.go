@@ -10,7 +10,7 @@ func TestFormat(t *testing.T) {
 	p := Plan{Subject: `instance "default"`,
 		Steps: []Step{
 			OnRollback{Purpose: "reload systemd", Argv: []string{"systemctl", "--user", "daemon-reload"}},
-			WriteFile{Purpose: "write the unit", Path: "/h/u.service", Data: []byte("[Service]\nExecStart=x\n"), Mode: 0o644, Existed: true, Old: []byte("old\n")},
+			WriteFile{Purpose: "write the unit", Path: "/h/u.service", Data: []byte("[Service]\nExecStart=x\n\n[Install]\n"), Mode: 0o644, Existed: true, Old: []byte("old\n")},
 			Command{Purpose: "enable the unit", Argv: []string{"systemctl", "--user", "enable", "u"}, Undo: []string{"systemctl", "--user", "disable", "u"}},
 			Command{Purpose: "clear old links", Argv: []string{"systemctl", "--user", "disable", "u"}, IgnoreFailure: true},
 			Privileged{Purpose: "install the LaunchDaemon", Script: "set -eu\nmv 'a b' c\n", Prompt: "LimaBar wants to make default start at boot."},
@@ -22,9 +22,11 @@ func TestFormat(t *testing.T) {
 	var b strings.Builder
 	must(t, Format(&b, p))
 	want := `1. reload systemd: only if a later step fails, run systemctl --user daemon-reload once it is undone
-2. write the unit: replace (4 bytes now) /h/u.service, mode 0644, 22 bytes:
+2. write the unit: replace /h/u.service (mode 0644) with:
     [Service]
     ExecStart=x
+
+    [Install]
 3. enable the unit: run systemctl --user enable u; undone by systemctl --user disable u
 4. clear old links: run systemctl --user disable u (a failure is ignored)
 5. install the LaunchDaemon: run this script as root with /bin/sh, after the administrator prompt "LimaBar wants to make default start at boot.":
@@ -41,7 +43,7 @@ then, with the change made (a failure here undoes nothing):
 	data, err := json.Marshal(JSON(p))
 	must(t, err)
 	wantJSON := `[{"kind":"on-rollback","what":"reload systemd","undo":["systemctl","--user","daemon-reload"]},` +
-		`{"kind":"write-file","what":"write the unit","path":"/h/u.service","mode":"0644","content":"[Service]\nExecStart=x\n","replaces":true},` +
+		`{"kind":"write-file","what":"write the unit","path":"/h/u.service","mode":"0644","content":"[Service]\nExecStart=x\n\n[Install]\n","replaces":true},` +
 		`{"kind":"run","what":"enable the unit","argv":["systemctl","--user","enable","u"],"undo":["systemctl","--user","disable","u"]},` +
 		`{"kind":"run","what":"clear old links","argv":["systemctl","--user","disable","u"],"ignoreFailure":true},` +
 		`{"kind":"privileged-script","what":"install the LaunchDaemon","prompt":"LimaBar wants to make default start at boot.","script":"set -eu\nmv 'a b' c\n"},` +

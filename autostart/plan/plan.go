@@ -109,6 +109,10 @@ type Privileged struct {
 	Prompt     string
 	Undo       string
 	UndoPrompt string
+	// Path and Data are the file the script installs, if any: the script
+	// carries it encoded, and a dry run shows it as it will be.
+	Path string
+	Data []byte
 }
 
 // Linger turns lingering of User on or off with loginctl. While it is on,

@@ -1,7 +1,9 @@
 // Command darwincheck proves, on a machine without macOS, that the module's
 // darwin-only code compiles as far as Go can tell: it type-checks every
-// package for GOOS=darwin on arm64 and amd64, and cross-builds the packages
-// that must not need cgo.
+// package for GOOS=darwin on arm64 and amd64, test files included (the
+// *_darwin_test.go files run only on a Mac in CI, so this is where a wrong
+// call in one shows first), and cross-builds the packages that must not
+// need cgo.
 //
 // The darwin files call AppKit and Foundation through darwinkit and systray,
 // whose cgo parts cannot be built here (no macOS SDK). So the packages are

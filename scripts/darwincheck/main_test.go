@@ -195,6 +195,67 @@ func TestCorrectDarwinkitCallPasses(t *testing.T) {
 	}
 }
 
+// uiDarwinTestBad is a darwin-only test of package ui whose call has a
+// wrong argument type (line 11); uiDarwinXTestBad is one in package
+// ui_test using a name ui does not have (line 11).
+const (
+	uiDarwinTestBad = `//go:build darwin
+
+package ui
+
+import "testing"
+
+func TestRun(t *testing.T) {
+	if Name() == "" {
+		t.Fatal("no name")
+	}
+	Run(42)
+}
+`
+	uiDarwinXTestBad = `//go:build darwin
+
+package ui_test
+
+import (
+	"testing"
+
+	"example.com/fixture/ui"
+)
+
+var _ = ui.Missing
+
+func TestName(t *testing.T) { _ = t }
+`
+)
+
+func TestWrongCallInDarwinTestFileFails(t *testing.T) {
+	dir := writeFixture(t, map[string]string{
+		"ui/ui.go":              uiCommon,
+		"ui/ui_darwin.go":       uiDarwinGood,
+		"ui/run_darwin_test.go": uiDarwinTestBad,
+		"ui/x_darwin_test.go":   uiDarwinXTestBad,
+	})
+	out, code := runChecker(t, dir, "-build=")
+	if code != 1 {
+		t.Fatalf("exit code %d, want 1; output:\n%s", code, out)
+	}
+	for _, arch := range []string{"arm64", "amd64"} {
+		for _, want := range []string{
+			`darwin/` + arch + `: ui/run_darwin_test.go:11:6: cannot use 42 \(untyped int constant\) as string value in argument to Run`,
+			`darwin/` + arch + `: ui/x_darwin_test.go:11:12: undefined: ui.Missing`,
+		} {
+			if !regexp.MustCompile(`(?m)^` + want).MatchString(out) {
+				t.Errorf("output lacks %q; output:\n%s", want, out)
+			}
+		}
+	}
+	// The same module passes when test files are left out: what failed
+	// above was the test files.
+	if out, code := runChecker(t, dir, "-build=", "-tests=false"); code != 0 {
+		t.Errorf("with -tests=false: exit code %d, want 0; output:\n%s", code, out)
+	}
+}
+
 func TestCrossBuildWithoutCgo(t *testing.T) {
 	t.Run("needs cgo", func(t *testing.T) {
 		dir := writeFixture(t, map[string]string{

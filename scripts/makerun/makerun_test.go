@@ -44,6 +44,7 @@ printf '#!/bin/sh\necho "limabar ran: $*"\n' > "$out" && chmod +x "$out"
 `
 	fails   = "#!/bin/sh\necho \"$(basename \"$0\") $*\" >> \"$CALLS\"\nexit 1\n"
 	darwin  = "#!/bin/sh\necho Darwin\n"
+	linux   = "#!/bin/sh\necho Linux\n"
 	succeed = "#!/bin/sh\nexit 0\n"
 )
 
@@ -168,9 +169,9 @@ func TestMakeRunNamesWhatIsMissing(t *testing.T) {
 		stubs map[string]string
 		want  string
 	}{
-		{"Linux without the tray library", map[string]string{"pkg-config": pkgConfig, "gcc": succeed},
+		{"Linux without the tray library", map[string]string{"uname": linux, "pkg-config": pkgConfig, "gcc": succeed},
 			"limabar: building needs the development files of libayatana-appindicator3 (ayatana-appindicator3-0.1), the development files of libX11 (x11): install them with your package manager (Debian/Ubuntu: apt-get install libayatana-appindicator3-dev libx11-dev pkg-config gcc)\n"},
-		{"Linux without pkg-config and a compiler", map[string]string{},
+		{"Linux without pkg-config and a compiler", map[string]string{"uname": linux},
 			"limabar: building needs pkg-config, a C compiler (gcc): install them with your package manager (Debian/Ubuntu: apt-get install libayatana-appindicator3-dev libx11-dev pkg-config gcc)\n"},
 		{"Mac without the Command Line Tools", map[string]string{"uname": darwin, "xcode-select": fails},
 			"limabar: building needs the Xcode Command Line Tools: run xcode-select --install\n"},

@@ -20,6 +20,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -49,10 +50,17 @@ func CI() bool {
 
 // Need stops the test when a prerequisite is missing (ok is false): with
 // t.Fatalf under CI, because nothing may skip there, and with t.Skipf on a
-// developer's machine, which may lack systemd, Xvfb or root.
+// developer's machine, which may lack systemd, Xvfb or root. On a system
+// other than Linux it always skips: the harness is Linux's (systemd, Xvfb,
+// a D-Bus tray), and the CI job that runs the Mac's tests has a Linux job
+// beside it that runs these.
 func Need(t testing.TB, ok bool, why string) {
 	t.Helper()
 	if ok {
+		return
+	}
+	if runtime.GOOS != "linux" {
+		t.Skipf("the Linux test harness, not on %s: %s", runtime.GOOS, why)
 		return
 	}
 	if CI() {
