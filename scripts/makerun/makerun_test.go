@@ -93,9 +93,15 @@ func newWorld(t *testing.T) *world {
 	return w
 }
 
+// stub puts script on PATH as name, replacing the link to the real program
+// (removed first: writing through the link would change the real one).
 func (w *world) stub(name, script string) {
 	w.t.Helper()
-	if err := os.WriteFile(filepath.Join(w.bin, name), []byte(script), 0o755); err != nil {
+	p := filepath.Join(w.bin, name)
+	if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
+		w.t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(script), 0o755); err != nil {
 		w.t.Fatal(err)
 	}
 }
@@ -179,9 +185,6 @@ func TestMakeRunNamesWhatIsMissing(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w := newWorld(t)
-			if _, ok := tt.stubs["uname"]; ok {
-				os.Remove(filepath.Join(w.bin, "uname"))
-			}
 			for name, script := range tt.stubs {
 				w.stub(name, script)
 			}
