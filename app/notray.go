@@ -35,6 +35,8 @@ type trayWatch struct {
 	logger *slog.Logger
 	stderr io.Writer
 	notify func(ctx context.Context, title, body string) (uint32, error)
+	// after runs f once d has passed (time.AfterFunc; tests fire it).
+	after func(d time.Duration, f func()) *time.Timer
 
 	mu      sync.Mutex
 	present bool
@@ -50,7 +52,7 @@ func watchTray(ctx context.Context, logger *slog.Logger, stderr io.Writer, displ
 		return
 	}
 	defer conn.Close()
-	w := &trayWatch{logger: logger, stderr: stderr, notify: notify.New(conn, "LimaBar").Notify}
+	w := &trayWatch{logger: logger, stderr: stderr, notify: notify.New(conn, "LimaBar").Notify, after: time.AfterFunc}
 	xembed := func() bool {
 		ok, err := tray.XEmbedTray(display)
 		if err != nil {
@@ -78,7 +80,7 @@ func (w *trayWatch) changed(ctx context.Context, h tray.Hosts) {
 	case w.present && !was:
 		w.logger.Info("system tray found", "statusNotifierHost", h.StatusNotifier, "xembed", h.XEmbed)
 	case !w.present && w.timer == nil:
-		w.timer = time.AfterFunc(trayGrace, func() { w.sayIfStillNone(ctx) })
+		w.timer = w.after(trayGrace, func() { w.sayIfStillNone(ctx) })
 	}
 }
 
