@@ -13,6 +13,8 @@ import (
 	"sync"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/limabar/limabar/app/sessionbus"
 )
 
 // The service's well-known name, object and interface, from the Desktop
@@ -46,9 +48,10 @@ type Notifier struct {
 }
 
 // Connect opens a connection of its own to the session bus
-// (DBUS_SESSION_BUS_ADDRESS) for appName's notifications. Close ends it.
+// (DBUS_SESSION_BUS_ADDRESS), never one it would have to start, for appName's
+// notifications. Close ends it.
 func Connect(appName string) (*Notifier, error) {
-	conn, err := dbus.ConnectSessionBus()
+	conn, err := sessionbus.Connect(context.Background())
 	if err != nil {
 		return nil, fmt.Errorf("notifications: cannot connect to the session bus: %w", err)
 	}
