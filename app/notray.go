@@ -8,9 +8,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/godbus/dbus/v5"
-
 	"github.com/limabar/limabar/app/notify"
+	"github.com/limabar/limabar/app/sessionbus"
 	"github.com/limabar/limabar/app/tray"
 )
 
@@ -46,7 +45,8 @@ type trayWatch struct {
 
 // watchTray runs a trayWatch on the session bus until ctx ends.
 func watchTray(ctx context.Context, logger *slog.Logger, stderr io.Writer, display string) {
-	conn, err := dbus.ConnectSessionBus(dbus.WithContext(ctx))
+	// Never a bus of its own: with none, there is no tray to tell about.
+	conn, err := sessionbus.Connect(ctx)
 	if err != nil {
 		logger.Warn("cannot tell whether the desktop has a system tray", "err", err)
 		return
