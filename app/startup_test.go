@@ -16,6 +16,7 @@ import (
 	"github.com/limabar/limabar/app/menu"
 	"github.com/limabar/limabar/app/tray"
 	"github.com/limabar/limabar/autostart"
+	"github.com/limabar/limabar/autostart/elevate"
 	"github.com/limabar/limabar/autostart/runner"
 )
 
@@ -172,8 +173,8 @@ func TestQuitDuringStartUp(t *testing.T) {
 }
 
 // TestDebugLogsEveryCommand: with LIMABAR_DEBUG=1 each kind of external
-// command (the login shell, limactl, systemctl, launchctl, a desktop
-// opener) leaves a line with its argv, exit status and duration.
+// command (the login shell, launchctl, osascript, limactl, systemctl, a
+// desktop opener) leaves a line with its argv, exit status and duration.
 func TestDebugLogsEveryCommand(t *testing.T) {
 	var buf commandLog
 	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -207,6 +208,21 @@ func TestDebugLogsEveryCommand(t *testing.T) {
 		// launchctl is absent here: the failed run is logged too.
 		selfStarter(host, logger).Enable()
 		buf.want(t, "/bin/launchctl ", "")
+	})
+	t.Run("osascript", func(t *testing.T) {
+		if runtime.GOOS == "darwin" {
+			t.Skip("the real osascript would ask this Mac for an administrator password")
+		}
+		// The administrator prompt of a Mac desktop session: absent here,
+		// so its failed run is what is logged.
+		host := macHost(t, shell, logger)
+		host.Session = elevate.SessionGUI
+		env, err := host.Env(runner.Exec{Logger: logger})
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.Elevator.RunAsRoot(ctx, "true", "LimaBar wants to test")
+		buf.want(t, "/usr/bin/osascript -e", "")
 	})
 	t.Run("limactl and systemctl", func(t *testing.T) {
 		home := t.TempDir()
