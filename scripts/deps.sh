@@ -8,7 +8,7 @@
 #                            checks them and names, in one line, what to
 #                            install
 #
-#   build, tray (cgo): libayatana-appindicator3-dev libx11-dev (the X11
+#   build, tray (cgo): libayatana-appindicator3-dev libxcb1-dev (the X11
 #                      system tray check) pkg-config gcc
 #   test harness:      systemd (systemd --user, systemctl), dbus (dbus-daemon),
 #                      xvfb, util-linux (setpriv, flock)
@@ -17,7 +17,7 @@
 #   script checks:     shellcheck (bundle.sh, install.sh, the privileged scripts)
 set -euo pipefail
 
-build_packages=(libayatana-appindicator3-dev libx11-dev pkg-config gcc)
+build_packages=(libayatana-appindicator3-dev libxcb1-dev pkg-config gcc)
 test_packages=(
   systemd dbus xvfb util-linux
   dbus-x11 xdotool trayer imagemagick x11-utils
@@ -25,9 +25,9 @@ test_packages=(
   shellcheck
 )
 
-# The pkg-config names cgo asks for: the tray library and Xlib.
+# The pkg-config names cgo asks for: the tray library and XCB.
 tray_pc=ayatana-appindicator3-0.1
-x11_pc=x11
+x11_pc=xcb
 
 fail() {
   echo "limabar: $*" >&2
@@ -50,7 +50,7 @@ check_build() {
     pkg-config --exists "$tray_pc" >/dev/null 2>&1 ||
       missing+=("the development files of libayatana-appindicator3 ($tray_pc)")
     pkg-config --exists "$x11_pc" >/dev/null 2>&1 ||
-      missing+=("the development files of libX11 ($x11_pc)")
+      missing+=("the development files of libxcb ($x11_pc)")
   fi
   if [ ${#missing[@]} -ne 0 ]; then
     local list

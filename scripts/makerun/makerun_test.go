@@ -151,7 +151,7 @@ func TestMakeRunInstallsTheBuildPackages(t *testing.T) {
 		t.Fatalf("make run failed:\n%s%s\ncalls: %q", stdout, stderr, w.recorded())
 	}
 	calls := w.recorded()
-	install := has(calls, "apt-get install -y -qq --no-install-recommends libayatana-appindicator3-dev libx11-dev pkg-config gcc")
+	install := has(calls, "apt-get install -y -qq --no-install-recommends libayatana-appindicator3-dev libxcb1-dev pkg-config gcc")
 	if install < 0 || has(calls, "apt-get update -qq") < 0 {
 		t.Errorf("calls %q: want apt-get update, then install of exactly the build packages", calls)
 	}
@@ -176,9 +176,9 @@ func TestMakeRunNamesWhatIsMissing(t *testing.T) {
 		want  string
 	}{
 		{"Linux without the tray library", map[string]string{"uname": linux, "pkg-config": pkgConfig, "gcc": succeed},
-			"limabar: building needs the development files of libayatana-appindicator3 (ayatana-appindicator3-0.1), the development files of libX11 (x11): install them with your package manager (Debian/Ubuntu: apt-get install libayatana-appindicator3-dev libx11-dev pkg-config gcc)\n"},
+			"limabar: building needs the development files of libayatana-appindicator3 (ayatana-appindicator3-0.1), the development files of libxcb (xcb): install them with your package manager (Debian/Ubuntu: apt-get install libayatana-appindicator3-dev libxcb1-dev pkg-config gcc)\n"},
 		{"Linux without pkg-config and a compiler", map[string]string{"uname": linux},
-			"limabar: building needs pkg-config, a C compiler (gcc): install them with your package manager (Debian/Ubuntu: apt-get install libayatana-appindicator3-dev libx11-dev pkg-config gcc)\n"},
+			"limabar: building needs pkg-config, a C compiler (gcc): install them with your package manager (Debian/Ubuntu: apt-get install libayatana-appindicator3-dev libxcb1-dev pkg-config gcc)\n"},
 		{"Mac without the Command Line Tools", map[string]string{"uname": darwin, "xcode-select": fails},
 			"limabar: building needs the Xcode Command Line Tools: run xcode-select --install\n"},
 	}
