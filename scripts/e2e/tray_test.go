@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -344,7 +345,12 @@ func layoutOf(obj dbus.BusObject) (menuNode, error) {
 		Props    map[string]dbus.Variant
 		Children []dbus.Variant
 	}
-	call := obj.Call("com.canonical.dbusmenu.GetLayout", 0, int32(0), int32(-1), []string{})
+	// Bounded: the app has more than one connection to the bus (the tray's,
+	// and the one that watches for a tray host), and one that does not
+	// answer must fail this call, not hang the test.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	call := obj.CallWithContext(ctx, "com.canonical.dbusmenu.GetLayout", 0, int32(0), int32(-1), []string{})
 	if err := call.Store(&rev, &root); err != nil {
 		return menuNode{}, err
 	}
