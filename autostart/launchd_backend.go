@@ -139,6 +139,7 @@ func (b *launchdBackend) jobProblems(job, want launchd.Job, daemon bool) []Probl
 	case !daemon && (!filepath.IsAbs(job.StandardOutPath) || !filepath.IsAbs(job.StandardErrorPath)):
 		ps = append(ps, mkProblem(problem.LogPaths, "the log paths are not absolute, so the VM's output is lost"))
 	}
+	ps = append(ps, jobStopProblems(job)...)
 	if !slices.Contains(job.AssociatedBundleIdentifiers, launchd.BundleID) {
 		ps = append(ps, mkProblem(problem.BundleID, "without AssociatedBundleIdentifiers, Login Items shows it as an item from an unidentified developer"))
 	}
@@ -152,6 +153,34 @@ func (b *launchdBackend) jobProblems(job, want launchd.Job, daemon bool) []Probl
 		if job.EnvironmentVariables["HOME"] == "" || job.EnvironmentVariables["USER"] == "" {
 			ps = append(ps, mkProblem(problem.Home, "the daemon does not set HOME and USER"))
 		}
+	}
+	return ps
+}
+
+// jobStopProblems checks how launchd stops, throttles and restarts the
+// job: what limactl writes (no ExitTimeOut, ProcessType Background, no
+// KeepAlive) lets launchd SIGKILL a VM 20 s into its shutdown, throttles
+// it, and leaves a crashed one down.
+func jobStopProblems(job launchd.Job) []Problem {
+	var ps []Problem
+	if job.ExitTimeOut < launchd.ExitTimeOut {
+		given := "20 s (launchd's default)"
+		if job.ExitTimeOut > 0 {
+			given = fmt.Sprintf("%d s", job.ExitTimeOut)
+		}
+		ps = append(ps, mkProblem(problem.StopTimeout, fmt.Sprintf(
+			"launchd gives the VM %s to shut down when the job stops (logout, shutdown), less than the 3 minutes Lima allows: the VM would be killed mid-shutdown", given)))
+	}
+	if job.ProcessType != launchd.ProcessType {
+		ps = append(ps, mkProblem(problem.ProcessType, fmt.Sprintf(
+			"ProcessType is %s: launchd throttles the VM's CPU and I/O (on Apple silicon it runs on the efficiency cores)", orDefault(job.ProcessType, "unset"))))
+	}
+	if !job.KeepAlive.RestartsOnFailureOnly() {
+		msg := "without KeepAlive {SuccessfulExit false}, a VM whose host agent crashed is not started again"
+		if job.KeepAlive != nil && job.KeepAlive.Always != nil && *job.KeepAlive.Always {
+			msg = "KeepAlive true starts the VM again even after it was stopped on purpose"
+		}
+		ps = append(ps, mkProblem(problem.KeepAlive, msg))
 	}
 	return ps
 }
