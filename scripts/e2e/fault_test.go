@@ -70,19 +70,12 @@ func snapshot(t *testing.T, dir string) map[string]string {
 	return out
 }
 
-// loadedState is what the fake launchctl holds in memory: the overrides and
-// the loaded jobs.
+// loadedState is what the fake launchctl's launchd holds: the overrides and
+// the loaded jobs with their processes.
 func (s *sandbox) loadedState() []string {
 	s.t.Helper()
-	entries, err := os.ReadDir(s.env["FAKE_STATE"])
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	var out []string
-	for _, e := range entries {
-		out = append(out, e.Name())
-	}
-	return out
+	m, _ := s.launchd()
+	return m.Summary()
 }
 
 // changes lists what differs between two snapshots, one line each.
@@ -355,8 +348,6 @@ func TestFaultInstanceFolderRemoved(t *testing.T) {
 // which widens the window between writing a unit and enabling it.
 var fakeSlowSystemctl = strings.Replace(fakeSystemctl, "#!/bin/sh\n", "#!/bin/sh\n[ -n \"${FAKE_SLEEP:-}\" ] && sleep \"$FAKE_SLEEP\"\n", 1)
 
-// fakeSlowLaunchctl is fakeLaunchctl with the same sleep.
-var fakeSlowLaunchctl = strings.Replace(fakeLaunchctl, "#!/bin/sh\n", "#!/bin/sh\n[ -n \"${FAKE_SLEEP:-}\" ] && sleep \"$FAKE_SLEEP\"\n", 1)
 
 // killSeed makes the kill test repeatable: LIMABAR_KILL_SEED=N replays a run.
 func killSeed(t *testing.T) uint64 {
@@ -505,7 +496,6 @@ func TestFaultKill9(t *testing.T) {
 					"Documentation=man:lima(1)\n\n[Service]\nExecStart=" + s.limactl + " start %i --foreground\n" +
 					"WorkingDirectory=%h\nType=simple\nTimeoutSec=10\nRestart=on-failure\n\n[Install]\nWantedBy=default.target\n")
 			} else {
-				s.writeExe(filepath.Join(s.fakes, "launchctl"), fakeSlowLaunchctl)
 				agentDir = filepath.Join(s.home, "Library", "LaunchAgents")
 				reg.path = filepath.Join(agentDir, "io.lima-vm.autostart.default.plist")
 				reg.tmpRE = regexp.MustCompile(`^\.io\.lima-vm\.autostart\.default\.plist\.tmp-[0-9]+$`)
