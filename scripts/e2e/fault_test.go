@@ -348,7 +348,6 @@ func TestFaultInstanceFolderRemoved(t *testing.T) {
 // which widens the window between writing a unit and enabling it.
 var fakeSlowSystemctl = strings.Replace(fakeSystemctl, "#!/bin/sh\n", "#!/bin/sh\n[ -n \"${FAKE_SLEEP:-}\" ] && sleep \"$FAKE_SLEEP\"\n", 1)
 
-
 // killSeed makes the kill test repeatable: LIMABAR_KILL_SEED=N replays a run.
 func killSeed(t *testing.T) uint64 {
 	if v := os.Getenv("LIMABAR_KILL_SEED"); v != "" {

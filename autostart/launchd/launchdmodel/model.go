@@ -193,7 +193,7 @@ type Domain struct {
 type Model struct {
 	mu sync.Mutex
 
-	Clock    Clock                          `json:"-"`
+	Clock    Clock                             `json:"-"`
 	ReadFile func(path string) ([]byte, error) `json:"-"`
 
 	Domains map[string]*Domain `json:"domains"`
