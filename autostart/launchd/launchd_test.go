@@ -182,3 +182,17 @@ func TestKeepAliveForms(t *testing.T) {
 		}
 	}
 }
+
+// TestParsePrint reads the fields of a real-looking print output; a nested
+// block's "state" (an endpoint's) is not the job's.
+func TestParsePrint(t *testing.T) {
+	out := "system/io.lima-vm.daemon.default = {\n\tactive count = 1\n\tpath = /Library/LaunchDaemons/io.lima-vm.daemon.default.plist\n" +
+		"\tstate = SIGTERMed\n\n\tendpoints = {\n\t\t\"x\" = {\n\t\t\tstate = active\n\t\t}\n\t}\n\n\truns = 3\n\tpid = 812\n\tlast exit code = 1\n}\n"
+	want := PrintInfo{State: "SIGTERMed", PID: 812, Runs: 3, LastExit: "1"}
+	if got := ParsePrint([]byte(out)); got != want || !got.Running() {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+	if got := ParsePrint([]byte("gui/501/x = {\n\tstate = not running\n\truns = 0\n\tlast exit code = (never exited)\n}\n")); got.Running() {
+		t.Errorf("a job that is not running: %+v", got)
+	}
+}

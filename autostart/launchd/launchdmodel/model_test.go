@@ -161,8 +161,8 @@ func TestPrintGolden(t *testing.T) {
 	if got != want {
 		t.Errorf("print:\n%s\nwant\n%s", got, want)
 	}
-	if st := launchd.ParsePrintState([]byte(got)); st != "running" {
-		t.Errorf("ParsePrintState = %q", st)
+	if p := launchd.ParsePrint([]byte(got)); p != (launchd.PrintInfo{State: "running", PID: 1001, Runs: 1, LastExit: "(never exited)"}) || !p.Running() {
+		t.Errorf("ParsePrint = %+v", p)
 	}
 	if r := m.Launchctl("print", "gui/501/io.lima-vm.autostart.other"); r.Code != 113 ||
 		r.Stderr != "Bad request.\nCould not find service \"io.lima-vm.autostart.other\" in domain for user gui: 501\n" {
