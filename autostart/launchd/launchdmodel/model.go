@@ -653,39 +653,37 @@ func (m *Model) SetExitDelay(target string, d time.Duration) {
 	}
 }
 
-// ProcessExits makes the running process of the job at target exit on its
-// own with code (a crash, a failed `limactl start`); KeepAlive applies.
-func (m *Model) ProcessExits(target string, code int) error {
+// withProcess runs f, under the lock and after settling, on the job at
+// target when it has a process (running or, when exiting is true, still
+// exiting).
+func (m *Model) withProcess(target string, exiting bool, f func(*Job)) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.settle()
 	j := m.job(target)
-	if j == nil {
+	switch {
+	case j == nil:
 		return fmt.Errorf("%s: %w", target, ErrNotLoaded)
+	case j.State == Running, exiting && j.State == Exiting:
+		f(j)
+		return nil
 	}
-	if j.State == NotRunning {
-		return fmt.Errorf("%s is not running", target)
-	}
-	domain, _, _ := splitTarget(target)
-	m.exited(m.domain(domain), j, Exit{Code: code})
-	return nil
+	return fmt.Errorf("%s is not running", target)
+}
+
+// ProcessExits makes the process of the job at target exit on its own
+// with code (a crash, a failed `limactl start`, a `limactl stop`);
+// KeepAlive applies.
+func (m *Model) ProcessExits(target string, code int) error {
+	return m.withProcess(target, true, func(j *Job) {
+		m.exited(m.domain(j.Domain), j, Exit{Code: code})
+	})
 }
 
 // Terminate sends SIGTERM to the running process of the job at target
 // without unloading it, as launchd does at logout or shutdown.
 func (m *Model) Terminate(target string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.settle()
-	j := m.job(target)
-	if j == nil {
-		return fmt.Errorf("%s: %w", target, ErrNotLoaded)
-	}
-	if j.State != Running {
-		return fmt.Errorf("%s is not running", target)
-	}
-	m.term(j)
-	return nil
+	return m.withProcess(target, false, m.term)
 }
 
 // SetLastExit sets what `print` says of the job's last exit without
