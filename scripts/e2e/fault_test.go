@@ -70,12 +70,21 @@ func snapshot(t *testing.T, dir string) map[string]string {
 	return out
 }
 
-// loadedState is what the fake launchctl's launchd holds: the overrides and
-// the loaded jobs with their processes.
+// loadedState is what the fake launchctl's launchd holds: the disable
+// overrides and the loaded jobs with their processes. An enable override
+// is left out: launchd loads a job with one as with none, and an undo
+// that cannot remove the one a failed step's `launchctl enable` left has
+// changed nothing that matters.
 func (s *sandbox) loadedState() []string {
 	s.t.Helper()
 	m, _ := s.launchd()
-	return m.Summary()
+	var out []string
+	for _, line := range m.Summary() {
+		if !strings.HasSuffix(line, " disabled=false") {
+			out = append(out, line)
+		}
+	}
+	return out
 }
 
 // changes lists what differs between two snapshots, one line each.
@@ -608,7 +617,14 @@ func TestFaultKill9(t *testing.T) {
 					t.Errorf("run %d: list says login enabled=%v, want %v (file %s)", run, got, want, result)
 				}
 				if result == "new" && platform == "darwin" && len(list[0].Login.Problems) != 0 {
-					t.Errorf("run %d: got problems %v for the file LimaBar writes, want none", run, list[0].Login.Problems)
+					// A kill between `launchctl disable` and the removal of
+					// the file, or between the file and `launchctl enable`
+					// after such a run, leaves launchd's disable override
+					// on the new file: shown as such, and Repair clears it.
+					override := len(list[0].Login.Problems) == 1 && list[0].Login.Problems[0].Code == "disabled-override"
+					if !killed || !override {
+						t.Errorf("run %d: got problems %v for the file LimaBar writes, want none", run, list[0].Login.Problems)
+					}
 				}
 				if result == "new" && platform == "linux" {
 					// The unit is whole; whether systemctl enable ran
