@@ -139,6 +139,7 @@ func (b *launchdBackend) jobProblems(job, want launchd.Job, daemon bool) []Probl
 	case !daemon && (!filepath.IsAbs(job.StandardOutPath) || !filepath.IsAbs(job.StandardErrorPath)):
 		ps = append(ps, mkProblem(problem.LogPaths, "the log paths are not absolute, so the VM's output is lost"))
 	}
+	ps = append(ps, jobStopProblems(job)...)
 	if !slices.Contains(job.AssociatedBundleIdentifiers, launchd.BundleID) {
 		ps = append(ps, mkProblem(problem.BundleID, "without AssociatedBundleIdentifiers, Login Items shows it as an item from an unidentified developer"))
 	}
@@ -152,6 +153,34 @@ func (b *launchdBackend) jobProblems(job, want launchd.Job, daemon bool) []Probl
 		if job.EnvironmentVariables["HOME"] == "" || job.EnvironmentVariables["USER"] == "" {
 			ps = append(ps, mkProblem(problem.Home, "the daemon does not set HOME and USER"))
 		}
+	}
+	return ps
+}
+
+// jobStopProblems checks how launchd stops, throttles and restarts the
+// job: what limactl writes (no ExitTimeOut, ProcessType Background, no
+// KeepAlive) lets launchd SIGKILL a VM 20 s into its shutdown, throttles
+// it, and leaves a crashed one down.
+func jobStopProblems(job launchd.Job) []Problem {
+	var ps []Problem
+	if job.ExitTimeOut < launchd.ExitTimeOut {
+		given := "20 s (launchd's default)"
+		if job.ExitTimeOut > 0 {
+			given = fmt.Sprintf("%d s", job.ExitTimeOut)
+		}
+		ps = append(ps, mkProblem(problem.StopTimeout, fmt.Sprintf(
+			"launchd gives the VM %s to shut down when the job stops (logout, shutdown), less than the 3 minutes Lima allows: the VM would be killed mid-shutdown", given)))
+	}
+	if job.ProcessType != launchd.ProcessType {
+		ps = append(ps, mkProblem(problem.ProcessType, fmt.Sprintf(
+			"ProcessType is %s: launchd throttles the VM's CPU and I/O (on Apple silicon it runs on the efficiency cores)", orDefault(job.ProcessType, "unset"))))
+	}
+	if !job.KeepAlive.RestartsOnFailureOnly() {
+		msg := "without KeepAlive {SuccessfulExit false}, a VM whose host agent crashed is not started again"
+		if job.KeepAlive != nil && job.KeepAlive.Always != nil && *job.KeepAlive.Always {
+			msg = "KeepAlive true starts the VM again even after it was stopped on purpose"
+		}
+		ps = append(ps, mkProblem(problem.KeepAlive, msg))
 	}
 	return ps
 }
@@ -263,10 +292,14 @@ type launchdState struct {
 	DaemonErr    error
 	// OwnerErr is set when the daemon there belongs to another account,
 	// which LimaBar leaves alone.
-	OwnerErr    error
-	UID         int
-	Tools       Tools
-	ScriptTools elevate.Tools
+	OwnerErr error
+	// DaemonRunsVM: the daemon there runs the instance's VM now (see
+	// daemonRunsVM). Booting it out would stop the VM, so a plan changes
+	// its file and leaves the job as it is.
+	DaemonRunsVM bool
+	UID          int
+	Tools        Tools
+	ScriptTools  elevate.Tools
 }
 
 // read gathers the launchd state of one instance for a plan; bootUser is
@@ -291,6 +324,7 @@ func (b *launchdBackend) read(ctx context.Context, inst Instance, bootUser strin
 		ScriptTools: b.env.ScriptTools,
 	}
 	st.DaemonParams, st.DaemonErr = b.daemonParams(inst, bootUser)
+	st.DaemonRunsVM = st.Daemon.Exists && b.daemonRunsVM(ctx, inst)
 	if owner := b.daemonAccount(inst.Name); owner != "" && owner != b.env.User && !b.env.Admin {
 		st.OwnerErr = fmt.Errorf("the boot registration of instance %q belongs to the account %s; LimaBar leaves it alone (as root: sudo limabar disable --condition=boot %s)", inst.Name, owner, inst.Name)
 	}
@@ -327,6 +361,23 @@ func (b *launchdBackend) planRepair(ctx context.Context, inst Instance) (Plan, e
 	return planLaunchdRepair(st)
 }
 
+// keepsRunning ends a message about a boot job whose VM was left running.
+const keepsRunning = "; the VM keeps running until it is stopped"
+
+// daemonRunsVM says whether the boot job runs the instance's VM now: the
+// job has a process (running, or still exiting) and the instance has a
+// host agent (Lima's ha.pid in its folder, which limactl also reads to
+// say Running). A job that keeps failing to start its VM (a deleted
+// instance, a missing QEMU) has no VM to lose, and is unloaded, so that
+// KeepAlive does not go on starting it until the next boot.
+func (b *launchdBackend) daemonRunsVM(ctx context.Context, inst Instance) bool {
+	if inst.Dir == "" || !exists(filepath.Join(inst.Dir, "ha.pid")) {
+		return false
+	}
+	out, err := b.env.Runner.Run(ctx, b.env.Tools.Launchctl, launchd.PrintArgv("system", launchd.DaemonLabel(inst.Name))...)
+	return err == nil && launchd.ParsePrint(out).Running()
+}
+
 // planLaunchdEnable turns the state into the steps that register the
 // instance for cond, switching over from the other condition when it is
 // on: for login, the agent first and then the daemon's removal (the
@@ -354,6 +405,9 @@ func planLaunchdEnable(cond Condition, st launchdState) (Plan, error) {
 		}
 		p.Steps = append(p.Steps, remove...)
 		p.Result = Result{Changed: true, SwitchedFrom: string(Boot), Message: fmt.Sprintf("%s now starts at login instead of at boot", name)}
+		if st.DaemonRunsVM {
+			p.Result.Message += keepsRunning
+		}
 		return p, nil
 	}
 	daemon, err := st.installDaemon(false)
@@ -362,8 +416,11 @@ func planLaunchdEnable(cond Condition, st launchdState) (Plan, error) {
 	}
 	p.Steps = daemon
 	p.Result = Result{Changed: len(daemon) > 0, Message: fmt.Sprintf("%s will start at boot as %s", name, st.DaemonParams.User)}
-	if len(daemon) == 0 {
+	switch {
+	case len(daemon) == 0:
 		p.Result.Message = fmt.Sprintf("%s already starts at boot", name)
+	case st.DaemonRunsVM:
+		p.Result.Message = fmt.Sprintf("%s will start at boot as %s with the new settings from the next boot; the running VM was not stopped", name, st.DaemonParams.User)
 	}
 	if !st.Cur.Login.Enabled {
 		return p, nil
@@ -400,6 +457,9 @@ func planLaunchdDisable(cond Condition, st launchdState) (Plan, error) {
 	}
 	p.Steps = steps
 	p.Result = Result{Changed: true, Message: fmt.Sprintf("%s will no longer start at boot", name)}
+	if st.DaemonRunsVM {
+		p.Result.Message += keepsRunning
+	}
 	return p, nil
 }
 
@@ -425,7 +485,8 @@ func planLaunchdRepair(st launchdState) (Plan, error) {
 			return Plan{}, err
 		}
 		p.Steps = append(p.Steps, agent...)
-		msgs = append(msgs, "login registration rewritten")
+		// launchd reads an agent's file when the user logs in.
+		msgs = append(msgs, "login registration rewritten (it takes effect at the next login)")
 	}
 	if boot.Enabled && len(boot.Problems) > 0 {
 		daemon, err := st.installDaemon(true)
@@ -433,7 +494,11 @@ func planLaunchdRepair(st launchdState) (Plan, error) {
 			return Plan{}, err
 		}
 		p.Steps = append(p.Steps, daemon...)
-		msgs = append(msgs, "boot registration reinstalled")
+		if st.DaemonRunsVM {
+			msgs = append(msgs, "boot registration rewritten (it takes effect at the next boot; the running VM was not stopped)")
+		} else {
+			msgs = append(msgs, "boot registration reinstalled")
+		}
 	}
 	if len(msgs) == 0 {
 		p.Result = Result{Message: fmt.Sprintf("%s: nothing to repair", name)}
@@ -483,6 +548,9 @@ func (st launchdState) removeAgent() []plan.Step {
 // installDaemon is the privileged script that installs the LaunchDaemon
 // and loads it, or nothing when the daemon there is already LimaBar's and
 // has no problem (unless force). The script undoes its own partial work.
+// Over a daemon that runs the VM, the script only replaces the file and
+// enables the job: launchd reads it at the next boot, and the VM is not
+// stopped.
 func (st launchdState) installDaemon(force bool) ([]plan.Step, error) {
 	name := st.Inst.Name
 	if st.OwnerErr != nil {
@@ -501,26 +569,36 @@ func (st launchdState) installDaemon(force bool) ([]plan.Step, error) {
 	if !force && st.Daemon.Exists && bytes.Equal(st.Daemon.Data, data) && len(st.Cur.Boot.Problems) == 0 {
 		return nil, nil
 	}
-	script, err := elevate.InstallScript(st.ScriptTools, launchd.DaemonLabel(name), st.Daemon.Path, data)
+	build, purpose := elevate.InstallScript, "install the LaunchDaemon"
+	if st.DaemonRunsVM {
+		build, purpose = elevate.RewriteScript, "rewrite the LaunchDaemon, leaving the running job"
+	}
+	script, err := build(st.ScriptTools, launchd.DaemonLabel(name), st.Daemon.Path, data)
 	if err != nil {
 		return nil, fmt.Errorf("failed to build the install script for instance %q: %w", name, err)
 	}
-	return []plan.Step{plan.Privileged{Purpose: "install the LaunchDaemon", Script: script,
+	return []plan.Step{plan.Privileged{Purpose: purpose, Script: script,
 		Prompt: fmt.Sprintf("LimaBar wants to make %s start at boot.", name), Path: st.Daemon.Path, Data: data}}, nil
 }
 
 // removeDaemon is the privileged script that unloads, disables and removes
-// the LaunchDaemon.
+// the LaunchDaemon; one that runs the VM is disabled and removed but not
+// unloaded, so that the VM keeps running (it does not start at the next
+// boot).
 func (st launchdState) removeDaemon() ([]plan.Step, error) {
 	name := st.Inst.Name
 	if st.OwnerErr != nil {
 		return nil, st.OwnerErr
 	}
-	script, err := elevate.RemoveScript(st.ScriptTools, launchd.DaemonLabel(name), st.Daemon.Path)
+	build, purpose := elevate.RemoveScript, "remove the LaunchDaemon"
+	if st.DaemonRunsVM {
+		build, purpose = elevate.UnregisterScript, "remove the LaunchDaemon, leaving the running job"
+	}
+	script, err := build(st.ScriptTools, launchd.DaemonLabel(name), st.Daemon.Path)
 	if err != nil {
 		return nil, fmt.Errorf("failed to build the removal script for instance %q: %w", name, err)
 	}
-	return []plan.Step{plan.Privileged{Purpose: "remove the LaunchDaemon", Script: script,
+	return []plan.Step{plan.Privileged{Purpose: purpose, Script: script,
 		Prompt: fmt.Sprintf("LimaBar wants to stop %s from starting at boot.", name)}}, nil
 }
 

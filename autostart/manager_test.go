@@ -233,7 +233,8 @@ func TestDarwinStatusOfLimactlWrittenAgent(t *testing.T) {
 	if !st.Login.Enabled {
 		t.Fatal("a limactl-written agent must show as enabled")
 	}
-	want := []string{problem.LimactlMissing, problem.PathMissing, problem.LogPaths, problem.BundleID, problem.DisabledOverride}
+	want := []string{problem.LimactlMissing, problem.PathMissing, problem.LogPaths, problem.StopTimeout, problem.ProcessType, problem.KeepAlive,
+		problem.BundleID, problem.DisabledOverride}
 	if got := codes(st.Login.Problems); !reflect.DeepEqual(got, want) {
 		t.Errorf("problems = %q, want %q", got, want)
 	}
@@ -403,7 +404,7 @@ func TestLinuxStatusProblems(t *testing.T) {
 	must(t, os.WriteFile(f.unitPath(), []byte(old), 0o644))
 	st, err := f.m.Status(context.Background(), f.inst)
 	must(t, err)
-	want := []string{problem.LimactlMissing, problem.PathMissing, problem.WrongTarget}
+	want := []string{problem.LimactlMissing, problem.PathMissing, problem.StopTimeout, problem.KeepAlive, problem.WrongTarget}
 	if !st.Login.Enabled || !reflect.DeepEqual(codes(st.Login.Problems), want) {
 		t.Errorf("status = %+v, want problems %q", st.Login, want)
 	}
@@ -411,7 +412,7 @@ func TestLinuxStatusProblems(t *testing.T) {
 	f.rebuild(t)
 	must(t, os.WriteFile(f.unitPath(), []byte(strings.Replace(old, "multi-user", "default", 1)), 0o644))
 	st, _ = f.m.Status(context.Background(), f.inst)
-	want = []string{problem.LimactlMissing, problem.PathMissing, problem.LimaHomeMissing, problem.NotEnabled}
+	want = []string{problem.LimactlMissing, problem.PathMissing, problem.LimaHomeMissing, problem.StopTimeout, problem.KeepAlive, problem.NotEnabled}
 	if got := codes(st.Login.Problems); !reflect.DeepEqual(got, want) {
 		t.Errorf("problems = %q, want %q", got, want)
 	}

@@ -324,6 +324,28 @@ func TestLaunchdPlans(t *testing.T) {
 		}, plan: func(st launchdState) (Plan, error) { return planLaunchdRepair(st) },
 			steps:  []plan.Step{install},
 			result: Result{Changed: true, Message: "default: boot registration reinstalled"}},
+		{name: "daemon running the VM/repair", state: func(st *launchdState) {
+			daemonOn(st)
+			st.DaemonRunsVM = true
+			st.Cur.Boot.Problems = []Problem{{Code: problem.StopTimeout}}
+		}, plan: func(st launchdState) (Plan, error) { return planLaunchdRepair(st) },
+			steps: []plan.Step{plan.Privileged{Purpose: "rewrite the LaunchDaemon, leaving the running job",
+				Prompt: "LimaBar wants to make default start at boot.", Path: daemonFile}},
+			result: Result{Changed: true, Message: "default: boot registration rewritten (it takes effect at the next boot; the running VM was not stopped)"}},
+		{name: "daemon running the VM/enable login", state: func(st *launchdState) {
+			daemonOn(st)
+			st.DaemonRunsVM = true
+		}, plan: enable(Login),
+			steps: append(append([]plan.Step{}, newAgent...), plan.Privileged{Purpose: "remove the LaunchDaemon, leaving the running job",
+				Prompt: "LimaBar wants to stop default from starting at boot."}),
+			result: Result{Changed: true, SwitchedFrom: "boot", Message: "default now starts at login instead of at boot; the VM keeps running until it is stopped"}},
+		{name: "daemon running the VM/disable boot", state: func(st *launchdState) {
+			daemonOn(st)
+			st.DaemonRunsVM = true
+		}, plan: disable(Boot),
+			steps: []plan.Step{plan.Privileged{Purpose: "remove the LaunchDaemon, leaving the running job",
+				Prompt: "LimaBar wants to stop default from starting at boot."}},
+			result: Result{Changed: true, Message: "default will no longer start at boot; the VM keeps running until it is stopped"}},
 		{name: "unreadable agent/enable login", state: func(st *launchdState) {
 			st.Agent = fileState{Path: agentFile, Exists: true, ReadErr: errors.New("permission denied")}
 		}, plan: enable(Login), err: `cannot register instance "default": permission denied`},
@@ -340,5 +362,38 @@ func TestLaunchdPlans(t *testing.T) {
 			}
 			checkPlan(t, p, err, tc.steps, tc.after, tc.result, tc.err)
 		})
+	}
+}
+
+// TestLaunchdPlansNeverBootOutARunningVM: over a daemon that runs the VM,
+// no privileged script of any plan boots the job out or loads it again.
+func TestLaunchdPlansNeverBootOutARunningVM(t *testing.T) {
+	running := func(st *launchdState) {
+		st.Daemon = fileState{Path: daemonFile, Exists: true, Data: []byte("DAEMON"), Mode: 0o644}
+		st.Cur.Boot = CondStatus{Enabled: true, Problems: []Problem{{Code: problem.ProcessType}}}
+		st.DaemonRunsVM = true
+	}
+	for name, fn := range map[string]func(launchdState) (Plan, error){
+		"repair":       planLaunchdRepair,
+		"enable boot":  func(st launchdState) (Plan, error) { return planLaunchdEnable(Boot, st) },
+		"enable login": func(st launchdState) (Plan, error) { return planLaunchdEnable(Login, st) },
+		"disable boot": func(st launchdState) (Plan, error) { return planLaunchdDisable(Boot, st) },
+	} {
+		p, err := fn(ldState(running))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		scripts := 0
+		for _, s := range p.All() {
+			if pr, ok := s.(plan.Privileged); ok {
+				scripts++
+				if strings.Contains(pr.Script, "'bootout'") || strings.Contains(pr.Script, "'bootstrap'") {
+					t.Errorf("%s: the script %q unloads or loads the job:\n%s", name, pr.Purpose, pr.Script)
+				}
+			}
+		}
+		if scripts != 1 {
+			t.Errorf("%s: %d privileged scripts, want 1", name, scripts)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/limabar/limabar/autostart/jobenv"
 	"github.com/limabar/limabar/autostart/plan"
@@ -121,6 +122,7 @@ func (b *systemdBackend) unitProblems(inst Instance, data []byte, c *statusCache
 		want["LIMA_HOME"] = b.env.LimaHome
 	}
 	ps = append(ps, envProblems(info.Environment, want)...)
+	ps = append(ps, unitStopProblems(info)...)
 	unit := systemd.UnitName(inst.Name)
 	links := b.wantsLinks(unit, c)
 	switch {
@@ -128,6 +130,20 @@ func (b *systemdBackend) unitProblems(inst Instance, data []byte, c *statusCache
 		ps = append(ps, mkProblem(problem.WrongTarget, "the unit is wanted by multi-user.target, which a user manager never reaches (written by an old Lima), so it never starts"))
 	case !slices.Contains(links, "default.target"):
 		ps = append(ps, mkProblem(problem.NotEnabled, "the unit file exists but is not enabled"))
+	}
+	return ps
+}
+
+// unitStopProblems checks how the unit stops and restarts the host agent.
+func unitStopProblems(info systemd.Info) []Problem {
+	var ps []Problem
+	if info.StopTimeoutOK && info.StopTimeout < time.Duration(systemd.TimeoutStopSec)*time.Second {
+		ps = append(ps, mkProblem(problem.StopTimeout, fmt.Sprintf(
+			"the unit gives the VM %d s to shut down when it stops (logout, shutdown), less than the 3 minutes Lima allows: the VM would be killed mid-shutdown", int(info.StopTimeout.Seconds()))))
+	}
+	if info.Restart != "on-failure" {
+		ps = append(ps, mkProblem(problem.KeepAlive, fmt.Sprintf(
+			"the unit says Restart=%s, not on-failure: a VM that crashed is not started again, or one stopped on purpose is", info.Restart)))
 	}
 	return ps
 }

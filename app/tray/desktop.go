@@ -203,8 +203,17 @@ func (m *MacCommands) OpenTerminal(argv []string) error {
 		"do script " + quote.AppleScript(quote.ShellJoin(argv)),
 		"end tell",
 	}
-	return m.osascript(script)
+	err := m.osascript(script)
+	if err != nil && strings.Contains(err.Error(), notAuthorized) {
+		return fmt.Errorf("%w (allow LimaBar to control Terminal in System Settings > Privacy & Security > Automation)", err)
+	}
+	return err
 }
+
+// notAuthorized ends osascript's report of AppleScript error -1743: the
+// user denied, or has not yet granted, LimaBar the Automation permission
+// for the application it tells.
+const notAuthorized = "(-1743)"
 
 // Notify implements Desktop.
 func (m *MacCommands) Notify(title, message string) error {

@@ -125,6 +125,18 @@ func TestMacTerminalQuoting(t *testing.T) {
 	}
 }
 
+func TestMacTerminalNotAuthorized(t *testing.T) {
+	cmd := fakeCommands(nil, nil, new([][]string))
+	cmd.Start = func([]string) error {
+		return errors.New("/usr/bin/osascript: 0:98: execution error: Not authorized to send Apple events to Terminal. (-1743)")
+	}
+	m := &MacCommands{Cmd: cmd}
+	err := m.OpenTerminal([]string{"/opt/homebrew/bin/limactl", "shell", "default"})
+	if err == nil || !strings.Contains(err.Error(), "Not authorized") || !strings.Contains(err.Error(), "Privacy & Security > Automation") {
+		t.Errorf("got %v, want osascript's message and where to allow LimaBar", err)
+	}
+}
+
 func TestMacTerminalRefuses(t *testing.T) {
 	tests := []struct {
 		name string

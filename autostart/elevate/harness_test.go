@@ -54,11 +54,13 @@ const failIfAsked = countCalls + `case " ${FAKE_FAIL:-} " in *" @KEY@ "* | *" @K
 `
 
 // fakeLaunchctl fails as launchctl does, bootout when the job is not loaded
-// (unless FAKE_LOADED), and keeps what bootstrap was given when
+// (unless FAKE_LOADED), print when it is not (after the first FAKE_EXITING
+// prints, the old job still exiting, say it is), and keeps what bootstrap was given when
 // FAKE_BOOTSTRAPPED names a file: each time the plist's bytes and a NUL.
 var fakeLaunchctl = `if [ "$1" = bootstrap ] && [ -n "${FAKE_BOOTSTRAPPED:-}" ]; then { @CAT@ "$3"; printf '\0'; } >> "$FAKE_BOOTSTRAPPED"; fi
 ` + strings.ReplaceAll(countCalls, "@KEY@", "$1") + `case " ${FAKE_FAIL:-} " in *" $1 "* | *" $1#$n "*) echo "launchctl $1 failed: Input/output error" >&2; exit 5 ;; esac
 if [ "$1" = bootout ] && [ -z "${FAKE_LOADED:-}" ]; then echo "Boot-out failed: 3: No such process" >&2; exit 3; fi
+if [ "$1" = print ] && [ "$n" -gt "${FAKE_EXITING:-0}" ]; then echo "Could not find service \"${2#*/}\" in domain for system" >&2; exit 113; fi
 exit 0
 `
 

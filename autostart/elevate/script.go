@@ -79,13 +79,21 @@ var labelRE = regexp.MustCompile(`^io\.lima-vm\.daemon\.[A-Za-z0-9]+([._-][A-Za-
 const base64Line = 76
 
 // bootstrapTries is how many times the install script runs `launchctl
-// bootstrap` before it gives up, bootstrapPause the seconds between tries:
-// right after `launchctl bootout` a job that is still exiting makes
-// bootstrap fail with "Bootstrap failed: 5: Input/output error".
+// bootstrap` before it gives up, bootstrapPause the seconds between tries.
 const (
 	bootstrapTries = 3
 	bootstrapPause = 1
 )
+
+// GoneWait is how many seconds the install script waits, after `launchctl
+// bootout`, for the old job to be gone before it loads the new one.
+// bootout returns before the job has exited, and bootstrap of a label that
+// is still loaded fails with "Bootstrap failed: 5: Input/output error"
+// (see launchdmodel). The job is Lima's host agent shutting its VM down:
+// QEMU gets three minutes, and launchd SIGKILLs it after ExitTimeOut
+// (LimaBar's 210 s, or launchd's 20 s for a job limactl wrote). 240 s is
+// above both.
+const GoneWait = 240
 
 // InstallScript returns the shell script that installs plist as the
 // LaunchDaemon label at path and loads it, to be run as root. The plist
@@ -95,18 +103,39 @@ const (
 // atomic), checked with plutil and made root:wheel 0644. A daemon already at
 // path is copied to a second temporary name, then the new file is renamed
 // into place; the job is booted out (failure ignored: it was not loaded),
+// and the script waits, up to GoneWait seconds asking `launchctl print`
+// once a second, until the old job has exited and left launchd. Then it is
 // enabled and bootstrapped, with up to three tries a second apart for
-// bootstrap. If enable or bootstrap fails, the previous daemon is renamed
-// back and bootstrapped (failure ignored), or, when there was none, path is
-// removed. Any failure removes the temporary files, and the script exits
-// non-zero with a line on stderr naming the step.
+// bootstrap. If the old job does not go, or enable or bootstrap fails, the
+// previous daemon is renamed back and bootstrapped (failure ignored), or,
+// when there was none, path is removed. Any failure removes the temporary
+// files, and the script exits non-zero with a line on stderr naming the
+// step.
+//
+// Booting the job out stops a VM it runs: callers use RewriteScript for a
+// running job unless the user was told.
 func InstallScript(t Tools, label, path string, plist []byte) (string, error) {
-	return installScript(t, label, path, plist, bootstrapPause)
+	return installScript(t, label, path, plist, bootstrapPause, true)
 }
 
-// installScript is InstallScript with pause seconds between the tries of
-// bootstrap.
-func installScript(t Tools, label, path string, plist []byte, pause int) (string, error) {
+// RewriteScript is InstallScript without unloading and loading the job:
+// the file is replaced and the job enabled, and a job that is running
+// keeps running (with the settings it was loaded with) until launchd loads
+// the file again, at the next boot. If enable fails, the previous file is
+// put back.
+func RewriteScript(t Tools, label, path string, plist []byte) (string, error) {
+	return installScript(t, label, path, plist, bootstrapPause, false)
+}
+
+// installScript is InstallScript, or RewriteScript when not reload, with
+// pause seconds between the tries of bootstrap and of the wait.
+func installScript(t Tools, label, path string, plist []byte, pause int, reload bool) (string, error) {
+	return installScriptWait(t, label, path, plist, pause, reload, GoneWait)
+}
+
+// installScriptWait is installScript giving up on the old job after
+// goneWait tries of the wait.
+func installScriptWait(t Tools, label, path string, plist []byte, pause int, reload bool, goneWait int) (string, error) {
 	if err := checkTarget(t, label, path); err != nil {
 		return "", err
 	}
@@ -151,20 +180,38 @@ func installScript(t Tools, label, path string, plist []byte, pause int) (string
 	s.raw(`fi`)
 	s.step("mv", argv(t.Mv, "-f", tmp, path))
 	s.raw(`tmp=''`)
-	// restore undoes the rename after enable or bootstrap failed. Should the
-	// old file not go back, its copy stays where it is, named on stderr.
+	// restore undoes the rename after a later step failed. Should the old
+	// file not go back, its copy stays where it is, named on stderr.
 	s.raw(`restore() {`)
 	s.raw(`	if [ -z "$old" ]; then`)
 	s.raw(`		` + argv(t.Rm, "-f", path) + ` || :`)
 	s.raw(`	elif ` + argv(t.Mv, "-f", old, path) + `; then`)
 	s.raw(`		old=''`)
-	s.raw(`		` + argv(t.Launchctl, "bootstrap", "system", path) + ` >/dev/null 2>&1 || :`)
+	if reload {
+		s.raw(`		` + argv(t.Launchctl, "bootstrap", "system", path) + ` >/dev/null 2>&1 || :`)
+	}
 	s.raw(`	else`)
 	s.raw(`		printf 'limabar: the previous LaunchDaemon is kept as %s\n' "$old" >&2`)
 	s.raw(`		old=''`)
 	s.raw(`	fi`)
 	s.raw(`}`)
+	if !reload {
+		s.raw(argv(t.Launchctl, "enable", target) + ` || { restore; fail ` + quote.Shell("launchctl enable") + `; }`)
+		return s.String(), nil
+	}
 	s.ignore(argv(t.Launchctl, "bootout", target))
+	// Until the old job has exited (its VM shut down), launchd refuses to
+	// load the label again.
+	s.raw(`waited=0`)
+	s.raw(`while ` + argv(t.Launchctl, "print", target) + ` >/dev/null 2>&1; do`)
+	s.raw(`	if [ "$waited" -ge ` + strconv.Itoa(goneWait) + ` ]; then`)
+	s.raw(`		printf 'limabar: the old job was still running %s seconds after launchctl bootout\n' "$waited" >&2`)
+	s.raw(`		restore`)
+	s.raw(`		fail ` + quote.Shell("waiting for the old job to exit"))
+	s.raw(`	fi`)
+	s.raw(`	` + argv(t.Sleep, strconv.Itoa(max(pause, 0))))
+	s.raw(`	waited=$((waited + 1))`)
+	s.raw(`done`)
 	s.raw(argv(t.Launchctl, "enable", target) + ` || { restore; fail ` + quote.Shell("launchctl enable") + `; }`)
 	// Only the last try's complaint is shown.
 	s.raw(`tries=1`)
@@ -182,8 +229,19 @@ func installScript(t Tools, label, path string, plist []byte, pause int) (string
 
 // RemoveScript returns the shell script that unloads the LaunchDaemon label
 // (ignored when it is not loaded), disables it, and removes path, to be run
-// as root.
+// as root. Unloading stops a VM the job runs.
 func RemoveScript(t Tools, label, path string) (string, error) {
+	return removeScript(t, label, path, true)
+}
+
+// UnregisterScript is RemoveScript without the unload: the job is disabled
+// and its file removed, and a running job keeps running until it exits;
+// it does not start at the next boot.
+func UnregisterScript(t Tools, label, path string) (string, error) {
+	return removeScript(t, label, path, false)
+}
+
+func removeScript(t Tools, label, path string, unload bool) (string, error) {
 	if err := checkTarget(t, label, path); err != nil {
 		return "", err
 	}
@@ -193,7 +251,9 @@ func RemoveScript(t Tools, label, path string) (string, error) {
 	// disable first: if it fails nothing has changed yet, whereas a
 	// bootout cannot be taken back.
 	s.step("launchctl disable", argv(t.Launchctl, "disable", target))
-	s.ignore(argv(t.Launchctl, "bootout", target))
+	if unload {
+		s.ignore(argv(t.Launchctl, "bootout", target))
+	}
 	s.step("rm", argv(t.Rm, "-f", path))
 	return s.String(), nil
 }

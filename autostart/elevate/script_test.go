@@ -104,7 +104,7 @@ func TestScriptRejects(t *testing.T) {
 			}
 		})
 	}
-	if s, err := installScript(PathTools, goldenLabel, goldenPath, plist, -1); err == nil || s != "" {
+	if s, err := installScript(PathTools, goldenLabel, goldenPath, plist, -1, true); err == nil || s != "" {
 		t.Errorf("installScript accepted a negative pause: %q, %v", s, err)
 	}
 	for _, label := range []string{"io.lima-vm.daemon.a", "io.lima-vm.daemon.a.b_c-d9", "io.lima-vm.daemon." + strings.Repeat("a", 76)} {
@@ -167,6 +167,7 @@ func installCalls(label, path, tmp, bak string, tries int) [][]string {
 		[][]string{
 			{"mv", "-f", tmp, path},
 			{"launchctl", "bootout", "system/" + label},
+			{"launchctl", "print", "system/" + label},
 			{"launchctl", "enable", "system/" + label},
 		},
 		bootstrapCalls(path, tries),
@@ -268,7 +269,7 @@ func testInstallScriptRuns(t *testing.T, sb *sandbox) {
 	must(t, os.MkdirAll(dir, 0o755))
 	label := "io.lima-vm.daemon.my-vm"
 	path := filepath.Join(dir, label+".plist")
-	script, err := installScript(PathTools, label, path, []byte(goldenPlist), noPause)
+	script, err := installScript(PathTools, label, path, []byte(goldenPlist), noPause, true)
 	must(t, err)
 	linted := filepath.Join(t.TempDir(), "linted")
 
@@ -356,12 +357,12 @@ func testInstallScriptFailures(t *testing.T, sb *sandbox) {
 		}},
 		{fail: "enable", step: "launchctl enable", replaced: true, calls: func(label, path, tmp, bak string) [][]string {
 			return slices.Concat(prepareCalls(label, path, tmp), backupCalls(label, path, bak),
-				[][]string{{"mv", "-f", tmp, path}, {"launchctl", "bootout", "system/" + label}, {"launchctl", "enable", "system/" + label}},
+				[][]string{{"mv", "-f", tmp, path}, {"launchctl", "bootout", "system/" + label}, {"launchctl", "print", "system/" + label}, {"launchctl", "enable", "system/" + label}},
 				restoreCalls(path, bak))
 		}},
 		{fail: "bootstrap", step: "launchctl bootstrap", replaced: true, calls: func(label, path, tmp, bak string) [][]string {
 			return slices.Concat(prepareCalls(label, path, tmp), backupCalls(label, path, bak),
-				[][]string{{"mv", "-f", tmp, path}, {"launchctl", "bootout", "system/" + label}, {"launchctl", "enable", "system/" + label}},
+				[][]string{{"mv", "-f", tmp, path}, {"launchctl", "bootout", "system/" + label}, {"launchctl", "print", "system/" + label}, {"launchctl", "enable", "system/" + label}},
 				bootstrapCalls(path, 3), restoreCalls(path, bak))
 		}},
 	} {
@@ -379,7 +380,7 @@ func testInstallScriptFailures(t *testing.T, sb *sandbox) {
 				if old {
 					writeOldDaemon(t, path, 0o644)
 				}
-				script, err := installScript(PathTools, label, path, []byte(goldenPlist), noPause)
+				script, err := installScript(PathTools, label, path, []byte(goldenPlist), noPause, true)
 				must(t, err)
 				loaded := filepath.Join(t.TempDir(), "bootstrapped")
 
@@ -421,7 +422,7 @@ func testInstallScriptFailures(t *testing.T, sb *sandbox) {
 	}
 	t.Run("plutil message", func(t *testing.T) {
 		root := t.TempDir()
-		script, err := installScript(PathTools, label, filepath.Join(root, label+".plist"), []byte(goldenPlist), noPause)
+		script, err := installScript(PathTools, label, filepath.Join(root, label+".plist"), []byte(goldenPlist), noPause, true)
 		must(t, err)
 		r := sb.run(t, root, script, "FAKE_FAIL=plutil")
 		if !strings.Contains(r.stderr, "Encountered unknown tag") || r.stdout != "" {
@@ -430,7 +431,7 @@ func testInstallScriptFailures(t *testing.T, sb *sandbox) {
 	})
 	t.Run("bootstrap message", func(t *testing.T) {
 		root := t.TempDir()
-		script, err := installScript(PathTools, label, filepath.Join(root, label+".plist"), []byte(goldenPlist), noPause)
+		script, err := installScript(PathTools, label, filepath.Join(root, label+".plist"), []byte(goldenPlist), noPause, true)
 		must(t, err)
 		r := sb.run(t, root, script, "FAKE_FAIL=bootstrap")
 		want := "launchctl bootstrap failed: Input/output error\nlimabar: launchctl bootstrap failed\n"
@@ -444,12 +445,12 @@ func testInstallScriptFailures(t *testing.T, sb *sandbox) {
 		root := t.TempDir()
 		path := filepath.Join(root, label+".plist")
 		writeOldDaemon(t, path, 0o644)
-		script, err := installScript(PathTools, label, path, []byte(goldenPlist), noPause)
+		script, err := installScript(PathTools, label, path, []byte(goldenPlist), noPause, true)
 		must(t, err)
 		r := sb.run(t, root, script, "FAKE_FAIL=enable mv#2")
 		tmp, bak := tempNames(t, r.calls, label, path)
 		want := slices.Concat(prepareCalls(label, path, tmp), backupCalls(label, path, bak),
-			[][]string{{"mv", "-f", tmp, path}, {"launchctl", "bootout", "system/" + label}, {"launchctl", "enable", "system/" + label}, {"mv", "-f", bak, path}})
+			[][]string{{"mv", "-f", tmp, path}, {"launchctl", "bootout", "system/" + label}, {"launchctl", "print", "system/" + label}, {"launchctl", "enable", "system/" + label}, {"mv", "-f", bak, path}})
 		if !reflect.DeepEqual(r.calls, want) {
 			t.Errorf("calls:\n got %q\nwant %q", r.calls, want)
 		}
@@ -488,7 +489,7 @@ func testInstallScriptRetriesBootstrap(t *testing.T, sb *sandbox) {
 			if old {
 				writeOldDaemon(t, path, 0o644)
 			}
-			script, err := installScript(PathTools, label, path, []byte(goldenPlist), noPause)
+			script, err := installScript(PathTools, label, path, []byte(goldenPlist), noPause, true)
 			must(t, err)
 			loaded := filepath.Join(t.TempDir(), "bootstrapped")
 
@@ -554,7 +555,7 @@ func TestInstallScriptRestoresMode(t *testing.T) {
 	root := t.TempDir()
 	path := filepath.Join(root, label+".plist")
 	writeOldDaemon(t, path, 0o600)
-	script, err := installScript(PathTools, label, path, []byte(goldenPlist), noPause)
+	script, err := installScript(PathTools, label, path, []byte(goldenPlist), noPause, true)
 	must(t, err)
 	r := sb.run(t, root, script, "FAKE_FAIL=bootstrap")
 	if r.code != 1 {
@@ -651,5 +652,117 @@ func TestScriptShellcheck(t *testing.T) {
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Errorf("shellcheck on the %s script: %v\n%s", name, err, out)
 		}
+	}
+}
+
+// TestInstallScriptWaitsForTheOldJob: launchd still lists the old job for
+// three prints after bootout (its VM shutting down); the script asks once
+// a pause apart and loads the new one only once it is gone.
+func TestInstallScriptWaitsForTheOldJob(t *testing.T) {
+	sb := newSandbox(t)
+	root := t.TempDir()
+	label := "io.lima-vm.daemon.default"
+	path := filepath.Join(root, label+".plist")
+	script, err := installScript(PathTools, label, path, []byte(goldenPlist), noPause, true)
+	must(t, err)
+	r := sb.run(t, root, script, "FAKE_EXITING=3", "FAKE_LOADED=1")
+	if r.code != 0 || r.stderr != "" {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	tmp, _ := tempNames(t, r.calls, label, path)
+	print := []string{"launchctl", "print", "system/" + label}
+	pause := []string{"sleep", strconv.Itoa(noPause)}
+	want := slices.Concat(prepareCalls(label, path, tmp), [][]string{
+		{"mv", "-f", tmp, path},
+		{"launchctl", "bootout", "system/" + label},
+		print, pause, print, pause, print, pause, print,
+		{"launchctl", "enable", "system/" + label},
+		{"launchctl", "bootstrap", "system", path},
+	})
+	if !reflect.DeepEqual(r.calls, want) {
+		t.Errorf("calls:\n got %q\nwant %q", r.calls, want)
+	}
+}
+
+// TestInstallScriptGivesUpOnTheOldJob: an old job still there after the
+// bound puts the old file back and fails naming the wait; nothing is
+// bootstrapped over it.
+func TestInstallScriptGivesUpOnTheOldJob(t *testing.T) {
+	sb := newSandbox(t)
+	root := t.TempDir()
+	label := "io.lima-vm.daemon.default"
+	path := filepath.Join(root, label+".plist")
+	writeOldDaemon(t, path, 0o644)
+	script, err := installScriptWait(PathTools, label, path, []byte(goldenPlist), noPause, true, 2)
+	must(t, err)
+	r := sb.run(t, root, script, "FAKE_EXITING=1000", "FAKE_LOADED=1")
+	if r.code == 0 || !strings.Contains(r.stderr, "limabar: the old job was still running 2 seconds after launchctl bootout") ||
+		!strings.Contains(r.stderr, "limabar: waiting for the old job to exit failed") {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	tmp, bak := tempNames(t, r.calls, label, path)
+	print := []string{"launchctl", "print", "system/" + label}
+	pause := []string{"sleep", strconv.Itoa(noPause)}
+	want := slices.Concat(prepareCalls(label, path, tmp), backupCalls(label, path, bak), [][]string{
+		{"mv", "-f", tmp, path},
+		{"launchctl", "bootout", "system/" + label},
+		print, pause, print, pause, print,
+	}, restoreCalls(path, bak))
+	if !reflect.DeepEqual(r.calls, want) {
+		t.Errorf("calls:\n got %q\nwant %q", r.calls, want)
+	}
+	checkOldDaemon(t, path, 0o644)
+}
+
+// TestRewriteAndUnregisterLeaveTheJobRunning: the scripts for a running
+// job never boot it out nor load it.
+func TestRewriteAndUnregisterLeaveTheJobRunning(t *testing.T) {
+	sb := newSandbox(t)
+	root := t.TempDir()
+	label := "io.lima-vm.daemon.default"
+	path := filepath.Join(root, label+".plist")
+	writeOldDaemon(t, path, 0o644)
+	script, err := RewriteScript(PathTools, label, path, []byte(goldenPlist))
+	must(t, err)
+	r := sb.run(t, root, script)
+	if r.code != 0 || r.stderr != "" {
+		t.Fatalf("rewrite: exit %d, stderr %q", r.code, r.stderr)
+	}
+	tmp, bak := tempNames(t, r.calls, label, path)
+	want := slices.Concat(prepareCalls(label, path, tmp), backupCalls(label, path, bak), [][]string{
+		{"mv", "-f", tmp, path},
+		{"launchctl", "enable", "system/" + label},
+		{"rm", "-f", bak},
+	})
+	if !reflect.DeepEqual(r.calls, want) {
+		t.Errorf("rewrite calls:\n got %q\nwant %q", r.calls, want)
+	}
+	if got, _ := os.ReadFile(path); string(got) != goldenPlist {
+		t.Errorf("rewrite left %q", got)
+	}
+	// A failed enable puts the old file back and loads nothing.
+	writeOldDaemon(t, path, 0o644)
+	r = sb.run(t, root, script, "FAKE_FAIL=enable")
+	if r.code == 0 {
+		t.Fatal("rewrite with a failing enable succeeded")
+	}
+	for _, c := range r.calls {
+		if c[0] == "launchctl" && c[1] != "enable" {
+			t.Errorf("rewrite ran %q", c)
+		}
+	}
+	checkOldDaemon(t, path, 0o644)
+
+	script, err = UnregisterScript(PathTools, label, path)
+	must(t, err)
+	r = sb.run(t, root, script)
+	if r.code != 0 || r.stderr != "" {
+		t.Fatalf("unregister: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if want := [][]string{{"launchctl", "disable", "system/" + label}, {"rm", "-f", path}}; !reflect.DeepEqual(r.calls, want) {
+		t.Errorf("unregister calls:\n got %q\nwant %q", r.calls, want)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("unregister left %s", path)
 	}
 }

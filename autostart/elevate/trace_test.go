@@ -22,7 +22,7 @@ var traceTools = []string{"launchctl", "plutil", "chown", "chmod", "mv", "cp", "
 var traceBuiltins = []string{"umask", "set", "trap", "[", ":", "cleanup"}
 
 // traceVars are the variables the scripts assign.
-var traceVars = []string{"tmp", "old", "lint", "tries", "out"}
+var traceVars = []string{"tmp", "old", "lint", "tries", "out", "waited"}
 
 var assignment = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)=`)
 

@@ -58,3 +58,57 @@ func ParsePrintDisabled(out []byte) map[string]bool {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// PrintInfo is what LimaBar reads of `launchctl print TARGET`.
+type PrintInfo struct {
+	// State is "running", "not running", or another word launchd uses
+	// (a job between SIGTERM and its exit); "" when absent.
+	State string
+	PID   int // 0 when not running
+	Runs  int
+	// LastExit is "last exit code" as printed ("0", "1", "(never
+	// exited)"), or "" when absent.
+	LastExit string
+}
+
+// Running says whether the job has a process: running, or still exiting.
+// Booting such a job out stops the VM it runs.
+func (p PrintInfo) Running() bool { return p.PID != 0 || (p.State != "" && p.State != "not running") }
+
+// ParsePrint reads the top-level fields of `launchctl print TARGET`. Apple
+// documents this output as not an API; these are the lines scripts read
+// (see launchdmodel).
+func ParsePrint(out []byte) PrintInfo {
+	var p PrintInfo
+	depth := 0
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if strings.HasSuffix(line, "{") {
+			depth++
+			continue
+		}
+		if line == "}" {
+			depth--
+			continue
+		}
+		if depth != 1 {
+			continue
+		}
+		k, v, ok := strings.Cut(line, " = ")
+		if !ok {
+			continue
+		}
+		switch k {
+		case "state":
+			p.State = v
+		case "pid":
+			p.PID, _ = strconv.Atoi(v)
+		case "runs":
+			p.Runs, _ = strconv.Atoi(v)
+		case "last exit code":
+			p.LastExit = v
+		}
+	}
+	return p
+}

@@ -40,9 +40,82 @@ type Job struct {
 	StandardOutPath             string            `plist:"StandardOutPath,omitempty"`
 	StandardErrorPath           string            `plist:"StandardErrorPath,omitempty"`
 	ProcessType                 string            `plist:"ProcessType,omitempty"`
+	ExitTimeOut                 int               `plist:"ExitTimeOut,omitempty"`
+	KeepAlive                   *KeepAlive        `plist:"KeepAlive,omitempty"`
 	UserName                    string            `plist:"UserName,omitempty"`
 	EnvironmentVariables        map[string]string `plist:"EnvironmentVariables,omitempty"`
 	AssociatedBundleIdentifiers []string          `plist:"AssociatedBundleIdentifiers,omitempty"`
+}
+
+// ProcessType is what LimaBar's jobs say: launchd.plist(5) gives
+// Background jobs CPU and I/O limits, and an unset or Standard type still
+// "light resource limits", and every child (QEMU) inherits them; on Apple
+// silicon a background process runs on the efficiency cores. A VM started
+// at login must run as fast as one started from a terminal. limactl writes
+// Background.
+const ProcessType = "Interactive"
+
+// ExitTimeOut is the seconds launchd waits after SIGTERM before it sends
+// SIGKILL (launchd.plist(5); 20 when unset). The job is Lima's host agent,
+// which on SIGTERM powers the guest off and gives QEMU three minutes to do
+// so (shutdownQEMU in Lima's pkg/driver/qemu/qemu_driver.go); 210 s leaves
+// it that window and half a minute more. limactl writes none.
+const ExitTimeOut = 210
+
+// KeepAlive is the plist key as a dictionary. SuccessfulExit false makes
+// launchd start the job again only after it exited unsuccessfully (a crash,
+// a non-zero exit), as Lima's own `limactl autostart enable --keep-alive`
+// writes it (lima-vm/lima PR #5086): a VM the user stopped stays stopped.
+// Crashed is kept for reading: other writers use it.
+type KeepAlive struct {
+	// Always is KeepAlive written as a plain boolean (<true/>, <false/>).
+	Always *bool `plist:"-"`
+	// SuccessfulExit: nil when absent from the dictionary.
+	SuccessfulExit *bool `plist:"SuccessfulExit,omitempty"`
+	Crashed        *bool `plist:"Crashed,omitempty"`
+}
+
+// keepAliveDict is KeepAlive's dictionary form, for encoding and decoding
+// without recursion into the methods below.
+type keepAliveDict struct {
+	SuccessfulExit *bool `plist:"SuccessfulExit,omitempty"`
+	Crashed        *bool `plist:"Crashed,omitempty"`
+}
+
+// MarshalPlist writes a boolean KeepAlive as a boolean, any other as a
+// dictionary.
+func (k *KeepAlive) MarshalPlist() (any, error) {
+	if k.Always != nil {
+		return *k.Always, nil
+	}
+	return keepAliveDict{SuccessfulExit: k.SuccessfulExit, Crashed: k.Crashed}, nil
+}
+
+// UnmarshalPlist reads KeepAlive in either form launchd.plist(5) allows.
+func (k *KeepAlive) UnmarshalPlist(unmarshal func(any) error) error {
+	var b bool
+	if err := unmarshal(&b); err == nil {
+		*k = KeepAlive{Always: &b}
+		return nil
+	}
+	var d keepAliveDict
+	if err := unmarshal(&d); err != nil {
+		return err
+	}
+	*k = KeepAlive{SuccessfulExit: d.SuccessfulExit, Crashed: d.Crashed}
+	return nil
+}
+
+// RestartsOnFailureOnly says whether the KeepAlive restarts the job after
+// an unsuccessful exit and only then.
+func (k *KeepAlive) RestartsOnFailureOnly() bool {
+	return k != nil && k.Always == nil && k.SuccessfulExit != nil && !*k.SuccessfulExit
+}
+
+// keepAliveOnFailure is the KeepAlive LimaBar writes.
+func keepAliveOnFailure() *KeepAlive {
+	f := false
+	return &KeepAlive{SuccessfulExit: &f}
 }
 
 // Params are the facts a job is built from.
@@ -64,7 +137,9 @@ func Agent(p Params) Job {
 		WorkingDirectory:            p.InstanceDir,
 		StandardOutPath:             filepath.Join(p.InstanceDir, "launchd.stdout.log"),
 		StandardErrorPath:           filepath.Join(p.InstanceDir, "launchd.stderr.log"),
-		ProcessType:                 "Background",
+		ProcessType:                 ProcessType,
+		ExitTimeOut:                 ExitTimeOut,
+		KeepAlive:                   keepAliveOnFailure(),
 		EnvironmentVariables:        env(p, false),
 		AssociatedBundleIdentifiers: []string{BundleID},
 	}

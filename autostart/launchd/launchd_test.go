@@ -3,6 +3,7 @@ package launchd
 import (
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 
 	"howett.net/plist"
@@ -118,5 +119,80 @@ func TestArgv(t *testing.T) {
 	}
 	if got := PrintArgv("system", DaemonLabel("a")); !reflect.DeepEqual(got, []string{"print", "system/io.lima-vm.daemon.a"}) {
 		t.Errorf("PrintArgv = %v", got)
+	}
+}
+
+// TestDecodeLimactlV22Daemon reads Lima 2.2's daemon template
+// (pkg/autostart/launchd/io.lima-vm.daemon.INSTANCE.plist of
+// github.com/lima-vm/lima/v2 v2.2.0, filled in): no ExitTimeOut, no
+// KeepAlive, ProcessType Background.
+func TestDecodeLimactlV22Daemon(t *testing.T) {
+	j, err := Decode(golden(t, "limactl-v2.2-daemon.plist"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.Label != "io.lima-vm.daemon.default" || j.UserName != "alice" || j.ProcessType != "Background" ||
+		j.ExitTimeOut != 0 || j.KeepAlive != nil {
+		t.Errorf("got %#v", j)
+	}
+	if j.KeepAlive.RestartsOnFailureOnly() {
+		t.Error("a job without KeepAlive restarts on failure only")
+	}
+}
+
+// TestKeepAliveForms: launchd.plist(5) allows KeepAlive as a boolean or a
+// dictionary; both decode, and only {SuccessfulExit false} is "restart on
+// failure only".
+func TestKeepAliveForms(t *testing.T) {
+	const head = `<?xml version="1.0" encoding="UTF-8"?><plist version="1.0"><dict><key>Label</key><string>x</string><key>KeepAlive</key>`
+	for _, tc := range []struct {
+		value       string
+		onlyFailure bool
+		always      string
+	}{
+		{"<true/>", false, "true"},
+		{"<false/>", false, "false"},
+		{"<dict><key>SuccessfulExit</key><false/></dict>", true, "nil"},
+		{"<dict><key>SuccessfulExit</key><true/></dict>", false, "nil"},
+		{"<dict><key>Crashed</key><true/></dict>", false, "nil"},
+	} {
+		j, err := Decode([]byte(head + tc.value + "</dict></plist>"))
+		if err != nil {
+			t.Errorf("%s: %v", tc.value, err)
+			continue
+		}
+		if got := j.KeepAlive.RestartsOnFailureOnly(); got != tc.onlyFailure {
+			t.Errorf("%s: RestartsOnFailureOnly = %v, want %v", tc.value, got, tc.onlyFailure)
+		}
+		always := "nil"
+		if j.KeepAlive.Always != nil {
+			always = map[bool]string{true: "true", false: "false"}[*j.KeepAlive.Always]
+		}
+		if always != tc.always {
+			t.Errorf("%s: Always = %s, want %s", tc.value, always, tc.always)
+		}
+		if tc.always != "nil" {
+			data, err := Encode(j)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(data), "<key>KeepAlive</key>\n\t\t<"+tc.always+"/>") {
+				t.Errorf("%s: encoded as\n%s", tc.value, data)
+			}
+		}
+	}
+}
+
+// TestParsePrint reads the fields of a real-looking print output; a nested
+// block's "state" (an endpoint's) is not the job's.
+func TestParsePrint(t *testing.T) {
+	out := "system/io.lima-vm.daemon.default = {\n\tactive count = 1\n\tpath = /Library/LaunchDaemons/io.lima-vm.daemon.default.plist\n" +
+		"\tstate = SIGTERMed\n\n\tendpoints = {\n\t\t\"x\" = {\n\t\t\tstate = active\n\t\t}\n\t}\n\n\truns = 3\n\tpid = 812\n\tlast exit code = 1\n}\n"
+	want := PrintInfo{State: "SIGTERMed", PID: 812, Runs: 3, LastExit: "1"}
+	if got := ParsePrint([]byte(out)); got != want || !got.Running() {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+	if got := ParsePrint([]byte("gui/501/x = {\n\tstate = not running\n\truns = 0\n\tlast exit code = (never exited)\n}\n")); got.Running() {
+		t.Errorf("a job that is not running: %+v", got)
 	}
 }

@@ -33,6 +33,17 @@ const (
 	BothConditions   = "both-conditions"   // login and boot both registered
 	OtherAccount     = "other-account"     // a daemon of the same name runs another account's instance
 	InstanceMissing  = "instance-missing"  // the registration names an instance that is gone
+	// StopTimeout: the job gives the VM less time to shut down after
+	// SIGTERM than Lima gives QEMU (three minutes): Lima's unit says
+	// TimeoutSec=10, its plists have no ExitTimeOut (launchd: 20 s).
+	StopTimeout = "stop-timeout"
+	// ProcessType: the plist says ProcessType Background (or Standard, or
+	// none), so launchd throttles the VM's CPU and I/O.
+	ProcessType = "process-type"
+	// KeepAlive: a crashed VM is not started again (no KeepAlive
+	// {SuccessfulExit false}, no Restart=on-failure), or one that was
+	// stopped on purpose is (KeepAlive true, Restart=always).
+	KeepAlive = "keep-alive"
 	// InstanceUnverified: limactl does not list the instance, and whether
 	// its folder still exists cannot be told (its LIMA_HOME is unreadable
 	// or unresolvable), so doctor --fix leaves the registration alone.

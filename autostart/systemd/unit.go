@@ -8,8 +8,11 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"math"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -27,10 +30,24 @@ type Params struct {
 	PATH     string // the PATH the job gets
 }
 
+// TimeoutStopSec is how long systemd waits after SIGTERM before SIGKILL.
+// Lima's unit says TimeoutSec=10, but the job is Lima's host agent, which
+// on SIGTERM powers the guest off and gives QEMU three minutes to do so
+// (shutdownQEMU in Lima's pkg/driver/qemu/qemu_driver.go): a logout, a
+// shutdown or `systemctl --user stop` would SIGKILL the VM mid-shutdown.
+// 210 s leaves Lima its window and half a minute more.
+const TimeoutStopSec = 210
+
 // Unit returns the unit text. [Unit] and [Service] keep limactl's own lines
-// (so limactl and LimaBar describe the same job) and add Environment= for
-// PATH and, when custom, LIMA_HOME (lima issue 5488). A value a unit file
-// cannot hold is refused with an error that names it.
+// (so limactl and LimaBar describe the same job) but for the stop: instead
+// of TimeoutSec=10, TimeoutStopSec= gives the VM time to shut down, and
+// KillMode=mixed sends SIGTERM to the host agent alone (the default sends it
+// to every process of the unit, so QEMU would quit at once, before the
+// host agent could shut the guest down); what is left after the timeout is
+// SIGKILLed. Restart=on-failure restarts a crashed host agent and not one
+// that exited cleanly, as Lima's --keep-alive does. It adds Environment=
+// for PATH and, when custom, LIMA_HOME (lima issue 5488). A value a unit
+// file cannot hold is refused with an error that names it.
 func Unit(p Params) ([]byte, error) {
 	// The program word of ExecStart= gets specifier expansion but no
 	// variable expansion, so only '%' is doubled there.
@@ -46,7 +63,8 @@ func Unit(p Params) ([]byte, error) {
 	fmt.Fprintf(&b, "ExecStart=%s start %%i --foreground\n", exe)
 	b.WriteString("WorkingDirectory=%h\n")
 	b.WriteString("Type=simple\n")
-	b.WriteString("TimeoutSec=10\n")
+	fmt.Fprintf(&b, "TimeoutStopSec=%d\n", TimeoutStopSec)
+	b.WriteString("KillMode=mixed\n")
 	b.WriteString("Restart=on-failure\n")
 	for _, v := range []struct{ key, val, what string }{
 		{"PATH", p.PATH, "the job's PATH"},
@@ -220,11 +238,78 @@ func Words(s string) ([]string, error) {
 	return words, nil
 }
 
+// defaultStopTimeout is systemd's DefaultTimeoutStopSec=
+// (systemd-system.conf(5)).
+const defaultStopTimeout = 90 * time.Second
+
+// ParseTimespan reads a systemd time span (systemd.time(7)): "10" (seconds),
+// "3min 30s", "1h", "infinity". A span of 0 or "infinity" means no timeout
+// and comes back as math.MaxInt64. ok is false when s is not a time span.
+func ParseTimespan(s string) (d time.Duration, ok bool) {
+	s = strings.TrimSpace(s)
+	if s == "infinity" {
+		return math.MaxInt64, true
+	}
+	units := []struct {
+		name string
+		d    time.Duration
+	}{
+		{"usec", time.Microsecond}, {"us", time.Microsecond}, {"msec", time.Millisecond}, {"ms", time.Millisecond},
+		{"seconds", time.Second}, {"second", time.Second}, {"sec", time.Second}, {"s", time.Second},
+		{"minutes", time.Minute}, {"minute", time.Minute}, {"min", time.Minute}, {"m", time.Minute},
+		{"hours", time.Hour}, {"hour", time.Hour}, {"hr", time.Hour}, {"h", time.Hour},
+		{"days", 24 * time.Hour}, {"day", 24 * time.Hour}, {"d", 24 * time.Hour},
+	}
+	rest := s
+	if rest == "" {
+		return 0, false
+	}
+	for rest != "" {
+		i := 0
+		for i < len(rest) && (rest[i] >= '0' && rest[i] <= '9' || rest[i] == '.') {
+			i++
+		}
+		if i == 0 {
+			return 0, false
+		}
+		n, err := strconv.ParseFloat(rest[:i], 64)
+		if err != nil {
+			return 0, false
+		}
+		rest = strings.TrimLeft(rest[i:], " ")
+		unit := time.Second
+		if rest != "" && !(rest[0] >= '0' && rest[0] <= '9') {
+			found := false
+			for _, u := range units {
+				if strings.HasPrefix(rest, u.name) && (len(rest) == len(u.name) || rest[len(u.name)] == ' ' || rest[len(u.name)] >= '0' && rest[len(u.name)] <= '9') {
+					unit, rest, found = u.d, strings.TrimLeft(rest[len(u.name):], " "), true
+					break
+				}
+			}
+			if !found {
+				return 0, false
+			}
+		}
+		d += time.Duration(n * float64(unit))
+	}
+	if d == 0 {
+		return math.MaxInt64, true
+	}
+	return d, true
+}
+
 // Info is what LimaBar needs to know from a unit.
 type Info struct {
 	ExecStart   []string          // argv, prefixes such as '-' or '@' removed
 	Environment map[string]string // from all Environment= lines
 	WantedBy    []string
+	// StopTimeout is how long systemd waits after SIGTERM: TimeoutStopSec=,
+	// else TimeoutSec=, else systemd's default of 90 s; 0 with
+	// StopTimeoutOK false when the value cannot be read, and
+	// math.MaxInt64 for "infinity" or 0 (no timeout).
+	StopTimeout   time.Duration
+	StopTimeoutOK bool
+	Restart       string // Restart=, "no" when absent
 }
 
 // Inspect extracts Info from a parsed unit.
@@ -251,6 +336,17 @@ func Inspect(f File) (Info, error) {
 				info.Environment[k] = v
 			}
 		}
+	}
+	info.StopTimeout, info.StopTimeoutOK = defaultStopTimeout, true
+	for _, key := range []string{"TimeoutStopSec", "TimeoutSec"} {
+		if v := f.Get("Service", key); v != "" {
+			info.StopTimeout, info.StopTimeoutOK = ParseTimespan(v)
+			break
+		}
+	}
+	info.Restart = f.Get("Service", "Restart")
+	if info.Restart == "" {
+		info.Restart = "no"
 	}
 	for _, line := range f["Install"]["WantedBy"] {
 		info.WantedBy = append(info.WantedBy, strings.Fields(line)...)

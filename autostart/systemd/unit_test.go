@@ -1,10 +1,12 @@
 package systemd
 
 import (
+	"math"
 	"os"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestUnitMatchesGolden(t *testing.T) {
@@ -169,6 +171,38 @@ func TestWordsRoundTrip(t *testing.T) {
 		}
 		if len(w) != 1 || w[0] != s {
 			t.Errorf("Words(quoteWord(%q)) = %q", s, w)
+		}
+	}
+}
+
+// TestStopTimeoutAndRestart: what Inspect reads of how a unit stops.
+func TestStopTimeoutAndRestart(t *testing.T) {
+	for _, tc := range []struct {
+		service string
+		stop    time.Duration
+		ok      bool
+		restart string
+	}{
+		{"TimeoutSec=10\nRestart=on-failure\n", 10 * time.Second, true, "on-failure"}, // Lima's unit
+		{"TimeoutStopSec=210\nKillMode=mixed\nRestart=on-failure\n", 210 * time.Second, true, "on-failure"},
+		{"TimeoutSec=10\nTimeoutStopSec=3min 30s\n", 210 * time.Second, true, "no"},
+		{"", 90 * time.Second, true, "no"},
+		{"TimeoutStopSec=infinity\nRestart=always\n", math.MaxInt64, true, "always"},
+		{"TimeoutStopSec=0\n", math.MaxInt64, true, "no"},
+		{"TimeoutStopSec=500ms\n", 500 * time.Millisecond, true, "no"},
+		{"TimeoutStopSec=2m\n", 2 * time.Minute, true, "no"},
+		{"TimeoutStopSec=soon\n", 0, false, "no"},
+	} {
+		f, err := Parse([]byte("[Service]\nExecStart=/bin/limactl start %i --foreground\n" + tc.service))
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := Inspect(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.StopTimeout != tc.stop || info.StopTimeoutOK != tc.ok || info.Restart != tc.restart {
+			t.Errorf("%q: got %v %v %q, want %v %v %q", tc.service, info.StopTimeout, info.StopTimeoutOK, info.Restart, tc.stop, tc.ok, tc.restart)
 		}
 	}
 }

@@ -6,10 +6,12 @@ import (
 	"os/user"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/limabar/limabar/autostart/launchd/launchdmodel"
 	"github.com/limabar/limabar/scripts/testenv"
 	"howett.net/plist"
 )
@@ -204,10 +206,16 @@ func TestDarwinModeBoot(t *testing.T) {
 			"plutil -lint ",
 			"chown root:wheel ",
 			"launchctl bootout system/io.lima-vm.daemon.default",
+			"launchctl print system/io.lima-vm.daemon.default",
 			"launchctl enable system/io.lima-vm.daemon.default",
 			"launchctl bootstrap system " + daemon,
 		}
 		wantCallPrefixes(t, calls, want)
+		// launchd runs the daemon, as bootstrap with RunAtLoad does.
+		m, _ := s.launchd()
+		if j, ok := m.Job("system/io.lima-vm.daemon.default"); !ok || j.State != launchdmodel.Running {
+			t.Errorf("daemon in launchd: %+v, loaded %v; want running", j, ok)
+		}
 		// The stand-in dialog cannot make the script root, so the file
 		// belongs to the user and the status must say launchd would refuse
 		// it; that is the only problem.
@@ -222,21 +230,43 @@ func TestDarwinModeBoot(t *testing.T) {
 		}
 	})
 
-	t.Run("disabled", func(t *testing.T) {
+	t.Run("disabled while its VM runs", func(t *testing.T) {
+		haPID := filepath.Join(s.limaHome, "default", "ha.pid")
+		if err := os.WriteFile(haPID, []byte("4242\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Remove(haPID)
 		s.calls()
+		m, _ := s.launchd()
+		before, _ := m.Job("system/io.lima-vm.daemon.default")
 		r := s.limabar("disable", "--condition=boot", "default")
 		if r.code != 0 {
 			t.Fatalf("exit %d: %s", r.code, r.stderr)
 		}
+		if want := "default will no longer start at boot; the VM keeps running until it is stopped\n"; r.stdout != want {
+			t.Errorf("stdout %q, want %q", r.stdout, want)
+		}
 		if _, err := os.Stat(daemon); !os.IsNotExist(err) {
 			t.Error("daemon still there")
 		}
-		calls := strings.Join(s.calls(), "\n")
-		for _, w := range []string{"osascript prompt=LimaBar wants to stop default from starting at boot.", "launchctl bootout system/io.lima-vm.daemon.default", "launchctl disable system/io.lima-vm.daemon.default"} {
-			if !strings.Contains(calls, w) {
-				t.Errorf("missing call %q in:\n%s", w, calls)
-			}
+		want := []string{
+			"limactl list --json",
+			"launchctl print system/io.lima-vm.daemon.default",
+			"osascript prompt=LimaBar wants to stop default from starting at boot.",
+			"launchctl disable system/io.lima-vm.daemon.default",
 		}
+		if got := s.calls(); !slices.Equal(got, want) {
+			t.Errorf("calls:\n got %q\nwant %q", got, want)
+		}
+		m, c := s.launchd()
+		if j, ok := m.Job("system/io.lima-vm.daemon.default"); !ok || j.State != launchdmodel.Running || j.PID != before.PID {
+			t.Errorf("daemon in launchd: %+v, loaded %v; want the same process %d still running", j, ok, before.PID)
+		}
+		// The VM stops (limactl stop): the job exits and stays down.
+		if err := m.ProcessExits("system/io.lima-vm.daemon.default", 0); err != nil {
+			t.Fatal(err)
+		}
+		s.saveLaunchd(m, c)
 	})
 
 	t.Run("failing bootstrap leaves nothing", func(t *testing.T) {
@@ -335,6 +365,7 @@ func testDarwinModeTTY(t *testing.T) {
 		"plutil -lint ",
 		"chown root:wheel ",
 		"launchctl bootout system/io.lima-vm.daemon.default",
+		"launchctl print system/io.lima-vm.daemon.default",
 		"launchctl enable system/io.lima-vm.daemon.default",
 		"launchctl bootstrap system " + daemon,
 	}
@@ -357,6 +388,13 @@ func testDarwinModeTTY(t *testing.T) {
 		t.Errorf("the script sudo ran does not start with the umask:\n%s", argv[2])
 	}
 
+	// The VM was stopped: the job is loaded but not running, and turning
+	// boot off unloads it.
+	m, c := s.launchd()
+	if err := m.ProcessExits("system/io.lima-vm.daemon.default", 0); err != nil {
+		t.Fatal(err)
+	}
+	s.saveLaunchd(m, c)
 	r = s.limabar("disable", "--condition=boot", "default")
 	if r.code != 0 {
 		t.Fatalf("disable: exit %d: %s", r.code, r.stderr)

@@ -70,17 +70,19 @@ func snapshot(t *testing.T, dir string) map[string]string {
 	return out
 }
 
-// loadedState is what the fake launchctl holds in memory: the overrides and
-// the loaded jobs.
+// loadedState is what the fake launchctl's launchd holds: the disable
+// overrides and the loaded jobs with their processes. An enable override
+// is left out: launchd loads a job with one as with none, and an undo
+// that cannot remove the one a failed step's `launchctl enable` left has
+// changed nothing that matters.
 func (s *sandbox) loadedState() []string {
 	s.t.Helper()
-	entries, err := os.ReadDir(s.env["FAKE_STATE"])
-	if err != nil {
-		s.t.Fatal(err)
-	}
+	m, _ := s.launchd()
 	var out []string
-	for _, e := range entries {
-		out = append(out, e.Name())
+	for _, line := range m.Summary() {
+		if !strings.HasSuffix(line, " disabled=false") {
+			out = append(out, line)
+		}
 	}
 	return out
 }
@@ -355,9 +357,6 @@ func TestFaultInstanceFolderRemoved(t *testing.T) {
 // which widens the window between writing a unit and enabling it.
 var fakeSlowSystemctl = strings.Replace(fakeSystemctl, "#!/bin/sh\n", "#!/bin/sh\n[ -n \"${FAKE_SLEEP:-}\" ] && sleep \"$FAKE_SLEEP\"\n", 1)
 
-// fakeSlowLaunchctl is fakeLaunchctl with the same sleep.
-var fakeSlowLaunchctl = strings.Replace(fakeLaunchctl, "#!/bin/sh\n", "#!/bin/sh\n[ -n \"${FAKE_SLEEP:-}\" ] && sleep \"$FAKE_SLEEP\"\n", 1)
-
 // killSeed makes the kill test repeatable: LIMABAR_KILL_SEED=N replays a run.
 func killSeed(t *testing.T) uint64 {
 	if v := os.Getenv("LIMABAR_KILL_SEED"); v != "" {
@@ -505,7 +504,6 @@ func TestFaultKill9(t *testing.T) {
 					"Documentation=man:lima(1)\n\n[Service]\nExecStart=" + s.limactl + " start %i --foreground\n" +
 					"WorkingDirectory=%h\nType=simple\nTimeoutSec=10\nRestart=on-failure\n\n[Install]\nWantedBy=default.target\n")
 			} else {
-				s.writeExe(filepath.Join(s.fakes, "launchctl"), fakeSlowLaunchctl)
 				agentDir = filepath.Join(s.home, "Library", "LaunchAgents")
 				reg.path = filepath.Join(agentDir, "io.lima-vm.autostart.default.plist")
 				reg.tmpRE = regexp.MustCompile(`^\.io\.lima-vm\.autostart\.default\.plist\.tmp-[0-9]+$`)
@@ -619,7 +617,14 @@ func TestFaultKill9(t *testing.T) {
 					t.Errorf("run %d: list says login enabled=%v, want %v (file %s)", run, got, want, result)
 				}
 				if result == "new" && platform == "darwin" && len(list[0].Login.Problems) != 0 {
-					t.Errorf("run %d: got problems %v for the file LimaBar writes, want none", run, list[0].Login.Problems)
+					// A kill between `launchctl disable` and the removal of
+					// the file, or between the file and `launchctl enable`
+					// after such a run, leaves launchd's disable override
+					// on the new file: shown as such, and Repair clears it.
+					override := len(list[0].Login.Problems) == 1 && list[0].Login.Problems[0].Code == "disabled-override"
+					if !killed || !override {
+						t.Errorf("run %d: got problems %v for the file LimaBar writes, want none", run, list[0].Login.Problems)
+					}
 				}
 				if result == "new" && platform == "linux" {
 					// The unit is whole; whether systemctl enable ran

@@ -13,12 +13,15 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/limabar/limabar/autostart/launchd/launchdmodel"
 )
 
 // bins holds the binaries built once for the whole package.
 var bins struct {
 	limabar   string
 	osascript string
+	launchctl string
 }
 
 func TestMain(m *testing.M) {
@@ -34,11 +37,13 @@ func TestMain(m *testing.M) {
 		root := repoRoot()
 		bins.limabar = filepath.Join(dir, "limabar")
 		bins.osascript = filepath.Join(dir, "osascript")
+		bins.launchctl = filepath.Join(dir, "launchctl")
 		// limabar with its test-only switches (LIMABAR_TEST_PLATFORM, …),
 		// which the shipped binary does not have.
 		for _, b := range []struct{ out, pkg string }{
 			{bins.limabar, "./app"},
 			{bins.osascript, "./scripts/e2e/fakes/osascript"},
+			{bins.launchctl, "./scripts/e2e/fakes/launchctl"},
 		} {
 			cmd := exec.Command("go", "build", "-tags", "testhooks", "-o", b.out, b.pkg)
 			cmd.Dir = root
@@ -111,17 +116,50 @@ func newSandbox(t *testing.T, platform string) *sandbox {
 	}
 	os.MkdirAll(s.env["FAKE_STATE"], 0o755)
 	if platform == "darwin" {
-		s.writeExe(filepath.Join(s.fakes, "launchctl"), fakeLaunchctl)
+		s.copyExe(bins.launchctl, "launchctl")
 		s.writeExe(filepath.Join(s.fakes, "plutil"), fakePlutil)
 		s.writeExe(filepath.Join(s.fakes, "chown"), fakeChown)
-		data, err := os.ReadFile(bins.osascript)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.writeExe(filepath.Join(s.fakes, "osascript"), string(data))
+		s.copyExe(bins.osascript, "osascript")
 	}
 	return s
 }
+
+// copyExe puts the program at src into the fakes folder as name.
+func (s *sandbox) copyExe(src, name string) {
+	s.t.Helper()
+	data, err := os.ReadFile(src)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.writeExe(filepath.Join(s.fakes, name), string(data))
+}
+
+// modelPath is where the fake launchctl keeps the launchd model.
+func (s *sandbox) modelPath() string { return filepath.Join(s.env["FAKE_STATE"], "launchd.json") }
+
+// launchd reads the launchd model the fake launchctl keeps.
+func (s *sandbox) launchd() (*launchdmodel.Model, *launchdmodel.OffsetClock) {
+	s.t.Helper()
+	m, c, err := launchdmodel.LoadFile(s.modelPath())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return m, c
+}
+
+// saveLaunchd writes the model back for the fake launchctl, readable and
+// writable by the user limabar runs as.
+func (s *sandbox) saveLaunchd(m *launchdmodel.Model, c *launchdmodel.OffsetClock) {
+	s.t.Helper()
+	if err := launchdmodel.SaveFile(s.modelPath(), m, c); err != nil {
+		s.t.Fatal(err)
+	}
+	os.Chmod(s.modelPath(), 0o666)
+}
+
+// virtualSleep puts the fake launchctl in as sleep too: the privileged
+// script's pauses then move the model's clock instead of waiting.
+func (s *sandbox) virtualSleep() { s.copyExe(bins.launchctl, "sleep") }
 
 func (s *sandbox) writeExe(path, content string) {
 	s.t.Helper()
@@ -263,29 +301,6 @@ start | stop) ;;
 esac
 `
 }
-
-// fakeLaunchctl records its argv and answers like launchctl: print-disabled
-// from FAKE_STATE/print-disabled, print of a label that was bootstrapped,
-// and failures named by FAKE_FAIL (e.g. "enable", "bootstrap").
-const fakeLaunchctl = `#!/bin/sh
-printf 'launchctl %s\n' "$*" >> "$FAKE_LOG"
-case " ${FAKE_FAIL:-} " in *" $1 "*)
-	echo "launchctl $1 failed: Input/output error" >&2; exit 5 ;;
-esac
-case "$1" in
-print-disabled) [ -f "$FAKE_STATE/print-disabled" ] && cat "$FAKE_STATE/print-disabled"; exit 0 ;;
-print)
-	label=${2#*/}
-	[ -f "$FAKE_STATE/loaded.$label" ] || { echo "Could not find service \"$label\" in domain for system" >&2; exit 113; }
-	printf '%s = {\n\tstate = not running\n}\n' "$2" ;;
-bootstrap) label=$(basename "$3" .plist); : > "$FAKE_STATE/loaded.$label" ;;
-bootout)
-	label=${2#*/}
-	[ -f "$FAKE_STATE/loaded.$label" ] || { echo "Boot-out failed: 3: No such process" >&2; exit 3; }
-	rm -f "$FAKE_STATE/loaded.$label" ;;
-esac
-exit 0
-`
 
 // fakePlutil checks a plist with libplist's plistutil, as plutil -lint would.
 const fakePlutil = `#!/bin/sh

@@ -163,9 +163,10 @@ func TestLimactlInterop(t *testing.T) {
 			codes = append(codes, p.(map[string]any)["code"].(string))
 		}
 		sort.Strings(codes)
-		// limactl writes its own path (so nothing differs) but no PATH.
-		if strings.Join(codes, ",") != "path-missing" {
-			t.Errorf("problems = %q, want [path-missing]", codes)
+		// limactl writes its own path (so nothing differs) but no PATH,
+		// and stops the VM after 10 s (TimeoutSec=10).
+		if strings.Join(codes, ",") != "path-missing,stop-timeout" {
+			t.Errorf("problems = %q, want [path-missing stop-timeout]", codes)
 		}
 		if cond(list["bar"], "login")["enabled"] != false {
 			t.Errorf("bar = %v", list["bar"])
