@@ -42,6 +42,15 @@ type Plan struct {
 	made string
 }
 
+// resultOf is the Result of a plan with steps: made when there are any,
+// already when there are none (the change was made before).
+func resultOf(steps []plan.Step, made, already string) Result {
+	if len(steps) == 0 {
+		return Result{Message: already}
+	}
+	return Result{Changed: true, Message: made}
+}
+
 func newPlan(name string) Plan {
 	return Plan{Plan: plan.Plan{Subject: fmt.Sprintf("instance %q", name)}}
 }
