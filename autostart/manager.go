@@ -142,7 +142,11 @@ func (m *Manager) StatusAll(ctx context.Context, insts []Instance) ([]Status, er
 // is turned off in the same call (both would start the VM twice) and the
 // Result says so. Enable never starts or stops the VM.
 func (m *Manager) Enable(ctx context.Context, inst Instance, cond Condition, opts EnableOptions) (Result, error) {
-	return m.execute(m.PlanEnable(ctx, inst, cond, opts))(ctx)
+	p, err := m.PlanEnable(ctx, inst, cond, opts)
+	if err != nil {
+		return Result{}, err
+	}
+	return m.Execute(ctx, p)
 }
 
 // PlanEnable reads the state and returns the plan of Enable, changing
@@ -166,7 +170,11 @@ func (m *Manager) PlanEnable(ctx context.Context, inst Instance, cond Condition,
 
 // Disable unregisters the instance for cond. It does not stop a running VM.
 func (m *Manager) Disable(ctx context.Context, inst Instance, cond Condition) (Result, error) {
-	return m.execute(m.PlanDisable(ctx, inst, cond))(ctx)
+	p, err := m.PlanDisable(ctx, inst, cond)
+	if err != nil {
+		return Result{}, err
+	}
+	return m.Execute(ctx, p)
 }
 
 // PlanDisable reads the state and returns the plan of Disable, changing
@@ -182,7 +190,11 @@ func (m *Manager) PlanDisable(ctx context.Context, inst Instance, cond Condition
 // Repair rewrites every registration of the instance that has problems with
 // the current limactl, PATH and LIMA_HOME, keeping its condition.
 func (m *Manager) Repair(ctx context.Context, inst Instance) (Result, error) {
-	return m.execute(m.PlanRepair(ctx, inst))(ctx)
+	p, err := m.PlanRepair(ctx, inst)
+	if err != nil {
+		return Result{}, err
+	}
+	return m.Execute(ctx, p)
 }
 
 // PlanRepair reads the state and returns the plan of Repair, changing
@@ -198,23 +210,20 @@ func (m *Manager) PlanRepair(ctx context.Context, inst Instance) (Plan, error) {
 	return m.backend.planRepair(ctx, inst)
 }
 
-// execute returns the run of a plan that was made, or the error of making
-// it: `m.execute(m.PlanX(…))(ctx)` is read → plan → execute in one line.
-func (m *Manager) execute(p Plan, err error) func(context.Context) (Result, error) {
-	return func(ctx context.Context) (Result, error) {
-		if err != nil {
-			return Result{}, err
+// Execute runs a plan made by PlanEnable, PlanDisable or PlanRepair and
+// returns its Result. When a step fails, the steps before it are undone
+// and the error says so; when a step of After fails, the change stays made
+// and the error says that too.
+func (m *Manager) Execute(ctx context.Context, p Plan) (Result, error) {
+	x := plan.Executor{Files: m.env.Files, Runner: m.env.Runner, Elevator: m.env.Elevator}
+	if err := x.Run(ctx, p.Plan); err != nil {
+		var se *plan.StepError
+		if errors.As(err, &se) && se.After {
+			return p.Result, fmt.Errorf("%s, but %w", p.made, err)
 		}
-		x := plan.Executor{Files: m.env.Files, Runner: m.env.Runner, Elevator: m.env.Elevator}
-		if err := x.Run(ctx, p.Plan); err != nil {
-			var se *plan.StepError
-			if errors.As(err, &se) && se.After {
-				return p.Result, fmt.Errorf("%s, but %w", p.made, err)
-			}
-			return Result{}, err
-		}
-		return p.Result, nil
+		return Result{}, err
 	}
+	return p.Result, nil
 }
 
 func resolveBootUser(env *Env, name string) (*user.User, error) {
