@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/limabar/limabar/autostart/elevate"
 	"github.com/limabar/limabar/autostart/plan"
 )
 
@@ -248,9 +247,6 @@ func resolveBootUser(env *Env, name string) (*user.User, error) {
 	}
 	return u, nil
 }
-
-// cancelled reports whether err is a dismissed administrator prompt.
-func cancelled(err error) bool { return errors.Is(err, elevate.ErrCancelled) }
 
 // exists reports whether path exists (following links).
 func exists(path string) bool {
