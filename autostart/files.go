@@ -1,6 +1,7 @@
 package autostart
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -102,4 +103,41 @@ func globEscape(s string) string {
 		b = append(b, s[i])
 	}
 	return string(b)
+}
+
+// fileState is a registration file as read before a change: what a
+// WriteFile step replaces or a RemoveFile step takes away, and what their
+// undo puts back.
+type fileState struct {
+	Path    string
+	Exists  bool
+	Data    []byte
+	Mode    os.FileMode
+	ReadErr error // set when the file is there but cannot be read
+}
+
+// readFile reads a registration file for a plan.
+func readFile(path string) fileState {
+	fs := fileState{Path: path}
+	fi, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return fs
+	}
+	fs.Exists = true
+	if err == nil {
+		fs.Mode = fi.Mode().Perm()
+		fs.Data, err = os.ReadFile(path)
+	}
+	fs.ReadErr = err
+	return fs
+}
+
+// write is the step that replaces the file with data.
+func (f fileState) write(purpose string, data []byte) plan.WriteFile {
+	return plan.WriteFile{Purpose: purpose, Path: f.Path, Data: data, Mode: 0o644, Existed: f.Exists, Old: f.Data, OldMode: f.Mode}
+}
+
+// remove is the step that removes the file.
+func (f fileState) remove(purpose string) plan.RemoveFile {
+	return plan.RemoveFile{Purpose: purpose, Path: f.Path, Old: f.Data, OldMode: f.Mode}
 }

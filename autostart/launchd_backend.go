@@ -392,10 +392,7 @@ func planLaunchdEnable(cond Condition, st launchdState) (Plan, error) {
 			return Plan{}, err
 		}
 		p.Steps = agent
-		p.Result = Result{Changed: len(agent) > 0, Message: fmt.Sprintf("%s will start at login", name)}
-		if len(agent) == 0 {
-			p.Result.Message = fmt.Sprintf("%s already starts at login", name)
-		}
+		p.Result = resultOf(agent, fmt.Sprintf("%s will start at login", name), fmt.Sprintf("%s already starts at login", name))
 		if !st.Cur.Boot.Enabled {
 			return p, nil
 		}

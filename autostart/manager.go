@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/limabar/limabar/autostart/elevate"
 	"github.com/limabar/limabar/autostart/plan"
 )
 
@@ -40,6 +39,15 @@ type Plan struct {
 	// made says that the change is made, for the error of a step of
 	// After: "instance "default" no longer starts at boot".
 	made string
+}
+
+// resultOf is the Result of a plan with steps: made when there are any,
+// already when there are none (the change was made before).
+func resultOf(steps []plan.Step, made, already string) Result {
+	if len(steps) == 0 {
+		return Result{Message: already}
+	}
+	return Result{Changed: true, Message: made}
 }
 
 func newPlan(name string) Plan {
@@ -133,7 +141,11 @@ func (m *Manager) StatusAll(ctx context.Context, insts []Instance) ([]Status, er
 // is turned off in the same call (both would start the VM twice) and the
 // Result says so. Enable never starts or stops the VM.
 func (m *Manager) Enable(ctx context.Context, inst Instance, cond Condition, opts EnableOptions) (Result, error) {
-	return m.execute(m.PlanEnable(ctx, inst, cond, opts))(ctx)
+	p, err := m.PlanEnable(ctx, inst, cond, opts)
+	if err != nil {
+		return Result{}, err
+	}
+	return m.Execute(ctx, p)
 }
 
 // PlanEnable reads the state and returns the plan of Enable, changing
@@ -157,7 +169,11 @@ func (m *Manager) PlanEnable(ctx context.Context, inst Instance, cond Condition,
 
 // Disable unregisters the instance for cond. It does not stop a running VM.
 func (m *Manager) Disable(ctx context.Context, inst Instance, cond Condition) (Result, error) {
-	return m.execute(m.PlanDisable(ctx, inst, cond))(ctx)
+	p, err := m.PlanDisable(ctx, inst, cond)
+	if err != nil {
+		return Result{}, err
+	}
+	return m.Execute(ctx, p)
 }
 
 // PlanDisable reads the state and returns the plan of Disable, changing
@@ -173,7 +189,11 @@ func (m *Manager) PlanDisable(ctx context.Context, inst Instance, cond Condition
 // Repair rewrites every registration of the instance that has problems with
 // the current limactl, PATH and LIMA_HOME, keeping its condition.
 func (m *Manager) Repair(ctx context.Context, inst Instance) (Result, error) {
-	return m.execute(m.PlanRepair(ctx, inst))(ctx)
+	p, err := m.PlanRepair(ctx, inst)
+	if err != nil {
+		return Result{}, err
+	}
+	return m.Execute(ctx, p)
 }
 
 // PlanRepair reads the state and returns the plan of Repair, changing
@@ -189,23 +209,20 @@ func (m *Manager) PlanRepair(ctx context.Context, inst Instance) (Plan, error) {
 	return m.backend.planRepair(ctx, inst)
 }
 
-// execute returns the run of a plan that was made, or the error of making
-// it: `m.execute(m.PlanX(…))(ctx)` is read → plan → execute in one line.
-func (m *Manager) execute(p Plan, err error) func(context.Context) (Result, error) {
-	return func(ctx context.Context) (Result, error) {
-		if err != nil {
-			return Result{}, err
+// Execute runs a plan made by PlanEnable, PlanDisable or PlanRepair and
+// returns its Result. When a step fails, the steps before it are undone
+// and the error says so; when a step of After fails, the change stays made
+// and the error says that too.
+func (m *Manager) Execute(ctx context.Context, p Plan) (Result, error) {
+	x := plan.Executor{Files: m.env.Files, Runner: m.env.Runner, Elevator: m.env.Elevator}
+	if err := x.Run(ctx, p.Plan); err != nil {
+		var se *plan.StepError
+		if errors.As(err, &se) && se.After {
+			return p.Result, fmt.Errorf("%s, but %w", p.made, err)
 		}
-		x := plan.Executor{Files: m.env.Files, Runner: m.env.Runner, Elevator: m.env.Elevator}
-		if err := x.Run(ctx, p.Plan); err != nil {
-			var se *plan.StepError
-			if errors.As(err, &se) && se.After {
-				return p.Result, fmt.Errorf("%s, but %w", p.made, err)
-			}
-			return Result{}, err
-		}
-		return p.Result, nil
+		return Result{}, err
 	}
+	return p.Result, nil
 }
 
 func resolveBootUser(env *Env, name string) (*user.User, error) {
@@ -230,9 +247,6 @@ func resolveBootUser(env *Env, name string) (*user.User, error) {
 	}
 	return u, nil
 }
-
-// cancelled reports whether err is a dismissed administrator prompt.
-func cancelled(err error) bool { return errors.Is(err, elevate.ErrCancelled) }
 
 // exists reports whether path exists (following links).
 func exists(path string) bool {

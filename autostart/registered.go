@@ -119,12 +119,48 @@ func (e *Env) locate(limaHome, name string) (other, unverified string) {
 	return "", ""
 }
 
-// registration is the Registration of the job file at path, whose
-// instance runs from limaHome.
-func (e *Env) registration(name string, cond Condition, path, limaHome string) Registration {
+// registration is the Registration of the job file at path. jobEnv reads
+// the environment the job gives limactl from the file's bytes.
+func (e *Env) registration(name string, cond Condition, path string, jobEnv func([]byte) (map[string]string, error)) Registration {
 	r := Registration{Name: name, Condition: cond, Path: path}
-	r.OtherLimaHome, r.Unverified = e.locate(limaHome, name)
+	r.OtherLimaHome, r.Unverified = e.locate(e.jobLimaHome(path, jobEnv), name)
 	return r
+}
+
+// jobLimaHome is the LIMA_HOME the job at path runs limactl with: the one
+// it passes, or ~/.lima of the HOME it sets, or of the user. A file that
+// cannot be read names none.
+func (e *Env) jobLimaHome(path string, jobEnv func([]byte) (map[string]string, error)) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	env, err := jobEnv(data)
+	switch {
+	case err != nil:
+		return ""
+	case env["LIMA_HOME"] != "":
+		return env["LIMA_HOME"]
+	case env["HOME"] != "":
+		return filepath.Join(env["HOME"], ".lima")
+	}
+	return e.DefaultLimaHome()
+}
+
+// plistEnv is the EnvironmentVariables of a launchd job.
+func plistEnv(data []byte) (map[string]string, error) {
+	job, err := launchd.Decode(data)
+	return job.EnvironmentVariables, err
+}
+
+// unitEnv is the Environment= of a systemd unit.
+func unitEnv(data []byte) (map[string]string, error) {
+	f, err := systemd.Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	info, err := systemd.Inspect(f)
+	return info.Environment, err
 }
 
 func (b *launchdBackend) registered(context.Context) ([]Registration, error) {
@@ -135,7 +171,7 @@ func (b *launchdBackend) registered(context.Context) ([]Registration, error) {
 	}
 	for _, name := range agents {
 		path := b.agentPath(name)
-		out = append(out, b.env.registration(name, Login, path, b.jobLimaHome(path)))
+		out = append(out, b.env.registration(name, Login, path, plistEnv))
 	}
 	daemons, err := registrationNames(b.env.LaunchDaemonsDir, launchd.DaemonLabel(""), ".plist")
 	if err != nil {
@@ -150,30 +186,9 @@ func (b *launchdBackend) registered(context.Context) ([]Registration, error) {
 			continue
 		}
 		path := b.daemonPath(name)
-		out = append(out, b.env.registration(name, Boot, path, b.jobLimaHome(path)))
+		out = append(out, b.env.registration(name, Boot, path, plistEnv))
 	}
 	return out, nil
-}
-
-// jobLimaHome is the LIMA_HOME a launchd job runs limactl with: the one it
-// passes, or ~/.lima of the HOME it sets. A file that cannot be read names
-// none.
-func (b *launchdBackend) jobLimaHome(path string) string {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return ""
-	}
-	job, err := launchd.Decode(data)
-	if err != nil {
-		return ""
-	}
-	if lh := job.EnvironmentVariables["LIMA_HOME"]; lh != "" {
-		return lh
-	}
-	if home := job.EnvironmentVariables["HOME"]; home != "" {
-		return filepath.Join(home, ".lima")
-	}
-	return b.env.DefaultLimaHome()
 }
 
 func (b *systemdBackend) registered(context.Context) ([]Registration, error) {
@@ -189,29 +204,7 @@ func (b *systemdBackend) registered(context.Context) ([]Registration, error) {
 	var out []Registration
 	for _, name := range names {
 		path := b.unitPath(name)
-		out = append(out, b.env.registration(name, cond, path, b.unitLimaHome(path)))
+		out = append(out, b.env.registration(name, cond, path, unitEnv))
 	}
 	return out, nil
-}
-
-// unitLimaHome is the LIMA_HOME a unit runs limactl with: its
-// Environment=LIMA_HOME, or ~/.lima of the user whose manager runs it. A
-// file that cannot be read names none.
-func (b *systemdBackend) unitLimaHome(path string) string {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return ""
-	}
-	f, err := systemd.Parse(data)
-	if err != nil {
-		return ""
-	}
-	info, err := systemd.Inspect(f)
-	if err != nil {
-		return ""
-	}
-	if lh := info.Environment["LIMA_HOME"]; lh != "" {
-		return lh
-	}
-	return b.env.DefaultLimaHome()
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -148,43 +147,6 @@ func unitStopProblems(info systemd.Info) []Problem {
 	return ps
 }
 
-// fileState is a registration file as read before a change: what a
-// WriteFile step replaces or a RemoveFile step takes away, and what their
-// undo puts back.
-type fileState struct {
-	Path    string
-	Exists  bool
-	Data    []byte
-	Mode    os.FileMode
-	ReadErr error // set when the file is there but cannot be read
-}
-
-// readFile reads a registration file for a plan.
-func readFile(path string) fileState {
-	fs := fileState{Path: path}
-	fi, err := os.Stat(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return fs
-	}
-	fs.Exists = true
-	if err == nil {
-		fs.Mode = fi.Mode().Perm()
-		fs.Data, err = os.ReadFile(path)
-	}
-	fs.ReadErr = err
-	return fs
-}
-
-// write is the step that replaces the file with data.
-func (f fileState) write(purpose string, data []byte) plan.WriteFile {
-	return plan.WriteFile{Purpose: purpose, Path: f.Path, Data: data, Mode: 0o644, Existed: f.Exists, Old: f.Data, OldMode: f.Mode}
-}
-
-// remove is the step that removes the file.
-func (f fileState) remove(purpose string) plan.RemoveFile {
-	return plan.RemoveFile{Purpose: purpose, Path: f.Path, Old: f.Data, OldMode: f.Mode}
-}
-
 // systemdState is everything a systemd plan is made from, read at once.
 type systemdState struct {
 	User string
@@ -278,10 +240,7 @@ func planSystemdEnable(name string, cond Condition, st systemdState) (Plan, erro
 			return Plan{}, err
 		}
 		p.Steps = reg
-		p.Result = Result{Changed: len(reg) > 0, Message: fmt.Sprintf("%s will start at login", name)}
-		if len(reg) == 0 {
-			p.Result.Message = fmt.Sprintf("%s already starts at login", name)
-		}
+		p.Result = resultOf(reg, fmt.Sprintf("%s will start at login", name), fmt.Sprintf("%s already starts at login", name))
 		if st.Lingering {
 			p.Result.Message = fmt.Sprintf("%s is registered; lingering is on for %s, so it also starts at boot", name, st.User)
 		}
@@ -298,10 +257,7 @@ func planSystemdEnable(name string, cond Condition, st systemdState) (Plan, erro
 		if !st.Lingering {
 			p.Steps = append(p.Steps, st.lingerSteps(true)...)
 		}
-		p.Result = Result{Changed: len(p.Steps) > 0, Message: fmt.Sprintf("%s will start at boot", name)}
-		if len(p.Steps) == 0 {
-			p.Result.Message = fmt.Sprintf("%s already starts at boot", name)
-		}
+		p.Result = resultOf(p.Steps, fmt.Sprintf("%s will start at boot", name), fmt.Sprintf("%s already starts at boot", name))
 		if st.Unit.Exists && !st.Lingering {
 			p.Result.SwitchedFrom = string(Login)
 			p.Result.Message = fmt.Sprintf("%s now starts at boot instead of at login", name)

@@ -9,9 +9,9 @@ package autostart
 import (
 	"errors"
 	"fmt"
-	"regexp"
 
 	"github.com/limabar/limabar/autostart/elevate"
+	"github.com/limabar/limabar/autostart/instname"
 	"github.com/limabar/limabar/autostart/problem"
 )
 
@@ -48,7 +48,7 @@ const (
 var (
 	// ErrInvalidName is returned before any path is built for a name that is
 	// not a Lima identifier.
-	ErrInvalidName = errors.New("invalid instance name")
+	ErrInvalidName = instname.ErrInvalid
 	// ErrNotSupported is returned for a condition the platform cannot do.
 	ErrNotSupported = errors.New("not supported on this platform")
 	// ErrCancelled means the user dismissed the administrator prompt; nothing
@@ -57,23 +57,11 @@ var (
 )
 
 // MaxNameLen is the longest instance name Lima accepts.
-const MaxNameLen = 76
-
-var nameRE = regexp.MustCompile(`^[A-Za-z0-9]+([._-][A-Za-z0-9]+)*$`)
+const MaxNameLen = instname.MaxLen
 
 // ValidateName refuses anything that is not a Lima instance name, so that no
 // name can make a path or a command mean something else.
-func ValidateName(name string) error {
-	switch {
-	case name == "":
-		return fmt.Errorf("%w: the name is empty", ErrInvalidName)
-	case len(name) > MaxNameLen:
-		return fmt.Errorf("%w %q: longer than %d characters", ErrInvalidName, name, MaxNameLen)
-	case !nameRE.MatchString(name):
-		return fmt.Errorf("%w %q: use letters, digits and single '.', '_' or '-' between them", ErrInvalidName, name)
-	}
-	return nil
-}
+func ValidateName(name string) error { return instname.Check(name) }
 
 // Instance identifies a Lima instance: its name and its directory under
 // LIMA_HOME.

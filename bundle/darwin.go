@@ -9,9 +9,9 @@ import (
 	"sync"
 
 	"github.com/jackmordaunt/icns/v3"
-	"howett.net/plist"
 
 	"github.com/limabar/limabar/assets"
+	"github.com/limabar/limabar/autostart/launchd"
 )
 
 // infoPlist is Contents/Info.plist. The encoder writes the keys sorted.
@@ -66,14 +66,11 @@ func newInfoPlist(o options) infoPlist {
 }
 
 func encodeInfoPlist(p infoPlist) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := plist.NewEncoderForFormat(&buf, plist.XMLFormat)
-	enc.Indent("\t")
-	if err := enc.Encode(p); err != nil {
+	data, err := launchd.EncodeXML(p)
+	if err != nil {
 		return nil, fmt.Errorf("encode Info.plist: %w", err)
 	}
-	buf.WriteByte('\n')
-	return buf.Bytes(), nil
+	return data, nil
 }
 
 // icnsTypes are the icon types of a modern .icns file and the pixel size of

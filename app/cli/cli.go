@@ -71,7 +71,7 @@ func (c *CLI) Run(ctx context.Context, args []string) int {
 	code, err := c.run(ctx, args)
 	if err != nil {
 		msg := err.Error()
-		if errors.Is(err, autostart.ErrCancelled) {
+		if errors.Is(err, autostart.ErrCancelled) && !undoFailed(err) {
 			msg = "cancelled: the administrator prompt was dismissed; nothing was changed"
 		}
 		fmt.Fprintf(c.Stderr, "limabar: %s\n", oneLine(msg))
@@ -84,6 +84,13 @@ func (c *CLI) Run(ctx context.Context, args []string) int {
 		}
 	}
 	return code
+}
+
+// undoFailed reports whether a failed change could not be taken back
+// entirely: then the error, not "nothing was changed", is what to show.
+func undoFailed(err error) bool {
+	var se *plan.StepError
+	return errors.As(err, &se) && len(se.UndoErrs) > 0
 }
 
 func oneLine(s string) string {

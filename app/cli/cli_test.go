@@ -8,6 +8,7 @@ import (
 
 	"github.com/limabar/limabar/app/state"
 	"github.com/limabar/limabar/autostart"
+	"github.com/limabar/limabar/autostart/plan"
 )
 
 // warningBackend answers every Disable with the same warning, the way the
@@ -92,5 +93,23 @@ func TestDisableFailureIsOneLine(t *testing.T) {
 	code, _, stderr := run(b, "disable", "--condition=login", "default")
 	if want := "limabar: failed to disable the LaunchAgent for instance \"default\": launchctl disable: Input/output error\n"; code != 1 || stderr != want {
 		t.Errorf("got exit %d, stderr %q; want 1 and %q", code, stderr, want)
+	}
+}
+
+// TestCancelledWithUndoFailureIsReported: a cancelled prompt says nothing
+// was changed only when the steps before it were all taken back.
+func TestCancelledWithUndoFailureIsReported(t *testing.T) {
+	undone := &plan.StepError{Subject: `instance "default"`, Step: plan.Privileged{Purpose: "remove the LaunchDaemon"}, Err: autostart.ErrCancelled}
+	b := &warningBackend{err: undone}
+	code, _, stderr := run(b, "disable", "--condition=boot", "default")
+	if want := "limabar: cancelled: the administrator prompt was dismissed; nothing was changed\n"; code != 1 || stderr != want {
+		t.Errorf("got %d %q, want 1 %q", code, stderr, want)
+	}
+	lost := &plan.StepError{Subject: `instance "default"`, Step: plan.Privileged{Purpose: "remove the LaunchDaemon"}, Err: autostart.ErrCancelled,
+		UndoErrs: []error{errors.New("/a could not be removed again: permission denied")}}
+	b = &warningBackend{err: lost}
+	code, _, stderr = run(b, "disable", "--condition=boot", "default")
+	if want := "limabar: failed to remove the LaunchDaemon for instance \"default\": cancelled by the user, and /a could not be removed again: permission denied\n"; code != 1 || stderr != want {
+		t.Errorf("got %d %q, want 1 %q", code, stderr, want)
 	}
 }

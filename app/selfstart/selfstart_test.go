@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"howett.net/plist"
 
 	"github.com/limabar/limabar/autostart"
+	"github.com/limabar/limabar/autostart/plan"
 	"github.com/limabar/limabar/autostart/runner"
 	"github.com/limabar/limabar/scripts/testenv"
 )
@@ -419,5 +421,50 @@ func TestRelativePathsRefused(t *testing.T) {
 		if err := l.Enable(); err == nil {
 			t.Errorf("Enable(%+v): got no error", l)
 		}
+	}
+}
+
+// TestPlans: the steps of the switch, written out. On macOS the agent is
+// written, then launchd's override cleared; its undo is the write's, which
+// puts the previous agent back.
+func TestPlans(t *testing.T) {
+	l, f := darwinItem(t)
+	path := filepath.Join(l.Home, "Library", "LaunchAgents", "io.github.limabar.plist")
+	mustDo(t, os.MkdirAll(filepath.Dir(path), 0o755))
+	mustDo(t, os.WriteFile(path, []byte("an older agent"), 0o600))
+	p, err := l.PlanEnable()
+	mustDo(t, err)
+	data, err := l.Entry()
+	mustDo(t, err)
+	want := plan.Plan{Subject: "Open LimaBar at Login", Steps: []plan.Step{
+		plan.WriteFile{Purpose: "write the login item", Path: path, Data: data, Mode: 0o644, Existed: true, Old: []byte("an older agent"), OldMode: 0o600},
+		plan.Command{Purpose: "enable the login item", Argv: []string{"launchctl", "enable", "gui/501/io.github.limabar"}},
+	}}
+	if !reflect.DeepEqual(p, want) {
+		t.Errorf("got\n%#v\nwant\n%#v", p, want)
+	}
+	p, err = l.PlanDisable()
+	mustDo(t, err)
+	want = plan.Plan{Subject: "Open LimaBar at Login", Steps: []plan.Step{plan.RemoveFile{Purpose: "remove the login item", Path: path}}}
+	if !reflect.DeepEqual(p, want) {
+		t.Errorf("got\n%#v\nwant\n%#v", p, want)
+	}
+	if len(f.Calls) != 0 {
+		t.Errorf("planning ran %q", f.Argvs())
+	}
+
+	lin := linuxItem(t)
+	p, err = lin.PlanEnable()
+	mustDo(t, err)
+	lpath, _ := lin.Path()
+	if len(p.Steps) != 1 || p.Steps[0].(plan.WriteFile).Path != lpath || p.Steps[0].(plan.WriteFile).Existed {
+		t.Errorf("got %#v, want one new file at %s", p.Steps, lpath)
+	}
+}
+
+func mustDo(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -29,5 +30,36 @@ func TestConnectNeverStartsABus(t *testing.T) {
 	}
 	if data, err := os.ReadFile(record); err == nil {
 		t.Errorf("dbus-launch was run: %q", data)
+	}
+}
+
+// TestNothingElseDialsTheSessionBus: every connection to the session bus
+// goes through Connect. godbus's ConnectSessionBus, SessionBus and
+// SessionBusPrivate, and go-systemd's NewUserConnection*, start a
+// dbus-daemon when no bus is named (a command run over SSH, the command
+// line in a test), and each of those daemons outlives LimaBar. For
+// systemd's user manager use
+// sdbus.NewConnection(func() (*dbus.Conn, error) { return sessionbus.Connect(ctx) }).
+func TestNothingElseDialsTheSessionBus(t *testing.T) {
+	banned := []string{"ConnectSessionBus(", "dbus.SessionBus(", "SessionBusPrivate(", "NewUserConnection"}
+	for _, top := range []string{"../../app", "../../autostart"} {
+		err := filepath.WalkDir(top, func(p string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") || strings.HasSuffix(p, "sessionbus.go") {
+				return err
+			}
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			for _, b := range banned {
+				if strings.Contains(string(data), b) {
+					t.Errorf("%s calls %s; connect through sessionbus.Connect, which never starts a bus", p, strings.TrimSuffix(b, "("))
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 }

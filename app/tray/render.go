@@ -156,14 +156,8 @@ func (r *renderer) click(ro *row) {
 func (r *renderer) Render(m menu.Menu) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if !r.rendered || m.Icon != r.icon {
-		r.tk.SetIcon(m.Icon)
-		r.icon = m.Icon
-	}
-	if !r.rendered || m.Tooltip != r.tooltip {
-		r.tk.SetTooltip(m.Tooltip)
-		r.tooltip = m.Tooltip
-	}
+	update(r.rendered, &r.icon, m.Icon, r.tk.SetIcon)
+	update(r.rendered, &r.tooltip, m.Tooltip, r.tk.SetTooltip)
 	r.rendered = true
 	r.header = r.reconcile(nil, r.header, m.Header, false)
 	r.insts = r.reconcile(nil, r.insts, m.Instances, false)
@@ -236,22 +230,15 @@ func (r *renderer) apply(ro *row, it menu.Item) {
 		ro.children = r.reconcile(ro, ro.children, it.Children, true)
 	}
 	s := &ro.shown
-	if !s.set || s.title != it.Title {
-		ro.w.SetTitle(it.Title)
-		s.title = it.Title
-	}
-	if !s.set || s.tooltip != it.Tooltip {
-		ro.w.SetTooltip(it.Tooltip)
-		s.tooltip = it.Tooltip
-	}
-	if !s.set || s.enabled != it.Enabled {
-		if it.Enabled {
+	update(s.set, &s.title, it.Title, ro.w.SetTitle)
+	update(s.set, &s.tooltip, it.Tooltip, ro.w.SetTooltip)
+	update(s.set, &s.enabled, it.Enabled, func(on bool) {
+		if on {
 			ro.w.Enable()
 		} else {
 			ro.w.Disable()
 		}
-		s.enabled = it.Enabled
-	}
+	})
 	s.set = true
 	if ro.checkable && (!s.checkSet || s.checked != it.Checked) {
 		if it.Checked {
@@ -264,5 +251,15 @@ func (r *renderer) apply(ro *row, it menu.Item) {
 	if !s.visible {
 		ro.w.Show()
 		s.visible = true
+	}
+}
+
+// update hands want to apply when nothing was shown yet or it differs from
+// what was (*shown), and remembers it: each toolkit call redraws, so only
+// what changed is sent.
+func update[T comparable](set bool, shown *T, want T, apply func(T)) {
+	if !set || *shown != want {
+		apply(want)
+		*shown = want
 	}
 }

@@ -121,11 +121,20 @@ func (b *fsnotifyBackend) Events() <-chan event     { return b.events }
 func (b *fsnotifyBackend) Errors() <-chan error     { return b.w.Errors }
 
 func (b *fsnotifyBackend) Close() error {
-	select {
-	case <-b.done:
-		return errors.New("watcher already closed")
-	default:
-		close(b.done)
+	if err := closeDone(b.done); err != nil {
+		return err
 	}
 	return b.w.Close()
+}
+
+// closeDone closes a backend's done channel, which ends its goroutines; a
+// second Close is an error, as it is for the watchers underneath.
+func closeDone(done chan struct{}) error {
+	select {
+	case <-done:
+		return errors.New("watcher already closed")
+	default:
+		close(done)
+		return nil
+	}
 }

@@ -97,11 +97,8 @@ func (w *inotify) Events() <-chan event { return w.events }
 func (w *inotify) Errors() <-chan error { return w.errors }
 
 func (w *inotify) Close() error {
-	select {
-	case <-w.done:
-		return errors.New("watcher already closed")
-	default:
-		close(w.done)
+	if err := closeDone(w.done); err != nil {
+		return err
 	}
 	return w.f.Close()
 }

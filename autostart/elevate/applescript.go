@@ -2,11 +2,6 @@ package elevate
 
 import "github.com/limabar/limabar/autostart/quote"
 
-// AppleScriptString returns s as an AppleScript string literal; it is
-// quote.AppleScript, kept under this name for the callers outside the
-// engine until they use the quote package.
-func AppleScriptString(s string) string { return quote.AppleScript(s) }
-
 // DoShellScript returns the AppleScript that runs script with /bin/sh as
 // root after the standard administrator dialog showing prompt. Both texts
 // are string literals, so nothing in them can become AppleScript code.

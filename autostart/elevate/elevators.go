@@ -92,11 +92,7 @@ var osascriptError = regexp.MustCompile(`(?s)^\d+:\d+: execution error: (.*) \((
 // the dialog holds no thread of the caller's but that goroutine's: the
 // menu-bar app stays usable while it is open.
 func (o Osascript) RunAsRoot(ctx context.Context, script, prompt string) error {
-	path := o.Path
-	if path == "" {
-		path = "/usr/bin/osascript"
-	}
-	_, err := orExec(o.Runner).Run(ctx, path, "-e", DoShellScript(script, prompt))
+	_, err := orExec(o.Runner).Run(ctx, orDefault(o.Path, "/usr/bin/osascript"), "-e", DoShellScript(script, prompt))
 	if err == nil {
 		return nil
 	}
@@ -130,14 +126,7 @@ type Sudo struct {
 // RunAsRoot implements Elevator. sudo shows its own password prompt, so
 // prompt is not used.
 func (s Sudo) RunAsRoot(ctx context.Context, script, _ string) error {
-	path := s.Path
-	if path == "" {
-		path = "/usr/bin/sudo"
-	}
-	if _, err := orExec(s.Runner).Run(ctx, path, "/bin/sh", "-c", script); err != nil {
-		return scriptError("sudo", err)
-	}
-	return nil
+	return runScript(ctx, s.Runner, "sudo", orDefault(s.Path, "/usr/bin/sudo"), "/bin/sh", "-c", script)
 }
 
 // Direct runs the script with `/bin/sh -c SCRIPT` in the current process's
@@ -151,12 +140,22 @@ type Direct struct {
 
 // RunAsRoot implements Elevator; prompt is not used.
 func (d Direct) RunAsRoot(ctx context.Context, script, _ string) error {
-	shell := d.Shell
-	if shell == "" {
-		shell = "/bin/sh"
-	}
-	if _, err := orExec(d.Runner).Run(ctx, shell, "-c", script); err != nil {
-		return scriptError("sh", err)
+	return runScript(ctx, d.Runner, "sh", orDefault(d.Shell, "/bin/sh"), "-c", script)
+}
+
+// runScript runs the command that runs a script as root, reporting a
+// failure as a ScriptError of via.
+func runScript(ctx context.Context, r runner.Runner, via, name string, args ...string) error {
+	if _, err := orExec(r).Run(ctx, name, args...); err != nil {
+		return scriptError(via, err)
 	}
 	return nil
+}
+
+// orDefault is path, or def when path is empty.
+func orDefault(path, def string) string {
+	if path == "" {
+		return def
+	}
+	return path
 }

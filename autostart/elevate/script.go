@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/limabar/limabar/autostart/instname"
 	"github.com/limabar/limabar/autostart/quote"
 )
 
@@ -67,12 +67,7 @@ var PathTools = Tools{
 // while a real LaunchDaemon is a few KiB.
 const MaxPlistSize = 64 << 10
 
-// maxNameLen is Lima's limit on instance names.
-const maxNameLen = 76
-
 const labelPrefix = "io.lima-vm.daemon."
-
-var labelRE = regexp.MustCompile(`^io\.lima-vm\.daemon\.[A-Za-z0-9]+([._-][A-Za-z0-9]+)*$`)
 
 // base64Line is the MIME line length: every base64 decoder accepts it, some
 // older ones choke on one very long line.
@@ -261,8 +256,8 @@ func removeScript(t Tools, label, path string, unload bool) (string, error) {
 // checkTarget refuses anything but a Lima daemon label and its plist path,
 // so that a bug elsewhere cannot turn the script against another file.
 func checkTarget(t Tools, label, path string) error {
-	name := strings.TrimPrefix(label, labelPrefix)
-	if !labelRE.MatchString(label) || len(name) > maxNameLen {
+	name, ok := strings.CutPrefix(label, labelPrefix)
+	if !ok || instname.Check(name) != nil {
 		return fmt.Errorf("invalid LaunchDaemon label %q: want %s followed by a Lima instance name", label, labelPrefix)
 	}
 	switch {

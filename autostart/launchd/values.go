@@ -16,14 +16,23 @@ import (
 // The error names the value, so that the user knows which folder to
 // rename.
 func (p Params) Check() error {
-	for _, v := range []struct{ what, s string }{
+	return checkValues([]value{
 		{"the instance name", p.Name},
 		{"the limactl path", p.Limactl},
 		{"the home folder", p.Home},
 		{"the LIMA_HOME path", p.LimaHome},
 		{"the instance folder", p.InstanceDir},
 		{"the user name", p.User},
-	} {
+	})
+}
+
+// value is a string to be written into a plist, and what it is.
+type value struct{ what, s string }
+
+// checkValues refuses the first value a plist cannot carry unchanged,
+// naming it.
+func checkValues(vals []value) error {
+	for _, v := range vals {
 		if bad, ok := firstNonXML(v.s); ok {
 			return fmt.Errorf("%s contains a character a plist cannot hold (%s)", v.what, bad)
 		}
@@ -34,7 +43,6 @@ func (p Params) Check() error {
 // checkJob is Check for every string of a built job, so that Encode never
 // writes a plist that decodes to something else, whoever built the job.
 func checkJob(j Job) error {
-	type value struct{ what, s string }
 	vals := []value{
 		{"Label", j.Label},
 		{"WorkingDirectory", j.WorkingDirectory},
@@ -52,12 +60,7 @@ func checkJob(j Job) error {
 	for i, b := range j.AssociatedBundleIdentifiers {
 		vals = append(vals, value{fmt.Sprintf("AssociatedBundleIdentifiers[%d]", i), b})
 	}
-	for _, v := range vals {
-		if bad, ok := firstNonXML(v.s); ok {
-			return fmt.Errorf("%s contains a character a plist cannot hold (%s)", v.what, bad)
-		}
-	}
-	return nil
+	return checkValues(vals)
 }
 
 // firstNonXML describes the first character of s that XML 1.0 cannot hold

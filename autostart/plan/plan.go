@@ -8,6 +8,11 @@
 // command with the command that undoes it, the privileged script, and
 // lingering turned on or off. Each step knows its own inverse, so no call
 // site writes a rollback of its own.
+//
+// A new kind of step (waiting until a launchd job is gone, say) is a type
+// with What, inverse and kind, a case in Executor.do, and its lines in
+// describe and JSON; a command such as `systemctl --user start` or
+// `launchctl kickstart` is a Command.
 package plan
 
 import (
