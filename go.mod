@@ -3,6 +3,7 @@ module github.com/limabar/limabar
 go 1.26.8
 
 require (
+	github.com/coreos/go-systemd/v22 v22.6.0
 	github.com/fsnotify/fsnotify v1.10.1
 	github.com/getlantern/systray v1.2.2
 	github.com/godbus/dbus/v5 v5.2.4

@@ -18,10 +18,12 @@ import (
 	"github.com/limabar/limabar/app/hostenv"
 	"github.com/limabar/limabar/app/macos"
 	"github.com/limabar/limabar/app/menu"
+	"github.com/limabar/limabar/app/notified"
 	"github.com/limabar/limabar/app/state"
 	"github.com/limabar/limabar/app/tray"
 	"github.com/limabar/limabar/app/watch"
 	"github.com/limabar/limabar/autostart"
+	"github.com/limabar/limabar/autostart/health"
 	"github.com/limabar/limabar/autostart/runner"
 )
 
@@ -152,6 +154,9 @@ type gui struct {
 	// newest change closes when it ends.
 	autostartQueue map[string]chan struct{}
 	wg             sync.WaitGroup
+	// notified remembers the autostart failures the user was told about;
+	// opened at the first refresh, in the Service's state folder.
+	notified *notified.Record
 }
 
 func newGUI(svc state.Service, desktop tray.Desktop, logger *slog.Logger) *gui {
@@ -260,9 +265,45 @@ func (g *gui) refresh(ctx context.Context) {
 	startWatch := !g.watching
 	g.watching = true
 	g.mu.Unlock()
+	// Notify before drawing, so that a menu showing a failure means the
+	// failure has been notified (or was before).
+	g.notifyHealth(s)
 	g.render()
 	if startWatch {
 		g.startWatch(ctx, s.LimaHome)
+	}
+}
+
+// notifyHealth tells the user, once, of each registered job that failed:
+// not at every refresh, and not again after a restart of LimaBar while the
+// same failure stands (the record is kept in the state folder). A job in
+// the middle of a restart is not notified yet: it may come up.
+func (g *gui) notifyHealth(s state.Snapshot) {
+	if g.notified == nil {
+		g.notified = notified.Open(g.svc.StateDir())
+	}
+	for _, in := range s.Instances {
+		if in.Health == nil {
+			continue
+		}
+		h, c := in.Health, in.HealthCondition
+		job := in.Name + "/" + string(c)
+		switch {
+		case h.State == health.Running || h.State == health.Stopped:
+			if err := g.notified.Clear(job); err != nil {
+				g.logger.Warn("cannot update the notified failures", "err", err)
+			}
+		case h.Bad() && !h.Restarting:
+			first, err := g.notified.First(job, h.Key(in.Name, string(c)))
+			if err != nil {
+				g.logger.Warn("cannot update the notified failures", "err", err)
+			}
+			if first {
+				g.logger.Warn("autostart failed", "instance", in.Name, "condition", string(c),
+					"state", string(h.State), "reason", h.Reason, "exit", h.ExitCode, "restarts", h.Restarts)
+				g.notify(in.Name+": "+menu.HealthLine(h, c), "Open LimaBar's menu to try again or show the log.")
+			}
+		}
 	}
 }
 
@@ -287,6 +328,11 @@ func (g *gui) startWatch(ctx context.Context, limaHome string) {
 	go func() {
 		if err := w.Run(ctx, g.requestRefresh); err != nil {
 			g.logger.Warn("stopped watching for changes", "err", err)
+		}
+	}()
+	go func() {
+		if err := g.svc.WatchHealth(ctx, g.requestRefresh); err != nil {
+			g.logger.Warn("failed autostarts will show only after a refresh", "err", err)
 		}
 	}()
 }
@@ -532,6 +578,12 @@ func (g *gui) perform(a menu.Action) (autostart.Result, error) {
 		return autostart.Result{}, g.desktop.OpenFolder(a.Target)
 	case menu.OpenURL:
 		return autostart.Result{}, g.desktop.OpenURL(a.Target)
+	case menu.TryAgain:
+		return autostart.Result{}, g.svc.TryAgain(ctx, a.Instance, a.Condition)
+	case menu.StopRetrying:
+		return autostart.Result{}, g.svc.StopRetrying(ctx, a.Instance, a.Condition)
+	case menu.FixStale:
+		return autostart.Result{}, g.svc.FixStale(ctx, a.Instance)
 	}
 	return autostart.Result{}, fmt.Errorf("unknown action %q", a.Kind)
 }

@@ -132,6 +132,17 @@ func (f *fakeService) SetSelfStart(_ context.Context, on bool) error {
 	return f.call(fmt.Sprint("self-start ", on))
 }
 func (f *fakeService) WatchDirs() []string { return nil }
+func (f *fakeService) TryAgain(_ context.Context, name string, c autostart.Condition) error {
+	return f.call("try-again " + name + " " + string(c))
+}
+func (f *fakeService) StopRetrying(_ context.Context, name string, c autostart.Condition) error {
+	return f.call("stop-retrying " + name + " " + string(c))
+}
+func (f *fakeService) FixStale(_ context.Context, name string) error {
+	return f.call("fix-stale " + name)
+}
+func (f *fakeService) WatchHealth(context.Context, func()) error { return nil }
+func (f *fakeService) StateDir() string                          { return "" }
 
 var _ state.Service = (*fakeService)(nil)
 

@@ -139,14 +139,46 @@ func (l *lateService) SetSelfStart(ctx context.Context, on bool) error {
 	return l.instanceCall(ctx, func(s state.Service) error { return s.SetSelfStart(ctx, on) })
 }
 
-// WatchDirs is asked after the first snapshot, so after the start-up.
-func (l *lateService) WatchDirs() []string {
+// started is the Service once the start-up is done, nil before it or when
+// it failed.
+func (l *lateService) started() state.Service {
 	select {
 	case <-l.ready:
-		if l.svc != nil {
-			return l.svc.WatchDirs()
-		}
+		return l.svc
 	default:
+		return nil
+	}
+}
+
+// WatchDirs is asked after the first snapshot, so after the start-up.
+func (l *lateService) WatchDirs() []string {
+	if s := l.started(); s != nil {
+		return s.WatchDirs()
 	}
 	return nil
+}
+
+func (l *lateService) TryAgain(ctx context.Context, name string, c autostart.Condition) error {
+	return l.instanceCall(ctx, func(s state.Service) error { return s.TryAgain(ctx, name, c) })
+}
+
+func (l *lateService) StopRetrying(ctx context.Context, name string, c autostart.Condition) error {
+	return l.instanceCall(ctx, func(s state.Service) error { return s.StopRetrying(ctx, name, c) })
+}
+
+func (l *lateService) FixStale(ctx context.Context, name string) error {
+	return l.instanceCall(ctx, func(s state.Service) error { return s.FixStale(ctx, name) })
+}
+
+// WatchHealth waits for the start-up, like the snapshot it follows.
+func (l *lateService) WatchHealth(ctx context.Context, changed func()) error {
+	return l.instanceCall(ctx, func(s state.Service) error { return s.WatchHealth(ctx, changed) })
+}
+
+// StateDir is asked after the first snapshot, so after the start-up.
+func (l *lateService) StateDir() string {
+	if s := l.started(); s != nil {
+		return s.StateDir()
+	}
+	return ""
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"os"
@@ -46,7 +47,7 @@ func newLive(host *hostenv.Host, logger *slog.Logger, asUser string) (*state.Liv
 	if err != nil {
 		return nil, err
 	}
-	return &state.Live{
+	live := &state.Live{
 		Platform:   host.Platform,
 		Lima:       &lima.Client{Limactl: host.Limactl, LimaHome: host.LimaHome, Runner: limaRunner(host, logger)},
 		Engine:     engine,
@@ -59,7 +60,28 @@ func newLive(host *hostenv.Host, logger *slog.Logger, asUser string) (*state.Liv
 		// and refuses new registrations, but never stops the app or the
 		// removal of a stale registration.
 		SetupErr: host.CheckLimaHome(),
-	}, nil
+	}
+	attachHealth(live, host, logger)
+	return live, nil
+}
+
+// attachHealth gives the Service the service manager's view of the
+// registered jobs: the user's systemd over D-Bus on Linux, `launchctl
+// print` on a Mac. Without it the menu shows registrations but not whether they
+// worked.
+func attachHealth(live *state.Live, host *hostenv.Host, logger *slog.Logger) {
+	if host.Platform == autostart.Darwin {
+		r := runner.Exec{Logger: logger}
+		live.Process = state.PsProcess{Runner: r}
+		live.Health = &state.LaunchdHealth{Runner: r, Launchctl: host.Tools().Launchctl, UID: host.UID, Process: live.Process}
+		return
+	}
+	h, err := state.ConnectSystemdHealth(context.Background(), runner.Exec{Logger: logger}, logger)
+	if err != nil {
+		logger.Info("autostart health not available", "err", err)
+		return
+	}
+	live.Health = h
 }
 
 // limaRunner runs limactl with LIMA_HOME set to the one LimaBar uses, which

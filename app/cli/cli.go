@@ -15,6 +15,7 @@ import (
 
 	"github.com/limabar/limabar/app/state"
 	"github.com/limabar/limabar/autostart"
+	"github.com/limabar/limabar/autostart/health"
 	"github.com/limabar/limabar/autostart/plan"
 	"github.com/limabar/limabar/autostart/problem"
 )
@@ -142,25 +143,40 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 // InstanceJSON is one element of `list --json`. Its fields are documented in
 // the README and stay stable.
 type InstanceJSON struct {
-	Name     string               `json:"name"`
-	Status   string               `json:"status"`
-	Dir      string               `json:"dir"`
-	Login    autostart.CondStatus `json:"login"`
-	Boot     autostart.CondStatus `json:"boot"`
-	Errors   []string             `json:"errors"`
-	Problems int                  `json:"problemCount"`
+	Name     string   `json:"name"`
+	Status   string   `json:"status"`
+	Dir      string   `json:"dir"`
+	Login    CondJSON `json:"login"`
+	Boot     CondJSON `json:"boot"`
+	Errors   []string `json:"errors"`
+	Problems int      `json:"problemCount"`
+}
+
+// CondJSON is one condition of `list --json`: the registration, and what
+// became of its job (null when it is not registered, or its service
+// manager cannot be asked).
+type CondJSON struct {
+	autostart.CondStatus
+	Health *health.Health `json:"health"`
 }
 
 func toJSON(in state.Instance) InstanceJSON {
 	j := InstanceJSON{
 		Name: in.Name, Status: in.Status, Dir: in.Dir,
-		Login: in.Autostart.Login, Boot: in.Autostart.Boot,
+		Login: CondJSON{CondStatus: in.Autostart.Login}, Boot: CondJSON{CondStatus: in.Autostart.Boot},
 		Errors: append([]string{}, in.Errors...),
+	}
+	if in.Health != nil {
+		if in.HealthCondition == autostart.Boot {
+			j.Boot.Health = in.Health
+		} else {
+			j.Login.Health = in.Health
+		}
 	}
 	if in.AutostartErr != "" {
 		j.Errors = append(j.Errors, in.AutostartErr)
 	}
-	for _, cs := range []*autostart.CondStatus{&j.Login, &j.Boot} {
+	for _, cs := range []*autostart.CondStatus{&j.Login.CondStatus, &j.Boot.CondStatus} {
 		if cs.Problems == nil {
 			cs.Problems = []autostart.Problem{}
 		}
@@ -212,12 +228,16 @@ func (c *CLI) list(ctx context.Context, args []string) (int, error) {
 		return 0, writeJSON(c.Stdout, out)
 	}
 	tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tSTATUS\tLOGIN\tBOOT\tPROBLEMS")
+	fmt.Fprintln(tw, "NAME\tSTATUS\tLOGIN\tBOOT\tHEALTH\tPROBLEMS")
 	for _, in := range s.Instances {
 		j := toJSON(in)
+		hs := "-"
+		if in.Health != nil {
+			hs = string(in.Health.State)
+		}
 		// The column counts what limactl says is wrong with the instance
 		// too (a broken lima.yaml), not only its registrations' problems.
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", j.Name, j.Status, onOff(j.Login), onOff(j.Boot), j.Problems+len(j.Errors))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", j.Name, j.Status, onOff(j.Login.CondStatus), onOff(j.Boot.CondStatus), hs, j.Problems+len(j.Errors))
 	}
 	return 0, tw.Flush()
 }
@@ -365,9 +385,11 @@ func (c *CLI) printPlan(p autostart.Plan) error {
 type DoctorJSON struct {
 	Name     string              `json:"name"`
 	Problems []autostart.Problem `json:"problems"`
-	Fixed    bool                `json:"fixed"`
-	Message  string              `json:"message,omitempty"`
-	Error    string              `json:"error,omitempty"`
+	// Health is set when the instance's registered job failed.
+	Health  *health.Health `json:"health,omitempty"`
+	Fixed   bool           `json:"fixed"`
+	Message string         `json:"message,omitempty"`
+	Error   string         `json:"error,omitempty"`
 	// Plan is, with --fix --dry-run, the steps the fix would run.
 	Plan []plan.StepJSON `json:"plan,omitempty"`
 }
@@ -408,10 +430,25 @@ func (c *CLI) doctor(ctx context.Context, args []string) (int, error) {
 	for _, in := range s.Instances {
 		j := toJSON(in)
 		ps := append(append([]autostart.Problem{}, j.Login.Problems...), j.Boot.Problems...)
-		if len(ps) == 0 {
+		failed := in.Health != nil && in.Health.Bad()
+		if len(ps) == 0 && !failed {
 			continue
 		}
 		d := DoctorJSON{Name: in.Name, Problems: ps}
+		if failed {
+			d.Health = in.Health
+		}
+		if len(ps) == 0 {
+			// A job that fails with a sound registration: nothing to
+			// repair here, the reason says what to fix.
+			remaining++
+			report = append(report, d)
+			if *dryRun {
+				plans = append(plans, plan.Plan{})
+			}
+			verbs = append(verbs, "repaired")
+			continue
+		}
 		if *dryRun {
 			p, err := b.PlanRepair(ctx, in.Name)
 			if err != nil {
@@ -494,11 +531,14 @@ func (c *CLI) doctor(ctx context.Context, args []string) (int, error) {
 			fmt.Fprintln(c.Stdout, "No problems found.")
 		}
 		for i, d := range report {
+			if d.Health != nil {
+				fmt.Fprintf(c.Stdout, "%s: %s\n", d.Name, healthSentence(d.Health))
+			}
 			for _, p := range d.Problems {
 				fmt.Fprintf(c.Stdout, "%s: %s (%s)\n", d.Name, p.Message, p.Code)
 			}
 			switch {
-			case *dryRun && d.Error == "":
+			case *dryRun && d.Error == "" && len(d.Problems) > 0:
 				fmt.Fprintf(c.Stdout, "%s: would be %s with these steps (dry run: nothing is changed):\n", d.Name, verbs[i])
 				if err := plan.Format(c.Stdout, plans[i]); err != nil {
 					return 1, err
@@ -518,6 +558,21 @@ func (c *CLI) doctor(ctx context.Context, args []string) (int, error) {
 		return 3, nil
 	}
 	return 0, nil
+}
+
+// healthSentence is a failed job's health for doctor's text output.
+func healthSentence(h *health.Health) string {
+	s := "the autostart job did not start"
+	if h.State == health.Failing {
+		s = "the autostart job keeps failing"
+	}
+	if h.Reason != "" {
+		s += ": " + h.Reason
+	}
+	if h.ExitCode != 0 {
+		s += fmt.Sprintf(" (exit %d)", h.ExitCode)
+	}
+	return s + " (" + string(h.State) + ")"
 }
 
 // leftAfter counts the problems an instance still has, read afresh.

@@ -111,11 +111,13 @@ func TestDoctorJSONReportsRegistrationsOfMissingInstances(t *testing.T) {
     "problems": [
       {
         "code": "instance-missing",
-        "message": "the registration starts instance gone, which no longer exists: /Library/LaunchDaemons/io.lima-vm.daemon.gone.plist"
+        "message": "the registration starts instance gone, which no longer exists: /Library/LaunchDaemons/io.lima-vm.daemon.gone.plist",
+        "severity": "broken"
       },
       {
         "code": "instance-missing",
-        "message": "the registration starts instance gone, which no longer exists: /Users/alice/Library/LaunchAgents/io.lima-vm.autostart.gone.plist"
+        "message": "the registration starts instance gone, which no longer exists: /Users/alice/Library/LaunchAgents/io.lima-vm.autostart.gone.plist",
+        "severity": "broken"
       }
     ],
     "fixed": false
@@ -125,7 +127,8 @@ func TestDoctorJSONReportsRegistrationsOfMissingInstances(t *testing.T) {
     "problems": [
       {
         "code": "instance-missing",
-        "message": "the registration starts instance old, which no longer exists: /Users/alice/Library/LaunchAgents/io.lima-vm.autostart.old.plist"
+        "message": "the registration starts instance old, which no longer exists: /Users/alice/Library/LaunchAgents/io.lima-vm.autostart.old.plist",
+        "severity": "broken"
       }
     ],
     "fixed": false
@@ -152,7 +155,8 @@ func TestDoctorFixRemovesRegistrationsOfMissingInstances(t *testing.T) {
     "problems": [
       {
         "code": "path-missing",
-        "message": "the job has no PATH of its own"
+        "message": "the job has no PATH of its own",
+        "severity": "degraded"
       }
     ],
     "fixed": true,
@@ -163,11 +167,13 @@ func TestDoctorFixRemovesRegistrationsOfMissingInstances(t *testing.T) {
     "problems": [
       {
         "code": "instance-missing",
-        "message": "the registration starts instance gone, which no longer exists: /Library/LaunchDaemons/io.lima-vm.daemon.gone.plist"
+        "message": "the registration starts instance gone, which no longer exists: /Library/LaunchDaemons/io.lima-vm.daemon.gone.plist",
+        "severity": "broken"
       },
       {
         "code": "instance-missing",
-        "message": "the registration starts instance gone, which no longer exists: /Users/alice/Library/LaunchAgents/io.lima-vm.autostart.gone.plist"
+        "message": "the registration starts instance gone, which no longer exists: /Users/alice/Library/LaunchAgents/io.lima-vm.autostart.gone.plist",
+        "severity": "broken"
       }
     ],
     "fixed": true,
@@ -178,7 +184,8 @@ func TestDoctorFixRemovesRegistrationsOfMissingInstances(t *testing.T) {
     "problems": [
       {
         "code": "instance-missing",
-        "message": "the registration starts instance old, which no longer exists: /Users/alice/Library/LaunchAgents/io.lima-vm.autostart.old.plist"
+        "message": "the registration starts instance old, which no longer exists: /Users/alice/Library/LaunchAgents/io.lima-vm.autostart.old.plist",
+        "severity": "broken"
       }
     ],
     "fixed": true,

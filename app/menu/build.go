@@ -8,6 +8,8 @@ import (
 	"github.com/limabar/limabar/app/lima"
 	"github.com/limabar/limabar/app/state"
 	"github.com/limabar/limabar/autostart"
+	"github.com/limabar/limabar/autostart/health"
+	"github.com/limabar/limabar/autostart/problem"
 )
 
 // Input is everything the menu shows: the last snapshot and what LimaBar is
@@ -166,18 +168,23 @@ func (b *builder) instances() []Item {
 	return items
 }
 
-// problems lists what is wrong with an instance, each once.
-func problems(in *state.Instance) (lines []Item, autostartProblems int) {
+// problems lists what is wrong with an instance, each once: limactl's
+// errors and broken registrations first, marked ⚠ and counted in serious,
+// then degraded ones, marked ◇, which do not stop the VM from starting and
+// so raise no attention icon. Cosmetic problems are left to doctor.
+// repairable counts the registration problems Repair Autostart fixes.
+func problems(in *state.Instance) (lines []Item, serious, repairable int) {
 	seen := map[string]bool{}
-	add := func(text, tip string) {
+	add := func(mark, text, tip string) bool {
 		if seen[text] {
-			return
+			return false
 		}
 		seen[text] = true
 		if tip == "" {
 			tip = text
 		}
-		lines = append(lines, Item{Title: truncate("⚠ "+firstLine(text), problemWidth+2), Tooltip: tip})
+		lines = append(lines, Item{Title: truncate(mark+" "+firstLine(text), problemWidth+2), Tooltip: tip})
+		return true
 	}
 	for _, e := range in.Errors {
 		// limactl's messages lead with context ("failed to unmarshal
@@ -192,21 +199,30 @@ func problems(in *state.Instance) (lines []Item, autostartProblems int) {
 		lines = append(lines, Item{Title: "⚠ " + fitTail(first, problemWidth), Tooltip: e})
 	}
 	if in.AutostartErr != "" {
-		add("Autostart state unknown: "+in.AutostartErr, "")
+		add("⚠", "Autostart state unknown: "+in.AutostartErr, "")
 	}
-	for _, c := range []struct {
-		name string
-		st   autostart.CondStatus
-	}{{"Start at Login", in.Autostart.Login}, {"Start at Boot", in.Autostart.Boot}} {
-		for _, p := range c.st.Problems {
-			before := len(lines)
-			add(p.Message, c.name+": "+p.Message+" ("+p.Code+")")
-			if len(lines) > before {
-				autostartProblems++
+	serious = len(lines)
+	for _, sev := range []problem.Severity{problem.Broken, problem.Degraded} {
+		mark := "⚠"
+		if sev == problem.Degraded {
+			mark = "◇"
+		}
+		for _, c := range []struct {
+			name string
+			st   autostart.CondStatus
+		}{{"Start at Login", in.Autostart.Login}, {"Start at Boot", in.Autostart.Boot}} {
+			for _, p := range c.st.Problems {
+				if p.Severity() != sev || !add(mark, p.Message, c.name+": "+p.Message+" ("+p.Code+", "+string(sev)+")") {
+					continue
+				}
+				repairable++
+				if sev == problem.Broken {
+					serious++
+				}
 			}
 		}
 	}
-	return lines, autostartProblems
+	return lines, serious, repairable
 }
 
 // statusMark is the mark before an instance's name, as text and as an icon
@@ -227,19 +243,20 @@ func statusMark(status string, problems int, busy bool) (string, IconKey) {
 
 func (b *builder) instance(snap *state.Snapshot, in *state.Instance) Item {
 	name := in.Name
-	probLines, autostartProblems := problems(in)
+	probLines, serious, autostartProblems := problems(in)
 	power, powerBusy := b.busy(Slot{name, GroupPower})
 	status := in.Status
 	if status == "" {
 		status = "Unknown"
 	}
-	if len(probLines) > 0 {
+	bad := in.Health != nil && in.Health.Bad()
+	if serious > 0 || bad {
 		b.attention = true
 	}
 
 	// Title: mark, name, status, and what starts it by itself.
 	var title strings.Builder
-	mark, icon := statusMark(in.Status, len(probLines), powerBusy)
+	mark, icon := statusMark(in.Status, serious+boolInt(bad), powerBusy)
 	title.WriteString(mark)
 	title.WriteString(" ")
 	title.WriteString(name)
@@ -255,9 +272,13 @@ func (b *builder) instance(snap *state.Snapshot, in *state.Instance) Item {
 	case in.Autostart.Login.Enabled:
 		title.WriteString(" · starts at login")
 	}
-	if n := len(probLines); n > 0 {
+	if bad {
 		title.WriteString(" · ")
-		title.WriteString(plural(n, "problem"))
+		title.WriteString(healthShort(in.Health))
+	}
+	if serious > 0 {
+		title.WriteString(" · ")
+		title.WriteString(plural(serious, "problem"))
 	}
 
 	children := make([]Item, 0, 12)
@@ -292,6 +313,11 @@ func (b *builder) instance(snap *state.Snapshot, in *state.Instance) Item {
 		b.autostartSwitch(snap.Platform, in, autostart.Login),
 		b.autostartSwitch(snap.Platform, in, autostart.Boot),
 	)
+
+	// What became of the job, and what fixes it.
+	if bad {
+		children = append(children, healthItems(in)...)
+	}
 
 	// Problems, then the way to fix them.
 	shown := probLines
@@ -367,7 +393,7 @@ const StaleTooltip = "Not available while limactl cannot list the instances: wha
 func holdStale(items []Item) {
 	for i := range items {
 		switch items[i].Action.Kind {
-		case Start, Stop, Restart, Enable, Disable, Repair:
+		case Start, Stop, Restart, Enable, Disable, Repair, TryAgain, StopRetrying, FixStale:
 			items[i].Enabled = false
 			items[i].Tooltip = StaleTooltip
 		}
@@ -513,6 +539,12 @@ func BusyTitle(a Action) string {
 		return "Repairing…"
 	case SetSelfStart:
 		return "Updating…"
+	case TryAgain:
+		return "Starting…"
+	case StopRetrying:
+		return "Stopping…"
+	case FixStale:
+		return "Removing…"
 	}
 	return "Working…"
 }
@@ -543,6 +575,12 @@ func FailureTitle(a Action) string {
 		return "Could not change Open LimaBar at Login"
 	case OpenURL:
 		return "Could not open " + a.Target
+	case TryAgain:
+		return "Could not start " + n + " again"
+	case StopRetrying:
+		return "Could not stop the restarts of " + n
+	case FixStale:
+		return "Could not remove the stale ha.pid of " + n
 	}
 	return "Could not " + a.Kind.String()
 }
@@ -604,4 +642,80 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// healthShort is what an instance's row says of a job that failed.
+func healthShort(h *health.Health) string {
+	if h.State == health.Failing {
+		return "keeps failing"
+	}
+	return "did not start"
+}
+
+// HealthLine says, in plain words, what became of a job that failed:
+// "Did not start at login: qemu-system-x86_64 not found (exit 1)".
+func HealthLine(h *health.Health, c autostart.Condition) string {
+	when := "at login"
+	if c == autostart.Boot {
+		when = "at boot"
+	}
+	var s string
+	if h.State == health.Failing {
+		s = "Keeps failing " + when
+	} else {
+		s = "Did not start " + when
+	}
+	if h.Reason != "" {
+		s += ": " + h.Reason
+	}
+	var facts []string
+	if h.ExitCode != 0 {
+		facts = append(facts, fmt.Sprintf("exit %d", h.ExitCode))
+	}
+	if h.Restarts > 0 {
+		facts = append(facts, plural(h.Restarts, "restart"))
+	}
+	if len(facts) > 0 {
+		s += " (" + strings.Join(facts, ", ") + ")"
+	}
+	return s
+}
+
+// StalePIDLine says why an instance does not start after an unclean shutdown.
+func StalePIDLine(st *health.StalePID) string {
+	if st.PID > 0 {
+		return fmt.Sprintf("Stale ha.pid: process %d is not Lima's host agent (unclean shutdown?)", st.PID)
+	}
+	return "Stale ha.pid left by an unclean shutdown"
+}
+
+// healthItems are the lines and actions of a job that failed.
+func healthItems(in *state.Instance) []Item {
+	h, c := in.Health, in.HealthCondition
+	text := HealthLine(h, c)
+	items := []Item{{Title: "⚠ " + truncate(text, headerWidth), Tooltip: text}}
+	if h.Stale != nil {
+		items = append(items,
+			Item{Title: "⚠ " + StalePIDLine(h.Stale), Tooltip: h.Stale.Path},
+			Item{Title: "Remove Stale ha.pid", Enabled: true,
+				Tooltip: "Removes " + h.Stale.Path + " and ha.sock after checking again that no host agent runs under that pid",
+				Action:  Action{Kind: FixStale, Instance: in.Name}},
+		)
+	}
+	items = append(items, Item{Title: "Try Again", Enabled: true,
+		Tooltip: "Start the job now",
+		Action:  Action{Kind: TryAgain, Instance: in.Name, Condition: c}})
+	if h.State == health.Failing {
+		items = append(items, Item{Title: "Stop Retrying", Enabled: true,
+			Tooltip: "Stop the restarts until the next login or boot, or until the switch is turned off and on",
+			Action:  Action{Kind: StopRetrying, Instance: in.Name, Condition: c}})
+	}
+	return items
 }

@@ -2,12 +2,15 @@ package menu
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/limabar/limabar/app/lima"
 	"github.com/limabar/limabar/app/state"
 	"github.com/limabar/limabar/autostart"
+	"github.com/limabar/limabar/autostart/health"
+	"github.com/limabar/limabar/autostart/problem"
 )
 
 // dump writes items as indented text: "[x]"/"[ ]" for switches, "~" for a
@@ -273,7 +276,7 @@ Quit LimaBar -> quit
 
 func TestBuildIcon(t *testing.T) {
 	withProblem := inst("docker", lima.StatusRunning)
-	withProblem.Autostart.Login.Problems = []autostart.Problem{{Code: "path-missing", Message: "no PATH"}}
+	withProblem.Autostart.Login.Problems = []autostart.Problem{{Code: "limactl-missing", Message: "no limactl"}}
 	tests := []struct {
 		name string
 		in   Input
@@ -505,7 +508,7 @@ func BenchmarkModel500(b *testing.B) {
 
 func TestBuildInstanceIcons(t *testing.T) {
 	withProblem := inst("c", lima.StatusRunning)
-	withProblem.Autostart.Login.Problems = []autostart.Problem{{Code: "path-missing", Message: "no PATH"}}
+	withProblem.Autostart.Login.Problems = []autostart.Problem{{Code: "limactl-missing", Message: "no limactl"}}
 	m := Build(Input{
 		Snapshot: snap(inst("a", lima.StatusRunning), inst("b", lima.StatusStopped), withProblem, inst("d", lima.StatusStopped)),
 		Busy:     map[Slot]Action{{"d", GroupPower}: {Kind: Start, Instance: "d"}},
@@ -665,5 +668,126 @@ Quit LimaBar -> quit
 				t.Errorf("icon %q, want %q", m.Icon, IconAttention)
 			}
 		})
+	}
+}
+
+// TestNoBadgeForDegradedOrCosmetic: a job limactl wrote, as Lima 2.2's
+// `limactl autostart enable` writes it, has no PATH, no Login Items label
+// and no log paths of LimaBar's; it starts the VM all the same, so the
+// icon has no badge and the row no ⚠. The degraded problems are in the
+// submenu, with Repair; the cosmetic one only in doctor.
+func TestNoBadgeForDegradedOrCosmetic(t *testing.T) {
+	in := inst("default", lima.StatusRunning)
+	in.Autostart.Login.Enabled = true
+	in.Autostart.Login.Problems = []autostart.Problem{
+		{Code: problem.PathMissing, Message: "the job has no PATH of its own"},
+		{Code: problem.LogPaths, Message: "the job keeps no log"},
+		{Code: problem.BundleID, Message: "Login Items shows an unidentified developer"},
+	}
+	m := Build(Input{Snapshot: snap(in)})
+	if m.Icon != IconNormal {
+		t.Errorf("icon %q, want %q", m.Icon, IconNormal)
+	}
+	row := m.Instances[0]
+	if want := "● default — Running · starts at login"; row.Title != want {
+		t.Errorf("title %q, want %q", row.Title, want)
+	}
+	if row.Icon != IconRunning {
+		t.Errorf("row icon %q, want %q", row.Icon, IconRunning)
+	}
+	var lines []string
+	for _, c := range row.Children {
+		if strings.HasPrefix(c.Title, "◇") || strings.HasPrefix(c.Title, "⚠") || c.Action.Kind == Repair {
+			lines = append(lines, c.Title)
+		}
+	}
+	want := []string{"◇ the job has no PATH of its own", "◇ the job keeps no log", "Repair Autostart"}
+	if !slices.Equal(lines, want) {
+		t.Errorf("problem lines %q, want %q", lines, want)
+	}
+}
+
+// TestOnlyCosmeticOffersNoRepair: a problem only doctor mentions does not
+// put Repair in the menu either.
+func TestOnlyCosmeticOffersNoRepair(t *testing.T) {
+	in := inst("default", lima.StatusRunning)
+	in.Autostart.Login.Enabled = true
+	in.Autostart.Login.Problems = []autostart.Problem{{Code: problem.BundleID, Message: "no label"}}
+	m := Build(Input{Snapshot: snap(in)})
+	for _, c := range m.Instances[0].Children {
+		if c.Action.Kind == Repair || strings.Contains(c.Title, "no label") {
+			t.Errorf("cosmetic problem shown: %q", c.Title)
+		}
+	}
+}
+
+func TestBuildFailedAutostart(t *testing.T) {
+	failed := func(st health.State, stale *health.StalePID) state.Instance {
+		in := inst("default", lima.StatusStopped)
+		in.Autostart.Login.Enabled = true
+		in.Health = &health.Health{State: st, Reason: "qemu-system-x86_64 not found", ExitCode: 1, Stale: stale}
+		if st == health.Failing {
+			in.Health.Restarts = 4
+		}
+		in.HealthCondition = autostart.Login
+		return in
+	}
+	tests := []struct {
+		name  string
+		in    state.Instance
+		title string
+		lines []string
+	}{
+		{"failed once", failed(health.Failed, nil),
+			"⚠ default — Stopped · starts at login · did not start",
+			[]string{"⚠ Did not start at login: qemu-system-x86_64 not found (exit 1)", "Try Again -> try-again"}},
+		{"keeps failing", failed(health.Failing, nil),
+			"⚠ default — Stopped · starts at login · keeps failing",
+			[]string{"⚠ Keeps failing at login: qemu-system-x86_64 not found (exit 1, 4 restarts)", "Try Again -> try-again", "Stop Retrying -> stop-retrying"}},
+		{"stale ha.pid", failed(health.Failing, &health.StalePID{Path: "/h/.lima/default/ha.pid", PID: 4242}),
+			"⚠ default — Stopped · starts at login · keeps failing",
+			[]string{"⚠ Keeps failing at login: qemu-system-x86_64 not found (exit 1, 4 restarts)",
+				"⚠ Stale ha.pid: process 4242 is not Lima's host agent (unclean shutdown?)",
+				"Remove Stale ha.pid -> fix-stale", "Try Again -> try-again", "Stop Retrying -> stop-retrying"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := Build(Input{Snapshot: snap(tt.in)})
+			if m.Icon != IconAttention {
+				t.Errorf("icon %q, want %q", m.Icon, IconAttention)
+			}
+			row := m.Instances[0]
+			if row.Title != tt.title {
+				t.Errorf("title %q, want %q", row.Title, tt.title)
+			}
+			var lines []string
+			for _, c := range row.Children {
+				switch {
+				case strings.HasPrefix(c.Title, "⚠"):
+					lines = append(lines, c.Title)
+				case c.Action.Kind == TryAgain || c.Action.Kind == StopRetrying || c.Action.Kind == FixStale:
+					if c.Action.Instance != "default" || !c.Enabled {
+						t.Errorf("%q: action %+v enabled %v", c.Title, c.Action, c.Enabled)
+					}
+					lines = append(lines, c.Title+" -> "+c.Action.Kind.String())
+				}
+			}
+			if !slices.Equal(lines, tt.lines) {
+				t.Errorf("lines\n got %q\nwant %q", lines, tt.lines)
+			}
+		})
+	}
+}
+
+func TestBuildHealthyAutostartShowsNothing(t *testing.T) {
+	for _, st := range []health.State{health.Running, health.Stopped, health.Unknown} {
+		in := inst("default", lima.StatusRunning)
+		in.Autostart.Login.Enabled = true
+		in.Health = &health.Health{State: st}
+		in.HealthCondition = autostart.Login
+		m := Build(Input{Snapshot: snap(in)})
+		if m.Icon != IconNormal || m.Instances[0].Title != "● default — Running · starts at login" {
+			t.Errorf("%s: icon %q, title %q", st, m.Icon, m.Instances[0].Title)
+		}
 	}
 }

@@ -34,6 +34,13 @@ const (
 	ShowFailure
 	Refresh
 	Quit
+	// TryAgain starts the registered job of Action.Condition that failed.
+	TryAgain
+	// StopRetrying stops the restarts of a job that keeps failing.
+	StopRetrying
+	// FixStale removes a stale ha.pid and ha.sock (after checking again
+	// that no host agent runs under that pid).
+	FixStale
 )
 
 var kindNames = [...]string{
@@ -42,6 +49,7 @@ var kindNames = [...]string{
 	OpenShell: "open-shell", ShowLog: "show-log", OpenFolder: "open-folder",
 	SetSelfStart: "set-self-start", OpenURL: "open-url",
 	ShowFailure: "show-failure", Refresh: "refresh", Quit: "quit",
+	TryAgain: "try-again", StopRetrying: "stop-retrying", FixStale: "fix-stale",
 }
 
 func (k Kind) String() string {
@@ -88,7 +96,7 @@ type Slot struct {
 // actions that finish at once and need no guard (opening things, refresh).
 func (a Action) Slot() (s Slot, ok bool) {
 	switch a.Kind {
-	case Start, Stop, Restart:
+	case Start, Stop, Restart, TryAgain, StopRetrying, FixStale:
 		return Slot{a.Instance, GroupPower}, true
 	case Enable, Disable:
 		if a.Condition == autostart.Boot {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/limabar/limabar/app/lima"
 	"github.com/limabar/limabar/autostart"
+	"github.com/limabar/limabar/autostart/health"
 )
 
 // SelfStarter turns "Open LimaBar at Login" on and off.
@@ -35,6 +36,11 @@ type Live struct {
 	// asking limactl, which refuses to run as root.
 	ByFolder bool
 	Logger   *slog.Logger
+	// Health reads what became of registered jobs; nil where it cannot
+	// be read. It may also be a HealthActor and a HealthWatcher.
+	Health HealthReader
+	// Process checks pids before a stale ha.pid is removed.
+	Process health.Process
 }
 
 var _ Service = (*Live)(nil)
@@ -92,6 +98,10 @@ func (l *Live) Snapshot(ctx context.Context) Snapshot {
 			si.AutostartErr = err.Error()
 		} else {
 			si.Autostart = statuses[i]
+		}
+		if c, ok := healthCondition(si.Autostart); ok && l.Health != nil {
+			h := l.Health.Health(ctx, insts[i], c)
+			si.Health, si.HealthCondition = &h, c
 		}
 		s.Instances = append(s.Instances, si)
 	}
@@ -238,6 +248,59 @@ func (l *Live) SetSelfStart(_ context.Context, on bool) error {
 	}
 	return l.SelfStart.Disable()
 }
+
+// onJob finds an instance and hands its job to one of l.Health's actions.
+func (l *Live) onJob(ctx context.Context, name string, c autostart.Condition,
+	act func(HealthActor, context.Context, autostart.Instance, autostart.Condition) error) error {
+	a, ok := l.Health.(HealthActor)
+	if !ok {
+		return ErrNoHealthActions
+	}
+	inst, err := l.Find(ctx, name)
+	if err != nil {
+		return err
+	}
+	return act(a, ctx, inst, c)
+}
+
+// TryAgain implements Service.
+func (l *Live) TryAgain(ctx context.Context, name string, c autostart.Condition) error {
+	return l.onJob(ctx, name, c, HealthActor.TryAgain)
+}
+
+// StopRetrying implements Service.
+func (l *Live) StopRetrying(ctx context.Context, name string, c autostart.Condition) error {
+	return l.onJob(ctx, name, c, HealthActor.StopRetrying)
+}
+
+// FixStale implements Service.
+func (l *Live) FixStale(ctx context.Context, name string) error {
+	inst, err := l.Find(ctx, name)
+	if err != nil {
+		return err
+	}
+	p := l.Process
+	if p == nil {
+		p = Procfs{}
+	}
+	if err := FixStale(inst.Dir, p); err != nil {
+		return fmt.Errorf("instance %q: %w", name, err)
+	}
+	return nil
+}
+
+// WatchHealth calls changed whenever a registered job's health may have
+// changed, where the service manager can tell; it returns at once where
+// it cannot.
+func (l *Live) WatchHealth(ctx context.Context, changed func()) error {
+	if w, ok := l.Health.(HealthWatcher); ok {
+		return w.WatchHealth(ctx, changed)
+	}
+	return nil
+}
+
+// StateDir implements Service.
+func (l *Live) StateDir() string { return l.Engine.Env().StateDir }
 
 // WatchDirs implements Service: LIMA_HOME and the folders registrations
 // live in.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/limabar/limabar/app/lima"
 	"github.com/limabar/limabar/autostart"
+	"github.com/limabar/limabar/autostart/health"
 )
 
 // Instance is one Lima instance with its autostart state.
@@ -17,6 +18,11 @@ type Instance struct {
 	Autostart autostart.Status
 	// AutostartErr is set when the registrations could not be read.
 	AutostartErr string
+	// Health is what became of the registered job of condition
+	// HealthCondition (boot before login); nil when none is registered or
+	// the service manager is not asked.
+	Health          *health.Health
+	HealthCondition autostart.Condition
 }
 
 // Snapshot is everything the menu shows, read at one moment.
@@ -55,6 +61,19 @@ type Service interface {
 	Stop(ctx context.Context, name string) error
 	Restart(ctx context.Context, name string) error
 	SetSelfStart(ctx context.Context, on bool) error
+	// TryAgain starts a registered job that failed, now.
+	TryAgain(ctx context.Context, name string, c autostart.Condition) error
+	// StopRetrying stops the restarts of a job that keeps failing.
+	StopRetrying(ctx context.Context, name string, c autostart.Condition) error
+	// FixStale removes the stale ha.pid and ha.sock of an instance after
+	// checking that no host agent runs under that pid.
+	FixStale(ctx context.Context, name string) error
+	// WatchHealth calls changed whenever the health of a registered job
+	// may have changed (the service manager tells), until ctx ends; it
+	// returns at once where nothing can tell.
+	WatchHealth(ctx context.Context, changed func()) error
+	// StateDir is where LimaBar keeps its own records ("" for none).
+	StateDir() string
 	// WatchDirs are the folders whose changes can change the snapshot:
 	// LIMA_HOME and the autostart folders.
 	WatchDirs() []string

@@ -7,8 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/limabar/limabar/app/notify"
 	"github.com/limabar/limabar/autostart/quote"
 	"github.com/limabar/limabar/autostart/runner"
 )
@@ -69,15 +71,39 @@ func startDetached(r runner.Runner, argv []string) error {
 	}
 }
 
-// XDG is the Linux desktop: xdg-open, the user's terminal, notify-send.
+// XDG is the Linux desktop: xdg-open, the user's terminal, and
+// org.freedesktop.Notifications (or notify-send).
 type XDG struct {
 	Cmd Commands
+	// Notifications sends a notification; nil means notify-send.
+	Notifications func(ctx context.Context, title, body string) error
 }
 
 var _ Desktop = (*XDG)(nil)
 
-// NewXDG returns the Linux desktop with real commands run through r.
-func NewXDG(r runner.Runner) *XDG { return &XDG{Cmd: SystemCommands(r)} }
+// NewXDG returns the Linux desktop with real commands run through r, and
+// notifications over the session bus.
+func NewXDG(r runner.Runner) *XDG {
+	return &XDG{Cmd: SystemCommands(r), Notifications: sessionNotifications()}
+}
+
+// sessionNotifications sends notifications over one connection to the
+// session bus, opened at the first notification (most runs send none).
+func sessionNotifications() func(ctx context.Context, title, body string) error {
+	var (
+		once sync.Once
+		n    *notify.Notifier
+		err  error
+	)
+	return func(ctx context.Context, title, body string) error {
+		once.Do(func() { n, err = notify.Connect("LimaBar") })
+		if err != nil {
+			return err
+		}
+		_, err := n.Notify(ctx, title, body)
+		return err
+	}
+}
 
 func (x *XDG) open(target string) error {
 	if _, err := x.Cmd.LookPath("xdg-open"); err != nil {
@@ -141,8 +167,15 @@ func (x *XDG) OpenTerminal(argv []string) error {
 	return x.Cmd.Start(full)
 }
 
-// Notify implements Desktop with notify-send (libnotify).
+// Notify implements Desktop: over D-Bus to the desktop's notification
+// service when Notifications is set (NewXDG sets it), else with
+// notify-send (libnotify).
 func (x *XDG) Notify(title, message string) error {
+	if x.Notifications != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return x.Notifications(ctx, title, message)
+	}
 	if _, err := x.Cmd.LookPath("notify-send"); err != nil {
 		return fmt.Errorf("notify-send: %w", ErrUnavailable)
 	}

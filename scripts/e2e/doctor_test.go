@@ -169,8 +169,9 @@ func TestDarwinModeDoctorRemovesJobsOfDeletedInstance(t *testing.T) {
 		}
 	}
 	wantSteps := []string{
-		// The status of "default", which starts at login.
+		// The status of "default", which starts at login, and its health.
 		"launchctl print-disabled gui/" + u.Uid,
+		"launchctl print gui/" + u.Uid + "/io.lima-vm.autostart.default",
 		// The removal script (testdata of autostart/elevate), then the agent.
 		"osascript prompt=LimaBar wants to stop gone from starting at boot.",
 		"launchctl disable system/io.lima-vm.daemon.gone",

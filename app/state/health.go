@@ -1,0 +1,281 @@
+package state
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/limabar/limabar/autostart"
+	"github.com/limabar/limabar/autostart/health"
+	"github.com/limabar/limabar/autostart/launchd"
+	"github.com/limabar/limabar/autostart/runner"
+)
+
+// HealthReader reads what became of an instance's registered job: whether
+// the service manager runs it, or it failed and why. It is read apart from
+// the registration (which the engine checks), because a well-formed
+// registration can still fail at every start.
+type HealthReader interface {
+	Health(ctx context.Context, in autostart.Instance, c autostart.Condition) health.Health
+}
+
+// HealthActor carries out the health actions of the menu.
+type HealthActor interface {
+	// TryAgain starts the job now, forgetting earlier failures (systemd's
+	// start limit).
+	TryAgain(ctx context.Context, in autostart.Instance, c autostart.Condition) error
+	// StopRetrying stops the restarts of a job that keeps failing and
+	// leaves it inactive: it starts again at the next login or boot, or
+	// when the switch is turned off and on.
+	StopRetrying(ctx context.Context, in autostart.Instance, c autostart.Condition) error
+}
+
+// HealthWatcher tells when the health of some job may have changed, so that
+// the menu is read again at that moment, without polling.
+type HealthWatcher interface {
+	WatchHealth(ctx context.Context, changed func()) error
+}
+
+// healthCondition is the condition whose job runs the instance: boot
+// before login, as the menu's title says. ok is false when neither is
+// registered.
+func healthCondition(st autostart.Status) (autostart.Condition, bool) {
+	switch {
+	case st.Boot.Enabled:
+		return autostart.Boot, true
+	case st.Login.Enabled:
+		return autostart.Login, true
+	}
+	return "", false
+}
+
+// logReason finds why a job failed in the log files Lima and LimaBar keep
+// in the instance folder (ha.stderr.log, which Lima's host agent writes
+// also under --foreground when not on a terminal, and launchd.stderr.log,
+// the job's stderr on a Mac), taking only a file written since the job last
+// started: an older one tells of another run.
+func logReason(dir string, started time.Time) string {
+	var best string
+	var bestTime time.Time
+	for _, name := range []string{"ha.stderr.log", "launchd.stderr.log"} {
+		p := filepath.Join(dir, name)
+		fi, err := os.Stat(p)
+		if err != nil || !fi.Mode().IsRegular() || (!started.IsZero() && fi.ModTime().Before(started.Add(-time.Second))) {
+			continue
+		}
+		if !bestTime.IsZero() && fi.ModTime().Before(bestTime) {
+			continue
+		}
+		tail, err := readTail(p, 16<<10)
+		if err != nil {
+			continue
+		}
+		if r := health.Reason(tail); r != "" {
+			best, bestTime = r, fi.ModTime()
+		}
+	}
+	return best
+}
+
+// readTail reads at most n bytes from the end of a file.
+func readTail(path string, n int64) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return "", err
+	}
+	off := max(fi.Size()-n, 0)
+	b := make([]byte, fi.Size()-off)
+	if _, err := f.ReadAt(b, off); err != nil {
+		return "", err
+	}
+	s := string(b)
+	if off > 0 {
+		if _, rest, ok := strings.Cut(s, "\n"); ok {
+			s = rest
+		}
+	}
+	return s, nil
+}
+
+// staleOf checks the instance's ha.pid after a failed start: a pid file
+// left by a host agent that is gone makes every `limactl start` fail.
+func staleOf(dir string, p health.Process) *health.StalePID {
+	pidPath := filepath.Join(dir, "ha.pid")
+	b, err := os.ReadFile(pidPath)
+	if err != nil {
+		return nil
+	}
+	v, pid := health.Judge(string(b), p)
+	if v != health.Stale {
+		return nil
+	}
+	return &health.StalePID{Path: pidPath, Sock: filepath.Join(dir, "ha.sock"), PID: pid}
+}
+
+// ErrNoHealthActions is returned for health actions where no service
+// manager connection is available.
+var ErrNoHealthActions = errors.New("the service manager cannot be reached")
+
+// ErrNotStale is returned by FixStale when the ha.pid is not (or no
+// longer) stale: a host agent runs under its pid, or it cannot be told.
+var ErrNotStale = errors.New("the host agent's pid file is not stale")
+
+// FixStale removes an instance's ha.pid and ha.sock, but only after
+// checking again, right before, that no host agent runs under that pid:
+// removing them from a running VM would cut LimaBar and limactl off it.
+func FixStale(dir string, p health.Process) error {
+	pidPath := filepath.Join(dir, "ha.pid")
+	b, err := os.ReadFile(pidPath)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	v, pid := health.Judge(string(b), p)
+	if v != health.Stale {
+		return errors.Join(ErrNotStale, errors.New(pidPath+" names process "+strconv.Itoa(pid)+", which is running"))
+	}
+	for _, path := range []string{pidPath, filepath.Join(dir, "ha.sock")} {
+		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
+// Procfs is health.Process over Linux's /proc.
+type Procfs struct{ Root string }
+
+func (p Procfs) root() string {
+	if p.Root == "" {
+		return "/proc"
+	}
+	return p.Root
+}
+
+// Alive implements health.Process.
+func (p Procfs) Alive(pid int) bool {
+	_, err := os.Stat(filepath.Join(p.root(), strconv.Itoa(pid)))
+	return err == nil
+}
+
+// Command implements health.Process: the NUL-separated command line.
+func (p Procfs) Command(pid int) string {
+	b, err := os.ReadFile(filepath.Join(p.root(), strconv.Itoa(pid), "cmdline"))
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+// LaunchdHealth reads the health of an instance's launchd job with
+// `launchctl print`, when the menu is read: after start-up, after each
+// action, and when the instance folder changes (ha.pid appears or goes).
+// launchd has no change notification a user process can subscribe to, and
+// LimaBar does not poll.
+type LaunchdHealth struct {
+	Runner    runner.Runner
+	Launchctl string
+	UID       int
+	Process   health.Process
+}
+
+var (
+	_ HealthReader = (*LaunchdHealth)(nil)
+	_ HealthActor  = (*LaunchdHealth)(nil)
+)
+
+func (l *LaunchdHealth) target(name string, c autostart.Condition) string {
+	if c == autostart.Boot {
+		return launchd.Target("system", launchd.DaemonLabel(name))
+	}
+	return launchd.Target(launchd.GUIDomain(l.UID), launchd.AgentLabel(name))
+}
+
+// Health implements HealthReader.
+func (l *LaunchdHealth) Health(ctx context.Context, in autostart.Instance, c autostart.Condition) health.Health {
+	target := l.target(in.Name, c)
+	out, err := l.Runner.Run(ctx, l.Launchctl, "print", target)
+	if err != nil {
+		return health.Health{State: health.Unknown, Reason: fmt.Sprintf("launchctl print %s: %v", target, err)}
+	}
+	h := health.FromJob(health.ParsePrint(string(out)))
+	if !h.Bad() || in.Dir == "" {
+		return h
+	}
+	// launchd keeps no time of the last exit: the job's log was written
+	// then, and its time tells one failure from the next.
+	for _, name := range []string{"launchd.stderr.log", "ha.stderr.log"} {
+		if fi, err := os.Stat(filepath.Join(in.Dir, name)); err == nil && fi.ModTime().After(h.Since) {
+			h.Since = fi.ModTime()
+		}
+	}
+	h.Reason = logReason(in.Dir, time.Time{})
+	if l.Process != nil {
+		h.Stale = staleOf(in.Dir, l.Process)
+	}
+	return h
+}
+
+// TryAgain implements HealthActor: `launchctl kickstart`, which starts the
+// job now unless it runs.
+func (l *LaunchdHealth) TryAgain(ctx context.Context, in autostart.Instance, c autostart.Condition) error {
+	target := l.target(in.Name, c)
+	if _, err := l.Runner.Run(ctx, l.Launchctl, "kickstart", target); err != nil {
+		return fmt.Errorf("instance %q: cannot start %s: %w", in.Name, target, err)
+	}
+	return nil
+}
+
+// ErrStopRetryingBoot: stopping a boot daemon's restarts needs root, so
+// the menu says how instead.
+var ErrStopRetryingBoot = errors.New("the boot job belongs to the system: turn Start at Boot off to stop its restarts")
+
+// StopRetrying implements HealthActor: `launchctl bootout` of the login
+// agent unloads it, so KeepAlive stops restarting it; launchd loads it
+// again at the next login, and turning the switch off and on loads it now.
+// The job is not running (it keeps failing), so no VM stops.
+func (l *LaunchdHealth) StopRetrying(ctx context.Context, in autostart.Instance, c autostart.Condition) error {
+	if c == autostart.Boot {
+		return ErrStopRetryingBoot
+	}
+	target := l.target(in.Name, c)
+	if _, err := l.Runner.Run(ctx, l.Launchctl, "bootout", target); err != nil && !strings.Contains(err.Error(), "No such process") {
+		return fmt.Errorf("instance %q: cannot stop the restarts of %s: %w", in.Name, target, err)
+	}
+	return nil
+}
+
+// PsProcess is health.Process on a Mac, where there is no /proc:
+// `ps -p PID -o comm=` prints the command's path, and exits 1 with nothing
+// for a pid no process has.
+type PsProcess struct{ Runner runner.Runner }
+
+// Alive implements health.Process. Only ps's own "no such process" answer
+// counts as dead: when ps cannot be asked, the pid is taken for alive, so
+// that nothing is removed on a guess.
+func (p PsProcess) Alive(pid int) bool {
+	_, err := p.Runner.Run(context.Background(), "/bin/ps", "-p", strconv.Itoa(pid), "-o", "comm=")
+	var rerr *runner.Error
+	return !(errors.As(err, &rerr) && rerr.ExitCode == 1)
+}
+
+// Command implements health.Process.
+func (p PsProcess) Command(pid int) string {
+	out, err := p.Runner.Run(context.Background(), "/bin/ps", "-p", strconv.Itoa(pid), "-o", "comm=")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
