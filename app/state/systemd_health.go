@@ -14,6 +14,7 @@ import (
 	sdbus "github.com/coreos/go-systemd/v22/dbus"
 	"github.com/godbus/dbus/v5"
 
+	"github.com/limabar/limabar/app/sessionbus"
 	"github.com/limabar/limabar/autostart"
 	"github.com/limabar/limabar/autostart/health"
 	"github.com/limabar/limabar/autostart/runner"
@@ -53,7 +54,7 @@ func ConnectSystemdHealth(ctx context.Context, r runner.Runner, logger *slog.Log
 		conn, err = sdbus.NewConnection(dialPrivate(filepath.Join(dir, "systemd", "private")))
 	}
 	if conn == nil {
-		conn, err = sdbus.NewUserConnectionContext(ctx)
+		conn, err = sdbus.NewConnection(func() (*dbus.Conn, error) { return sessionbus.Connect(ctx) })
 	}
 	if err != nil {
 		return nil, fmt.Errorf("cannot reach the user's systemd over D-Bus: %w", err)

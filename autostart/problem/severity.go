@@ -46,6 +46,9 @@ var severities = map[string]Severity{
 	OtherAccount:       Broken,
 	InstanceMissing:    Broken,
 	InstanceUnverified: Degraded,
+	StopTimeout:        Degraded, // a stop kills the guest mid-shutdown
+	ProcessType:        Degraded, // the VM runs throttled
+	KeepAlive:          Degraded, // a crash is not restarted, or a stop is undone
 }
 
 // SeverityOf returns the severity of a problem code. A code this package

@@ -84,6 +84,9 @@ func TestEverySeverity(t *testing.T) {
 		"other-account":       Broken,
 		"instance-missing":    Broken,
 		"instance-unverified": Degraded,
+		"stop-timeout":        Degraded,
+		"process-type":        Degraded,
+		"keep-alive":          Degraded,
 	}
 	for name, code := range declaredCodes(t) {
 		t.Run(code, func(t *testing.T) {
