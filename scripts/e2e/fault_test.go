@@ -383,9 +383,7 @@ func newKiller(s *sandbox) *killer {
 	k := &killer{s: s}
 	if os.Geteuid() == 0 && !s.asRoot {
 		u := s.runsAs()
-		if out, err := exec.Command("chown", "-R", u.Uid+":"+u.Gid, s.dir).CombinedOutput(); err != nil {
-			s.t.Fatalf("chown: %v: %s", err, out)
-		}
+		chownTree(s.t, s.dir, u)
 		k.argv = []string{"setpriv", "--reuid=" + u.Uid, "--regid=" + u.Gid, "--clear-groups", "--"}
 	}
 	return k

@@ -5,12 +5,15 @@ package e2e
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"os/user"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -225,9 +228,7 @@ func (s *sandbox) limabar(args ...string) result {
 	if os.Geteuid() == 0 && !s.asRoot {
 		u := s.runsAs()
 		// The sandbox belongs to the user, as a home does.
-		if out, err := exec.Command("chown", "-R", u.Uid+":"+u.Gid, s.dir).CombinedOutput(); err != nil {
-			s.t.Fatalf("chown: %v: %s", err, out)
-		}
+		chownTree(s.t, s.dir, u)
 		argv = append([]string{"setpriv", "--reuid=" + u.Uid, "--regid=" + u.Gid, "--clear-groups", "--"}, argv...)
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
@@ -317,3 +318,27 @@ const fakeChown = `#!/bin/sh
 printf 'chown %s\n' "$*" >> "$FAKE_LOG"
 exit 0
 `
+
+// chownTree gives the tree at dir to u, as chown -R does, except that an
+// entry that goes while it is walked is not an error: a fake launchctl
+// left running by a killed limabar may still be replacing its state file.
+func chownTree(t *testing.T, dir string, u *user.User) {
+	t.Helper()
+	uid, err1 := strconv.Atoi(u.Uid)
+	gid, err2 := strconv.Atoi(u.Gid)
+	if err1 != nil || err2 != nil {
+		t.Fatalf("user %s has no numeric uid or gid", u.Username)
+	}
+	err := filepath.WalkDir(dir, func(p string, _ fs.DirEntry, err error) error {
+		if err == nil {
+			err = os.Lchown(p, uid, gid)
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatalf("chown %s: %v", dir, err)
+	}
+}
