@@ -40,45 +40,6 @@ var trickyStrings = []string{
 	strings.Repeat(`\"'`+"\n", 1000),
 }
 
-// decodeLiteral reads one AppleScript string literal at the start of src,
-// the way AppleScript's compiler does, and returns its value and what
-// follows it.
-func decodeLiteral(src string) (value, rest string, err error) {
-	if src == "" || src[0] != '"' {
-		return "", "", errors.New("no string literal")
-	}
-	var b strings.Builder
-	for i := 1; i < len(src); i++ {
-		c := src[i]
-		switch c {
-		case '"':
-			return b.String(), src[i+1:], nil
-		case '\\':
-			if i+1 == len(src) {
-				return "", "", errors.New("backslash at the end")
-			}
-			i++
-			switch e := src[i]; e {
-			case '"', '\\':
-				b.WriteByte(e)
-			case 'n':
-				b.WriteByte('\n')
-			case 'r':
-				b.WriteByte('\r')
-			case 't':
-				b.WriteByte('\t')
-			default:
-				return "", "", fmt.Errorf("unknown escape \\%c", e)
-			}
-		case '\n', '\r':
-			return "", "", errors.New("raw line break in a literal")
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return "", "", errors.New("unterminated literal")
-}
-
 // decodeDoShellScript takes apart the one AppleScript statement LimaBar
 // sends to osascript.
 func decodeDoShellScript(src string) (script, prompt string, err error) {
@@ -86,13 +47,13 @@ func decodeDoShellScript(src string) (script, prompt string, err error) {
 	if !ok {
 		return "", "", errors.New("no do shell script")
 	}
-	if script, rest, err = decodeLiteral(rest); err != nil {
+	if script, rest, err = quote.UnquoteAppleScript(rest); err != nil {
 		return "", "", fmt.Errorf("script: %w", err)
 	}
 	if rest, ok = strings.CutPrefix(rest, " with prompt "); !ok {
 		return "", "", errors.New("no prompt")
 	}
-	if prompt, rest, err = decodeLiteral(rest); err != nil {
+	if prompt, rest, err = quote.UnquoteAppleScript(rest); err != nil {
 		return "", "", fmt.Errorf("prompt: %w", err)
 	}
 	if rest != " with administrator privileges" {

@@ -6,7 +6,11 @@
 // literal means exactly that text.
 package quote
 
-import "strings"
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
 
 // Shell returns s as one literal word of a POSIX shell. Inside single
 // quotes nothing is special except the quote itself, which is written by
@@ -63,3 +67,45 @@ func Words(argv []string) string {
 
 // safeChars need no quoting in any POSIX shell.
 const safeChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./_-"
+
+// UnquoteAppleScript reads the AppleScript string literal at the start of
+// src the way AppleScript's compiler does, and returns its value and what
+// follows it: the reverse of AppleScript, for the tests and the stand-in
+// osascript that check what LimaBar sends. A raw line break inside the
+// literal is an error, since osascript would read it back as another
+// character.
+func UnquoteAppleScript(src string) (value, rest string, err error) {
+	if src == "" || src[0] != '"' {
+		return "", "", errors.New("no string literal")
+	}
+	var b strings.Builder
+	for i := 1; i < len(src); i++ {
+		c := src[i]
+		switch c {
+		case '"':
+			return b.String(), src[i+1:], nil
+		case '\\':
+			if i+1 == len(src) {
+				return "", "", errors.New("backslash at the end")
+			}
+			i++
+			switch e := src[i]; e {
+			case '"', '\\':
+				b.WriteByte(e)
+			case 'n':
+				b.WriteByte('\n')
+			case 'r':
+				b.WriteByte('\r')
+			case 't':
+				b.WriteByte('\t')
+			default:
+				return "", "", fmt.Errorf("unknown escape \\%c", e)
+			}
+		case '\n', '\r':
+			return "", "", errors.New("raw line break in a literal")
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return "", "", errors.New("unterminated literal")
+}

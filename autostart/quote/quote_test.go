@@ -1,8 +1,6 @@
 package quote
 
 import (
-	"errors"
-	"fmt"
 	"math/rand/v2"
 	"os/exec"
 	"strings"
@@ -122,46 +120,6 @@ func TestShellRoundTrip(t *testing.T) {
 	}
 }
 
-// decodeAppleScript reads one AppleScript string literal at the start of
-// src the way AppleScript's compiler does and returns its value and what
-// follows it. A raw line break inside the literal is an error: osascript
-// would read it back as another character.
-func decodeAppleScript(src string) (value, rest string, err error) {
-	if src == "" || src[0] != '"' {
-		return "", "", errors.New("no string literal")
-	}
-	var b strings.Builder
-	for i := 1; i < len(src); i++ {
-		c := src[i]
-		switch c {
-		case '"':
-			return b.String(), src[i+1:], nil
-		case '\\':
-			if i+1 == len(src) {
-				return "", "", errors.New("backslash at the end")
-			}
-			i++
-			switch e := src[i]; e {
-			case '"', '\\':
-				b.WriteByte(e)
-			case 'n':
-				b.WriteByte('\n')
-			case 'r':
-				b.WriteByte('\r')
-			case 't':
-				b.WriteByte('\t')
-			default:
-				return "", "", fmt.Errorf("unknown escape \\%c", e)
-			}
-		case '\n', '\r':
-			return "", "", errors.New("raw line break in a literal")
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return "", "", errors.New("unterminated literal")
-}
-
 func TestAppleScript(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"", `""`},
@@ -185,7 +143,7 @@ func TestAppleScriptRoundTrip(t *testing.T) {
 		if strings.ContainsAny(lit, "\n\r") {
 			t.Errorf("AppleScript(%q) = %s holds a raw line break", s, lit)
 		}
-		got, rest, err := decodeAppleScript(lit)
+		got, rest, err := UnquoteAppleScript(lit)
 		if err != nil || rest != "" || got != s {
 			t.Errorf("AppleScript(%q) = %s decodes to %q, rest %q, err %v", s, lit, got, rest, err)
 		}
@@ -198,7 +156,7 @@ func TestAppleScriptRoundTrip(t *testing.T) {
 func TestShellInsideAppleScript(t *testing.T) {
 	for _, s := range append(append([]string{}, tricky...), random(200)...) {
 		line := ShellJoin([]string{"printf", "%s", s})
-		got, rest, err := decodeAppleScript(AppleScript(line))
+		got, rest, err := UnquoteAppleScript(AppleScript(line))
 		if err != nil || rest != "" || got != line {
 			t.Errorf("%q: decoded %q, rest %q, err %v", s, got, rest, err)
 		}
@@ -210,7 +168,7 @@ func FuzzAppleScript(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got, rest, err := decodeAppleScript(AppleScript(s))
+		got, rest, err := UnquoteAppleScript(AppleScript(s))
 		if err != nil || rest != "" || got != s {
 			t.Errorf("AppleScript(%q) decodes to %q, rest %q, err %v", s, got, rest, err)
 		}

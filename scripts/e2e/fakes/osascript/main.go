@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+
+	"github.com/limabar/limabar/autostart/quote"
 )
 
 func main() {
@@ -24,7 +26,7 @@ func main() {
 	if !strings.HasPrefix(src, head) {
 		fail("expected do shell script")
 	}
-	shell, rest, err := literal(src[len(head):])
+	shell, rest, err := quote.UnquoteAppleScript(src[len(head):])
 	if err != nil {
 		fail(err.Error())
 	}
@@ -32,7 +34,7 @@ func main() {
 	if !strings.HasPrefix(rest, mid) {
 		fail("expected with prompt")
 	}
-	prompt, rest, err := literal(rest[len(mid):])
+	prompt, rest, err := quote.UnquoteAppleScript(rest[len(mid):])
 	if err != nil {
 		fail(err.Error())
 	}
@@ -57,41 +59,6 @@ func main() {
 		fmt.Fprintf(os.Stderr, "0:100: execution error: the script failed: %v (1)\n", err)
 		os.Exit(1)
 	}
-}
-
-// literal decodes one AppleScript string literal at the start of s and
-// returns it and what follows.
-func literal(s string) (string, string, error) {
-	if !strings.HasPrefix(s, `"`) {
-		return "", "", fmt.Errorf("expected a string literal at %q", abbrev(s))
-	}
-	var b strings.Builder
-	for i := 1; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '"':
-			return b.String(), s[i+1:], nil
-		case '\\':
-			i++
-			if i >= len(s) {
-				return "", "", fmt.Errorf("dangling backslash")
-			}
-			switch s[i] {
-			case '\\', '"':
-				b.WriteByte(s[i])
-			case 'n':
-				b.WriteByte('\n')
-			case 'r':
-				b.WriteByte('\r')
-			case 't':
-				b.WriteByte('\t')
-			default:
-				return "", "", fmt.Errorf("unknown escape \\%c", s[i])
-			}
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return "", "", fmt.Errorf("unterminated string literal")
 }
 
 func abbrev(s string) string {
