@@ -20,7 +20,10 @@ const guestShutdown = 15
 // like Lima's host agent: it runs a QEMU stand-in as its child and, on
 // SIGTERM, takes guestShutdown seconds to shut the guest down, asks QEMU
 // to quit (SIGUSR1 here) and exits 0. Each step goes to LOG. Other
-// commands are stubLimactl's.
+// commands are stubLimactl's. The shutdown is one-second sleeps, not one
+// long one: under Lima's unit systemd sends SIGTERM to every process of the
+// unit, and a sleep forked before it did so would end at once and make the
+// shutdown look fast.
 func hostAgentStandIn(log, qemu string) string {
 	return `#!/bin/sh
 if [ "$1" = start ]; then
@@ -28,7 +31,7 @@ if [ "$1" = start ]; then
 	qemu=$!
 	sleep 3600 &
 	s=$!
-	trap 'kill $s; echo sigterm >> ` + log + `; sleep ` + itoa(guestShutdown) + `; kill -USR1 $qemu; wait $qemu; echo clean-exit >> ` + log + `; exit 0' TERM
+	trap 'kill $s; echo sigterm >> ` + log + `; i=0; while [ $i -lt ` + itoa(guestShutdown) + ` ]; do sleep 1; i=$((i+1)); done; kill -USR1 $qemu; wait $qemu; echo clean-exit >> ` + log + `; exit 0' TERM
 	echo started >> ` + log + `
 	wait $s
 	echo woke-without-sigterm >> ` + log + `
