@@ -66,9 +66,9 @@ func (w *world) Run(_ context.Context, name string, args ...string) ([]byte, err
 	}
 	switch {
 	case hasArgvPrefix(argv, []string{"systemctl", "--user", "enable"}):
-		return nil, w.link(args[2])
+		return nil, w.link(args[len(args)-1])
 	case hasArgvPrefix(argv, []string{"systemctl", "--user", "disable"}):
-		return nil, w.unlink(args[2])
+		return nil, w.unlink(args[len(args)-1])
 	case hasArgvPrefix(argv, []string{"loginctl", "enable-linger"}):
 		if err := os.MkdirAll(w.env.LingerDir, 0o755); err != nil {
 			return nil, err
@@ -313,9 +313,8 @@ func TestFaultAtEachExternalStep(t *testing.T) {
 	nothing := func(*testing.T, *fixture, *world) {}
 	launchctlEnable := []string{"launchctl", "enable", "gui/501/io.lima-vm.autostart.default"}
 	launchctlDisable := []string{"launchctl", "disable", "gui/501/io.lima-vm.autostart.default"}
-	reload := []string{"systemctl", "--user", "daemon-reload"}
-	sdEnable := []string{"systemctl", "--user", "enable", "lima-vm@default.service"}
-	sdDisable := []string{"systemctl", "--user", "disable", "lima-vm@default.service"}
+	sdEnable := []string{"systemctl", "--user", "enable", "--no-reload", "lima-vm@default.service"}
+	sdDisable := []string{"systemctl", "--user", "disable", "--no-reload", "lima-vm@default.service"}
 	lingerOn := []string{"loginctl", "enable-linger"}
 	lingerOff := []string{"loginctl", "disable-linger"}
 	cases := []faultCase{
@@ -345,24 +344,14 @@ func TestFaultAtEachExternalStep(t *testing.T) {
 			setup: func(t *testing.T, f *fixture, _ *world) { f.installedDaemon(t) },
 			do:    disable(Boot), elevator: scriptFailure, want: []string{"remove the LaunchDaemon", "privileged script"}},
 
-		{name: "linux/enable login/new unit/daemon-reload", platform: Linux, setup: nothing,
-			do: enable(Login), fail: reload, want: []string{"systemctl --user daemon-reload", "reload systemd"}},
 		{name: "linux/enable login/new unit/enable", platform: Linux, setup: nothing,
-			do: enable(Login), fail: sdEnable, want: []string{"systemctl --user enable lima-vm@default.service"}},
-		{name: "linux/enable login/rewrite limactl unit/daemon-reload", platform: Linux,
-			setup: func(t *testing.T, f *fixture, w *world) { f.limactlUnit(t, w) },
-			do:    enable(Login), fail: reload, want: []string{"systemctl --user daemon-reload"}},
+			do: enable(Login), fail: sdEnable, want: []string{"systemctl --user enable --no-reload lima-vm@default.service"}},
 		{name: "linux/enable login/rewrite limactl unit/enable", platform: Linux,
 			setup: func(t *testing.T, f *fixture, w *world) { f.limactlUnit(t, w) },
-			do:    enable(Login), fail: sdEnable, want: []string{"systemctl --user enable lima-vm@default.service"}},
+			do:    enable(Login), fail: sdEnable, want: []string{"systemctl --user enable --no-reload lima-vm@default.service"}},
 		{name: "linux/disable login/disable", platform: Linux,
 			setup: func(t *testing.T, f *fixture, w *world) { f.ourUnit(t, w) },
-			do:    disable(Login), fail: sdDisable, want: []string{"systemctl --user disable lima-vm@default.service"}},
-		{name: "linux/disable login/daemon-reload", platform: Linux,
-			setup: func(t *testing.T, f *fixture, w *world) { f.ourUnit(t, w) },
-			do:    disable(Login), fail: reload, want: []string{"systemctl --user daemon-reload"}},
-		{name: "linux/enable boot/daemon-reload", platform: Linux, setup: nothing,
-			do: enable(Boot), fail: reload, want: []string{"systemctl --user daemon-reload"}},
+			do:    disable(Login), fail: sdDisable, want: []string{"systemctl --user disable --no-reload lima-vm@default.service"}},
 		{name: "linux/enable boot/enable-linger", platform: Linux, setup: nothing,
 			do: enable(Boot), fail: lingerOn, want: []string{"loginctl enable-linger", "lingering"}},
 		{name: "linux/enable boot over login/enable-linger", platform: Linux,
@@ -381,15 +370,10 @@ func TestFaultAtEachExternalStep(t *testing.T) {
 			do:    enable(Boot), fail: lingerOn, want: []string{"loginctl enable-linger", "nothing was changed"}},
 		{name: "linux/enable boot/rewrite limactl unit/enable", platform: Linux,
 			setup: func(t *testing.T, f *fixture, w *world) { f.limactlUnit(t, w) },
-			do:    enable(Boot), fail: sdEnable, want: []string{"systemctl --user enable lima-vm@default.service"}},
-		// Switching to login turns lingering off before the unit is
-		// rewritten; a failure of the rewrite must turn it on again.
-		{name: "linux/enable login over boot/rewrite limactl unit/daemon-reload", platform: Linux,
-			setup: func(t *testing.T, f *fixture, w *world) { f.limactlUnit(t, w); f.lingerOurs(t) },
-			do:    enable(Login), fail: reload, want: []string{"systemctl --user daemon-reload"}},
+			do:    enable(Boot), fail: sdEnable, want: []string{"systemctl --user enable --no-reload lima-vm@default.service"}},
 		{name: "linux/disable boot/disable", platform: Linux,
 			setup: func(t *testing.T, f *fixture, w *world) { f.ourUnit(t, w); f.lingerOurs(t) },
-			do:    disable(Boot), fail: sdDisable, want: []string{"systemctl --user disable lima-vm@default.service"}},
+			do:    disable(Boot), fail: sdDisable, want: []string{"systemctl --user disable --no-reload lima-vm@default.service"}},
 		{name: "linux/enable login over boot/disable-linger", platform: Linux,
 			setup: func(t *testing.T, f *fixture, w *world) { f.ourUnit(t, w); f.lingerOurs(t) },
 			do:    enable(Login), fail: lingerOff, want: []string{"loginctl disable-linger", "lingering"}},
@@ -425,6 +409,57 @@ func TestFaultAtEachExternalStep(t *testing.T) {
 			}
 			if d := treeDiff(before, tree(t, f.tmp)); len(d) != 0 {
 				t.Errorf("the disk changed although the change failed: %q\ncalls: %q", d, w.calls)
+			}
+		})
+	}
+}
+
+// TestFaultReloadKeepsTheChange: systemd is reloaded once the unit and its
+// links are in place (Plan.After). A manager that cannot be reloaded reads
+// them at the next login or boot anyway, so the change stays made and the
+// error says both.
+func TestFaultReloadKeepsTheChange(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		setup      func(*testing.T, *fixture, *world)
+		cond       Condition
+		enable     bool
+		login      bool
+		boot       bool
+		madeSaying string
+	}{
+		{name: "enable login/new unit", setup: func(*testing.T, *fixture, *world) {}, cond: Login, enable: true, login: true,
+			madeSaying: "default will start at login, but failed to reload systemd"},
+		{name: "enable login/rewrite limactl unit", setup: func(t *testing.T, f *fixture, w *world) { f.limactlUnit(t, w) },
+			cond: Login, enable: true, login: true, madeSaying: "default will start at login, but failed to reload systemd"},
+		{name: "enable boot/new unit", setup: func(*testing.T, *fixture, *world) {}, cond: Boot, enable: true, boot: true,
+			madeSaying: "default will start at boot, but failed to reload systemd"},
+		{name: "disable login", setup: func(t *testing.T, f *fixture, w *world) { f.ourUnit(t, w) }, cond: Login,
+			madeSaying: "default will no longer start at login, but failed to reload systemd"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, Linux)
+			w := &world{env: &f.env, fail: [][]string{{"systemctl", "--user", "daemon-reload"}}}
+			f.env.Runner = w
+			f.rebuild(t)
+			tc.setup(t, f, w)
+			var err error
+			if tc.enable {
+				_, err = f.m.Enable(context.Background(), f.inst, tc.cond, EnableOptions{})
+			} else {
+				_, err = f.m.Disable(context.Background(), f.inst, tc.cond)
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.madeSaying) || !strings.Contains(err.Error(), "systemctl --user daemon-reload") ||
+				strings.Contains(err.Error(), "nothing was changed") {
+				t.Fatalf("got %v, want it to say %q and name the command", err, tc.madeSaying)
+			}
+			st, serr := f.m.Status(context.Background(), f.inst)
+			must(t, serr)
+			if st.Login.Enabled != tc.login || st.Boot.Enabled != tc.boot {
+				t.Errorf("got status login %v boot %v, want login %v boot %v; calls %q", st.Login.Enabled, st.Boot.Enabled, tc.login, tc.boot, w.calls)
+			}
+			if last := w.calls[len(w.calls)-1]; last != "systemctl --user daemon-reload" && !tc.boot {
+				t.Errorf("the reload was not the last step: %q", w.calls)
 			}
 		})
 	}
@@ -571,7 +606,7 @@ func TestFaultDiskFullDuringRollback(t *testing.T) {
 				w.fail = [][]string{{"launchctl", "enable"}}
 			} else {
 				f.limactlUnit(t, w)
-				w.fail = [][]string{{"systemctl", "--user", "daemon-reload"}}
+				w.fail = [][]string{{"systemctl", "--user", "enable"}}
 			}
 			_, err := f.m.Enable(context.Background(), f.inst, Login, EnableOptions{})
 			if err == nil {

@@ -218,7 +218,11 @@ func (m *Manager) Execute(ctx context.Context, p Plan) (Result, error) {
 	if err := x.Run(ctx, p.Plan); err != nil {
 		var se *plan.StepError
 		if errors.As(err, &se) && se.After {
-			return p.Result, fmt.Errorf("%s, but %w", p.made, err)
+			made := p.made
+			if made == "" {
+				made = p.Result.Message
+			}
+			return p.Result, fmt.Errorf("%s, but %w", made, err)
 		}
 		return Result{}, err
 	}

@@ -26,8 +26,8 @@ const (
 var (
 	sdReload     = plan.Command{Purpose: "reload systemd", Argv: []string{"systemctl", "--user", "daemon-reload"}}
 	sdOnRollback = plan.OnRollback{Purpose: "reload systemd", Argv: []string{"systemctl", "--user", "daemon-reload"}}
-	sdEnable     = []string{"systemctl", "--user", "enable", "lima-vm@default.service"}
-	sdDisable    = []string{"systemctl", "--user", "disable", "lima-vm@default.service"}
+	sdEnable     = []string{"systemctl", "--user", "enable", "--no-reload", "lima-vm@default.service"}
+	sdDisable    = []string{"systemctl", "--user", "disable", "--no-reload", "lima-vm@default.service"}
 	record       = []byte(`{"user":"alice","turnedOnByLimaBar":true}` + "\n")
 	ourRecord    = fileState{Path: recordFile, Exists: true, Data: record, Mode: 0o644}
 	limactlUnit  = fileState{Path: unitFile, Exists: true, Data: []byte("LIMACTL UNIT"), Mode: 0o644}
@@ -71,8 +71,9 @@ func TestSystemdPlans(t *testing.T) {
 	unregister := []plan.Step{
 		plan.Command{Purpose: "disable the unit", Argv: sdDisable, Undo: sdEnable},
 		plan.RemoveFile{Purpose: "remove the unit", Path: unitFile, Old: []byte("UNIT"), OldMode: 0o644},
-		sdReload,
 	}
+	// systemd is reloaded once, after a unit is written or removed.
+	reload := []plan.Step{sdReload}
 	type planFn func(systemdState) (Plan, error)
 	enable := func(c Condition) planFn {
 		return func(st systemdState) (Plan, error) { return planSystemdEnable("default", c, st) }
@@ -94,10 +95,12 @@ func TestSystemdPlans(t *testing.T) {
 		err    string
 	}{
 		{name: "nothing/enable login", plan: enable(Login),
-			steps:  []plan.Step{sdOnRollback, newUnit, sdReload, enableNew},
+			steps:  []plan.Step{sdOnRollback, newUnit, enableNew},
+			after:  reload,
 			result: Result{Changed: true, Message: "default will start at login"}},
 		{name: "nothing/enable boot", plan: enable(Boot),
-			steps:  []plan.Step{sdOnRollback, newUnit, sdReload, enableNew, lingerOn, writeRecord},
+			steps:  []plan.Step{sdOnRollback, newUnit, enableNew, lingerOn, writeRecord},
+			after:  reload,
 			result: Result{Changed: true, Message: "default will start at boot"}},
 		{name: "nothing/disable login", plan: disable(Login),
 			result: Result{Message: "default does not start at login"}},
@@ -110,6 +113,7 @@ func TestSystemdPlans(t *testing.T) {
 			result: Result{Changed: true, SwitchedFrom: "login", Message: "default now starts at boot instead of at login"}},
 		{name: "login on/disable login", state: loginOn, plan: disable(Login),
 			steps:  unregister,
+			after:  reload,
 			result: Result{Changed: true, Message: "default will no longer start at login"}},
 		{name: "boot on, lingering by LimaBar/enable login", state: bootOnOurs, plan: enable(Login),
 			steps:  []plan.Step{lingerOff, removeRecord},
@@ -117,19 +121,22 @@ func TestSystemdPlans(t *testing.T) {
 		{name: "boot on, lingering by LimaBar/enable boot", state: bootOnOurs, plan: enable(Boot),
 			result: Result{Message: "default already starts at boot"}},
 		{name: "boot on, lingering by LimaBar/disable boot", state: bootOnOurs, plan: disable(Boot),
-			steps: unregister, after: []plan.Step{lingerOff, removeRecord},
+			steps: unregister, after: []plan.Step{sdReload, lingerOff, removeRecord},
 			result: Result{Changed: true, Message: "default will no longer start at boot; lingering, which LimaBar had turned on, is off again"}},
 		{name: "boot on, lingering by LimaBar, another unit/disable boot",
 			state: func(st *systemdState) { bootOnOurs(st); st.OtherUnits = []string{"other"} }, plan: disable(Boot),
 			steps:  unregister,
+			after:  reload,
 			result: Result{Changed: true, Message: "default will no longer start at boot"}},
 		{name: "boot on, lingering by LimaBar/disable login", state: bootOnOurs, plan: disable(Login),
 			result: Result{Message: "default does not start at login"}},
 		{name: "lingering on, not by LimaBar/enable login", state: func(st *systemdState) { st.Lingering = true }, plan: enable(Login),
-			steps:  []plan.Step{sdOnRollback, newUnit, sdReload, enableNew},
+			steps:  []plan.Step{sdOnRollback, newUnit, enableNew},
+			after:  reload,
 			result: Result{Changed: true, Message: "default is registered; lingering is on for alice, so it also starts at boot"}},
 		{name: "lingering on, not by LimaBar/disable boot", state: func(st *systemdState) { loginOn(st); st.Lingering = true }, plan: disable(Boot),
 			steps:  unregister,
+			after:  reload,
 			result: Result{Changed: true, Message: "default will no longer start at boot"}},
 		{name: "no unit, stale record/disable boot", state: func(st *systemdState) { st.Record, st.RecordOurs = ourRecord, true }, plan: disable(Boot),
 			steps:  []plan.Step{plan.RemoveFile{Purpose: "remove LimaBar's stale lingering record", Path: recordFile, Old: record, OldMode: 0o644}},
@@ -141,13 +148,15 @@ func TestSystemdPlans(t *testing.T) {
 			state: func(st *systemdState) {
 				st.Unit, st.Links, st.Problems = limactlUnit, []string{"default.target"}, []Problem{{Code: problem.PathMissing}}
 			}, plan: enable(Login),
-			steps:  []plan.Step{sdOnRollback, replaceLimactlUnit, sdReload, enableLinked},
+			steps:  []plan.Step{sdOnRollback, replaceLimactlUnit, enableLinked},
+			after:  reload,
 			result: Result{Changed: true, Message: "default will start at login"}},
 		{name: "written by limactl, not enabled/enable boot",
 			state: func(st *systemdState) {
 				st.Unit, st.Problems = limactlUnit, []Problem{{Code: problem.NotEnabled}}
 			}, plan: enable(Boot),
-			steps:  []plan.Step{sdOnRollback, replaceLimactlUnit, sdReload, enableNew, lingerOn, writeRecord},
+			steps:  []plan.Step{sdOnRollback, replaceLimactlUnit, enableNew, lingerOn, writeRecord},
+			after:  reload,
 			result: Result{Changed: true, SwitchedFrom: "login", Message: "default now starts at boot instead of at login"}},
 		{name: "written by an old Lima for multi-user.target/enable login",
 			state: func(st *systemdState) {
@@ -155,13 +164,15 @@ func TestSystemdPlans(t *testing.T) {
 			}, plan: enable(Login),
 			steps: []plan.Step{
 				plan.Command{Purpose: "remove the links of the old unit", Argv: sdDisable, Undo: sdEnable, IgnoreFailure: true},
-				sdOnRollback, replaceLimactlUnit, sdReload, enableNew},
+				sdOnRollback, replaceLimactlUnit, enableNew},
+			after:  reload,
 			result: Result{Changed: true, Message: "default will start at login"}},
 		{name: "written by limactl/repair",
 			state: func(st *systemdState) {
 				st.Unit, st.Links, st.Problems = limactlUnit, []string{"default.target"}, []Problem{{Code: problem.PathMissing}}
 			}, plan: repair(broken),
-			steps:  []plan.Step{sdOnRollback, replaceLimactlUnit, sdReload, enableLinked},
+			steps:  []plan.Step{sdOnRollback, replaceLimactlUnit, enableLinked},
+			after:  reload,
 			result: Result{Changed: true, Message: "default: unit rewritten and enabled"}},
 		{name: "login on/repair", state: loginOn, plan: repair(Status{Login: CondStatus{Enabled: true}}),
 			result: Result{Message: "default: nothing to repair"}},

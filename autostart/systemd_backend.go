@@ -228,6 +228,7 @@ func planSystemdEnable(name string, cond Condition, st systemdState) (Plan, erro
 				return Plan{}, fmt.Errorf("cannot switch instance %q to login: %w", name, err)
 			}
 			p.Steps = append(p.Steps, reg...)
+			st.reloadAfter(&p, reg)
 			p.Result = Result{Changed: true, Message: fmt.Sprintf("%s will start at login", name)}
 			if st.Unit.Exists {
 				p.Result.SwitchedFrom = string(Boot)
@@ -240,6 +241,7 @@ func planSystemdEnable(name string, cond Condition, st systemdState) (Plan, erro
 			return Plan{}, err
 		}
 		p.Steps = reg
+		st.reloadAfter(&p, reg)
 		p.Result = resultOf(reg, fmt.Sprintf("%s will start at login", name), fmt.Sprintf("%s already starts at login", name))
 		if st.Lingering {
 			p.Result.Message = fmt.Sprintf("%s is registered; lingering is on for %s, so it also starts at boot", name, st.User)
@@ -254,6 +256,7 @@ func planSystemdEnable(name string, cond Condition, st systemdState) (Plan, erro
 			return Plan{}, err
 		}
 		p.Steps = reg
+		st.reloadAfter(&p, reg)
 		if !st.Lingering {
 			p.Steps = append(p.Steps, st.lingerSteps(true)...)
 		}
@@ -284,6 +287,7 @@ func planSystemdDisable(name string, cond Condition, st systemdState) (Plan, err
 			return Plan{}, err
 		}
 		p.Steps = un
+		st.reloadAfter(&p, un)
 		p.Result = Result{Changed: true, Message: fmt.Sprintf("%s will no longer start at login", name)}
 		return p, nil
 	case Boot:
@@ -303,6 +307,7 @@ func planSystemdDisable(name string, cond Condition, st systemdState) (Plan, err
 			return Plan{}, err
 		}
 		p.Steps, p.After = un, release
+		st.reloadAfter(&p, un)
 		p.Result = Result{Changed: true, Message: fmt.Sprintf("%s will no longer start at boot", name)}
 		if len(release) > 0 {
 			p.Result.Message += "; lingering, which LimaBar had turned on, is off again"
@@ -331,6 +336,7 @@ func planSystemdRepair(name string, cur Status, st systemdState) (Plan, error) {
 		return Plan{}, err
 	}
 	p.Steps = reg
+	st.reloadAfter(&p, reg)
 	p.Result = Result{Changed: true, Message: fmt.Sprintf("%s: unit rewritten and enabled", name)}
 	return p, nil
 }
@@ -373,9 +379,25 @@ func (st systemdState) register(name string, force bool) ([]plan.Step, error) {
 	return append(steps,
 		plan.OnRollback{Purpose: "reload systemd", Argv: st.systemctl(systemd.DaemonReloadArgv())},
 		st.Unit.write("write the unit", st.UnitData),
-		plan.Command{Purpose: "reload systemd", Argv: st.systemctl(systemd.DaemonReloadArgv())},
 		enable,
 	), nil
+}
+
+// reload is the step that makes the running manager see a unit written,
+// rewritten or removed. It runs in Plan.After, once the registration is
+// complete on disk: a manager that cannot be reloaded now still reads the
+// unit and its links at the next login or boot, so its failure is reported
+// without taking the registration back.
+func (st systemdState) reload() plan.Step {
+	return plan.Command{Purpose: "reload systemd", Argv: st.systemctl(systemd.DaemonReloadArgv())}
+}
+
+// reloadAfter makes p reload systemd once its steps are done, when some
+// of them wrote, linked or removed a unit (steps is those).
+func (st systemdState) reloadAfter(p *Plan, steps []plan.Step) {
+	if len(steps) > 0 {
+		p.After = append([]plan.Step{st.reload()}, p.After...)
+	}
 }
 
 // unregister is the steps that disable and remove the unit.
@@ -388,7 +410,6 @@ func (st systemdState) unregister(name string) ([]plan.Step, error) {
 	return []plan.Step{
 		plan.Command{Purpose: "disable the unit", Argv: st.systemctl(systemd.DisableArgv(unit)), Undo: st.systemctl(systemd.EnableArgv(unit))},
 		st.Unit.remove("remove the unit"),
-		plan.Command{Purpose: "reload systemd", Argv: st.systemctl(systemd.DaemonReloadArgv())},
 	}, nil
 }
 

@@ -32,9 +32,10 @@ case " ${FAKE_FAIL:-} " in *" $2 "*)
 	echo "Failed to $2: Access denied" >&2; exit 1 ;;
 esac
 wants="${XDG_CONFIG_HOME:-$HOME/.config}/systemd/user/default.target.wants"
+for unit; do :; done # the last argument, after --no-reload
 case "$2" in
-enable) mkdir -p "$wants" && ln -sf "../$3" "$wants/$3" ;;
-disable) rm -f "$wants/$3" ;;
+enable) mkdir -p "$wants" && ln -sf "../$unit" "$wants/$unit" ;;
+disable) rm -f "$wants/$unit" ;;
 esac
 exit 0
 `
@@ -69,9 +70,9 @@ func TestLinuxBootWithLingering(t *testing.T) {
 		}
 		want := []string{
 			"limactl list --json",
-			"systemctl --user daemon-reload",
-			"systemctl --user enable lima-vm@default.service",
+			"systemctl --user enable --no-reload lima-vm@default.service",
 			"loginctl enable-linger " + user,
+			"systemctl --user daemon-reload",
 		}
 		if got := s.calls(); !reflect.DeepEqual(got, want) {
 			t.Errorf("calls:\n got %q\nwant %q", got, want)
@@ -96,7 +97,7 @@ func TestLinuxBootWithLingering(t *testing.T) {
 		}
 		want := []string{
 			"limactl list --json",
-			"systemctl --user disable lima-vm@default.service",
+			"systemctl --user disable --no-reload lima-vm@default.service",
 			"systemctl --user daemon-reload",
 			"loginctl disable-linger " + user,
 		}
