@@ -47,6 +47,9 @@ func startService(ctx context.Context, host *hostenv.Host, logger *slog.Logger) 
 		return nil, err
 	}
 	live.SelfStart = selfStarter(host, logger)
+	// The menu shows a change once it is made, and systemd's reload
+	// follows (gui.run runs it).
+	live.DeferAfter = true
 	logger.Info("LimaBar ready", "limactl", host.Limactl, "limaHome", host.LimaHome, "session", string(host.Session))
 	return live, nil
 }

@@ -35,8 +35,6 @@ var (
 	// snapshotTimeout bounds one refresh even if the Service does not
 	// bound its own commands.
 	snapshotTimeout = 60 * time.Second
-	// watchDebounce gathers a burst of file changes into one refresh.
-	watchDebounce = 120 * time.Millisecond
 )
 
 // macDesktop is the Mac's desktop: NSWorkspace (app/macos) for URLs and
@@ -138,12 +136,18 @@ type gui struct {
 	refreshes chan struct{} // one pending refresh at most
 	renderMu  sync.Mutex    // one render at a time, always of the newest state
 
-	mu          sync.Mutex
-	snap        *state.Snapshot
+	mu   sync.Mutex
+	snap *state.Snapshot
+	// full says that the pending refresh must list the instances again;
+	// without it, a refresh reads the registrations of the instances
+	// shown (state.Restater), which is all a registration change alters.
+	full        bool
 	busy        map[menu.Slot]menu.Action
 	settling    map[menu.Slot]int // slot → reads started when its action ended
 	reads       int
 	reading     int            // the read in progress, 0 when none
+	shown       int            // the last read drawn
+	shownCh     chan struct{}  // closed, and replaced, when a read is drawn
 	failures    []menu.Failure // newest first
 	lastFailure int
 	waiting     bool
@@ -172,6 +176,7 @@ func newGUI(svc state.Service, desktop tray.Desktop, logger *slog.Logger) *gui {
 		refreshes:      make(chan struct{}, 1),
 		busy:           map[menu.Slot]menu.Action{},
 		settling:       map[menu.Slot]int{},
+		shownCh:        make(chan struct{}),
 		autostartQueue: map[string]chan struct{}{},
 	}
 }
@@ -198,7 +203,18 @@ func (g *gui) show(v view) {
 	g.render()
 }
 
+// requestRefresh asks for a snapshot with the instances listed again.
 func (g *gui) requestRefresh() {
+	g.mu.Lock()
+	g.full = true
+	g.mu.Unlock()
+	g.requestRestat()
+}
+
+// requestRestat asks for the registrations and their health to be read
+// again, for the instances shown: after a change of a registration,
+// which alters nothing limactl lists.
+func (g *gui) requestRestat() {
 	select {
 	case g.refreshes <- struct{}{}:
 	default: // one is pending already; it will see this change too
@@ -214,6 +230,18 @@ func (g *gui) refreshLoop(ctx context.Context) {
 		}
 		g.refresh(ctx)
 	}
+}
+
+// read reads the snapshot the pending request asked for.
+func (g *gui) read(ctx context.Context) state.Snapshot {
+	g.mu.Lock()
+	full, prev := g.full || g.snap == nil, g.snap
+	g.full = false
+	g.mu.Unlock()
+	if r, ok := g.svc.(state.Restater); ok && !full {
+		return r.Restat(ctx, *prev)
+	}
+	return g.svc.Snapshot(ctx)
 }
 
 // refresh reads a snapshot and shows it. While the read takes long the
@@ -237,7 +265,7 @@ func (g *gui) refresh(ctx context.Context) {
 	})
 	rctx, cancel := context.WithTimeout(ctx, snapshotTimeout)
 	began := time.Now()
-	s := g.svc.Snapshot(rctx)
+	s := g.read(rctx)
 	cancel()
 	slow.Stop()
 	if ctx.Err() != nil {
@@ -269,8 +297,33 @@ func (g *gui) refresh(ctx context.Context) {
 	// failure has been notified (or was before).
 	g.notifyHealth(s)
 	g.render()
+	g.mu.Lock()
+	g.shown = read
+	close(g.shownCh)
+	g.shownCh = make(chan struct{})
+	g.mu.Unlock()
 	if startWatch {
 		g.startWatch(ctx, s.LimaHome)
+	}
+}
+
+// waitShown waits until a read that began after read number after has
+// been drawn, or for at most limit.
+func (g *gui) waitShown(after int, limit time.Duration) {
+	deadline := time.NewTimer(limit)
+	defer deadline.Stop()
+	for {
+		g.mu.Lock()
+		done, ch := g.shown > after, g.shownCh
+		g.mu.Unlock()
+		if done {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			return
+		}
 	}
 }
 
@@ -319,19 +372,29 @@ func (g *gui) startWatch(ctx context.Context, limaHome string) {
 		}
 		dirs = append(dirs, wd)
 	}
-	w, err := watch.New(dirs, watch.Options{Debounce: watchDebounce, Logger: g.logger})
+	w, err := watch.New(dirs, watch.Options{Logger: g.logger})
 	if err != nil {
 		g.logger.Warn("changes made outside LimaBar will show only after Refresh", "err", err)
 		return
 	}
 	g.logger.Debug("watching", "folders", w.Watched())
 	go func() {
-		if err := w.Run(ctx, g.requestRefresh); err != nil {
+		// A change in LIMA_HOME (an instance, its ha.pid) lists the
+		// instances again; one in a registration folder only reads the
+		// registrations of the instances shown.
+		err := w.RunChanges(ctx, func(c watch.Change) {
+			if limaHome == "" || c.Touches(limaHome) {
+				g.requestRefresh()
+			} else {
+				g.requestRestat()
+			}
+		})
+		if err != nil {
 			g.logger.Warn("stopped watching for changes", "err", err)
 		}
 	}()
 	go func() {
-		if err := g.svc.WatchHealth(ctx, g.requestRefresh); err != nil {
+		if err := g.svc.WatchHealth(ctx, g.requestRestat); err != nil {
 			g.logger.Warn("failed autostarts will show only after a refresh", "err", err)
 		}
 	}()
@@ -479,10 +542,11 @@ func (g *gui) run(a menu.Action, slot menu.Slot, guarded bool) {
 			g.failures = g.failures[:2*menu.MaxFailures]
 		}
 	}
+	endedAt := g.reads
 	if guarded {
 		// Keep the item busy until a snapshot read after this point is
 		// shown: until then the menu would offer the old choice.
-		g.settling[slot] = g.reads
+		g.settling[slot] = endedAt
 	}
 	g.mu.Unlock()
 
@@ -493,8 +557,39 @@ func (g *gui) run(a menu.Action, slot menu.Slot, guarded bool) {
 	}
 	g.render()
 	if guarded {
-		g.requestRefresh()
+		if changesRegistration(a) {
+			g.requestRestat()
+		} else {
+			g.requestRefresh()
+		}
 	}
+	if res.Pending != nil {
+		// systemd answers nothing while it reloads, the health read of
+		// the new state included: the reload waits until the menu shows
+		// the change.
+		g.waitShown(endedAt, 10*time.Second)
+		g.finish(a, res.Pending)
+	}
+}
+
+// finish runs what is left of a change once the menu shows it (systemd's
+// reload). It runs before the next change of the same instance starts
+// (the caller holds the instance's place in autostartQueue), and its
+// failure is shown as the action's: the change stays made.
+func (g *gui) finish(a menu.Action, pending func(context.Context) error) {
+	began := time.Now()
+	err := pending(context.Background())
+	if err == nil {
+		g.logger.Debug("change finished", "action", a.Kind.String(), "instance", a.Instance, "took", time.Since(began))
+		return
+	}
+	g.logger.Error("action failed after the change", "action", a.Kind.String(), "instance", a.Instance, "err", err)
+	g.mu.Lock()
+	g.lastFailure++
+	g.failures = slices.Insert(g.failures, 0, menu.Failure{ID: g.lastFailure, Action: a, Err: err.Error()})
+	g.mu.Unlock()
+	g.notify(menu.FailureTitle(a), err.Error())
+	g.render()
 }
 
 // forgetFailures drops earlier failures of what a just finished, whatever

@@ -652,3 +652,65 @@ func TestListFailureKeepsTheLastInstances(t *testing.T) {
 		t.Errorf("header after the list works again: got %q, want %q", got, want)
 	}
 }
+
+// restatingService is a fakeService that reads registrations again
+// without listing instances (state.Restater), recording each time.
+type restatingService struct {
+	*fakeService
+	restats int
+}
+
+func (r *restatingService) Restat(ctx context.Context, prev state.Snapshot) state.Snapshot {
+	r.mu.Lock()
+	r.restats++
+	r.mu.Unlock()
+	return r.fakeService.Snapshot(ctx)
+}
+
+func (r *restatingService) counts() (snapshots, restats int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.snapshots - r.restats, r.restats
+}
+
+// TestChangeShowsBeforeItsTidyingUp: a click's checkmark comes from a read
+// of the registrations alone, before what is left of the change (systemd's
+// reload, Result.Pending) has run; a failure of that is then shown as the
+// action's, and the switch stays on, as the change stays made.
+func TestChangeShowsBeforeItsTidyingUp(t *testing.T) {
+	fs := newFakeService(stopped("default"))
+	svc := &restatingService{fakeService: fs}
+	reload := make(chan struct{})
+	fs.res["enable login default"] = autostart.Result{Changed: true, Message: "default will start at login",
+		Pending: func(context.Context) error {
+			<-reload
+			return errors.New("default will start at login, but failed to reload systemd: Connection refused")
+		}}
+	h := &harness{t: t, svc: fs, view: &fakeView{}, desktop: &fakeDesktop{}, quits: make(chan struct{}, 4)}
+	h.g = newGUI(svc, h.desktop, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(func() { cancel(); h.g.wg.Wait() })
+	h.g.start(ctx, h.view)
+	h.waitFor("the instance", func(m menu.Menu) bool { return hasTitle(m.Instances, "default") })
+	listed, _ := svc.counts()
+
+	h.click("default", "Start at Login")
+	h.waitFor("the switch on and settled while the reload is held", func(m menu.Menu) bool {
+		it, _ := find(m.Instances, "default", "Start at Login")
+		return it.Title == "Start at Login" && it.Checked && it.Enabled
+	})
+	if s, r := svc.counts(); s != listed || r < 1 {
+		t.Errorf("after the click: %d listings (was %d), %d reads of the registrations; want the registrations read alone", s, listed, r)
+	}
+	close(reload)
+	// The menu shortens a long line; the notification has it whole.
+	const line = "⚠ Could not enable Start at Login for default: …Connection refused"
+	m := h.waitFor("the reload's failure", func(m menu.Menu) bool { return hasTitle(m.Header, line) })
+	if it, _ := find(m.Instances, "default", "Start at Login"); !it.Checked {
+		t.Error("the switch went off although the change stays made")
+	}
+	h.g.wg.Wait()
+	if got := h.desktop.Got(); len(got) != 1 || !strings.Contains(got[0], "failed to reload systemd") {
+		t.Errorf("desktop: got %q, want one notification of the failed reload", got)
+	}
+}

@@ -90,6 +90,18 @@ func (l *lateService) Snapshot(ctx context.Context) state.Snapshot {
 	return svc.Snapshot(ctx)
 }
 
+// Restat implements state.Restater once the Service does.
+func (l *lateService) Restat(ctx context.Context, prev state.Snapshot) state.Snapshot {
+	svc, err := l.wait(ctx)
+	if err != nil {
+		return state.Snapshot{Platform: l.platform, Limactl: "limactl", ListErr: err.Error()}
+	}
+	if r, ok := svc.(state.Restater); ok {
+		return r.Restat(ctx, prev)
+	}
+	return svc.Snapshot(ctx)
+}
+
 func (l *lateService) Enable(ctx context.Context, name string, c autostart.Condition) (autostart.Result, error) {
 	svc, err := l.wait(ctx)
 	if err != nil {

@@ -214,19 +214,39 @@ func (m *Manager) PlanRepair(ctx context.Context, inst Instance) (Plan, error) {
 // and the error says so; when a step of After fails, the change stays made
 // and the error says that too.
 func (m *Manager) Execute(ctx context.Context, p Plan) (Result, error) {
+	res, err := m.ExecuteChange(ctx, p)
+	if err != nil || res.Pending == nil {
+		return res, err
+	}
+	pending := res.Pending
+	res.Pending = nil
+	return res, pending(ctx)
+}
+
+// ExecuteChange is Execute up to the change itself: it runs the plan's
+// Steps and returns, with the plan's After left to the caller as
+// Result.Pending. The menu uses it to show a new checkmark while systemd
+// is still being reloaded. Pending's error is Execute's for a failed step
+// of After: the change stays made, and it says so.
+func (m *Manager) ExecuteChange(ctx context.Context, p Plan) (Result, error) {
 	x := plan.Executor{Files: m.env.Files, Runner: m.env.Runner, Elevator: m.env.Elevator}
-	if err := x.Run(ctx, p.Plan); err != nil {
-		var se *plan.StepError
-		if errors.As(err, &se) && se.After {
-			made := p.made
-			if made == "" {
-				made = p.Result.Message
-			}
-			return p.Result, fmt.Errorf("%s, but %w", made, err)
-		}
+	if err := x.RunChange(ctx, p.Plan); err != nil {
 		return Result{}, err
 	}
-	return p.Result, nil
+	res := p.Result
+	if len(p.After) > 0 {
+		res.Pending = func(ctx context.Context) error {
+			if err := x.RunAfter(ctx, p.Plan); err != nil {
+				made := p.made
+				if made == "" {
+					made = p.Result.Message
+				}
+				return fmt.Errorf("%s, but %w", made, err)
+			}
+			return nil
+		}
+	}
+	return res, nil
 }
 
 func resolveBootUser(env *Env, name string) (*user.User, error) {

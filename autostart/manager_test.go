@@ -610,3 +610,28 @@ func TestLinuxStaleLingerRecordIsReleased(t *testing.T) {
 		t.Errorf("calls = %q, want %q", got, want)
 	}
 }
+
+// TestExecuteChangeLeavesAfterPending: the menu shows a change once its
+// steps are done, and systemd's reload runs after that, through Pending.
+func TestExecuteChangeLeavesAfterPending(t *testing.T) {
+	f := newFixture(t, Linux)
+	ctx := context.Background()
+	p, err := f.m.PlanEnable(ctx, f.inst, Login, EnableOptions{})
+	must(t, err)
+	res, err := f.m.ExecuteChange(ctx, p)
+	must(t, err)
+	if got, want := f.fake.Argvs(), []string{"systemctl --user enable --no-reload lima-vm@default.service"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("calls before Pending = %q, want %q", got, want)
+	}
+	if st, _ := f.m.Status(ctx, f.inst); !st.Login.Enabled || res.Message != "default will start at login" || res.Pending == nil {
+		t.Fatalf("after the change: status %+v, result %+v", st.Login, res)
+	}
+	f.fake.Responses = []runner.Response{{Match: []string{"systemctl", "--user", "daemon-reload"}, ExitCode: 1, Stderr: "Failed to connect to bus"}}
+	err = res.Pending(ctx)
+	if err == nil || !strings.HasPrefix(err.Error(), "default will start at login, but failed to reload systemd") {
+		t.Errorf("Pending = %v", err)
+	}
+	if st, _ := f.m.Status(ctx, f.inst); !st.Login.Enabled {
+		t.Error("a failed reload took the change back")
+	}
+}

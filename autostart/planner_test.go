@@ -212,7 +212,7 @@ func checkPlan(t *testing.T, p Plan, err error, steps, after []plan.Step, result
 	if !reflect.DeepEqual(p.After, after) {
 		t.Errorf("got after\n%#v\nwant\n%#v", p.After, after)
 	}
-	if p.Result != result {
+	if !reflect.DeepEqual(p.Result, result) {
 		t.Errorf("got result %+v, want %+v", p.Result, result)
 	}
 }

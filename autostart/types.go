@@ -7,6 +7,7 @@
 package autostart
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -104,4 +105,8 @@ type Result struct {
 	// change, for example that limactl could not confirm the instance a
 	// stale registration was removed for.
 	Warning string
+	// Pending, set by Manager.ExecuteChange only, runs what is left of the
+	// plan once the change is made (Plan.After: a reload of systemd,
+	// lingering no longer needed). The caller must run it.
+	Pending func(context.Context) error `json:"-"`
 }

@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/limabar/limabar/app/lima"
 	"github.com/limabar/limabar/autostart"
@@ -41,6 +43,17 @@ type Live struct {
 	Health HealthReader
 	// Process checks pids before a stale ha.pid is removed.
 	Process health.Process
+	// DeferAfter makes Enable, Disable and Repair return once the change
+	// is made, leaving the plan's tidying up (systemd's reload) in
+	// Result.Pending for the caller to run: the menu shows the new state
+	// first. The command line leaves it unset and waits for everything.
+	DeferAfter bool
+
+	mu sync.Mutex
+	// known is the instances of the last Snapshot, by name: an action on
+	// an instance the menu shows acts on what the menu showed, without
+	// asking limactl again.
+	known map[string]autostart.Instance
 }
 
 var _ Service = (*Live)(nil)
@@ -83,6 +96,7 @@ func (l *Live) Snapshot(ctx context.Context) Snapshot {
 	}
 	insts := make([]autostart.Instance, 0, len(list))
 	kept := list[:0]
+	defer func() { l.remember(insts) }()
 	for _, in := range list {
 		if autostart.ValidateName(in.Name) != nil {
 			l.logger().Warn("skipping instance with an invalid name", "name", in.Name)
@@ -91,9 +105,21 @@ func (l *Live) Snapshot(ctx context.Context) Snapshot {
 		kept = append(kept, in)
 		insts = append(insts, autostart.Instance{Name: in.Name, Dir: in.Dir})
 	}
+	for _, in := range kept {
+		s.Instances = append(s.Instances, Instance{Instance: in})
+	}
+	l.readRegistrations(ctx, s.Instances, insts)
+	return s
+}
+
+// readRegistrations fills in the registrations and health of instances,
+// whose autostart.Instance is insts[i].
+func (l *Live) readRegistrations(ctx context.Context, instances []Instance, insts []autostart.Instance) {
 	statuses, err := l.Engine.StatusAll(ctx, insts)
-	for i, in := range kept {
-		si := Instance{Instance: in}
+	for i := range instances {
+		si := &instances[i]
+		si.AutostartErr, si.Autostart = "", autostart.Status{}
+		si.Health, si.HealthCondition = nil, ""
 		if err != nil {
 			si.AutostartErr = err.Error()
 		} else {
@@ -103,18 +129,58 @@ func (l *Live) Snapshot(ctx context.Context) Snapshot {
 			h := l.Health.Health(ctx, insts[i], c)
 			si.Health, si.HealthCondition = &h, c
 		}
-		s.Instances = append(s.Instances, si)
 	}
+}
+
+// Restat reads prev again without asking limactl: the registrations, their
+// health and "Open LimaBar at Login", for the instances prev lists. A
+// change to a registration (a click, a unit written by limactl) changes
+// nothing limactl reports, and limactl takes tens of milliseconds to
+// answer where the registrations take well under one. Without instances
+// to read, it is Snapshot.
+func (l *Live) Restat(ctx context.Context, prev Snapshot) Snapshot {
+	if len(prev.Instances) == 0 || prev.ListErr != "" || prev.LimactlErr != "" || prev.InstancesStale {
+		return l.Snapshot(ctx)
+	}
+	s := prev
+	s.Instances = slices.Clone(prev.Instances)
+	if l.SelfStart != nil {
+		on, err := l.SelfStart.Enabled()
+		s.SelfStart, s.SelfStartSupported = on, err == nil
+	}
+	insts := make([]autostart.Instance, len(s.Instances))
+	for i, in := range s.Instances {
+		insts[i] = autostart.Instance{Name: in.Name, Dir: in.Dir}
+	}
+	l.readRegistrations(ctx, s.Instances, insts)
 	return s
 }
 
-// Find returns the instance limactl knows by that name.
+// remember keeps the instances a Snapshot listed, for Find.
+func (l *Live) remember(insts []autostart.Instance) {
+	known := make(map[string]autostart.Instance, len(insts))
+	for _, in := range insts {
+		known[in.Name] = in
+	}
+	l.mu.Lock()
+	l.known = known
+	l.mu.Unlock()
+}
+
+// Find returns the instance limactl knows by that name: the one the last
+// Snapshot listed, or else the one limactl lists now.
 func (l *Live) Find(ctx context.Context, name string) (autostart.Instance, error) {
 	if err := autostart.ValidateName(name); err != nil {
 		return autostart.Instance{}, err
 	}
 	if l.SetupErr != nil {
 		return autostart.Instance{}, l.SetupErr
+	}
+	l.mu.Lock()
+	in, ok := l.known[name]
+	l.mu.Unlock()
+	if ok && in.Dir != "" {
+		return in, nil
 	}
 	if l.ByFolder {
 		dir := filepath.Join(l.Engine.Env().LimaHome, name)
@@ -157,11 +223,20 @@ func (l *Live) Enable(ctx context.Context, name string, c autostart.Condition) (
 
 // EnableAs is Enable with options (the account a boot job runs as).
 func (l *Live) EnableAs(ctx context.Context, name string, c autostart.Condition, o autostart.EnableOptions) (autostart.Result, error) {
-	inst, err := l.Find(ctx, name)
+	p, err := l.PlanEnable(ctx, name, c, o)
 	if err != nil {
 		return autostart.Result{}, err
 	}
-	return l.Engine.Enable(ctx, inst, c, o)
+	return l.execute(ctx, p)
+}
+
+// execute runs a plan of the engine, leaving After pending when DeferAfter
+// is set.
+func (l *Live) execute(ctx context.Context, p autostart.Plan) (autostart.Result, error) {
+	if l.DeferAfter {
+		return l.Engine.ExecuteChange(ctx, p)
+	}
+	return l.Engine.Execute(ctx, p)
 }
 
 // PlanEnable is what EnableAs would do, changing nothing.
@@ -177,13 +252,11 @@ func (l *Live) PlanEnable(ctx context.Context, name string, c autostart.Conditio
 // lists too, so that a stale registration can always be removed; why the
 // instance could not be found is then the Result's Warning.
 func (l *Live) Disable(ctx context.Context, name string, c autostart.Condition) (autostart.Result, error) {
-	inst, warning, err := l.findToRemove(ctx, name)
+	p, err := l.PlanDisable(ctx, name, c)
 	if err != nil {
 		return autostart.Result{}, err
 	}
-	res, err := l.Engine.Disable(ctx, inst, c)
-	res.Warning = warning
-	return res, err
+	return l.execute(ctx, p)
 }
 
 // PlanDisable is what Disable would do, changing nothing.
@@ -213,11 +286,11 @@ func (l *Live) findToRemove(ctx context.Context, name string) (autostart.Instanc
 
 // Repair implements Service.
 func (l *Live) Repair(ctx context.Context, name string) (autostart.Result, error) {
-	inst, err := l.Find(ctx, name)
+	p, err := l.PlanRepair(ctx, name)
 	if err != nil {
 		return autostart.Result{}, err
 	}
-	return l.Engine.Repair(ctx, inst)
+	return l.execute(ctx, p)
 }
 
 // PlanRepair is what Repair would do, changing nothing.

@@ -79,6 +79,12 @@ type Service interface {
 	WatchDirs() []string
 }
 
+// Restater is a Service that can read a snapshot's registrations again
+// without listing the instances (Live.Restat).
+type Restater interface {
+	Restat(ctx context.Context, prev Snapshot) Snapshot
+}
+
 // KeepLastInstances returns s, and when s could not list the instances
 // (ListErr) it keeps the instances of prev, the snapshot shown before,
 // marked InstancesStale. A limactl that times out or fails once must not

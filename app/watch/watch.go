@@ -91,11 +91,18 @@ func isLaunchdFolder(p string) bool {
 	return base == "LaunchAgents" || base == "LaunchDaemons"
 }
 
+// DefaultDebounce gathers the events of one change made by a program
+// (limactl writes a unit, then links it; an editor writes a temporary file
+// and renames it) into one notification, and adds little to what the user
+// waits for: the menu shows an outside change within about this long plus
+// one read.
+const DefaultDebounce = 20 * time.Millisecond
+
 // Options tune a Watcher.
 type Options struct {
 	// Debounce is how long the watcher gathers changes before it
-	// notifies; zero means 120 ms. A notification comes at most this long
-	// after the first change of a burst.
+	// notifies; zero means DefaultDebounce. A notification comes at most
+	// this long after the first change of a burst.
 	Debounce time.Duration
 	Backend  Backend
 	Logger   *slog.Logger
@@ -143,7 +150,7 @@ func newWatcher(dirs []Dir, opts Options, b backend) *Watcher {
 		newTimer: realTimer,
 	}
 	if w.debounce <= 0 {
-		w.debounce = 120 * time.Millisecond
+		w.debounce = DefaultDebounce
 	}
 	if w.logger == nil {
 		w.logger = slog.New(slog.DiscardHandler)
@@ -173,9 +180,30 @@ func (w *Watcher) Watched() []string {
 // goroutine, until ctx ends; then it stops watching. notify should return
 // quickly. Between changes Run sleeps: there is no timer and no polling.
 func (w *Watcher) Run(ctx context.Context, notify func()) error {
+	return w.RunChanges(ctx, func(Change) { notify() })
+}
+
+// Change is what one notification covers: the watched folders (Dir.Path)
+// in which something changed, or All when events were lost and anything
+// may have.
+type Change struct {
+	Dirs []string
+	All  bool
+}
+
+// Touches reports whether the change may concern the watched folder dir.
+func (c Change) Touches(dir string) bool {
+	return c.All || slices.Contains(c.Dirs, filepath.Clean(dir))
+}
+
+// RunChanges is Run, telling notify where the changes were: a change of a
+// registration folder needs only the registrations read again, one in
+// LIMA_HOME the instances listed.
+func (w *Watcher) RunChanges(ctx context.Context, notify func(Change)) error {
 	defer w.b.Close()
 	var fire <-chan time.Time
 	stop := func() bool { return false }
+	var pending Change
 	arm := func() {
 		if fire != nil {
 			return // a notification is already due
@@ -191,7 +219,7 @@ func (w *Watcher) Run(ctx context.Context, notify func()) error {
 			if !ok {
 				return errors.New("the file watcher stopped")
 			}
-			rescan, relevant := w.classify(e)
+			rescan, touched := w.classify(e)
 			if p := filepath.Clean(e.Path); w.watched[p] && (e.Op.Has(fsnotify.Remove) || e.Op.Has(fsnotify.Rename)) {
 				// A watched folder went; if one of the same name is
 				// back already, it needs a watch of its own.
@@ -201,8 +229,13 @@ func (w *Watcher) Run(ctx context.Context, notify func()) error {
 			if rescan {
 				w.resync()
 			}
-			if relevant {
+			if len(touched) > 0 {
 				w.logger.Debug("change", "path", e.Path, "op", e.Op.String())
+				for _, d := range touched {
+					if !slices.Contains(pending.Dirs, d) {
+						pending.Dirs = append(pending.Dirs, d)
+					}
+				}
 				arm()
 			}
 			if w.handled != nil {
@@ -212,23 +245,28 @@ func (w *Watcher) Run(ctx context.Context, notify func()) error {
 			if errors.Is(err, errOverflow) {
 				// Events were lost; what changed is unknown.
 				w.resync()
+				pending.All = true
 				arm()
 				continue
 			}
 			w.logger.Warn("file watcher error", "err", err)
 		case <-fire:
 			fire = nil
-			notify()
+			c := pending
+			pending = Change{}
+			notify(c)
 		}
 	}
 }
 
 // classify says whether e may add or remove folders to watch (rescan) and
-// whether it may change what the menu shows (relevant).
-func (w *Watcher) classify(e event) (rescan, relevant bool) {
+// which watched folders (Dir.Path) it may change what the menu shows of
+// (touched; none when it is not relevant).
+func (w *Watcher) classify(e event) (rescan bool, touched []string) {
 	p := filepath.Clean(e.Path)
 	structural := e.Op.Has(fsnotify.Create) || e.Op.Has(fsnotify.Remove) || e.Op.Has(fsnotify.Rename)
 	for _, d := range w.dirs {
+		relevant := false
 		switch {
 		case p == d.Path:
 			// The folder itself appeared, went or was renamed.
@@ -251,8 +289,11 @@ func (w *Watcher) classify(e event) (rescan, relevant bool) {
 			// A missing folder's parent appeared or went.
 			rescan, relevant = true, true
 		}
+		if relevant {
+			touched = append(touched, d.Path)
+		}
 	}
-	return rescan, relevant
+	return rescan, touched
 }
 
 // resync makes the set of watched folders match the file system: each

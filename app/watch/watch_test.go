@@ -40,6 +40,7 @@ type harness struct {
 
 	mu    sync.Mutex
 	armed chan time.Time // the debounce timer that is running, if any
+	last  Change         // what the last notification covered
 }
 
 func start(t *testing.T, b Backend) *harness {
@@ -86,7 +87,10 @@ func startWith(t *testing.T, newB func() (backend, error)) *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- w.Run(ctx, func() {
+		done <- w.RunChanges(ctx, func(c Change) {
+			h.mu.Lock()
+			h.last = c
+			h.mu.Unlock()
 			h.count.Add(1)
 			h.notified <- struct{}{}
 		})
@@ -178,6 +182,38 @@ func TestWatchInstanceFolder(t *testing.T) {
 
 			write(t, filepath.Join(inst, "lima.yaml"), "cpus: [\n")
 			h.expect(3)
+		})
+	}
+}
+
+// lastChange is what the last notification covered.
+func (h *harness) lastChange() Change {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.last
+}
+
+// TestWatchSaysWhere: a notification names the watched folders that
+// changed, so that a unit written by limactl reads only the registrations
+// again and an instance's ha.pid lists the instances.
+func TestWatchSaysWhere(t *testing.T) {
+	for name, b := range backends() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h := start(t, b)
+			mkdir(t, h.units)
+			h.expect(1)
+			write(t, filepath.Join(h.units, "lima-vm@default.service"), "[Unit]\n")
+			h.expect(2)
+			if c := h.lastChange(); !slices.Equal(c.Dirs, []string{h.units}) || c.All || c.Touches(h.limaHome) || !c.Touches(h.units) {
+				t.Errorf("a unit written: got %+v, want only %s", c, h.units)
+			}
+			write(t, filepath.Join(h.limaHome, "default", "ha.pid"), "1\n")
+			write(t, filepath.Join(h.units, "lima-vm@k3s.service"), "[Unit]\n")
+			h.expect(3)
+			if c := h.lastChange(); !slices.Equal(c.Dirs, []string{h.limaHome, h.units}) || !c.Touches(h.limaHome) {
+				t.Errorf("ha.pid and a unit: got %+v, want LIMA_HOME then the units", c)
+			}
 		})
 	}
 }

@@ -57,18 +57,34 @@ func (e *StepError) Unwrap() error { return e.Err }
 // not be undone. Then After runs the same way, but its failure undoes only
 // After's own steps: the change itself stays made.
 func (x Executor) Run(ctx context.Context, p Plan) error {
+	if err := x.RunChange(ctx, p); err != nil {
+		return err
+	}
+	return x.RunAfter(ctx, p)
+}
+
+// RunChange runs the plan's Steps only, as Run does: once it returns nil,
+// the change is made. A caller that shows the change (the menu's
+// checkmark) can do so before RunAfter.
+func (x Executor) RunChange(ctx context.Context, p Plan) error {
 	if err := x.runSteps(ctx, p.Subject, p.Steps); err != nil {
 		return err
 	}
+	return nil
+}
+
+// RunAfter runs the plan's After, as Run does once Steps succeeded; its
+// StepError has After set.
+func (x Executor) RunAfter(ctx context.Context, p Plan) error {
 	if err := x.runSteps(ctx, p.Subject, p.After); err != nil {
-		err.(*StepError).After = true
+		err.After = true
 		return err
 	}
 	return nil
 }
 
 // runSteps runs steps, and on a failure undoes the ones that completed.
-func (x Executor) runSteps(ctx context.Context, subject string, steps []Step) error {
+func (x Executor) runSteps(ctx context.Context, subject string, steps []Step) *StepError {
 	var undo []undoStep
 	for i, s := range steps {
 		if err := x.do(ctx, s); err != nil {
