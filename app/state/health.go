@@ -181,7 +181,8 @@ func (p Procfs) Command(pid int) string {
 
 // LaunchdHealth reads the health of an instance's launchd job with
 // `launchctl print`, when the menu is read: after start-up, after each
-// action, and when the instance folder changes (ha.pid appears or goes).
+// action, and when the instance folder changes (ha.pid appears or goes, or
+// the job writes launchd.stderr.log or ha.stderr.log: app/watch).
 // launchd has no change notification a user process can subscribe to, and
 // LimaBar does not poll.
 type LaunchdHealth struct {

@@ -348,8 +348,8 @@ func TestContentOf(t *testing.T) {
 	}{
 		{limaHome, limaHome.Path, nil, []string{"default", "_config", ".DS_Store"}},
 		{limaHome, limaHome.Path + "/default",
-			[]string{"lima.yaml", "ha.pid"},
-			[]string{"diffdisk", "basedisk", "serial.log", "serialv.log", "ha.stderr.log", "cidata.iso", "lima.yaml.tmp"}},
+			[]string{"lima.yaml", "ha.pid", "ha.stderr.log", "launchd.stderr.log"},
+			[]string{"diffdisk", "basedisk", "serial.log", "serialv.log", "ha.stdout.log", "launchd.stdout.log", "cidata.iso", "lima.yaml.tmp"}},
 		{agents, agents.Path,
 			[]string{
 				filepath.Base(launchd.PlistPath(agents.Path, launchd.AgentLabel("default"))),
@@ -640,6 +640,36 @@ func TestWatchOnKqueueModel(t *testing.T) {
 		if o == k3s || filepath.Dir(o) == k3s {
 			t.Errorf("%s still open after its folder went", o)
 		}
+	}
+}
+
+// TestWatchJobLogsOnKqueueModel: on a Mac the job's logs are watched for
+// content, as lima.yaml is: each burst of writes to one, a failed start's
+// last lines or a running host agent's events, is one notification, while
+// the serial log beside them still wakes nothing.
+func TestWatchJobLogsOnKqueueModel(t *testing.T) {
+	h, k := kernelHarness(t)
+	inst := filepath.Join(h.limaHome, "default")
+	k.writeFile(filepath.Join(inst, "serial.log"), "")
+	h.expect(0)
+
+	for n, name := range []string{"launchd.stderr.log", "ha.stderr.log"} {
+		log := filepath.Join(inst, name)
+		k.writeFile(log, "")
+		h.expect(int32(3*n + 1))
+		if !slices.Contains(k.opened(), log) {
+			t.Errorf("open %q: want %s among them", k.opened(), name)
+		}
+		k.burst(log, 20)
+		h.expect(int32(3*n + 2))
+		k.burst(log, 1)
+		h.expect(int32(3*n + 3))
+	}
+
+	k.burst(filepath.Join(inst, "serial.log"), 20)
+	h.expect(6)
+	if o := k.opened(); slices.Contains(o, filepath.Join(inst, "serial.log")) {
+		t.Errorf("open %q: want no serial.log", o)
 	}
 }
 

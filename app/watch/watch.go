@@ -1,9 +1,23 @@
 // Package watch tells LimaBar when what it shows may have changed, without
 // polling: it watches LIMA_HOME and each instance folder in it (instances
-// appearing and going, ha.pid and ha.sock coming and going) and the folders
-// where launchd and systemd registrations live, and turns a burst of changes
-// into one notification. Folders that do not exist yet are watched through
-// their nearest existing parent and picked up when they appear.
+// appearing and going, ha.pid and ha.sock coming and going, the job logs
+// written) and the folders where launchd and systemd registrations live,
+// and turns a burst of changes into one notification. Folders that do not
+// exist yet are watched through their nearest existing parent and picked
+// up when they appear.
+//
+// The job logs, ha.stderr.log and launchd.stderr.log, are how a Mac learns
+// that an autostart failed: launchd has no change notification a user
+// process can subscribe to, and a `limactl start` that fails leaves only
+// its last line in them (and maybe no ha.pid ever appears). Every write
+// counts, including those of a host agent that runs: telling them apart
+// would need the pid in ha.pid to be judged, and a stale ha.pid after an
+// unclean shutdown (another program may have its pid since the reboot) is
+// exactly when a failure must show. The cost is small: a running host agent
+// writes those logs on events (start, port forwards, errors, stop), not
+// continuously as a guest writes its disk and serial log, a burst is one
+// notification, and on Linux, where inotify has no IN_MODIFY, a log kept
+// open by its writer wakes LimaBar only when it is closed.
 //
 // A running VM writes its disk image and serial logs inside its instance
 // folder many times a second. Those writes must neither wake LimaBar nor,
@@ -37,14 +51,20 @@ import (
 type Dir struct {
 	Path string
 	// Names, when not nil, are the only file names that count inside the
-	// subfolders. LIMA_HOME uses it: in an instance folder only ha.pid,
-	// ha.sock and lima.yaml say something about the instance, while logs
-	// and disks change all the time.
+	// subfolders. LIMA_HOME uses it: in an instance folder only a few
+	// files say something about the instance (InstanceNames), while disks
+	// and serial logs change all the time.
 	Names []string
 }
 
-// InstanceNames are the files of an instance folder whose changes matter.
-var InstanceNames = []string{"ha.pid", "ha.sock", "lima.yaml"}
+// InstanceNames are the files of an instance folder whose changes matter:
+// ha.pid, ha.sock and lima.yaml for whether the instance runs and what it
+// is, and the stderr logs of its host agent (ha.stderr.log) and of its
+// launchd job (launchd.stderr.log, the plist's StandardErrorPath), whose
+// last line is why an autostart failed. On a Mac a write to one is what
+// makes LimaBar read `launchctl print` again; see the package doc for why
+// every write counts.
+var InstanceNames = []string{"ha.pid", "ha.sock", "lima.yaml", "ha.stderr.log", "launchd.stderr.log"}
 
 // launchdFiles are the plists of a LaunchAgents or LaunchDaemons folder
 // that LimaBar reads: limactl's registrations (launchd.AgentLabel,

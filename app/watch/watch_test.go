@@ -175,9 +175,10 @@ func TestWatchInstanceFolder(t *testing.T) {
 			}
 			h.expect(2)
 
-			// Logs and disks are not news.
+			// Disks and serial logs are not news.
 			write(t, filepath.Join(inst, "serial.log"), "boot\n")
-			write(t, filepath.Join(inst, "ha.stderr.log"), "x\n")
+			write(t, filepath.Join(inst, "diffdisk"), "")
+			write(t, filepath.Join(inst, "ha.stdout.log"), "x\n")
 			h.expect(2)
 
 			write(t, filepath.Join(inst, "lima.yaml"), "cpus: [\n")
@@ -214,6 +215,35 @@ func TestWatchSaysWhere(t *testing.T) {
 			if c := h.lastChange(); !slices.Equal(c.Dirs, []string{h.limaHome, h.units}) || !c.Touches(h.limaHome) {
 				t.Errorf("ha.pid and a unit: got %+v, want LIMA_HOME then the units", c)
 			}
+		})
+	}
+}
+
+// TestWatchJobLogs: a failed start is told by the job's stderr logs alone
+// (on a Mac nothing else changes), so their being written is news, as the
+// failing job writes them: the host agent creating ha.stderr.log, launchd
+// appending to the job's StandardErrorPath.
+func TestWatchJobLogs(t *testing.T) {
+	for name, b := range backends() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h := start(t, b)
+			inst := filepath.Join(h.limaHome, "default")
+
+			write(t, filepath.Join(inst, "ha.stderr.log"), "level=fatal msg=\"qemu-system-aarch64 not found\"\n")
+			h.expect(1)
+
+			appendTo(t, filepath.Join(inst, "launchd.stderr.log"), "level=fatal msg=\"qemu-system-aarch64 not found\"\n")
+			h.expect(2)
+			appendTo(t, filepath.Join(inst, "launchd.stderr.log"), "level=fatal msg=\"qemu-system-aarch64 not found\"\n")
+			h.expect(3)
+
+			// The logs of another instance folder count the same.
+			k3s := filepath.Join(h.limaHome, "k3s")
+			mkdir(t, k3s)
+			h.expect(4)
+			appendTo(t, filepath.Join(k3s, "launchd.stderr.log"), "x\n")
+			h.expect(5)
 		})
 	}
 }
@@ -368,6 +398,23 @@ func TestWatchFolderMadeWhileWatchIsAdded(t *testing.T) {
 func mkdir(t *testing.T, p string) {
 	t.Helper()
 	if err := os.MkdirAll(p, 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// appendTo appends text to the file at p, creating it, as a job's stderr
+// is written: through a descriptor opened with O_APPEND.
+func appendTo(t *testing.T, p, text string) {
+	t.Helper()
+	f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(text); err != nil {
+		f.Close()
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -18,16 +18,31 @@ type fileState struct {
 	// time forward by adding to it, so that a script waiting for a job to
 	// exit does not wait for real.
 	Offset time.Duration `json:"offset"`
+	// At, when set, stops the clock there (see OffsetClock).
+	At time.Time `json:"at,omitzero"`
 }
 
-// OffsetClock is the wall clock moved forward by Offset.
-type OffsetClock struct{ Offset time.Duration }
+// OffsetClock is the wall clock moved forward by Offset. A test that set
+// up a state due to change at a time (a respawn ten seconds away) sets At
+// to stop the clock there, plus Offset: a slow machine then cannot let
+// the change happen before the test has looked, and the real limabar
+// reading the model meanwhile sees one state throughout.
+type OffsetClock struct {
+	Offset time.Duration
+	At     time.Time
+}
 
 // Now implements Clock.
-func (c *OffsetClock) Now() time.Time { return time.Now().Add(c.Offset) }
+func (c *OffsetClock) Now() time.Time {
+	if !c.At.IsZero() {
+		return c.At.Add(c.Offset)
+	}
+	return time.Now().Add(c.Offset)
+}
 
 // LoadFile reads the model kept at path (a new one when there is none).
-// Its clock is the wall clock plus the offset kept with it.
+// Its clock is the wall clock, or the time it was stopped at, plus the
+// offset kept with it.
 func LoadFile(path string) (*Model, *OffsetClock, error) {
 	clock := &OffsetClock{}
 	st := fileState{Model: New(clock, os.ReadFile)}
@@ -41,7 +56,7 @@ func LoadFile(path string) (*Model, *OffsetClock, error) {
 	if err := json.Unmarshal(data, &st); err != nil {
 		return nil, nil, fmt.Errorf("launchd model %s: %w", path, err)
 	}
-	clock.Offset = st.Offset
+	clock.Offset, clock.At = st.Offset, st.At
 	st.Model.Clock, st.Model.ReadFile = clock, os.ReadFile
 	return st.Model, clock, nil
 }
@@ -49,7 +64,7 @@ func LoadFile(path string) (*Model, *OffsetClock, error) {
 // SaveFile writes the model and its clock's offset to path atomically.
 func SaveFile(path string, m *Model, clock *OffsetClock) error {
 	m.mu.Lock()
-	data, err := json.MarshalIndent(fileState{Model: m, Offset: clock.Offset}, "", "\t")
+	data, err := json.MarshalIndent(fileState{Model: m, Offset: clock.Offset, At: clock.At}, "", "\t")
 	m.mu.Unlock()
 	if err != nil {
 		return err

@@ -51,8 +51,15 @@
 //   - KeepAlive {SuccessfulExit false}: after an exit that is not successful
 //     (non-zero, or a signal) the job is started again; KeepAlive true
 //     starts it after any exit (launchd.plist(5), KeepAlive). A job that was
-//     booted out is never started again. launchd's throttling of restarts
-//     (ThrottleInterval, 10 s) is not modelled: restarts happen at once.
+//     booted out is never started again.
+//   - Throttling: launchd spawns a job at most once every ThrottleInterval,
+//     10 s when the plist sets none (launchd.plist(5), ThrottleInterval;
+//     LimaBar's and Lima's plists set none). A job that exits sooner after
+//     its start is not restarted at once: launchd logs "Service only ran
+//     for 0 seconds. Pushing respawn out by 10 seconds." and `print` shows
+//     `state = spawn scheduled`, with no pid, until then
+//     (health.FromJob reads that state). This is what a login item whose
+//     `limactl start` fails at once looks like between its tries.
 //   - `enable`/`disable TARGET` set a persistent override, whether or not
 //     the job is loaded, and do not start or stop it (launchctl(1)).
 //     `print-disabled DOMAIN` lists them as `"LABEL" => disabled|enabled`
@@ -67,9 +74,11 @@
 //     A label that is not loaded: exit 113 and `Could not find service
 //     "LABEL" in domain for system` or `… for user gui: UID`
 //     (TOSS-Soft/toss-agent-runtime#40, DeterminateSystems/nix-installer#960).
-//   - `kickstart [-k] [-p] TARGET` starts a loaded job that is not running;
-//     a running one is left alone, or with -k killed and started again
-//     (launchctl(1)); not loaded: exit 113 as for print
+//   - `kickstart [-k] [-p] TARGET` starts a loaded job that is not running,
+//     also one whose respawn is scheduled (the throttle holds back
+//     launchd's own respawns, not a start asked for; not yet confirmed on
+//     a Mac by a contract test); a running one is left alone, or with -k
+//     killed and started again (launchctl(1)); not loaded: exit 113 as for print
 //     (NousResearch/hermes-agent#5536). While the job is exiting after a
 //     bootout the model answers 37 "Operation already in progress", the
 //     error launchd logs for a bootstrap in that window
@@ -136,11 +145,18 @@ const (
 	NotRunning State = "not running"
 	// Exiting: SIGTERM was sent and the process has not exited yet.
 	Exiting State = "SIGTERMed"
+	// SpawnScheduled: KeepAlive wants the job again, and launchd waits
+	// out its throttle interval before it spawns it.
+	SpawnScheduled State = "spawn scheduled"
 )
 
 // DefaultExitTimeOut is launchd's ExitTimeOut when the plist sets none
 // (launchd.plist(5)).
 const DefaultExitTimeOut = 20 * time.Second
+
+// ThrottleInterval is launchd's ThrottleInterval when the plist sets none
+// (launchd.plist(5)): it spawns a job at most once in this time.
+const ThrottleInterval = 10 * time.Second
 
 // Exit is how a job's process ended.
 type Exit struct {
@@ -163,6 +179,11 @@ type Job struct {
 	ExitDelay time.Duration `json:"exitDelay"`
 	// TermAt is when SIGTERM was sent (State Exiting).
 	TermAt time.Time `json:"termAt,omitzero"`
+	// StartedAt is when the job's process was last spawned; launchd's
+	// throttle counts from it.
+	StartedAt time.Time `json:"startedAt,omitzero"`
+	// SpawnAt is when a throttled respawn is due (State SpawnScheduled).
+	SpawnAt time.Time `json:"spawnAt,omitzero"`
 	// Unloading: booted out; the job leaves the domain when its process
 	// has exited.
 	Unloading bool `json:"unloading,omitempty"`
@@ -172,6 +193,9 @@ type Job struct {
 
 // Target is the job's service target, DOMAIN/LABEL.
 func (j *Job) Target() string { return j.Domain + "/" + j.Label }
+
+// hasProcess says whether the job has a process (running, or exiting).
+func (j *Job) hasProcess() bool { return j.State == Running || j.State == Exiting }
 
 func (j *Job) exitTimeOut() time.Duration {
 	if j.Plist.ExitTimeOut > 0 {
@@ -358,7 +382,7 @@ func (m *Model) bootstrap(args []string) Result {
 		j := &Job{Domain: domain, Label: pj.Label, Path: path, Plist: pj, State: NotRunning}
 		d.Jobs[pj.Label] = j
 		if pj.RunAtLoad {
-			m.start(j)
+			m.start(j, m.Clock.Now())
 		}
 	}
 	return Result{}
@@ -442,9 +466,9 @@ func (m *Model) kickstart(args []string) Result {
 		return fail(37, "Kickstart failed: 37: %s", errText[37])
 	case j.State == Running && kill:
 		j.LastExit = &Exit{Signal: 9}
-		m.start(j)
-	case j.State == NotRunning:
-		m.start(j)
+		m.start(j, m.Clock.Now())
+	case j.State == NotRunning, j.State == SpawnScheduled:
+		m.start(j, m.Clock.Now())
 	}
 	if printPID {
 		return Result{Stdout: fmt.Sprintf("service spawned with pid: %d\n", j.PID)}
@@ -463,7 +487,7 @@ func (m *Model) print(target string) Result {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s = {\n", j.Target())
-	fmt.Fprintf(&b, "\tactive count = %d\n", map[bool]int{true: 1, false: 0}[j.State != NotRunning])
+	fmt.Fprintf(&b, "\tactive count = %d\n", map[bool]int{true: 1, false: 0}[j.hasProcess()])
 	fmt.Fprintf(&b, "\tpath = %s\n", j.Path)
 	kind := "LaunchAgent"
 	if domain == "system" {
@@ -501,7 +525,7 @@ func (m *Model) print(target string) Result {
 	}
 	fmt.Fprintf(&b, "\texit timeout = %d\n", int(j.exitTimeOut()/time.Second))
 	fmt.Fprintf(&b, "\truns = %d\n", j.Runs)
-	if j.State != NotRunning {
+	if j.hasProcess() {
 		fmt.Fprintf(&b, "\tpid = %d\n", j.PID)
 	}
 	switch {
@@ -537,8 +561,8 @@ func (m *Model) printDisabled(domainTarget string) Result {
 	return Result{Stdout: b.String()}
 }
 
-// start runs the job's process: a new pid, one more run.
-func (m *Model) start(j *Job) {
+// start runs the job's process at time at: a new pid, one more run.
+func (m *Model) start(j *Job, at time.Time) {
 	if m.NextPID == 0 {
 		m.NextPID = 1000
 	}
@@ -547,6 +571,8 @@ func (m *Model) start(j *Job) {
 	j.Runs++
 	j.State = Running
 	j.TermAt = time.Time{}
+	j.StartedAt = at
+	j.SpawnAt = time.Time{}
 	j.ExitDelay = m.ExitDelay
 	if d, ok := m.ExitDelays[j.Label]; ok {
 		j.ExitDelay = d
@@ -559,30 +585,32 @@ func (m *Model) term(j *Job) {
 	j.TermAt = m.Clock.Now()
 }
 
-// settle lets every process that had time to exit exit, and launchd SIGKILL
-// those past their ExitTimeOut.
+// settle lets every process that had time to exit exit, launchd SIGKILL
+// those past their ExitTimeOut, and the respawns that are due happen.
 func (m *Model) settle() {
 	now := m.Clock.Now()
 	for _, d := range m.Domains {
 		for _, label := range slices.Sorted(maps.Keys(d.Jobs)) {
 			j := d.Jobs[label]
-			if j.State != Exiting {
-				continue
-			}
 			switch {
-			case j.ExitDelay <= j.exitTimeOut() && !now.Before(j.TermAt.Add(j.ExitDelay)):
-				m.exited(d, j, Exit{Code: 0})
-			case j.ExitDelay > j.exitTimeOut() && !now.Before(j.TermAt.Add(j.exitTimeOut())):
+			case j.State == Exiting && j.ExitDelay <= j.exitTimeOut() && !now.Before(j.TermAt.Add(j.ExitDelay)):
+				m.exited(d, j, Exit{Code: 0}, j.TermAt.Add(j.ExitDelay))
+			case j.State == Exiting && j.ExitDelay > j.exitTimeOut() && !now.Before(j.TermAt.Add(j.exitTimeOut())):
 				j.Killed++
-				m.exited(d, j, Exit{Signal: 9})
+				m.exited(d, j, Exit{Signal: 9}, j.TermAt.Add(j.exitTimeOut()))
+			}
+			if j.State == SpawnScheduled && !now.Before(j.SpawnAt) {
+				m.start(j, j.SpawnAt)
 			}
 		}
 	}
 }
 
-// exited records the end of j's process: a booted-out job leaves its
-// domain; a loaded one is started again when its KeepAlive says so.
-func (m *Model) exited(d *Domain, j *Job, e Exit) {
+// exited records the end of j's process at time at: a booted-out job
+// leaves its domain; a loaded one is started again when its KeepAlive says
+// so, at once or, when it ran for less than the throttle interval, once
+// that has passed since its start.
+func (m *Model) exited(d *Domain, j *Job, e Exit, at time.Time) {
 	j.LastExit = &e
 	j.PID = 0
 	j.State = NotRunning
@@ -596,11 +624,23 @@ func (m *Model) exited(d *Domain, j *Job, e Exit) {
 	case ka == nil:
 	case ka.Always != nil:
 		if *ka.Always {
-			m.start(j)
+			m.respawn(j, at)
 		}
 	case ka.SuccessfulExit != nil && *ka.SuccessfulExit == (e.Code == 0 && e.Signal == 0):
-		m.start(j)
+		m.respawn(j, at)
 	}
+}
+
+// respawn starts j again for its KeepAlive, as soon as the throttle
+// interval since its last start allows.
+func (m *Model) respawn(j *Job, at time.Time) {
+	due := j.StartedAt.Add(ThrottleInterval)
+	if !at.Before(due) {
+		m.start(j, at)
+		return
+	}
+	j.State = SpawnScheduled
+	j.SpawnAt = due
 }
 
 // The methods below are for tests: they set up and look at launchd the
@@ -614,7 +654,7 @@ func (m *Model) Load(domain, path string, job launchd.Job) {
 	j := &Job{Domain: domain, Label: job.Label, Path: path, Plist: job, State: NotRunning}
 	m.domain(domain).Jobs[job.Label] = j
 	if job.RunAtLoad {
-		m.start(j)
+		m.start(j, m.Clock.Now())
 	}
 }
 
@@ -676,7 +716,7 @@ func (m *Model) withProcess(target string, exiting bool, f func(*Job)) error {
 // KeepAlive applies.
 func (m *Model) ProcessExits(target string, code int) error {
 	return m.withProcess(target, true, func(j *Job) {
-		m.exited(m.domain(j.Domain), j, Exit{Code: code})
+		m.exited(m.domain(j.Domain), j, Exit{Code: code}, m.Clock.Now())
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/limabar/limabar/autostart/health"
 	"github.com/limabar/limabar/autostart/launchd"
 	"github.com/limabar/limabar/autostart/runner"
 )
@@ -60,7 +61,8 @@ func TestExitTimeOutKills(t *testing.T) {
 }
 
 // TestKeepAlive: {SuccessfulExit false} starts the job again after a
-// failure only; without KeepAlive it stays down.
+// failure only; without KeepAlive it stays down. The process ran for the
+// throttle interval, so the restart is at once.
 func TestKeepAlive(t *testing.T) {
 	always := true
 	for _, tc := range []struct {
@@ -74,9 +76,11 @@ func TestKeepAlive(t *testing.T) {
 		{"none, exit 1", nil, 1, false},
 		{"always, exit 0", &launchd.KeepAlive{Always: &always}, 0, true},
 	} {
-		m := New(NewFakeClock(), os.ReadFile)
+		clock := NewFakeClock()
+		m := New(clock, os.ReadFile)
 		m.Load("gui/501", "/a.plist", limaJob("a", 0, tc.keepAlive))
 		pid := func() int { j, _ := m.Job("gui/501/a"); return j.PID }()
+		clock.Advance(ThrottleInterval)
 		if err := m.ProcessExits("gui/501/a", tc.code); err != nil {
 			t.Fatal(err)
 		}
@@ -90,6 +94,70 @@ func TestKeepAlive(t *testing.T) {
 		if j.LastExit == nil || j.LastExit.Code != tc.code {
 			t.Errorf("%s: last exit %v", tc.name, j.LastExit)
 		}
+	}
+}
+
+// TestThrottle: a job whose process fails at once, as `limactl start`
+// does when QEMU is missing, is not spawned again before ten seconds have
+// passed since its start; meanwhile print says "spawn scheduled", with no
+// pid, and the last exit code. kickstart starts it at once, and bootout
+// unloads it at once.
+func TestThrottle(t *testing.T) {
+	const target = "gui/501/io.lima-vm.autostart.default"
+	clock := NewFakeClock()
+	m := New(clock, os.ReadFile)
+	m.Load("gui/501", "/a.plist", limaJob("io.lima-vm.autostart.default", launchd.ExitTimeOut, onFailure()))
+	clock.Advance(time.Second)
+	if err := m.ProcessExits(target, 1); err != nil {
+		t.Fatal(err)
+	}
+	out := m.Launchctl("print", target).Stdout
+	for _, line := range []string{"\tactive count = 0\n", "\tstate = spawn scheduled\n", "\truns = 1\n", "\tlast exit code = 1\n"} {
+		if !strings.Contains(out, line) {
+			t.Errorf("print right after the failure has no %q:\n%s", line, out)
+		}
+	}
+	if strings.Contains(out, "pid = ") {
+		t.Errorf("print of a job waiting to respawn shows a pid:\n%s", out)
+	}
+	if h := health.FromJob(health.ParsePrint(out)); h.State != health.Failed || h.ExitCode != 1 {
+		t.Errorf("health of one failed run = %+v, want failed with exit 1", h)
+	}
+
+	clock.Advance(ThrottleInterval - time.Second - time.Nanosecond)
+	if j, _ := m.Job(target); j.State != SpawnScheduled || j.Runs != 1 {
+		t.Errorf("just before the throttle interval: %s, %d runs; want spawn scheduled, 1 run", j.State, j.Runs)
+	}
+	clock.Advance(time.Nanosecond)
+	if j, _ := m.Job(target); j.State != Running || j.Runs != 2 || j.PID == 0 {
+		t.Errorf("after the throttle interval: %s, %d runs, pid %d; want running, 2 runs", j.State, j.Runs, j.PID)
+	}
+
+	// The second run fails at once too: the next spawn is ten seconds
+	// after this one's start, and print says it failed again.
+	if err := m.ProcessExits(target, 1); err != nil {
+		t.Fatal(err)
+	}
+	out = m.Launchctl("print", target).Stdout
+	if h := health.FromJob(health.ParsePrint(out)); h.State != health.Failing || !h.Restarting || h.Restarts != 1 {
+		t.Errorf("health of two failed runs = %+v, want failing, restarting, 1 restart", h)
+	}
+
+	if r := m.Launchctl("kickstart", target); r.Code != 0 {
+		t.Fatalf("kickstart: %+v", r)
+	}
+	if j, _ := m.Job(target); j.State != Running || j.Runs != 3 {
+		t.Errorf("after kickstart: %s, %d runs; want running at once, 3 runs", j.State, j.Runs)
+	}
+
+	if err := m.ProcessExits(target, 1); err != nil {
+		t.Fatal(err)
+	}
+	if r := m.Launchctl("bootout", target); r.Code != 0 {
+		t.Fatalf("bootout: %+v", r)
+	}
+	if _, ok := m.Job(target); ok {
+		t.Error("a job waiting to respawn is still loaded after bootout")
 	}
 }
 
@@ -199,6 +267,40 @@ func TestFileRoundTrip(t *testing.T) {
 	}
 	if j, _ := m2.Job("gui/501/y"); j.Label != "" {
 		t.Error("an override loaded a job")
+	}
+}
+
+// TestFileStoppedClock: a clock stopped by a test stays stopped across runs
+// of the fake launchctl, so a respawn that is due in ten seconds never
+// comes, while a fake sleep still moves it.
+func TestFileStoppedClock(t *testing.T) {
+	const target = "gui/501/x"
+	path := filepath.Join(t.TempDir(), "launchd.json")
+	m, clock, err := LoadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.At = time.Now().Add(-time.Hour)
+	m.Load("gui/501", "/x.plist", limaJob("x", launchd.ExitTimeOut, onFailure()))
+	if err := m.ProcessExits(target, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := SaveFile(path, m, clock); err != nil {
+		t.Fatal(err)
+	}
+	m2, clock2, err := LoadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !clock2.At.Equal(clock.At) {
+		t.Errorf("clock stopped at %v after reloading, want %v", clock2.At, clock.At)
+	}
+	if j, _ := m2.Job(target); j.State != SpawnScheduled || j.Runs != 1 {
+		t.Errorf("an hour of wall time later: %s, %d runs; want still spawn scheduled, 1 run", j.State, j.Runs)
+	}
+	clock2.Offset += ThrottleInterval
+	if j, _ := m2.Job(target); j.State != Running || j.Runs != 2 {
+		t.Errorf("after a fake sleep of the throttle interval: %s, %d runs; want running, 2 runs", j.State, j.Runs)
 	}
 }
 

@@ -4,7 +4,7 @@
 // limabar binary and the privileged script meet the same launchd the unit
 // tests do: a bootstrap of a label still loaded fails with error 5, a bootout
 // returns before the job has exited, and so on. Model time is the wall clock
-// plus an offset kept in the same file.
+// (or the time a test stopped it at) plus an offset kept in the same file.
 //
 // Installed under the name sleep, it moves the model's clock forward by
 // its argument (seconds) instead of sleeping, so that a script waiting for

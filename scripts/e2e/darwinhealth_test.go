@@ -1,0 +1,253 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/limabar/limabar/autostart/launchd"
+	"github.com/limabar/limabar/autostart/launchd/launchdmodel"
+)
+
+// darwinHealthWorld is a tray world in macOS mode: the real menu-bar app
+// with LIMABAR_TEST_PLATFORM=darwin, the fake launchctl (the launchd
+// model), plutil, chown and osascript first on PATH, and one instance,
+// default, registered for login by limabar itself. The world's systemd
+// user manager still runs: a Mac's LimaBar must not ask it.
+type darwinHealthWorld struct {
+	*trayWorld
+	dir     string
+	agent   string // the LaunchAgent's plist
+	target  string // gui/UID/io.lima-vm.autostart.default
+	fakeLog string // what the fakes were asked
+}
+
+func newDarwinHealthWorld(t *testing.T) *darwinHealthWorld {
+	w := &darwinHealthWorld{trayWorld: newTrayWorld(t)}
+	w.fakeLog = filepath.Join(w.sd.Home, "fake-calls.log")
+	for name, src := range map[string]string{"launchctl": bins.launchctl, "osascript": bins.osascript} {
+		data, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.write(filepath.Join(w.bin, name), string(data), 0o755)
+	}
+	w.write(filepath.Join(w.bin, "plutil"), fakePlutil, 0o755)
+	w.write(filepath.Join(w.bin, "chown"), fakeChown, 0o755)
+	w.dir = w.instance(filepath.Join(w.sd.Home, ".lima"), "default", "images: []\n")
+	w.agent = filepath.Join(w.sd.Home, "Library", "LaunchAgents", "io.lima-vm.autostart.default.plist")
+	w.target = launchd.Target(launchd.GUIDomain(w.sd.UID), launchd.AgentLabel("default"))
+	if r := w.cli("enable", "--condition=login", "default"); r.code != 0 {
+		t.Fatalf("enable: exit %d: %s", r.code, r.stderr)
+	}
+	return w
+}
+
+// env is the macOS-mode environment of both the app and the command line.
+func (w *darwinHealthWorld) env() map[string]string {
+	return map[string]string{
+		"LIMABAR_TEST_PLATFORM": "darwin",
+		"LIMABAR_TEST_ROOT":     w.root,
+		"LIMACTL":               filepath.Join(w.bin, "limactl"),
+		"PATH":                  w.bin + ":/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
+		"FAKE_STATE":            w.state,
+		"FAKE_LOG":              w.fakeLog,
+		"STUB_LOG":              w.stubLog,
+		"XDG_STATE_HOME":        filepath.Join(w.sd.Home, ".local", "state"),
+	}
+}
+
+func (w *darwinHealthWorld) cli(args ...string) result {
+	w.t.Helper()
+	return userLimabar(w.t, w.sd, w.env(), args...)
+}
+
+// startApp starts the menu-bar app in macOS mode.
+func (w *darwinHealthWorld) startApp() *trayApp {
+	w.t.Helper()
+	var extra []string
+	for k, v := range w.env() {
+		extra = append(extra, k+"="+v)
+	}
+	return w.start(extra...)
+}
+
+// withLaunchd changes the launchd model as launchd itself would, under the
+// lock the fake launchctl takes, so that no launchctl the app runs
+// meanwhile writes back an older state. The state file stays the user's.
+func (w *darwinHealthWorld) withLaunchd(f func(*launchdmodel.Model, *launchdmodel.OffsetClock)) {
+	w.t.Helper()
+	lock, err := os.OpenFile(filepath.Join(w.state, "launchd.lock"), os.O_CREATE|os.O_RDWR, 0o666)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer lock.Close()
+	w.chown(lock.Name())
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		w.t.Fatal(err)
+	}
+	path := filepath.Join(w.state, "launchd.json")
+	m, c, err := launchdmodel.LoadFile(path)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	f(m, c)
+	if err := launchdmodel.SaveFile(path, m, c); err != nil {
+		w.t.Fatal(err)
+	}
+	w.chown(path)
+}
+
+// job is the agent's job in the launchd model.
+func (w *darwinHealthWorld) job() (launchdmodel.Job, bool) {
+	w.t.Helper()
+	var j launchdmodel.Job
+	var ok bool
+	w.withLaunchd(func(m *launchdmodel.Model, _ *launchdmodel.OffsetClock) { j, ok = m.Job(w.target) })
+	return j, ok
+}
+
+// appendLog appends lines to a file of the instance folder as the job's
+// stderr is written: O_APPEND, by the user.
+func (w *darwinHealthWorld) appendLog(name string, lines ...string) {
+	w.t.Helper()
+	p := filepath.Join(w.dir, name)
+	f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if _, err := f.WriteString(strings.Join(lines, "\n") + "\n"); err != nil {
+		f.Close()
+		w.t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		w.t.Fatal(err)
+	}
+	w.chown(p)
+}
+
+// loginHealth is the health of default's login condition in list --json.
+func (w *darwinHealthWorld) loginHealth() map[string]any {
+	w.t.Helper()
+	list := decodeList(w.t, w.cli("list", "--json"))
+	h, _ := cond(list["default"], "login")["health"].(map[string]any)
+	return h
+}
+
+// fakeCalls are the calls the fakes recorded so far.
+func (w *darwinHealthWorld) fakeCalls() []string {
+	data, _ := os.ReadFile(w.fakeLog)
+	return strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+}
+
+const darwinFailLine = "⚠ Did not start at login: qemu-system-aarch64 not found (exit 1)"
+
+// TestDarwinHealthFailedLogin: in macOS mode, the login agent LimaBar
+// wrote is loaded at login and its `limactl start` fails at once, as when
+// QEMU is missing: launchd holds its respawn back for the throttle
+// interval (`print`: spawn scheduled, runs 1, last exit code 1) and the
+// job's stderr, launchd.stderr.log, ends with Lima's fatal line. Nothing
+// else changes, so the log's being written is what makes LimaBar read
+// `launchctl print` again. The menu then shows the failure on the
+// instance, list --json says failed with the reason, exit code and since,
+// and Try Again is `launchctl kickstart` of the job.
+func TestDarwinHealthFailedLogin(t *testing.T) {
+	w := newDarwinHealthWorld(t)
+	data, err := os.ReadFile(w.agent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	job, err := launchd.Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !job.KeepAlive.RestartsOnFailureOnly() || !job.RunAtLoad {
+		t.Fatalf("the agent has KeepAlive %+v, RunAtLoad %v; want {SuccessfulExit false} and true", job.KeepAlive, job.RunAtLoad)
+	}
+	if want := filepath.Join(w.dir, "launchd.stderr.log"); job.StandardErrorPath != want {
+		t.Fatalf("StandardErrorPath %q, want %q", job.StandardErrorPath, want)
+	}
+
+	app := w.startApp()
+	app.waitFor("the instance registered for login", 15*time.Second, func(n menuNode) bool {
+		in, ok := n.instance("default")
+		return ok && strings.HasSuffix(in.Label, "· starts at login")
+	})
+
+	// The login: launchd loads the agent and starts it; limactl fails at
+	// once. The model's clock stands still from here, so the respawn ten
+	// seconds away does not come while the test looks.
+	w.withLaunchd(func(m *launchdmodel.Model, c *launchdmodel.OffsetClock) {
+		c.At = time.Now()
+		m.Load(launchd.GUIDomain(w.sd.UID), w.agent, job)
+		if err := m.ProcessExits(w.target, 1); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if j, _ := w.job(); j.State != launchdmodel.SpawnScheduled || j.Runs != 1 {
+		t.Fatalf("the job is %s after %d runs, want spawn scheduled after 1", j.State, j.Runs)
+	}
+	w.appendLog("launchd.stderr.log",
+		`time="2026-12-03T22:00:00Z" level=info msg="Starting the instance \"default\" with VM driver \"qemu\""`,
+		`time="2026-12-03T22:00:00Z" level=fatal msg="qemu-system-aarch64 not found"`)
+
+	m, took := app.waitFor("the failure on the instance", 30*time.Second, func(n menuNode) bool {
+		_, ok := n.item("default", darwinFailLine)
+		return ok
+	})
+	t.Logf("failure shown %s after the log was written", took.Round(time.Millisecond))
+	in, _ := m.instance("default")
+	if want := "⚠ default — Stopped · starts at login · did not start"; in.Label != want {
+		t.Errorf("row %q, want %q", in.Label, want)
+	}
+	for _, label := range []string{"Try Again", "Show Log"} {
+		if it, ok := in.find(label); !ok || !it.Enabled {
+			t.Errorf("no enabled %q in\n%s", label, in)
+		}
+	}
+
+	h := w.loginHealth()
+	if h["state"] != "failed" || h["reason"] != "qemu-system-aarch64 not found" || h["exitCode"] != 1.0 || h["restarts"] != 0.0 {
+		t.Errorf("list --json login.health = %v, want failed, the reason, exit code 1 and no restarts", h)
+	}
+	if since, _ := h["since"].(string); since == "" {
+		t.Errorf("no since in %v", h)
+	} else if _, err := time.Parse(time.RFC3339Nano, since); err != nil {
+		t.Errorf("since %q: %v", since, err)
+	}
+
+	t.Run("Try Again kickstarts the job", func(t *testing.T) {
+		kickstart := "launchctl kickstart " + w.target
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			if j, _ := w.job(); j.State == launchdmodel.Running && j.Runs == 2 {
+				break
+			}
+			if time.Now().After(deadline) {
+				j, _ := w.job()
+				t.Fatalf("after 15 s of clicking Try Again the job is %s after %d runs, want running after 2; the menu is:\n%s", j.State, j.Runs, app.layout())
+			}
+			// A row that has just taken a new action drops clicks for
+			// a second, so click again while the job has not started.
+			if it, ok := app.layout().item("default", "Try Again"); ok && it.Enabled {
+				app.click(it)
+			}
+			time.Sleep(300 * time.Millisecond)
+		}
+		if calls := w.fakeCalls(); !slices.Contains(calls, kickstart) {
+			t.Errorf("the fakes were not asked %q:\n%s", kickstart, strings.Join(calls, "\n"))
+		}
+		app.waitFor("the warning to go", 15*time.Second, func(n menuNode) bool {
+			in, ok := n.instance("default")
+			_, warned := n.item("default", "⚠")
+			return ok && !warned && strings.HasSuffix(in.Label, "· starts at login")
+		})
+		if h := w.loginHealth(); h["state"] != "running" {
+			t.Errorf("health %v after kickstart, want running", h)
+		}
+	})
+}
