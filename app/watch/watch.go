@@ -15,9 +15,11 @@
 // unclean shutdown (another program may have its pid since the reboot) is
 // exactly when a failure must show. The cost is small: a running host agent
 // writes those logs on events (start, port forwards, errors, stop), not
-// continuously as a guest writes its disk and serial log, a burst is one
-// notification, and on Linux, where inotify has no IN_MODIFY, a log kept
-// open by its writer wakes LimaBar only when it is closed.
+// continuously as a guest writes its disk and serial log; writes to them
+// alone are gathered for LogDebounce, not Debounce, and reported as
+// Change.Logs, for which the menu reads the jobs' health again without
+// listing the instances; and on Linux, where inotify has no IN_MODIFY, a
+// log kept open by its writer wakes LimaBar only when it is closed.
 //
 // A running VM writes its disk image and serial logs inside its instance
 // folder many times a second. Those writes must neither wake LimaBar nor,
@@ -65,6 +67,16 @@ type Dir struct {
 // makes LimaBar read `launchctl print` again; see the package doc for why
 // every write counts.
 var InstanceNames = []string{"ha.pid", "ha.sock", "lima.yaml", "ha.stderr.log", "launchd.stderr.log"}
+
+// JobLogs are the names of InstanceNames that are logs (see the package
+// doc): written many times while a VM boots, and news only for the health
+// of its job.
+var JobLogs = []string{"ha.stderr.log", "launchd.stderr.log"}
+
+// LogDebounce is how long writes to JobLogs alone are gathered: a failed
+// start shows a quarter of a second later, and a host agent logging its
+// boot line by line wakes the menu a few times a second at most.
+const LogDebounce = 250 * time.Millisecond
 
 // launchdFiles are the plists of a LaunchAgents or LaunchDaemons folder
 // that LimaBar reads: limactl's registrations (launchd.AgentLabel,
@@ -130,11 +142,12 @@ type Options struct {
 
 // Watcher watches a set of folders.
 type Watcher struct {
-	dirs     []Dir
-	debounce time.Duration
-	logger   *slog.Logger
-	b        backend
-	watched  map[string]bool
+	dirs        []Dir
+	debounce    time.Duration
+	logDebounce time.Duration
+	logger      *slog.Logger
+	b           backend
+	watched     map[string]bool
 
 	// newTimer starts the debounce timer: time.NewTimer, except in
 	// tests, which fire it themselves once the watcher has caught up
@@ -172,6 +185,7 @@ func newWatcher(dirs []Dir, opts Options, b backend) *Watcher {
 	if w.debounce <= 0 {
 		w.debounce = DefaultDebounce
 	}
+	w.logDebounce = max(LogDebounce, w.debounce)
 	if w.logger == nil {
 		w.logger = slog.New(slog.DiscardHandler)
 	}
@@ -204,10 +218,11 @@ func (w *Watcher) Run(ctx context.Context, notify func()) error {
 }
 
 // Change is what one notification covers: the watched folders (Dir.Path)
-// in which something changed, or All when events were lost and anything
-// may have.
+// in which something other than a job log changed, whether a job log was
+// written (Logs), or All when events were lost and anything may have.
 type Change struct {
 	Dirs []string
+	Logs bool
 	All  bool
 }
 
@@ -224,11 +239,16 @@ func (w *Watcher) RunChanges(ctx context.Context, notify func(Change)) error {
 	var fire <-chan time.Time
 	stop := func() bool { return false }
 	var pending Change
-	arm := func() {
-		if fire != nil {
-			return // a notification is already due
+	var due time.Duration // the wait of the timer that runs
+	arm := func(d time.Duration) {
+		if fire != nil && due <= d {
+			return // a notification is already due, as soon
 		}
-		fire, stop = w.newTimer(w.debounce)
+		if fire != nil {
+			stop() // only logs were due, later
+		}
+		fire, stop = w.newTimer(d)
+		due = d
 	}
 	for {
 		select {
@@ -239,7 +259,7 @@ func (w *Watcher) RunChanges(ctx context.Context, notify func(Change)) error {
 			if !ok {
 				return errors.New("the file watcher stopped")
 			}
-			rescan, touched := w.classify(e)
+			rescan, touched, logs := w.classify(e)
 			if p := filepath.Clean(e.Path); w.watched[p] && (e.Op.Has(fsnotify.Remove) || e.Op.Has(fsnotify.Rename)) {
 				// A watched folder went; if one of the same name is
 				// back already, it needs a watch of its own.
@@ -256,7 +276,10 @@ func (w *Watcher) RunChanges(ctx context.Context, notify func(Change)) error {
 						pending.Dirs = append(pending.Dirs, d)
 					}
 				}
-				arm()
+				arm(w.debounce)
+			} else if logs {
+				pending.Logs = true
+				arm(w.logDebounce)
 			}
 			if w.handled != nil {
 				w.handled(e)
@@ -266,7 +289,7 @@ func (w *Watcher) RunChanges(ctx context.Context, notify func(Change)) error {
 				// Events were lost; what changed is unknown.
 				w.resync()
 				pending.All = true
-				arm()
+				arm(w.debounce)
 				continue
 			}
 			w.logger.Warn("file watcher error", "err", err)
@@ -279,10 +302,11 @@ func (w *Watcher) RunChanges(ctx context.Context, notify func(Change)) error {
 	}
 }
 
-// classify says whether e may add or remove folders to watch (rescan) and
+// classify says whether e may add or remove folders to watch (rescan),
 // which watched folders (Dir.Path) it may change what the menu shows of
-// (touched; none when it is not relevant).
-func (w *Watcher) classify(e event) (rescan bool, touched []string) {
+// (touched; none when it is not relevant), and whether it is the write of
+// a job log (logs, and then nothing is touched).
+func (w *Watcher) classify(e event) (rescan bool, touched []string, logs bool) {
 	p := filepath.Clean(e.Path)
 	structural := e.Op.Has(fsnotify.Create) || e.Op.Has(fsnotify.Remove) || e.Op.Has(fsnotify.Rename)
 	for _, d := range w.dirs {
@@ -302,7 +326,10 @@ func (w *Watcher) classify(e event) (rescan bool, touched []string) {
 			}
 		case filepath.Dir(filepath.Dir(p)) == d.Path:
 			// A file inside a subfolder.
-			if d.Names == nil || slices.Contains(d.Names, filepath.Base(p)) {
+			switch name := filepath.Base(p); {
+			case d.Names != nil && slices.Contains(JobLogs, name) && slices.Contains(d.Names, name) && !structural:
+				logs = true
+			case d.Names == nil || slices.Contains(d.Names, name):
 				relevant = true
 			}
 		case structural && strings.HasPrefix(d.Path, p+string(filepath.Separator)):
@@ -313,7 +340,7 @@ func (w *Watcher) classify(e event) (rescan bool, touched []string) {
 			touched = append(touched, d.Path)
 		}
 	}
-	return rescan, touched
+	return rescan, touched, logs
 }
 
 // resync makes the set of watched folders match the file system: each

@@ -41,6 +41,14 @@ type harness struct {
 	mu    sync.Mutex
 	armed chan time.Time // the debounce timer that is running, if any
 	last  Change         // what the last notification covered
+	due   time.Duration  // the wait of the last timer armed
+}
+
+// lastDue is the wait of the last debounce timer the watcher armed.
+func (h *harness) lastDue() time.Duration {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.due
 }
 
 func start(t *testing.T, b Backend) *harness {
@@ -106,10 +114,11 @@ func startWith(t *testing.T, newB func() (backend, error)) *harness {
 
 // newTimer is the watcher's debounce timer in tests: it fires when expect
 // says so.
-func (h *harness) newTimer(time.Duration) (<-chan time.Time, func() bool) {
+func (h *harness) newTimer(d time.Duration) (<-chan time.Time, func() bool) {
 	c := make(chan time.Time, 1)
 	h.mu.Lock()
 	h.armed = c
+	h.due = d
 	h.mu.Unlock()
 	return c, func() bool { return false }
 }
@@ -237,6 +246,14 @@ func TestWatchJobLogs(t *testing.T) {
 			h.expect(2)
 			appendTo(t, filepath.Join(inst, "launchd.stderr.log"), "level=fatal msg=\"qemu-system-aarch64 not found\"\n")
 			h.expect(3)
+			// A write to a log that is there is news for the jobs'
+			// health alone (Change.Logs), gathered for longer.
+			if c := h.lastChange(); !c.Logs || len(c.Dirs) != 0 || c.All {
+				t.Errorf("an appended log: got %+v, want Logs alone", c)
+			}
+			if d := h.lastDue(); d != LogDebounce {
+				t.Errorf("an appended log armed %s, want %s", d, LogDebounce)
+			}
 
 			// The logs of another instance folder count the same.
 			k3s := filepath.Join(h.limaHome, "k3s")
@@ -450,5 +467,33 @@ func TestWatchNotifiesWithTheRealTimer(t *testing.T) {
 	case <-notified:
 	case <-time.After(30 * time.Second):
 		t.Fatal("no notification within 30 s of ha.pid appearing")
+	}
+}
+
+// TestWatchLogThenOtherChange: a change that is not a log, coming while
+// only a log write waits, makes the notification due after Debounce, and
+// it covers both.
+func TestWatchLogThenOtherChange(t *testing.T) {
+	for name, b := range backends() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h := start(t, b)
+			log := filepath.Join(h.limaHome, "default", "launchd.stderr.log")
+			write(t, log, "")
+			h.expect(1)
+			appendTo(t, log, "level=fatal msg=\"boom\"\n")
+			h.catchUp()
+			if d := h.lastDue(); d != LogDebounce {
+				t.Fatalf("a log write armed %s, want %s", d, LogDebounce)
+			}
+			write(t, filepath.Join(h.limaHome, "default", "ha.pid"), "1\n")
+			h.expect(2)
+			if d := h.lastDue(); d != debounce {
+				t.Errorf("ha.pid after a log write armed %s, want %s", d, debounce)
+			}
+			if c := h.lastChange(); !c.Logs || !slices.Equal(c.Dirs, []string{h.limaHome}) {
+				t.Errorf("got %+v, want the log and LIMA_HOME", c)
+			}
+		})
 	}
 }
