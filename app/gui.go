@@ -35,6 +35,10 @@ var (
 	// snapshotTimeout bounds one refresh even if the Service does not
 	// bound its own commands.
 	snapshotTimeout = 60 * time.Second
+	// reloadQuiet is how long systemd's reload after a change waits for
+	// another change to share it, and reloadMax how long at most.
+	reloadQuiet = 300 * time.Millisecond
+	reloadMax   = 5 * time.Second
 )
 
 // macDesktop is the Mac's desktop: NSWorkspace (app/macos) for URLs and
@@ -89,6 +93,7 @@ func runGUI(ctx context.Context, host *hostenv.Host, logger *slog.Logger, kit to
 	})
 	g.begin(ctx)
 	kit.Run(g.click, g.show)
+	g.flushReload()
 	logger.Info("menu-bar app stopped")
 	return nil
 }
@@ -158,6 +163,12 @@ type gui struct {
 	// newest change closes when it ends.
 	autostartQueue map[string]chan struct{}
 	wg             sync.WaitGroup
+	// reload is a reload of the service manager that waits for the
+	// clicks to pause (reloadSoon), for reloadFor; reloadTimer runs it.
+	reload      func(context.Context) error
+	reloadFor   menu.Action
+	reloadTimer *time.Timer
+	reloadSince time.Time
 	// notified remembers the autostart failures the user was told about;
 	// opened at the first refresh, in the Service's state folder.
 	notified *notified.Record
@@ -563,13 +574,57 @@ func (g *gui) run(a menu.Action, slot menu.Slot, guarded bool) {
 			g.requestRefresh()
 		}
 	}
-	if res.Pending != nil {
+	switch {
+	case res.Pending != nil && res.PendingReloads:
+		g.reloadSoon(a, res.Pending)
+	case res.Pending != nil:
 		// systemd answers nothing while it reloads, the health read of
-		// the new state included: the reload waits until the menu shows
-		// the change.
+		// the new state included: what is left waits until the menu
+		// shows the change.
 		g.waitShown(endedAt, 10*time.Second)
 		g.finish(a, res.Pending)
 	}
+}
+
+// reloadSoon runs a pending reload of the service manager once no change
+// has come for reloadQuiet (at most reloadMax after the first one waiting):
+// switches clicked one after another share one reload, and none of those
+// clicks waits for systemd, which answers nothing while it reloads (about
+// 100 ms for a user manager). Any of the waiting reloads does for all of
+// them; the newest one's action owns a failure.
+func (g *gui) reloadSoon(a menu.Action, pending func(context.Context) error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.reload, g.reloadFor = pending, a
+	if g.reloadTimer == nil {
+		g.reloadSince = time.Now()
+		g.reloadTimer = time.AfterFunc(reloadQuiet, g.runReload)
+		return
+	}
+	if time.Since(g.reloadSince) < reloadMax {
+		g.reloadTimer.Reset(reloadQuiet)
+	}
+}
+
+// runReload runs the reload that waits, if any.
+func (g *gui) runReload() {
+	g.mu.Lock()
+	pending, a := g.reload, g.reloadFor
+	g.reload, g.reloadTimer = nil, nil
+	g.mu.Unlock()
+	if pending != nil {
+		g.finish(a, pending)
+	}
+}
+
+// flushReload runs a reload that waits now: before the program ends.
+func (g *gui) flushReload() {
+	g.mu.Lock()
+	if g.reloadTimer != nil {
+		g.reloadTimer.Stop()
+	}
+	g.mu.Unlock()
+	g.runReload()
 }
 
 // finish runs what is left of a change once the menu shows it (systemd's

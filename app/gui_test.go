@@ -714,3 +714,43 @@ func TestChangeShowsBeforeItsTidyingUp(t *testing.T) {
 		t.Errorf("desktop: got %q, want one notification of the failed reload", got)
 	}
 }
+
+// TestClicksShareOneReload: clicks on several switches in a row leave one
+// reload of systemd, run once the clicks pause (here: when the program
+// ends, which runs a reload that still waits), and no click waits for it.
+func TestClicksShareOneReload(t *testing.T) {
+	quiet := reloadQuiet
+	reloadQuiet = time.Hour
+	t.Cleanup(func() { reloadQuiet = quiet })
+	svc := newFakeService(stopped("default"), stopped("k3s"))
+	var mu sync.Mutex
+	var ran []string
+	for _, name := range []string{"default", "k3s"} {
+		svc.res["enable login "+name] = autostart.Result{Changed: true, PendingReloads: true,
+			Pending: func(context.Context) error {
+				mu.Lock()
+				ran = append(ran, name)
+				mu.Unlock()
+				return nil
+			}}
+	}
+	h := newHarness(t, svc)
+	h.waitFor("the instances", func(m menu.Menu) bool { return hasTitle(m.Instances, "k3s") })
+	for _, name := range []string{"default", "k3s"} {
+		h.click(name, "Start at Login")
+		h.waitFor(name+" on", func(m menu.Menu) bool {
+			it, _ := find(m.Instances, name, "Start at Login")
+			return it.Title == "Start at Login" && it.Checked
+		})
+	}
+	h.g.wg.Wait()
+	mu.Lock()
+	before := len(ran)
+	mu.Unlock()
+	h.g.flushReload()
+	mu.Lock()
+	defer mu.Unlock()
+	if before != 0 || len(ran) != 1 || ran[0] != "k3s" {
+		t.Errorf("reloads: %d before the pause, then %q; want none, then one (the newest)", before, ran)
+	}
+}

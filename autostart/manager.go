@@ -39,6 +39,8 @@ type Plan struct {
 	// made says that the change is made, for the error of a step of
 	// After: "instance "default" no longer starts at boot".
 	made string
+	// afterReloads says that After only reloads the service manager.
+	afterReloads bool
 }
 
 // resultOf is the Result of a plan with steps: made when there are any,
@@ -235,6 +237,7 @@ func (m *Manager) ExecuteChange(ctx context.Context, p Plan) (Result, error) {
 	}
 	res := p.Result
 	if len(p.After) > 0 {
+		res.PendingReloads = p.afterReloads
 		res.Pending = func(ctx context.Context) error {
 			if err := x.RunAfter(ctx, p.Plan); err != nil {
 				made := p.made

@@ -623,7 +623,7 @@ func TestExecuteChangeLeavesAfterPending(t *testing.T) {
 	if got, want := f.fake.Argvs(), []string{"systemctl --user enable --no-reload lima-vm@default.service"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("calls before Pending = %q, want %q", got, want)
 	}
-	if st, _ := f.m.Status(ctx, f.inst); !st.Login.Enabled || res.Message != "default will start at login" || res.Pending == nil {
+	if st, _ := f.m.Status(ctx, f.inst); !st.Login.Enabled || res.Message != "default will start at login" || res.Pending == nil || !res.PendingReloads {
 		t.Fatalf("after the change: status %+v, result %+v", st.Login, res)
 	}
 	f.fake.Responses = []runner.Response{{Match: []string{"systemctl", "--user", "daemon-reload"}, ExitCode: 1, Stderr: "Failed to connect to bus"}}

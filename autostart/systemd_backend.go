@@ -396,6 +396,7 @@ func (st systemdState) reload() plan.Step {
 // of them wrote, linked or removed a unit (steps is those).
 func (st systemdState) reloadAfter(p *Plan, steps []plan.Step) {
 	if len(steps) > 0 {
+		p.afterReloads = len(p.After) == 0
 		p.After = append([]plan.Step{st.reload()}, p.After...)
 	}
 }

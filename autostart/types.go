@@ -109,4 +109,8 @@ type Result struct {
 	// plan once the change is made (Plan.After: a reload of systemd,
 	// lingering no longer needed). The caller must run it.
 	Pending func(context.Context) error `json:"-"`
+	// PendingReloads says that Pending only reloads the service manager
+	// (systemd's daemon-reload): one run after several changes does for
+	// all of them, and it need not run before the next change.
+	PendingReloads bool `json:"-"`
 }

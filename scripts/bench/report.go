@@ -320,7 +320,7 @@ func (r *report) details(p func(string, ...any)) {
 		p("**Click**, turning on: min %s, median %s, p95 %s, max %s. Turning off: min %s, median %s, p95 %s, max %s. ",
 			ms(r.clickOn.min()), ms(r.clickOn.median()), ms(r.clickOn.p95()), ms(r.clickOn.max()),
 			ms(r.clickOff.min()), ms(r.clickOff.median()), ms(r.clickOff.p95()), ms(r.clickOff.max()))
-		p("A click runs `systemctl --user enable --no-reload` (or `disable --no-reload`) against the real manager and reads the registrations again; the checkmark shows then, and `systemctl --user daemon-reload` (about 100 ms on this manager) follows it. A click that turns the switch off right after it was turned on waits for that reload first: the changes of one instance run one after the other.\n\n")
+		p("A click runs `systemctl --user enable --no-reload` (or `disable --no-reload`) against the real manager and reads the registrations again; the checkmark shows then. `systemctl --user daemon-reload` (100 to 400 ms on this manager, which answers nothing meanwhile) follows once the clicks pause for 300 ms, one reload for a series of clicks; a click made while a reload runs waits for systemd.\n\n")
 	}
 	if len(r.changeOn) > 0 {
 		p("**Outside change**: on min %s, max %s; off min %s, max %s. The watcher gathers a burst of changes for 20 ms, then reads the registrations of the instances shown (a change in a registration folder does not list the instances again).\n\n",
