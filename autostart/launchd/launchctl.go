@@ -72,8 +72,13 @@ type PrintInfo struct {
 }
 
 // Running says whether the job has a process: running, or still exiting.
-// Booting such a job out stops the VM it runs.
-func (p PrintInfo) Running() bool { return p.PID != 0 || (p.State != "" && p.State != "not running") }
+// Booting such a job out stops the VM it runs. A job whose KeepAlive
+// restart is held back ("spawn scheduled": launchd waits out the throttle
+// interval after a quick failure) has none; a state not known here counts
+// as running, so that no VM is stopped on a guess.
+func (p PrintInfo) Running() bool {
+	return p.PID != 0 || (p.State != "" && p.State != "not running" && p.State != "spawn scheduled")
+}
 
 // ParsePrint reads the top-level fields of `launchctl print TARGET`. Apple
 // documents this output as not an API; these are the lines scripts read

@@ -192,6 +192,12 @@ func TestParsePrint(t *testing.T) {
 	if got := ParsePrint([]byte(out)); got != want || !got.Running() {
 		t.Errorf("got %+v, want %+v", got, want)
 	}
+	// A job that failed and waits for its KeepAlive restart has no process
+	// (and no VM): the stale ha.pid of lima-vm/lima#4992 makes it fail so
+	// at every start.
+	if got := ParsePrint([]byte("system/x = {\n\tstate = spawn scheduled\n\truns = 3\n\tlast exit code = 1\n}\n")); got.Running() {
+		t.Errorf("spawn scheduled: %+v is taken for running", got)
+	}
 	if got := ParsePrint([]byte("gui/501/x = {\n\tstate = not running\n\truns = 0\n\tlast exit code = (never exited)\n}\n")); got.Running() {
 		t.Errorf("a job that is not running: %+v", got)
 	}
