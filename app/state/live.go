@@ -168,7 +168,8 @@ func (l *Live) remember(insts []autostart.Instance) {
 }
 
 // Find returns the instance limactl knows by that name: the one the last
-// Snapshot listed, or else the one limactl lists now.
+// Snapshot listed while its folder is there, or else the one limactl
+// lists now.
 func (l *Live) Find(ctx context.Context, name string) (autostart.Instance, error) {
 	if err := autostart.ValidateName(name); err != nil {
 		return autostart.Instance{}, err
@@ -180,7 +181,11 @@ func (l *Live) Find(ctx context.Context, name string) (autostart.Instance, error
 	in, ok := l.known[name]
 	l.mu.Unlock()
 	if ok && in.Dir != "" {
-		return in, nil
+		// Still there: gone since, it is limactl's to say what became
+		// of it.
+		if fi, err := os.Stat(in.Dir); err == nil && fi.IsDir() {
+			return in, nil
+		}
 	}
 	if l.ByFolder {
 		dir := filepath.Join(l.Engine.Env().LimaHome, name)
