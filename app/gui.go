@@ -365,7 +365,7 @@ func (g *gui) notifyHealth(s state.Snapshot) {
 			if first {
 				g.logger.Warn("autostart failed", "instance", in.Name, "condition", string(c),
 					"state", string(h.State), "reason", h.Reason, "exit", h.ExitCode, "restarts", h.Restarts)
-				g.notify(in.Name+": "+menu.HealthLine(h, c), "Open LimaBar's menu to try again or show the log.")
+				g.notifyFailure(in, h, c)
 			}
 		}
 	}
@@ -661,6 +661,26 @@ func (g *gui) forgetFailures(a menu.Action) {
 
 func (g *gui) notify(title, msg string) {
 	if err := g.desktop.Notify(title, msg); err != nil {
+		g.logger.Debug("no notification shown", "err", err)
+	}
+}
+
+// notifyFailure tells of an autostart that failed. Where the desktop lets
+// a notification be clicked, the click (or its Show Log button) opens the
+// log the menu's Show Log opens, which holds Lima's own words on why: the
+// notification's title has only their gist. The click goes through click,
+// like the menu's, so that it never holds the notification service's
+// goroutine and a failure to open shows in the menu.
+func (g *gui) notifyFailure(in state.Instance, h *health.Health, c autostart.Condition) {
+	title := in.Name + ": " + menu.HealthLine(h, c)
+	const msg = "Open LimaBar's menu to try again or show the log."
+	log := menu.LogPath(in.Dir)
+	if log == "" {
+		g.notify(title, msg)
+		return
+	}
+	show := menu.Action{Kind: menu.ShowLog, Instance: in.Name, Target: log}
+	if err := g.desktop.NotifyAction(title, msg, "Show Log", func() { g.click(show) }); err != nil {
 		g.logger.Debug("no notification shown", "err", err)
 	}
 }

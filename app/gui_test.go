@@ -15,6 +15,7 @@ import (
 	"github.com/limabar/limabar/app/menu"
 	"github.com/limabar/limabar/app/state"
 	"github.com/limabar/limabar/autostart"
+	"github.com/limabar/limabar/autostart/health"
 )
 
 // fakeService is a Service whose calls are recorded and can be held until
@@ -172,6 +173,8 @@ type fakeDesktop struct {
 	got []string
 	// panicNotify makes Notify panic after recording the notification.
 	panicNotify bool
+	// clicks holds the onClick of each NotifyAction, in order.
+	clicks []func()
 }
 
 func (d *fakeDesktop) rec(s string) error {
@@ -196,7 +199,22 @@ func (d *fakeDesktop) Notify(t, m string) error {
 	}
 	return nil
 }
+func (d *fakeDesktop) NotifyAction(t, m, label string, onClick func()) error {
+	d.mu.Lock()
+	d.clicks = append(d.clicks, onClick)
+	d.mu.Unlock()
+	return d.rec("notify " + t + ": " + m + " [" + label + "]")
+}
 func (d *fakeDesktop) Alert(t, m string) error { return d.rec("alert " + t + ": " + m) }
+
+// click runs the onClick of the i-th notification with an action, as a
+// click on it would.
+func (d *fakeDesktop) click(i int) {
+	d.mu.Lock()
+	fn := d.clicks[i]
+	d.mu.Unlock()
+	fn()
+}
 func (d *fakeDesktop) Got() []string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -752,5 +770,60 @@ func TestClicksShareOneReload(t *testing.T) {
 	defer mu.Unlock()
 	if before != 0 || len(ran) != 1 || ran[0] != "k3s" {
 		t.Errorf("reloads: %d before the pause, then %q; want none, then one (the newest)", before, ran)
+	}
+}
+
+// failingAtLogin is an instance whose login job keeps failing.
+func failingAtLogin(name string) state.Instance {
+	in := stopped(name)
+	in.Autostart.Login.Enabled = true
+	in.Health = &health.Health{State: health.Failing, Reason: "qemu-system-x86_64 not found", ExitCode: 1, Restarts: 4,
+		Since: time.Date(2026, 12, 3, 22, 0, 0, 0, time.UTC)}
+	in.HealthCondition = autostart.Login
+	return in
+}
+
+func TestHealthFailureNotificationOpensTheLog(t *testing.T) {
+	svc := newFakeService(failingAtLogin("default"))
+	h := newHarness(t, svc)
+	m := h.waitFor("the failure", func(m menu.Menu) bool {
+		_, ok := find(m.Instances, "default", "⚠ Keeps failing at login")
+		return ok
+	})
+	showLog, ok := find(m.Instances, "default", "Show Log")
+	if !ok {
+		t.Fatal("no Show Log in the menu")
+	}
+
+	want := "notify default: Keeps failing at login: qemu-system-x86_64 not found (exit 1, 4 restarts): " +
+		"Open LimaBar's menu to try again or show the log. [Show Log]"
+	if got := h.desktop.Got(); len(got) != 1 || got[0] != want {
+		t.Fatalf("desktop got %q, want one notification %q", got, want)
+	}
+
+	h.desktop.click(0)
+	h.g.wg.Wait()
+	got := h.desktop.Got()
+	wantOpen := "file /home/u/lima/default/ha.stderr.log"
+	if len(got) != 2 || got[1] != wantOpen {
+		t.Fatalf("after the click the desktop got %q, want %q", got, wantOpen)
+	}
+	if "file "+showLog.Action.Target != wantOpen {
+		t.Errorf("the menu's Show Log opens %q, the notification %q", showLog.Action.Target, wantOpen)
+	}
+}
+
+func TestHealthFailureNotificationWithoutAFolderHasNoAction(t *testing.T) {
+	in := failingAtLogin("default")
+	in.Dir = ""
+	h := newHarness(t, newFakeService(in))
+	h.waitFor("the failure", func(m menu.Menu) bool {
+		_, ok := find(m.Instances, "default", "⚠ Keeps failing at login")
+		return ok
+	})
+	want := "notify default: Keeps failing at login: qemu-system-x86_64 not found (exit 1, 4 restarts): " +
+		"Open LimaBar's menu to try again or show the log."
+	if got := h.desktop.Got(); len(got) != 1 || got[0] != want {
+		t.Fatalf("desktop got %q, want one plain notification %q", got, want)
 	}
 }

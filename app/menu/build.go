@@ -34,6 +34,16 @@ const StaleLine = "Instances as last listed (may be out of date)"
 // writes why an instance failed to start.
 const LogFile = "ha.stderr.log"
 
+// LogPath is the log Show Log opens for the instance in folder dir, "" when
+// the folder is not known. A failure notification's Show Log opens it too,
+// so both must come from here.
+func LogPath(dir string) string {
+	if dir == "" {
+		return ""
+	}
+	return filepath.Join(dir, LogFile)
+}
+
 // Build returns the menu for in. It is cheap (a few microseconds per
 // instance) so the program rebuilds the whole menu on every change.
 func Build(in Input) Menu {
@@ -359,8 +369,7 @@ func (b *builder) instance(snap *state.Snapshot, in *state.Instance) Item {
 		shell.Tooltip = "The instance is not running"
 	}
 	children = append(children, shell)
-	if in.Dir != "" {
-		log := filepath.Join(in.Dir, LogFile)
+	if log := LogPath(in.Dir); log != "" {
 		children = append(children,
 			Item{Title: "Show Log", Tooltip: log, Enabled: true,
 				Action: Action{Kind: ShowLog, Instance: name, Target: log}},

@@ -29,6 +29,11 @@ type Desktop interface {
 	// Notify shows a passing notice (a failure that happened in the
 	// background, a switch that turned the other one off).
 	Notify(title, message string) error
+	// NotifyAction is Notify with a button labelled label: a click on it,
+	// or on the notification itself, runs onClick, on a goroutine of the
+	// desktop's that onClick must not hold. A desktop whose notifications
+	// cannot be clicked shows a plain one.
+	NotifyAction(title, message, label string, onClick func()) error
 	// Alert shows a message the user asked to read.
 	Alert(title, message string) error
 }
@@ -75,8 +80,10 @@ func startDetached(r runner.Runner, argv []string) error {
 // org.freedesktop.Notifications (or notify-send).
 type XDG struct {
 	Cmd Commands
-	// Notifications sends a notification; nil means notify-send.
-	Notifications func(ctx context.Context, title, body string) error
+	// Notifications sends a notification, with a button labelled label
+	// whose click runs onClick when onClick is not nil; nil means
+	// notify-send.
+	Notifications func(ctx context.Context, title, body, label string, onClick func()) error
 }
 
 var _ Desktop = (*XDG)(nil)
@@ -88,19 +95,25 @@ func NewXDG(r runner.Runner) *XDG {
 }
 
 // sessionNotifications sends notifications over one connection to the
-// session bus, opened at the first notification (most runs send none).
-func sessionNotifications() func(ctx context.Context, title, body string) error {
+// session bus, opened at the first notification (most runs send none). The
+// connection stays open for the life of the program: a click on a
+// notification comes back over it.
+func sessionNotifications() func(ctx context.Context, title, body, label string, onClick func()) error {
 	var (
 		once sync.Once
 		n    *notify.Notifier
 		err  error
 	)
-	return func(ctx context.Context, title, body string) error {
+	return func(ctx context.Context, title, body, label string, onClick func()) error {
 		once.Do(func() { n, err = notify.Connect("LimaBar") })
 		if err != nil {
 			return err
 		}
-		_, err := n.Notify(ctx, title, body)
+		if onClick == nil {
+			_, err := n.Notify(ctx, title, body)
+			return err
+		}
+		_, err := n.NotifyAction(ctx, title, body, label, onClick)
 		return err
 	}
 }
@@ -171,10 +184,19 @@ func (x *XDG) OpenTerminal(argv []string) error {
 // service when Notifications is set (NewXDG sets it), else with
 // notify-send (libnotify).
 func (x *XDG) Notify(title, message string) error {
+	return x.NotifyAction(title, message, "", nil)
+}
+
+// NotifyAction implements Desktop: the button and the click on the
+// notification go over D-Bus when Notifications is set. notify-send shows
+// a plain notification instead: it can report a click only by staying
+// until the notification closes (--action with --wait, libnotify 0.7.10 and
+// later), and it is only the fallback for a desktop without the service.
+func (x *XDG) NotifyAction(title, message, label string, onClick func()) error {
 	if x.Notifications != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		return x.Notifications(ctx, title, message)
+		return x.Notifications(ctx, title, message, label, onClick)
 	}
 	if _, err := x.Cmd.LookPath("notify-send"); err != nil {
 		return fmt.Errorf("notify-send: %w", ErrUnavailable)
@@ -252,6 +274,13 @@ const notAuthorized = "(-1743)"
 func (m *MacCommands) Notify(title, message string) error {
 	return m.osascript([]string{"display notification " + quote.AppleScript(message) +
 		" with title " + quote.AppleScript(title)})
+}
+
+// NotifyAction implements Desktop with a plain notification: one shown by
+// osascript's display notification has no buttons, and a click on it opens
+// Script Editor, not LimaBar, so the click cannot be offered on a Mac.
+func (m *MacCommands) NotifyAction(title, message, _ string, _ func()) error {
+	return m.Notify(title, message)
 }
 
 // Alert implements Desktop. The alert is osascript's own, so it blocks

@@ -1,6 +1,7 @@
 package tray
 
 import (
+	"context"
 	"errors"
 	"os/exec"
 	"strings"
@@ -107,6 +108,66 @@ func TestXDGNotifyAndAlert(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestXDGNotifyAction(t *testing.T) {
+	type sent struct {
+		title, body, label string
+		onClick            func()
+	}
+	var got []sent
+	x := &XDG{
+		Cmd: fakeCommands(nil, nil, new([][]string)),
+		Notifications: func(_ context.Context, title, body, label string, onClick func()) error {
+			got = append(got, sent{title, body, label, onClick})
+			return nil
+		},
+	}
+	clicked := 0
+	if err := x.NotifyAction("default: Did not start at login", "Open the menu", "Show Log", func() { clicked++ }); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Notify("plain", "no button"); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("sent %d notifications, want 2", len(got))
+	}
+	if a := got[0]; a.title != "default: Did not start at login" || a.body != "Open the menu" || a.label != "Show Log" || a.onClick == nil {
+		t.Errorf("with an action: sent %q, %q, %q, onClick set %t", a.title, a.body, a.label, a.onClick != nil)
+	}
+	got[0].onClick()
+	if clicked != 1 {
+		t.Errorf("the click ran the callback %d times, want 1", clicked)
+	}
+	if p := got[1]; p.title != "plain" || p.body != "no button" || p.onClick != nil {
+		t.Errorf("plain: sent %q, %q, onClick set %t", p.title, p.body, p.onClick != nil)
+	}
+}
+
+func TestNotifyActionFallsBackToAPlainNotification(t *testing.T) {
+	t.Run("notify-send", func(t *testing.T) {
+		var started [][]string
+		x := &XDG{Cmd: fakeCommands([]string{"notify-send"}, nil, &started)}
+		if err := x.NotifyAction("T", "m", "Show Log", func() {}); err != nil {
+			t.Fatal(err)
+		}
+		want := "notify-send --app-name=LimaBar -- T m"
+		if len(started) != 1 || strings.Join(started[0], " ") != want {
+			t.Errorf("started %q, want %q", started, want)
+		}
+	})
+	t.Run("osascript", func(t *testing.T) {
+		var started [][]string
+		m := &MacCommands{Cmd: fakeCommands(nil, nil, &started)}
+		if err := m.NotifyAction("T", "m", "Show Log", func() {}); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"/usr/bin/osascript", "-e", `display notification "m" with title "T"`}
+		if len(started) != 1 || strings.Join(started[0], "\x00") != strings.Join(want, "\x00") {
+			t.Errorf("started %q, want %q", started, want)
+		}
+	})
 }
 
 func TestMacTerminalQuoting(t *testing.T) {

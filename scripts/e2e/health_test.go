@@ -149,8 +149,9 @@ func failing(n menuNode) bool {
 
 // TestHealthFailedAutostart: a unit whose limactl fails at every start is
 // shown on its instance with Lima's reason, in list --json, and notified
-// once (app/notified's tests cover a restart of LimaBar); Try Again starts it again, and
-// once the cause is gone Try Again brings it up and the warning goes.
+// once (TestHealthNotifiedOnceAcrossRestarts restarts LimaBar); Try Again
+// starts it again, and once the cause is gone Try Again brings it up and
+// the warning goes.
 func TestHealthFailedAutostart(t *testing.T) {
 	w := newHealthWorld(t)
 	w.write(filepath.Join(w.dir, ".fail"), "", 0o644)

@@ -295,7 +295,13 @@ func (a *trayApp) exited() bool {
 }
 
 // findMenu waits for the app's connection to the bus (matched by process
-// id) and returns its exported menu.
+// id) and returns its exported menu. Each try is bounded by a short time
+// and repeated: GLib answers nothing to a call that reaches the tray's
+// connection after its Hello but before GLib has finished setting it up
+// (it refuses to send the error reply, with "check_unclosed: assertion
+// 'flags & FLAG_INITIALIZED' failed" on stderr), so a call that comes too
+// early would otherwise wait out the whole bound. A panel never calls that
+// early: it learns of the item only when the item registers.
 func (a *trayApp) findMenu() dbus.BusObject {
 	a.t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
@@ -316,7 +322,7 @@ func (a *trayApp) findMenu() dbus.BusObject {
 				continue
 			}
 			obj := a.conn.Object(n, "/org/ayatana/NotificationItem/systray/Menu")
-			if _, err := layoutOf(obj); err == nil {
+			if _, err := layoutWithin(obj, 2*time.Second); err == nil {
 				return obj
 			}
 		}
@@ -339,16 +345,21 @@ type menuNode struct {
 }
 
 func layoutOf(obj dbus.BusObject) (menuNode, error) {
+	// Bounded: the app has more than one connection to the bus (the tray's,
+	// and the one that watches for a tray host), and one that does not
+	// answer must fail this call, not hang the test.
+	return layoutWithin(obj, 20*time.Second)
+}
+
+// layoutWithin reads the menu's layout, or fails after timeout.
+func layoutWithin(obj dbus.BusObject, timeout time.Duration) (menuNode, error) {
 	var rev uint32
 	var root struct {
 		ID       int32
 		Props    map[string]dbus.Variant
 		Children []dbus.Variant
 	}
-	// Bounded: the app has more than one connection to the bus (the tray's,
-	// and the one that watches for a tray host), and one that does not
-	// answer must fail this call, not hang the test.
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	call := obj.CallWithContext(ctx, "com.canonical.dbusmenu.GetLayout", 0, int32(0), int32(-1), []string{})
 	if err := call.Store(&rev, &root); err != nil {
