@@ -674,7 +674,7 @@ func (g *gui) notify(title, msg string) {
 func (g *gui) notifyFailure(in state.Instance, h *health.Health, c autostart.Condition) {
 	title := in.Name + ": " + menu.HealthLine(h, c)
 	const msg = "Open LimaBar's menu to try again or show the log."
-	log := menu.LogPath(in.Dir)
+	log := menu.LogOf(in)
 	if log == "" {
 		g.notify(title, msg)
 		return

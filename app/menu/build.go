@@ -44,6 +44,16 @@ func LogPath(dir string) string {
 	return filepath.Join(dir, LogFile)
 }
 
+// LogOf is the log Show Log opens for an instance: the file the reason of
+// its failed autostart was read from (on a Mac often launchd.stderr.log,
+// where `limactl start` itself wrote it), else LogPath.
+func LogOf(in state.Instance) string {
+	if in.Health != nil && in.Health.Bad() && in.Health.Log != "" {
+		return in.Health.Log
+	}
+	return LogPath(in.Dir)
+}
+
 // Build returns the menu for in. It is cheap (a few microseconds per
 // instance) so the program rebuilds the whole menu on every change.
 func Build(in Input) Menu {
@@ -369,7 +379,7 @@ func (b *builder) instance(snap *state.Snapshot, in *state.Instance) Item {
 		shell.Tooltip = "The instance is not running"
 	}
 	children = append(children, shell)
-	if log := LogPath(in.Dir); log != "" {
+	if log := LogOf(*in); log != "" {
 		children = append(children,
 			Item{Title: "Show Log", Tooltip: log, Enabled: true,
 				Action: Action{Kind: ShowLog, Instance: name, Target: log}},

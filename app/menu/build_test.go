@@ -791,3 +791,27 @@ func TestBuildHealthyAutostartShowsNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestShowLogOpensWhereTheReasonIs: on a Mac, `limactl start` run by
+// launchd writes why it failed to launchd.stderr.log, and Show Log opens
+// that file; without a failure it opens the host agent's log.
+func TestShowLogOpensWhereTheReasonIs(t *testing.T) {
+	in := inst("default", lima.StatusStopped)
+	in.Autostart.Login.Enabled = true
+	in.HealthCondition = autostart.Login
+	showLog := func(in state.Instance) string {
+		for _, c := range Build(Input{Snapshot: snap(in)}).Instances[0].Children {
+			if c.Title == "Show Log" {
+				return c.Action.Target
+			}
+		}
+		return ""
+	}
+	if got, want := showLog(in), in.Dir+"/ha.stderr.log"; got != want {
+		t.Errorf("no failure: Show Log opens %q, want %q", got, want)
+	}
+	in.Health = &health.Health{State: health.Failed, Reason: "qemu-system-aarch64 not found", ExitCode: 1, Log: in.Dir + "/launchd.stderr.log"}
+	if got, want := showLog(in), in.Dir+"/launchd.stderr.log"; got != want || LogOf(in) != want {
+		t.Errorf("failed: Show Log opens %q (LogOf %q), want %q", got, LogOf(in), want)
+	}
+}

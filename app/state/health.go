@@ -58,9 +58,10 @@ func healthCondition(st autostart.Status) (autostart.Condition, bool) {
 // in the instance folder (ha.stderr.log, which Lima's host agent writes
 // also under --foreground when not on a terminal, and launchd.stderr.log,
 // the job's stderr on a Mac), taking only a file written since the job last
-// started: an older one tells of another run.
-func logReason(dir string, started time.Time) string {
-	var best string
+// started: an older one tells of another run. It returns the reason and
+// the file it was read from.
+func logReason(dir string, started time.Time) (reason, file string) {
+	var best, bestFile string
 	var bestTime time.Time
 	for _, name := range []string{"ha.stderr.log", "launchd.stderr.log"} {
 		p := filepath.Join(dir, name)
@@ -76,10 +77,10 @@ func logReason(dir string, started time.Time) string {
 			continue
 		}
 		if r := health.Reason(tail); r != "" {
-			best, bestTime = r, fi.ModTime()
+			best, bestFile, bestTime = r, p, fi.ModTime()
 		}
 	}
-	return best
+	return best, bestFile
 }
 
 // readTail reads at most n bytes from the end of a file.
@@ -222,7 +223,7 @@ func (l *LaunchdHealth) Health(ctx context.Context, in autostart.Instance, c aut
 			h.Since = fi.ModTime()
 		}
 	}
-	h.Reason = logReason(in.Dir, time.Time{})
+	h.Reason, h.Log = logReason(in.Dir, time.Time{})
 	if l.Process != nil {
 		h.Stale = staleOf(in.Dir, l.Process)
 	}

@@ -60,14 +60,14 @@ func TestFixStaleNeverRemovesALiveHostAgent(t *testing.T) {
 func TestLogReasonTakesOnlyThisRun(t *testing.T) {
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "ha.stderr.log"), `level=fatal msg="qemu-system-x86_64 not found"`+"\n")
-	if got := logReason(dir, time.Now().Add(-time.Minute)); got != "qemu-system-x86_64 not found" {
+	if got, file := logReason(dir, time.Now().Add(-time.Minute)); got != "qemu-system-x86_64 not found" || file != filepath.Join(dir, "ha.stderr.log") {
 		t.Errorf("got %q", got)
 	}
 	old := time.Now().Add(-time.Hour)
 	if err := os.Chtimes(filepath.Join(dir, "ha.stderr.log"), old, old); err != nil {
 		t.Fatal(err)
 	}
-	if got := logReason(dir, time.Now().Add(-time.Minute)); got != "" {
+	if got, file := logReason(dir, time.Now().Add(-time.Minute)); got != "" || file != "" {
 		t.Errorf("a log of an earlier run gave %q", got)
 	}
 }

@@ -23,7 +23,8 @@ func TestLaunchdHealth(t *testing.T) {
 	l := &LaunchdHealth{Runner: fake, Launchctl: "launchctl", UID: 501}
 	in := autostart.Instance{Name: "default", Dir: dir}
 	h := l.Health(context.Background(), in, autostart.Login)
-	if h.State != health.Failed || h.ExitCode != 1 || h.Reason != "qemu-system-aarch64 not found" || h.Since.IsZero() {
+	if h.State != health.Failed || h.ExitCode != 1 || h.Reason != "qemu-system-aarch64 not found" || h.Since.IsZero() ||
+		h.Log != filepath.Join(dir, "launchd.stderr.log") {
 		t.Errorf("login: %+v", h)
 	}
 	if h := l.Health(context.Background(), in, autostart.Boot); h.State != health.Unknown {

@@ -33,7 +33,7 @@ type SystemdHealth struct {
 	Logger  *slog.Logger
 
 	mu      sync.Mutex
-	reasons map[string]string // unit and start time → reason
+	reasons map[string]reason // unit and start time → reason
 }
 
 var (
@@ -62,7 +62,7 @@ func ConnectSystemdHealth(ctx context.Context, r runner.Runner, logger *slog.Log
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &SystemdHealth{conn: conn, Runner: r, Process: Procfs{}, Logger: logger, reasons: map[string]string{}}, nil
+	return &SystemdHealth{conn: conn, Runner: r, Process: Procfs{}, Logger: logger, reasons: map[string]reason{}}, nil
 }
 
 // dialPrivate connects straight to a systemd manager's private socket,
@@ -121,16 +121,21 @@ func (s *SystemdHealth) Health(ctx context.Context, in autostart.Instance, _ aut
 		return h
 	}
 	started := usec(svc["ExecMainStartTimestamp"])
-	h.Reason = s.reason(ctx, in, unit, started)
+	r := s.reason(ctx, in, unit, started)
+	h.Reason, h.Log = r.text, r.file
 	if in.Dir != "" {
 		h.Stale = staleOf(in.Dir, s.Process)
 	}
 	return h
 }
 
+// reason is why a run failed, and the log file it was read from ("" for
+// the journal).
+type reason struct{ text, file string }
+
 // reason reads why the last run failed: the unit's journal where journald
 // runs, else the logs in the instance folder. One failure is read once.
-func (s *SystemdHealth) reason(ctx context.Context, in autostart.Instance, unit string, started time.Time) string {
+func (s *SystemdHealth) reason(ctx context.Context, in autostart.Instance, unit string, started time.Time) reason {
 	key := unit + "@" + started.String()
 	s.mu.Lock()
 	r, ok := s.reasons[key]
@@ -142,13 +147,13 @@ func (s *SystemdHealth) reason(ctx context.Context, in autostart.Instance, unit 
 		out, err := s.Runner.Run(ctx, "journalctl", "--user", "--unit="+unit, "--output=cat", "--quiet", "--no-pager",
 			"--lines=50", fmt.Sprintf("--since=@%d", started.Add(-time.Second).Unix()))
 		if err == nil {
-			r = health.Reason(string(out))
+			r.text = health.Reason(string(out))
 		} else {
 			s.Logger.Debug("no journal", "unit", unit, "err", err)
 		}
 	}
-	if r == "" && in.Dir != "" {
-		r = logReason(in.Dir, started)
+	if r.text == "" && in.Dir != "" {
+		r.text, r.file = logReason(in.Dir, started)
 	}
 	s.mu.Lock()
 	s.reasons[key] = r

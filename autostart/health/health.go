@@ -27,6 +27,9 @@ type Health struct {
 	State State
 	// Reason is the last meaningful line the job wrote before it failed.
 	Reason string
+	// Log is the file Reason was read from, for Show Log; "" when it came
+	// from elsewhere (systemd's journal) or there is none.
+	Log string
 	// ExitCode is the exit status of the job's last run (0 when it was
 	// killed by a signal or has not exited).
 	ExitCode int
