@@ -39,6 +39,12 @@ var (
 	// another change to share it, and reloadMax how long at most.
 	reloadQuiet = 300 * time.Millisecond
 	reloadMax   = 5 * time.Second
+	// finishTimeout bounds what is left of a change (a reload of
+	// systemd), so that a hung systemctl cannot hold the exit for ever.
+	finishTimeout = 60 * time.Second
+	// quitWait is how long the program waits, when it ends, for actions
+	// in flight to finish their change.
+	quitWait = 10 * time.Second
 )
 
 // macDesktop is the Mac's desktop: NSWorkspace (app/macos) for URLs and
@@ -93,7 +99,7 @@ func runGUI(ctx context.Context, host *hostenv.Host, logger *slog.Logger, kit to
 	})
 	g.begin(ctx)
 	kit.Run(g.click, g.show)
-	g.flushReload()
+	g.finishBeforeExit()
 	logger.Info("menu-bar app stopped")
 	return nil
 }
@@ -169,6 +175,10 @@ type gui struct {
 	reloadFor   menu.Action
 	reloadTimer *time.Timer
 	reloadSince time.Time
+	reloadGen   int        // counts reload timers, so a late one knows it is old
+	reloading   sync.Mutex // held while a reload runs
+	// quitting is closed when the program is about to end.
+	quitting chan struct{}
 	// notified remembers the autostart failures the user was told about;
 	// opened at the first refresh, in the Service's state folder.
 	notified *notified.Record
@@ -188,6 +198,7 @@ func newGUI(svc state.Service, desktop tray.Desktop, logger *slog.Logger) *gui {
 		busy:           map[menu.Slot]menu.Action{},
 		settling:       map[menu.Slot]int{},
 		shownCh:        make(chan struct{}),
+		quitting:       make(chan struct{}),
 		autostartQueue: map[string]chan struct{}{},
 	}
 }
@@ -333,6 +344,8 @@ func (g *gui) waitShown(after int, limit time.Duration) {
 		select {
 		case <-ch:
 		case <-deadline.C:
+			return
+		case <-g.quitting:
 			return
 		}
 	}
@@ -586,6 +599,22 @@ func (g *gui) run(a menu.Action, slot menu.Slot, guarded bool) {
 	}
 }
 
+// finishBeforeExit lets the actions in flight finish their changes, for up
+// to quitWait, and runs the reload of systemd that waits: a change half
+// tidied up (lingering left on, a unit systemd has not seen) would outlive
+// the program.
+func (g *gui) finishBeforeExit() {
+	close(g.quitting)
+	done := make(chan struct{})
+	go func() { g.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(quitWait):
+		g.logger.Warn("an action is still running as LimaBar ends")
+	}
+	g.flushReload()
+}
+
 // reloadSoon runs a pending reload of the service manager once no change
 // has come for reloadQuiet (at most reloadMax after the first one waiting):
 // switches clicked one after another share one reload, and none of those
@@ -596,35 +625,50 @@ func (g *gui) reloadSoon(a menu.Action, pending func(context.Context) error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.reload, g.reloadFor = pending, a
-	if g.reloadTimer == nil {
+	if g.reloadTimer != nil && time.Since(g.reloadSince) >= reloadMax {
+		return // due soon anyway
+	}
+	if g.reloadTimer == nil || !g.reloadTimer.Stop() {
+		// None yet, or it fired and its runReload waits for g.mu (it
+		// will take this reload): a timer of this batch's own.
+		g.reloadGen++
+		gen := g.reloadGen
 		g.reloadSince = time.Now()
-		g.reloadTimer = time.AfterFunc(reloadQuiet, g.runReload)
+		g.reloadTimer = time.AfterFunc(reloadQuiet, func() { g.runReload(gen) })
 		return
 	}
-	if time.Since(g.reloadSince) < reloadMax {
-		g.reloadTimer.Reset(reloadQuiet)
-	}
+	g.reloadTimer.Reset(reloadQuiet)
 }
 
-// runReload runs the reload that waits, if any.
-func (g *gui) runReload() {
+// runReload runs the reload that waits, if any; gen is the timer's batch,
+// 0 for a flush.
+func (g *gui) runReload(gen int) {
 	g.mu.Lock()
 	pending, a := g.reload, g.reloadFor
-	g.reload, g.reloadTimer = nil, nil
+	g.reload = nil
+	if gen == 0 || gen == g.reloadGen {
+		g.reloadTimer = nil
+	}
 	g.mu.Unlock()
 	if pending != nil {
+		g.reloading.Lock()
+		defer g.reloading.Unlock()
 		g.finish(a, pending)
 	}
 }
 
-// flushReload runs a reload that waits now: before the program ends.
+// flushReload runs a reload that waits now, and waits for one that runs:
+// before the program ends, and before an action that has systemd start
+// the VM's unit, which must see the unit as it is on disk.
 func (g *gui) flushReload() {
 	g.mu.Lock()
 	if g.reloadTimer != nil {
 		g.reloadTimer.Stop()
 	}
 	g.mu.Unlock()
-	g.runReload()
+	g.runReload(0)
+	g.reloading.Lock() // a reload that runs already
+	g.reloading.Unlock()
 }
 
 // finish runs what is left of a change once the menu shows it (systemd's
@@ -633,7 +677,9 @@ func (g *gui) flushReload() {
 // failure is shown as the action's: the change stays made.
 func (g *gui) finish(a menu.Action, pending func(context.Context) error) {
 	began := time.Now()
-	err := pending(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), finishTimeout)
+	defer cancel()
+	err := pending(ctx)
 	if err == nil {
 		g.logger.Debug("change finished", "action", a.Kind.String(), "instance", a.Instance, "took", time.Since(began))
 		return
@@ -642,6 +688,9 @@ func (g *gui) finish(a menu.Action, pending func(context.Context) error) {
 	g.mu.Lock()
 	g.lastFailure++
 	g.failures = slices.Insert(g.failures, 0, menu.Failure{ID: g.lastFailure, Action: a, Err: err.Error()})
+	if len(g.failures) > 2*menu.MaxFailures {
+		g.failures = g.failures[:2*menu.MaxFailures]
+	}
 	g.mu.Unlock()
 	g.notify(menu.FailureTitle(a), err.Error())
 	g.render()
@@ -725,6 +774,12 @@ func (g *gui) performRecovering(a menu.Action) (res autostart.Result, err error)
 // a quit on purpose: a VM half started when LimaBar quits keeps starting.
 func (g *gui) perform(a menu.Action) (autostart.Result, error) {
 	ctx := context.Background()
+	switch a.Kind {
+	case menu.Start, menu.Restart, menu.TryAgain:
+		// limactl start hands a registered instance to systemd, which
+		// must have read its unit as it is now.
+		g.flushReload()
+	}
 	switch a.Kind {
 	case menu.Start:
 		return autostart.Result{}, g.svc.Start(ctx, a.Instance)

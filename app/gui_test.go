@@ -765,11 +765,21 @@ func TestClicksShareOneReload(t *testing.T) {
 	mu.Lock()
 	before := len(ran)
 	mu.Unlock()
-	h.g.flushReload()
+	// limactl start hands the instance to systemd, which must have
+	// read its unit first: Start runs the reload that waits.
+	h.click("default", "Start")
+	h.g.wg.Wait()
 	mu.Lock()
 	defer mu.Unlock()
 	if before != 0 || len(ran) != 1 || ran[0] != "k3s" {
 		t.Errorf("reloads: %d before the pause, then %q; want none, then one (the newest)", before, ran)
+	}
+	if calls := svc.Calls(); calls[len(calls)-1] != "start default" {
+		t.Errorf("calls %q, want the start last", calls)
+	}
+	h.g.flushReload()
+	if len(ran) != 1 {
+		t.Errorf("a flush with nothing waiting ran %q", ran)
 	}
 }
 

@@ -13,12 +13,15 @@ import (
 
 // TestLiveActsOnWhatTheMenuListed: after a snapshot, an action finds its
 // instance among those listed, without asking limactl again, while the
-// instance's folder is there; once it is gone, limactl says what became of
+// instance's folder (its lima.yaml) is there; once it is gone, limactl says what became of
 // it. Restat reads the registrations again without limactl.
 func TestLiveActsOnWhatTheMenuListed(t *testing.T) {
 	fake := &runner.Fake{}
 	live := newMacLive(t, fake)
 	limaHome := live.Engine.Env().LimaHome
+	if err := os.WriteFile(filepath.Join(limaHome, "default", "lima.yaml"), []byte("images: []\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	list := `{"name":"default","status":"Stopped","dir":"` + filepath.Join(limaHome, "default") + `"}` + "\n"
 	fake.Responses = []runner.Response{{Match: []string{"/opt/homebrew/bin/limactl", "list", "--json"}, Stdout: list}}
 	limactlCalls := func() int {

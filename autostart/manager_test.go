@@ -448,8 +448,8 @@ func TestLinuxBootWithLingering(t *testing.T) {
 	must(t, err)
 	want := []string{
 		"systemctl --user disable --no-reload lima-vm@default.service",
-		"systemctl --user daemon-reload",
 		"loginctl disable-linger " + f.env.User,
+		"systemctl --user daemon-reload",
 	}
 	if got := f.fake.Argvs(); !reflect.DeepEqual(got, want) {
 		t.Errorf("calls = %q, want %q", got, want)

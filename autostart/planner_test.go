@@ -121,7 +121,7 @@ func TestSystemdPlans(t *testing.T) {
 		{name: "boot on, lingering by LimaBar/enable boot", state: bootOnOurs, plan: enable(Boot),
 			result: Result{Message: "default already starts at boot"}},
 		{name: "boot on, lingering by LimaBar/disable boot", state: bootOnOurs, plan: disable(Boot),
-			steps: unregister, after: []plan.Step{sdReload, lingerOff, removeRecord},
+			steps: unregister, after: []plan.Step{lingerOff, removeRecord, sdReload},
 			result: Result{Changed: true, Message: "default will no longer start at boot; lingering, which LimaBar had turned on, is off again"}},
 		{name: "boot on, lingering by LimaBar, another unit/disable boot",
 			state: func(st *systemdState) { bootOnOurs(st); st.OtherUnits = []string{"other"} }, plan: disable(Boot),
@@ -163,8 +163,9 @@ func TestSystemdPlans(t *testing.T) {
 				st.Unit, st.Links, st.Problems = limactlUnit, []string{"multi-user.target"}, []Problem{{Code: problem.WrongTarget}}
 			}, plan: enable(Login),
 			steps: []plan.Step{
+				sdOnRollback,
 				plan.Command{Purpose: "remove the links of the old unit", Argv: sdDisable, Undo: sdEnable, IgnoreFailure: true},
-				sdOnRollback, replaceLimactlUnit, enableNew},
+				replaceLimactlUnit, enableNew},
 			after:  reload,
 			result: Result{Changed: true, Message: "default will start at login"}},
 		{name: "written by limactl/repair",

@@ -363,7 +363,9 @@ func (st systemdState) register(name string, force bool) ([]plan.Step, error) {
 		return nil, nil
 	}
 	unit := systemd.UnitName(name)
-	var steps []plan.Step
+	// First, so that on a rollback it runs last, once the old unit and
+	// its links are back.
+	steps := []plan.Step{plan.OnRollback{Purpose: "reload systemd", Argv: st.systemctl(systemd.DaemonReloadArgv())}}
 	cleared := st.Unit.Exists && slices.ContainsFunc(st.Links, func(t string) bool { return t != "default.target" })
 	if cleared {
 		steps = append(steps, plan.Command{Purpose: "remove the links of the old unit", Argv: st.systemctl(systemd.DisableArgv(unit)),
@@ -377,7 +379,6 @@ func (st systemdState) register(name string, force bool) ([]plan.Step, error) {
 		enable.Undo = st.systemctl(systemd.DisableArgv(unit))
 	}
 	return append(steps,
-		plan.OnRollback{Purpose: "reload systemd", Argv: st.systemctl(systemd.DaemonReloadArgv())},
 		st.Unit.write("write the unit", st.UnitData),
 		enable,
 	), nil
@@ -394,10 +395,14 @@ func (st systemdState) reload() plan.Step {
 
 // reloadAfter makes p reload systemd once its steps are done, when some
 // of them wrote, linked or removed a unit (steps is those).
+//
+// The reload goes last: a manager that cannot be reloaded must not keep
+// lingering on that is no longer needed (the executor stops After at its
+// first failure).
 func (st systemdState) reloadAfter(p *Plan, steps []plan.Step) {
 	if len(steps) > 0 {
 		p.afterReloads = len(p.After) == 0
-		p.After = append([]plan.Step{st.reload()}, p.After...)
+		p.After = append(p.After, st.reload())
 	}
 }
 

@@ -183,7 +183,7 @@ func (l *Live) Find(ctx context.Context, name string) (autostart.Instance, error
 	if ok && in.Dir != "" {
 		// Still there: gone since, it is limactl's to say what became
 		// of it.
-		if fi, err := os.Stat(in.Dir); err == nil && fi.IsDir() {
+		if _, err := os.Stat(filepath.Join(in.Dir, "lima.yaml")); err == nil {
 			return in, nil
 		}
 	}

@@ -98,8 +98,8 @@ func TestLinuxBootWithLingering(t *testing.T) {
 		want := []string{
 			"limactl list --json",
 			"systemctl --user disable --no-reload lima-vm@default.service",
-			"systemctl --user daemon-reload",
 			"loginctl disable-linger " + user,
+			"systemctl --user daemon-reload",
 		}
 		if got := s.calls(); !reflect.DeepEqual(got, want) {
 			t.Errorf("calls:\n got %q\nwant %q", got, want)
