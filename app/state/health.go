@@ -147,7 +147,8 @@ func FixStale(dir string, p health.Process) error {
 	if v != health.Stale {
 		return errors.Join(ErrNotStale, errors.New(pidPath+" names process "+strconv.Itoa(pid)+", which is running"))
 	}
-	for _, path := range []string{pidPath, filepath.Join(dir, "ha.sock")} {
+	// The socket first: a gone ha.pid says the whole cleanup is done.
+	for _, path := range []string{filepath.Join(dir, "ha.sock"), pidPath} {
 		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}

@@ -266,8 +266,9 @@ func TestHealthStalePID(t *testing.T) {
 		t.Errorf("no stale ha.pid line:\n%s", m)
 	}
 	w.clickUntil(app, "Remove Stale ha.pid", func() bool {
-		_, err := os.Stat(filepath.Join(w.dir, "ha.pid"))
-		return os.IsNotExist(err)
+		_, pidErr := os.Stat(filepath.Join(w.dir, "ha.pid"))
+		_, sockErr := os.Stat(filepath.Join(w.dir, "ha.sock"))
+		return os.IsNotExist(pidErr) && os.IsNotExist(sockErr)
 	})
 	for _, f := range []string{"ha.pid", "ha.sock"} {
 		if _, err := os.Stat(filepath.Join(w.dir, f)); !os.IsNotExist(err) {
