@@ -195,20 +195,27 @@ func TestDarwinHealthFailedLogin(t *testing.T) {
 		`time="2026-12-03T22:00:00Z" level=info msg="Starting the instance \"default\" with VM driver \"qemu\""`,
 		`time="2026-12-03T22:00:00Z" level=fatal msg="qemu-system-aarch64 not found"`)
 
-	m, took := app.waitFor("the failure on the instance", 30*time.Second, func(n menuNode) bool {
-		_, ok := n.item("default", darwinFailLine)
-		return ok
-	})
-	t.Logf("failure shown %s after the log was written", took.Round(time.Millisecond))
-	in, _ := m.instance("default")
-	if want := "⚠ default — Stopped · starts at login · did not start"; in.Label != want {
-		t.Errorf("row %q, want %q", in.Label, want)
-	}
-	for _, label := range []string{"Try Again", "Show Log"} {
-		if it, ok := in.find(label); !ok || !it.Enabled {
-			t.Errorf("no enabled %q in\n%s", label, in)
+	// The tray changes its items one by one: wait for the whole row,
+	// not its first changed item.
+	const row = "⚠ default — Stopped · starts at login · did not start"
+	shown := func(n menuNode) bool {
+		in, ok := n.instance("default")
+		if !ok || in.Label != row {
+			return false
 		}
+		line, ok := n.item("default", darwinFailLine)
+		if !ok || !line.Visible {
+			return false
+		}
+		for _, label := range []string{"Try Again", "Show Log"} {
+			if it, ok := in.find(label); !ok || !it.Enabled || !it.Visible {
+				return false
+			}
+		}
+		return true
 	}
+	_, took := app.waitFor("the failure on the instance, with Try Again and Show Log", 30*time.Second, shown)
+	t.Logf("failure shown %s after the log was written", took.Round(time.Millisecond))
 
 	h := w.loginHealth()
 	if h["state"] != "failed" || h["reason"] != "qemu-system-aarch64 not found" || h["exitCode"] != 1.0 || h["restarts"] != 0.0 {
