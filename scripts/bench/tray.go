@@ -29,7 +29,7 @@ case "$1" in
 list)
 	for d in "$home"/*/; do
 		[ -f "$d/lima.yaml" ] || continue
-		n=$(basename "$d")
+		n=${d%/}; n=${n##*/} # no basename: a fork per instance is not instant
 		st=Stopped
 		[ -f "$d/ha.pid" ] && st=Running
 		printf '{"name":"%s","status":"%s","dir":"%s"}\n' "$n" "$st" "${d%/}"
