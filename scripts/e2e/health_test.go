@@ -282,3 +282,55 @@ func TestHealthStalePID(t *testing.T) {
 		return ok && in.Label == "● default — Running · starts at login"
 	})
 }
+
+// TestHealthFailedOnce: a unit that systemd does not restart (as limactl
+// wrote them before Lima 2.2: no Restart=) and whose limactl fails at its
+// start is failed, not failing: the menu says it did not start, with
+// Lima's reason and the exit code, list --json says failed with exit code
+// 1, one notification comes, and Try Again starts the unit again.
+func TestHealthFailedOnce(t *testing.T) {
+	w := newHealthWorld(t)
+	unitPath := filepath.Join(w.sd.ConfigHome, "systemd", "user", w.unit)
+	b, err := os.ReadFile(unitPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noRestart := strings.Replace(string(b), "Restart=on-failure\n", "", 1)
+	if noRestart == string(b) {
+		t.Fatalf("the unit has no Restart=on-failure line to remove:\n%s", b)
+	}
+	w.write(unitPath, noRestart, 0o644)
+	if out, err := w.sd.Systemctl("daemon-reload"); err != nil {
+		t.Fatalf("daemon-reload: %v: %s", err, out)
+	}
+	w.write(filepath.Join(w.dir, ".fail"), "", 0o644)
+	app := w.start()
+	app.waitFor("the instance", 15*time.Second, func(n menuNode) bool { _, ok := n.instance("default"); return ok })
+
+	began := w.startUnit()
+	const line = "⚠ Did not start at login: qemu-system-x86_64 not found (exit 1)"
+	_, took := app.waitFor("the failure on the instance, with Try Again", 10*time.Second, func(n menuNode) bool {
+		in, ok := n.instance("default")
+		if !ok || !strings.HasSuffix(in.Label, "· starts at login · did not start") {
+			return false
+		}
+		_, shown := in.find(line)
+		it, again := in.find("Try Again")
+		return shown && again && it.Enabled
+	})
+	t.Logf("failure shown %s after systemctl start (%s after the read began)", time.Since(began).Round(time.Millisecond), took.Round(time.Millisecond))
+	if w.isActive() != "failed" {
+		t.Fatalf("the unit is %q, want failed", w.isActive())
+	}
+
+	h := w.loginHealth()
+	if h["state"] != "failed" || h["reason"] != "qemu-system-x86_64 not found" || h["exitCode"] != 1.0 || h["restarts"] != 0.0 {
+		t.Errorf("list --json login.health = %v, want failed, the reason, exit code 1 and no restarts", h)
+	}
+	if got := w.note.WaitFor(t, 1, 10*time.Second); len(got) != 1 || !strings.Contains(got[0].Summary, "Did not start at login: qemu-system-x86_64 not found (exit 1)") {
+		t.Errorf("notifications %+v, want one naming the reason", got)
+	}
+
+	before := w.starts()
+	w.clickUntil(app, "Try Again", func() bool { return w.starts() > before })
+}
