@@ -50,8 +50,15 @@ type Health struct {
 func (h Health) Bad() bool { return h.State == Failed || h.State == Failing }
 
 // Key names one failure: the same failure read again has the same key, so
-// it is notified once, also across restarts of LimaBar.
+// it is notified once, also across restarts of LimaBar. A failed run is
+// one failure, told apart from the next by its time. A job that keeps
+// failing is one failure however many runs fail (launchd starts it again
+// every ten seconds, and each run writes the log whose time is Since),
+// until it runs or stops and the record is cleared.
 func (h Health) Key(instance, condition string) string {
+	if h.State == Failing {
+		return fmt.Sprintf("%s/%s/%s", instance, condition, h.State)
+	}
 	return fmt.Sprintf("%s/%s/%s/%d", instance, condition, h.State, h.Since.UnixMicro())
 }
 

@@ -119,3 +119,19 @@ func TestJudge(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyOfAFailureLoop: a job that keeps failing is one failure to tell,
+// whatever the time of its newest run; failed runs are told apart by time.
+func TestKeyOfAFailureLoop(t *testing.T) {
+	t1 := time.Date(2026, 12, 4, 5, 0, 0, 0, time.UTC)
+	t2 := t1.Add(10 * time.Second)
+	if a, b := (Health{State: Failing, Since: t1}).Key("default", "login"), (Health{State: Failing, Since: t2}).Key("default", "login"); a != b {
+		t.Errorf("failing: keys %q and %q differ", a, b)
+	}
+	if a, b := (Health{State: Failed, Since: t1}).Key("default", "login"), (Health{State: Failed, Since: t2}).Key("default", "login"); a == b {
+		t.Errorf("failed: both runs have the key %q", a)
+	}
+	if a, b := (Health{State: Failing}).Key("default", "login"), (Health{State: Failing}).Key("default", "boot"); a == b {
+		t.Errorf("login and boot share the key %q", a)
+	}
+}

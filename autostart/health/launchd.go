@@ -57,10 +57,16 @@ func ParsePrint(out string) Job {
 	return j
 }
 
+// crashLoopRuns is how many failed runs of a launchd job make a crash loop.
+const crashLoopRuns = 3
+
 // FromJob turns a launchd job into Health. launchd keeps a KeepAlive job
 // ({SuccessfulExit false}) that exits non-zero coming back every ten
 // seconds (its throttle interval) for ever, so a job that failed after
-// more than one run is Failing; one run that failed is Failed.
+// more than one run is Failing; one run that failed is Failed. launchd has
+// no start limit: while a respawn waits ("spawn scheduled") the job is
+// Restarting, not notified yet, only for its first crashLoopRuns runs;
+// after that it is a crash loop, told to the user, who can Stop Retrying.
 func FromJob(j Job) Health {
 	h := Health{Restarts: max(j.Runs-1, 0)}
 	if j.Exited {
@@ -71,7 +77,7 @@ func FromJob(j Job) Health {
 		h.State = Running
 	case j.Exited && j.LastExit != 0 && j.Runs > 1:
 		h.State = Failing
-		h.Restarting = j.State == "spawn scheduled"
+		h.Restarting = j.State == "spawn scheduled" && j.Runs < crashLoopRuns
 	case j.Exited && j.LastExit != 0:
 		h.State = Failed
 	case j.State != "":

@@ -57,7 +57,10 @@ func TestFromJob(t *testing.T) {
 		{"running", Job{State: "running", Runs: 1, PID: 4242}, Health{State: Running}},
 		{"failed once", Job{State: "not running", Runs: 1, LastExit: 1, Exited: true}, Health{State: Failed, ExitCode: 1}},
 		{"keeps failing", Job{State: "not running", Runs: 3, LastExit: 1, Exited: true}, Health{State: Failing, ExitCode: 1, Restarts: 2}},
-		{"throttled before the next run", Job{State: "spawn scheduled", Runs: 4, LastExit: 1, Exited: true}, Health{State: Failing, ExitCode: 1, Restarts: 3, Restarting: true}},
+		{"throttled before the second respawn", Job{State: "spawn scheduled", Runs: 2, LastExit: 1, Exited: true}, Health{State: Failing, ExitCode: 1, Restarts: 1, Restarting: true}},
+		// launchd never gives up: from the third failed run on, the
+		// waiting respawn is no reason to keep quiet.
+		{"a crash loop, throttled", Job{State: "spawn scheduled", Runs: 4, LastExit: 1, Exited: true}, Health{State: Failing, ExitCode: 1, Restarts: 3}},
 		{"stopped on purpose", Job{State: "not running", Runs: 2, LastExit: 0, Exited: true}, Health{State: Stopped, Restarts: 1}},
 		{"never ran", Job{State: "not running"}, Health{State: Stopped}},
 		{"unreadable", Job{}, Health{State: Unknown}},

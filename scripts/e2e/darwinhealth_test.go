@@ -258,3 +258,87 @@ func TestDarwinHealthFailedLogin(t *testing.T) {
 		}
 	})
 }
+
+// TestDarwinHealthKeepsFailing: launchd has no start limit. A login agent
+// whose `limactl start` fails at every run is started again every ten
+// seconds for ever; after three failed runs LimaBar shows it as keeping
+// failing, as on Linux, list --json says failing with the restarts, and
+// Stop Retrying unloads the agent (`launchctl bootout`), so that launchd
+// starts it no more until the next login.
+func TestDarwinHealthKeepsFailing(t *testing.T) {
+	w := newDarwinHealthWorld(t)
+	data, err := os.ReadFile(w.agent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	job, err := launchd.Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := w.startApp()
+	app.waitFor("the instance registered for login", 15*time.Second, func(n menuNode) bool {
+		in, ok := n.instance("default")
+		return ok && strings.HasSuffix(in.Label, "· starts at login")
+	})
+
+	// Three runs, each failing at once; the model's clock moves past each
+	// throttle interval and then stands still, so that no respawn comes
+	// while the test looks.
+	w.withLaunchd(func(m *launchdmodel.Model, c *launchdmodel.OffsetClock) {
+		c.At = time.Now()
+		m.Load(launchd.GUIDomain(w.sd.UID), w.agent, job)
+		for run := 1; run <= 3; run++ {
+			if run > 1 {
+				c.At = c.At.Add(launchdmodel.ThrottleInterval)
+				m.Launchctl("print", w.target) // launchd's respawn comes due
+			}
+			if err := m.ProcessExits(w.target, 1); err != nil {
+				t.Fatalf("run %d: %v", run, err)
+			}
+		}
+	})
+	if j, _ := w.job(); j.State != launchdmodel.SpawnScheduled || j.Runs != 3 {
+		t.Fatalf("the job is %s after %d runs, want spawn scheduled after 3", j.State, j.Runs)
+	}
+	w.appendLog("launchd.stderr.log", `time="2026-12-03T22:00:00Z" level=fatal msg="qemu-system-aarch64 not found"`)
+
+	const line = "⚠ Keeps failing at login: qemu-system-aarch64 not found (exit 1, 2 restarts)"
+	app.waitFor("the failure loop on the instance, with Stop Retrying", 30*time.Second, func(n menuNode) bool {
+		in, ok := n.instance("default")
+		if !ok || in.Label != "⚠ default — Stopped · starts at login · keeps failing" {
+			return false
+		}
+		_, shown := in.find(line)
+		it, stop := in.find("Stop Retrying")
+		return shown && stop && it.Enabled
+	})
+	h := w.loginHealth()
+	if h["state"] != "failing" || h["reason"] != "qemu-system-aarch64 not found" || h["exitCode"] != 1.0 || h["restarts"] != 2.0 {
+		t.Errorf("list --json login.health = %v, want failing, the reason, exit code 1 and 2 restarts", h)
+	}
+
+	bootout := "launchctl bootout " + w.target
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if _, loaded := w.job(); !loaded {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 15 s of clicking Stop Retrying the job is still loaded; the menu is:\n%s", app.layout())
+		}
+		// A row that has just taken a new action drops clicks for a
+		// second, so click again while the job is loaded.
+		if it, ok := app.layout().item("default", "Stop Retrying"); ok && it.Enabled {
+			app.click(it)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	if calls := w.fakeCalls(); !slices.Contains(calls, bootout) {
+		t.Errorf("the fakes were not asked %q:\n%s", bootout, strings.Join(calls, "\n"))
+	}
+	app.waitFor("the failure to go, the switch still on", 15*time.Second, func(n menuNode) bool {
+		in, ok := n.instance("default")
+		_, warned := n.item("default", "⚠")
+		return ok && !warned && strings.HasSuffix(in.Label, "· starts at login")
+	})
+}
