@@ -33,6 +33,9 @@ type Health struct {
 	// ExitCode is the exit status of the job's last run (0 when it was
 	// killed by a signal or has not exited).
 	ExitCode int
+	// Signal is the signal that ended the last run (9 for SIGKILL), 0 when
+	// it exited or has not ended.
+	Signal int
 	// Restarts counts the automatic restarts of the job.
 	Restarts int
 	// Since is when the job entered State; zero when unknown.

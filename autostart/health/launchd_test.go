@@ -1,6 +1,10 @@
 package health
 
-import "testing"
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
 
 // printFailing is the shape of `launchctl print gui/501/LABEL` (macOS 14)
 // for an agent whose limactl exits 1 at each start.
@@ -71,5 +75,47 @@ func TestFromJob(t *testing.T) {
 				t.Errorf("got %+v, want %+v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestHealthOfCorpusSamples reads samples of testdata/corpus the way
+// LimaBar reads a job: an exit code printed with its meaning is a failure
+// with that code, a run ended by a signal a failure killed by it.
+func TestHealthOfCorpusSamples(t *testing.T) {
+	read := func(name string) string {
+		data, err := os.ReadFile(filepath.Join("..", "launchd", "testdata", "corpus", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	// jackielii/skhd.zig#30: "last exit code = 78: EX_CONFIG".
+	if h := FromJob(ParsePrint(read("print-skhd-zig-ex-config.txt"))); h.State != Failed || h.ExitCode != 78 || h.Signal != 0 {
+		t.Errorf("78: EX_CONFIG: %+v, want failed with exit code 78", h)
+	}
+	// A crash loop, throttled (TOSS-Soft/toss-agent-runtime#38).
+	if h := FromJob(ParsePrint(read("print-toss-spawn-scheduled.txt"))); h.State != Failing || h.ExitCode != 5 || h.Restarts != 4 || h.Restarting {
+		t.Errorf("spawn scheduled after 5 runs: %+v, want failing with exit code 5", h)
+	}
+	// rtzll/tldw: running again after a SIGKILL is running.
+	if h := FromJob(ParsePrint(read("print-tldw-killed.txt"))); h.State != Running || h.Signal != 0 || h.Reason != "" {
+		t.Errorf("running after a kill: %+v, want running", h)
+	}
+}
+
+// TestHealthOfTextExitCodeAndSignal: the lines real Macs print for a
+// limactl that exits 1 (issue 17) and for a VM killed by launchd.
+func TestHealthOfTextExitCodeAndSignal(t *testing.T) {
+	exit1 := "gui/501/io.lima-vm.autostart.default = {\n\tstate = not running\n\truns = 1\n\tlast exit code = 1: Operation not permitted\n}\n"
+	if h := FromJob(ParsePrint(exit1)); h.State != Failed || h.ExitCode != 1 || h.Signal != 0 || h.Reason != "" {
+		t.Errorf("1: Operation not permitted: %+v, want failed with exit code 1", h)
+	}
+	killed := "system/io.lima-vm.autostart.default = {\n\tstate = not running\n\truns = 1\n\tlast terminating signal = Killed: 9\n}\n"
+	if h := FromJob(ParsePrint(killed)); h.State != Failed || h.ExitCode != 0 || h.Signal != 9 || h.Reason != "killed by SIGKILL" {
+		t.Errorf("Killed: 9: %+v, want failed, killed by SIGKILL", h)
+	}
+	loop := "gui/501/x = {\n\tstate = spawn scheduled\n\truns = 4\n\tlast terminating signal = Segmentation fault: 11\n}\n"
+	if h := FromJob(ParsePrint(loop)); h.State != Failing || h.Signal != 11 || h.Reason != "killed by SIGSEGV" {
+		t.Errorf("a crash loop by signal: %+v, want failing, killed by SIGSEGV", h)
 	}
 }

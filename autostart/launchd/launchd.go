@@ -56,7 +56,11 @@ type Job struct {
 const ProcessType = "Interactive"
 
 // ExitTimeOut is the seconds launchd waits after SIGTERM before it sends
-// SIGKILL (launchd.plist(5); 20 when unset). The job is Lima's host agent,
+// SIGKILL (launchd.plist(5)). The current man page calls the default
+// "system-defined"; `launchctl print` of jobs that set none shows `exit
+// timeout = 5` (testdata/corpus: print-user-resticprofile.txt, macOS 13+;
+// print-system-wazuh-mojave.txt, 10.14), not the 20 of the old man page.
+// The job is Lima's host agent,
 // which on SIGTERM powers the guest off and gives QEMU three minutes to do
 // so (shutdownQEMU in Lima's pkg/driver/qemu/qemu_driver.go); 210 s leaves
 // it that window and half a minute more. limactl writes none.

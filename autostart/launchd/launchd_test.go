@@ -188,7 +188,7 @@ func TestKeepAliveForms(t *testing.T) {
 func TestParsePrint(t *testing.T) {
 	out := "system/io.lima-vm.daemon.default = {\n\tactive count = 1\n\tpath = /Library/LaunchDaemons/io.lima-vm.daemon.default.plist\n" +
 		"\tstate = SIGTERMed\n\n\tendpoints = {\n\t\t\"x\" = {\n\t\t\tstate = active\n\t\t}\n\t}\n\n\truns = 3\n\tpid = 812\n\tlast exit code = 1\n}\n"
-	want := PrintInfo{State: "SIGTERMed", PID: 812, Runs: 3, LastExit: "1"}
+	want := PrintInfo{State: "SIGTERMed", PID: 812, Runs: 3, LastExit: "1", Exited: true, ExitCode: 1, ExitTimeout: -1}
 	if got := ParsePrint([]byte(out)); got != want || !got.Running() {
 		t.Errorf("got %+v, want %+v", got, want)
 	}
@@ -198,7 +198,56 @@ func TestParsePrint(t *testing.T) {
 	if got := ParsePrint([]byte("system/x = {\n\tstate = spawn scheduled\n\truns = 3\n\tlast exit code = 1\n}\n")); got.Running() {
 		t.Errorf("spawn scheduled: %+v is taken for running", got)
 	}
-	if got := ParsePrint([]byte("gui/501/x = {\n\tstate = not running\n\truns = 0\n\tlast exit code = (never exited)\n}\n")); got.Running() {
-		t.Errorf("a job that is not running: %+v", got)
+	if got := ParsePrint([]byte("gui/501/x = {\n\tstate = not running\n\truns = 0\n\tlast exit code = (never exited)\n}\n")); got.Running() || got.Exited || got.LastExit != "(never exited)" {
+		t.Errorf("a job that never ran: %+v", got)
+	}
+}
+
+// TestParseExitAndSignal reads the exit code as launchd prints it, with or
+// without its meaning, and a signal in its words.
+func TestParseExitAndSignal(t *testing.T) {
+	for _, tc := range []struct {
+		line             string
+		exited           bool
+		code, signal     int
+		text, signalText string
+	}{
+		{"last exit code = 0", true, 0, 0, "", ""},
+		{"last exit code = 1", true, 1, 0, "", ""},
+		{"last exit code = 78: EX_CONFIG", true, 78, 0, "EX_CONFIG", ""},
+		{"last exit code = 1: Operation not permitted", true, 1, 0, "Operation not permitted", ""},
+		{"last exit code = (never exited)", false, 0, 0, "", ""},
+		{"last terminating signal = Killed: 9", false, 0, 9, "", "Killed"},
+		{"last terminating signal = Terminated: 15", false, 0, 15, "", "Terminated"},
+		{"last terminating signal = Segmentation fault: 11", false, 0, 11, "", "Segmentation fault"},
+	} {
+		p := ParsePrint([]byte("gui/501/x = {\n\tstate = not running\n\t" + tc.line + "\n}\n"))
+		if p.Exited != tc.exited || p.ExitCode != tc.code || p.ExitText != tc.text || p.Signal != tc.signal || p.SignalText != tc.signalText {
+			t.Errorf("%s: read %+v", tc.line, p)
+		}
+	}
+}
+
+// TestParseError reads launchctl's error lines into their kinds.
+func TestParseError(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		stderr string
+		kind   ErrorKind
+		code   int
+	}{
+		{5, "Bootstrap failed: 5: Input/output error\nTry re-running the command as root for richer errors.\n", IOError, 5},
+		{113, "Bad request.\nCould not find service \"x\" in domain for user gui: 501\n", NotLoaded, 113},
+		{0, "Could not find service \"x\" in domain for system\n", NotLoaded, 113},
+		{3, "Boot-out failed: 3: No such process\n", NotLoaded, 3},
+		{36, "Boot-out failed: 36: Operation now in progress\n", InProgress, 36},
+		{125, "Could not enable service: 125: Domain does not support specified action\n", DomainNotSupported, 125},
+		{1, "Could not kickstart service \"x\": 1: Operation not permitted\n", NotPermitted, 1},
+		{64, "Unrecognized target specifier.\n", Usage, 64},
+		{2, "something new\n", Other, 2},
+	} {
+		if e := ParseError(tc.status, tc.stderr); e.Kind != tc.kind || e.Code != tc.code || e.Message == "" {
+			t.Errorf("%d %q: %+v, want %s %d", tc.status, tc.stderr, e, tc.kind, tc.code)
+		}
 	}
 }

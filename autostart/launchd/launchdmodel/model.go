@@ -45,9 +45,14 @@
 //     on Darwin 27 it is reported as "Boot-out failed: 5: Input/output error"
 //     (jdx/mise#10965); Model.BootoutMissingCode selects it.
 //   - ExitTimeOut: launchd sends SIGKILL when the process has not exited
-//     ExitTimeOut seconds after SIGTERM, 20 when the plist sets none
-//     (launchd.plist(5), ExitTimeOut). The job then shows "last terminating
-//     signal = Killed: 9" and Job.Killed counts it.
+//     ExitTimeOut seconds after SIGTERM (launchd.plist(5), ExitTimeOut).
+//     When the plist sets none, launchd.plist(5) of old said 20 s and today
+//     says "system-defined"; `launchctl print` of such jobs shows `exit
+//     timeout = 5` (launchd/testdata/corpus: print-user-resticprofile.txt,
+//     a plist with no ExitTimeOut on macOS 13 or later;
+//     print-system-wazuh-mojave.txt, 10.14), so the model uses 5. The job
+//     then shows "last terminating signal = Killed: 9" and Job.Killed
+//     counts it.
 //   - KeepAlive {SuccessfulExit false}: after an exit that is not successful
 //     (non-zero, or a signal) the job is started again; KeepAlive true
 //     starts it after any exit (launchd.plist(5), KeepAlive). A job that was
@@ -65,12 +70,26 @@
 //     `print-disabled DOMAIN` lists them as `"LABEL" => disabled|enabled`
 //     inside `disabled services = { … }` (newer macOS; older ones print
 //     true/false, which launchd.ParsePrintDisabled also reads).
-//   - `print TARGET` of a loaded job prints a block with `state = running`
-//     (with `pid = N`), `state = not running`, or, between SIGTERM and the
-//     exit, `state = SIGTERMed` (kxn/codex-remote-feishu#914 reports that
-//     word), `runs = N`, and `last exit code = N` or `(never exited)` or
-//     `last terminating signal = Killed: 9`. Apple says this output is not
-//     API; these lines are the ones scripts read (e.g. Homebrew/brew#19602).
+//   - `print TARGET` of a loaded job prints the block real Macs print
+//     (launchd/testdata/corpus, print-*.txt, from OS X 10.10 to macOS 26;
+//     the layout of print-user-resticprofile.txt, macOS 13 or later): the
+//     target, active count, path, type, state; program and arguments;
+//     working directory; stdout and stderr path; the default environment
+//     (PATH => /usr/bin:/bin:/usr/sbin:/sbin) and the environment, to which
+//     launchd adds XPC_SERVICE_NAME; domain, username, minimum runtime (the
+//     throttle interval), exit timeout, runs, pid, the last exit; then
+//     spawn type = daemon (3). `state = running` (with `pid = N`), `state =
+//     not running`, `spawn scheduled`, or, between SIGTERM and the exit,
+//     `state = SIGTERMed` (kxn/codex-remote-feishu#914 reports that word).
+//     The last exit is `last exit code = (never exited)`, or the code with
+//     the meaning launchd prints after it: `78: EX_CONFIG`
+//     (jackielii/skhd.zig#30), `1: Operation not permitted` (issue 17; the
+//     code limactl exits with); other codes bare (`last exit code = 5`,
+//     TOSS-Soft/toss-agent-runtime#38; sources disagree on exit 1, which
+//     OS X 10.10 printed bare, boxen/puppet-boxen#104). A run ended by a
+//     signal shows `last terminating signal = Killed: 9` (or
+//     `Terminated: 15`) and no last exit code (rtzll/tldw). Apple says this
+//     output is not API; launchd.ParsePrint is LimaBar's one reader of it.
 //     A label that is not loaded: exit 113 and `Could not find service
 //     "LABEL" in domain for system` or `… for user gui: UID`
 //     (TOSS-Soft/toss-agent-runtime#40, DeterminateSystems/nix-installer#960).
@@ -82,7 +101,9 @@
 //     (NousResearch/hermes-agent#5536). While the job is exiting after a
 //     bootout the model answers 37 "Operation already in progress", the
 //     error launchd logs for a bootstrap in that window
-//     (Layr-Labs/d-inference#1102).
+//     (Layr-Labs/d-inference#1102), in the words kickstart fails with:
+//     `Could not kickstart service "LABEL": N: TEXT`
+//     (NousResearch/hermes-agent#30352, DeterminateSystems/nix-installer#1344).
 //
 // Time comes from a Clock: a FakeClock in unit tests (nothing waits for
 // real), the wall clock in the fake launchctl program unless its state says
@@ -150,9 +171,10 @@ const (
 	SpawnScheduled State = "spawn scheduled"
 )
 
-// DefaultExitTimeOut is launchd's ExitTimeOut when the plist sets none
-// (launchd.plist(5)).
-const DefaultExitTimeOut = 20 * time.Second
+// DefaultExitTimeOut is launchd's ExitTimeOut when the plist sets none:
+// what `launchctl print` shows for such jobs (see the package doc), not the
+// 20 s of the old launchd.plist(5).
+const DefaultExitTimeOut = 5 * time.Second
 
 // ThrottleInterval is launchd's ThrottleInterval when the plist sets none
 // (launchd.plist(5)): it spawns a job at most once in this time.
@@ -250,7 +272,7 @@ func fail(code int, format string, args ...any) Result {
 	return Result{Stderr: fmt.Sprintf(format, args...) + "\n", Code: code}
 }
 
-// errno texts launchctl prints after "Bootstrap failed: N: ".
+// errno texts launchctl prints after "Bootstrap failed: N: " (launchd/testdata/corpus).
 var errText = map[int]string{
 	3:   "No such process",
 	5:   "Input/output error",
@@ -463,7 +485,7 @@ func (m *Model) kickstart(args []string) Result {
 	case j == nil:
 		return fail(113, "Could not find service %q in domain for %s", label, domainName(domain))
 	case j.State == Exiting:
-		return fail(37, "Kickstart failed: 37: %s", errText[37])
+		return fail(37, "Could not kickstart service %q: 37: %s", label, errText[37])
 	case j.State == Running && kill:
 		j.LastExit = &Exit{Signal: 9}
 		m.start(j, m.Clock.Now())
@@ -512,17 +534,22 @@ func (m *Model) print(target string) Result {
 	if j.Plist.StandardErrorPath != "" {
 		fmt.Fprintf(&b, "\tstderr path = %s\n", j.Plist.StandardErrorPath)
 	}
-	if len(j.Plist.EnvironmentVariables) > 0 {
-		b.WriteString("\tenvironment = {\n")
-		for _, k := range slices.Sorted(maps.Keys(j.Plist.EnvironmentVariables)) {
-			fmt.Fprintf(&b, "\t\t%s => %s\n", k, j.Plist.EnvironmentVariables[k])
-		}
-		b.WriteString("\t}\n\n")
+	b.WriteString("\tdefault environment = {\n\t\tPATH => /usr/bin:/bin:/usr/sbin:/sbin\n\t}\n\n")
+	env := maps.Clone(j.Plist.EnvironmentVariables)
+	if env == nil {
+		env = map[string]string{}
 	}
+	env["XPC_SERVICE_NAME"] = j.Label
+	b.WriteString("\tenvironment = {\n")
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		fmt.Fprintf(&b, "\t\t%s => %s\n", k, env[k])
+	}
+	b.WriteString("\t}\n\n")
 	fmt.Fprintf(&b, "\tdomain = %s\n", domain)
 	if j.Plist.UserName != "" {
 		fmt.Fprintf(&b, "\tusername = %s\n", j.Plist.UserName)
 	}
+	fmt.Fprintf(&b, "\tminimum runtime = %d\n", int(ThrottleInterval/time.Second))
 	fmt.Fprintf(&b, "\texit timeout = %d\n", int(j.exitTimeOut()/time.Second))
 	fmt.Fprintf(&b, "\truns = %d\n", j.Runs)
 	if j.hasProcess() {
@@ -531,15 +558,40 @@ func (m *Model) print(target string) Result {
 	switch {
 	case j.LastExit == nil:
 		b.WriteString("\tlast exit code = (never exited)\n")
-	case j.LastExit.Signal == 9:
-		b.WriteString("\tlast terminating signal = Killed: 9\n")
 	case j.LastExit.Signal != 0:
-		fmt.Fprintf(&b, "\tlast terminating signal = %d\n", j.LastExit.Signal)
+		fmt.Fprintf(&b, "\tlast terminating signal = %s\n", signalText(j.LastExit.Signal))
 	default:
-		fmt.Fprintf(&b, "\tlast exit code = %d\n", j.LastExit.Code)
+		fmt.Fprintf(&b, "\tlast exit code = %s\n", exitCodeText(j.LastExit.Code))
 	}
+	b.WriteString("\n\tspawn type = daemon (3)\n")
 	b.WriteString("}\n")
 	return Result{Stdout: b.String()}
+}
+
+// exitTexts are the meanings `launchctl print` writes after an exit code
+// (launchd/testdata/corpus): the sysexits name of 78
+// (jackielii/skhd.zig#30) and strerror(1) for 1 (issue 17). Other codes
+// are printed bare (TOSS-Soft/toss-agent-runtime#38: `last exit code = 5`).
+var exitTexts = map[int]string{1: "Operation not permitted", 78: "EX_CONFIG"}
+
+// exitCodeText is the value of `last exit code` for code.
+func exitCodeText(code int) string {
+	if t, ok := exitTexts[code]; ok {
+		return fmt.Sprintf("%d: %s", code, t)
+	}
+	return strconv.Itoa(code)
+}
+
+// signalTexts are strsignal(3)'s words on macOS, which `last terminating
+// signal = Killed: 9` uses (rtzll/tldw; Terminated: 15 likewise).
+var signalTexts = map[int]string{6: "Abort trap", 9: "Killed", 11: "Segmentation fault", 15: "Terminated"}
+
+// signalText is the value of `last terminating signal` for sig.
+func signalText(sig int) string {
+	if t, ok := signalTexts[sig]; ok {
+		return fmt.Sprintf("%s: %d", t, sig)
+	}
+	return fmt.Sprintf("Signal %d: %d", sig, sig)
 }
 
 func (m *Model) printDisabled(domainTarget string) Result {

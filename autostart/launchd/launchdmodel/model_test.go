@@ -26,8 +26,9 @@ func onFailure() *launchd.KeepAlive {
 }
 
 // TestExitTimeOutKills: a host agent that needs 3 minutes to shut its
-// guest down is SIGKILLed after 20 s when the plist sets no ExitTimeOut,
-// and exits cleanly with LimaBar's 210 s.
+// guest down is SIGKILLed after 5 s when the plist sets no ExitTimeOut
+// (what `launchctl print` shows as such a job's exit timeout), and exits
+// cleanly with LimaBar's 210 s.
 func TestExitTimeOutKills(t *testing.T) {
 	for _, tc := range []struct {
 		exitTimeOut int
@@ -35,7 +36,7 @@ func TestExitTimeOutKills(t *testing.T) {
 		last        string
 		killed      int
 	}{
-		{0, 20 * time.Second, "last terminating signal = Killed: 9", 1},
+		{0, 5 * time.Second, "last terminating signal = Killed: 9", 1},
 		{launchd.ExitTimeOut, 3 * time.Minute, "last exit code = 0", 0},
 	} {
 		clock := NewFakeClock()
@@ -112,7 +113,7 @@ func TestThrottle(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := m.Launchctl("print", target).Stdout
-	for _, line := range []string{"\tactive count = 0\n", "\tstate = spawn scheduled\n", "\truns = 1\n", "\tlast exit code = 1\n"} {
+	for _, line := range []string{"\tactive count = 0\n", "\tstate = spawn scheduled\n", "\truns = 1\n", "\tlast exit code = 1: Operation not permitted\n"} {
 		if !strings.Contains(out, line) {
 			t.Errorf("print right after the failure has no %q:\n%s", line, out)
 		}
@@ -214,22 +215,30 @@ func TestPrintGolden(t *testing.T) {
 
 	stdout path = /Users/alice/.lima/default/launchd.stdout.log
 	stderr path = /Users/alice/.lima/default/launchd.stderr.log
+	default environment = {
+		PATH => /usr/bin:/bin:/usr/sbin:/sbin
+	}
+
 	environment = {
 		HOME => /Users/alice
 		PATH => /opt/homebrew/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin
+		XPC_SERVICE_NAME => io.lima-vm.autostart.default
 	}
 
 	domain = gui/501
+	minimum runtime = 10
 	exit timeout = 210
 	runs = 1
 	pid = 1001
 	last exit code = (never exited)
+
+	spawn type = daemon (3)
 }
 `
 	if got != want {
 		t.Errorf("print:\n%s\nwant\n%s", got, want)
 	}
-	if p := launchd.ParsePrint([]byte(got)); p != (launchd.PrintInfo{State: "running", PID: 1001, Runs: 1, LastExit: "(never exited)"}) || !p.Running() {
+	if p := launchd.ParsePrint([]byte(got)); p != (launchd.PrintInfo{State: "running", PID: 1001, Runs: 1, LastExit: "(never exited)", ExitTimeout: 210, SpawnType: "daemon (3)"}) || !p.Running() {
 		t.Errorf("ParsePrint = %+v", p)
 	}
 	if r := m.Launchctl("print", "gui/501/io.lima-vm.autostart.other"); r.Code != 113 ||
@@ -322,5 +331,89 @@ func TestRunner(t *testing.T) {
 	}
 	if got, want := next.Argvs(), []string{"plutil -lint /x"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("next got %q, want %q", got, want)
+	}
+}
+
+// TestPrintInTheCorpusWords: every line the model's print writes, for a
+// job in each of its states, is a line real Macs print: its key is one of
+// the keys of the print samples of launchd/testdata/corpus, and its last
+// exit reads back as what happened.
+func TestPrintInTheCorpusWords(t *testing.T) {
+	known := map[string]bool{}
+	samples, err := filepath.Glob(filepath.Join("..", "testdata", "corpus", "print-*.txt"))
+	if err != nil || len(samples) == 0 {
+		t.Fatalf("no print samples: %v", err)
+	}
+	for _, f := range samples {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if k, _, ok := strings.Cut(strings.TrimSpace(line), " = "); ok {
+				known[k] = true
+			}
+		}
+	}
+	const target = "system/io.lima-vm.autostart.default"
+	clock := NewFakeClock()
+	m := New(clock, os.ReadFile)
+	m.ExitDelay = time.Minute
+	job := limaJob("io.lima-vm.autostart.default", 0, onFailure())
+	job.UserName = "alice"
+	job.WorkingDirectory = "/Users/alice/.lima/default"
+	job.StandardErrorPath = "/Users/alice/.lima/default/launchd.stderr.log"
+	m.Load("system", "/Library/LaunchDaemons/io.lima-vm.autostart.default.plist", job)
+	var outs []string
+	print := func() string {
+		out := m.Launchctl("print", target).Stdout
+		outs = append(outs, out)
+		return out
+	}
+	print()
+	if err := m.ProcessExits(target, 1); err != nil {
+		t.Fatal(err)
+	}
+	if p := launchd.ParsePrint([]byte(print())); p.LastExit != "1: Operation not permitted" || p.ExitCode != 1 || p.State != "spawn scheduled" {
+		t.Errorf("after exit 1: %+v", p)
+	}
+	clock.Advance(ThrottleInterval)
+	if err := m.ProcessExits(target, 78); err != nil {
+		t.Fatal(err)
+	}
+	if p := launchd.ParsePrint([]byte(print())); p.LastExit != "78: EX_CONFIG" {
+		t.Errorf("after exit 78: %+v", p)
+	}
+	clock.Advance(ThrottleInterval)
+	if err := m.ProcessExits(target, 5); err != nil {
+		t.Fatal(err)
+	}
+	if p := launchd.ParsePrint([]byte(print())); p.LastExit != "5" {
+		t.Errorf("after exit 5: %+v", p)
+	}
+	clock.Advance(ThrottleInterval)
+	if err := m.Terminate(target); err != nil {
+		t.Fatal(err)
+	}
+	if p := launchd.ParsePrint([]byte(print())); p.State != "SIGTERMed" || p.PID == 0 {
+		t.Errorf("while exiting: %+v", p)
+	}
+	clock.Advance(DefaultExitTimeOut)
+	p := launchd.ParsePrint([]byte(print()))
+	if p.Signal != 9 || p.SignalText != "Killed" || p.Exited || p.ExitTimeout != 5 {
+		t.Errorf("after the exit timeout: %+v, want Killed: 9 after 5 s", p)
+	}
+	if h := health.FromJob(health.JobOf(p)); !h.Bad() || h.Signal != 9 || h.Reason != "killed by SIGKILL" {
+		t.Errorf("health after SIGKILL: %+v", h)
+	}
+	for _, out := range outs {
+		if !strings.HasPrefix(out, target+" = {\n") {
+			t.Errorf("print does not open with the target's block:\n%s", out)
+		}
+		for _, line := range strings.Split(out, "\n")[1:] {
+			if k, _, ok := strings.Cut(strings.TrimSpace(line), " = "); ok && !known[k] {
+				t.Errorf("the model prints %q, which no corpus sample has:\n%s", line, out)
+			}
+		}
 	}
 }
