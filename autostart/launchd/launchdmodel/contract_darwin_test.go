@@ -60,6 +60,8 @@ func TestContractLaunchctl(t *testing.T) {
 					}
 					return p
 				}
+				// The job's own process exits: nothing to tell.
+				l.exited = func(*testing.T, int) {}
 				t.Cleanup(l.cleanup)
 				c.body(t, l)
 			})

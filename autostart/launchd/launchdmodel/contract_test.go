@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,8 +21,11 @@ type launchdUnderTest struct {
 	wait func(d time.Duration)
 	// install writes the job's plist and returns its path.
 	install func(t *testing.T, job launchd.Job) string
-	domain  string
-	label   string
+	// exited tells the model that the job's process ended with code: a
+	// real process (exitJob) ends by itself.
+	exited func(t *testing.T, code int)
+	domain string
+	label  string
 	// exitDelay is how long the job takes to exit after SIGTERM; slack
 	// is how much longer a real one may take (a shell finishing its
 	// current `sleep 1` first).
@@ -38,6 +42,44 @@ func (l *launchdUnderTest) job(runAtLoad bool) launchd.Job {
 		ProgramArguments: []string{"/bin/sh", "-c", fmt.Sprintf("trap 'sleep %d; exit 0' TERM; while :; do sleep 1; done", secs)},
 		RunAtLoad:        runAtLoad,
 		ExitTimeOut:      secs + 30,
+	}
+}
+
+// exitJob is a job whose process exits with code at once, without an
+// ExitTimeOut of its own.
+func (l *launchdUnderTest) exitJob(code int) launchd.Job {
+	return launchd.Job{
+		Label:            l.label,
+		ProgramArguments: []string{"/bin/sh", "-c", fmt.Sprintf("exit %d", code)},
+		RunAtLoad:        true,
+	}
+}
+
+// waitExited lets time pass, a second at a time, until print says the job
+// is not running, and returns what it printed.
+func (l *launchdUnderTest) waitExited(t *testing.T, limit time.Duration) string {
+	t.Helper()
+	var waited time.Duration
+	for {
+		out := l.must(t, "print", l.target()).Stdout
+		if p := launchd.ParsePrint([]byte(out)); !p.Running() {
+			return out
+		}
+		if waited >= limit {
+			t.Fatalf("%s still running after %v:\n%s", l.target(), waited, out)
+		}
+		l.wait(time.Second)
+		waited += time.Second
+	}
+}
+
+// wantError checks a failed call's status and that launchd.ParseError
+// reads its error line as one of kinds.
+func wantError(t *testing.T, what string, r Result, kinds ...launchd.ErrorKind) {
+	t.Helper()
+	e := launchd.ParseError(r.Code, r.Stderr)
+	if r.Code == 0 || !slices.Contains(kinds, e.Kind) || e.Message == "" {
+		t.Errorf("%s: exit %d %q read as %+v, want one of %v", what, r.Code, r.Stderr, e, kinds)
 	}
 }
 
@@ -112,10 +154,21 @@ var contracts = []struct {
 		if runs := field(out, "runs"); runs != "1" {
 			t.Errorf("runs = %q, want 1", runs)
 		}
+		// The layout of the corpus (launchd/testdata/corpus), as
+		// launchd.ParsePrint reads it.
+		p := launchd.ParsePrint([]byte(out))
+		if p.State != "running" || p.PID == 0 || p.Runs != 1 || p.LastExit != "(never exited)" || p.Exited ||
+			p.ExitTimeout != int(l.exitDelay/time.Second)+30 || p.SpawnType != "daemon (3)" || !p.Running() {
+			t.Errorf("ParsePrint of a running job = %+v:\n%s", p, out)
+		}
+		if !strings.HasPrefix(out, l.target()+" = {\n") {
+			t.Errorf("print does not open with %s = {:\n%s", l.target(), out)
+		}
 		r := l.run("bootstrap", l.domain, path)
 		if r.Code != 5 || !strings.Contains(r.Stderr, "Bootstrap failed: 5: Input/output error") {
 			t.Errorf("second bootstrap: exit %d %q, want 5 and Bootstrap failed: 5: Input/output error", r.Code, r.Stderr)
 		}
+		wantError(t, "second bootstrap", r, launchd.IOError)
 	}},
 	{"bootout returns before the job has exited, and bootstrap fails until it has", func(t *testing.T, l *launchdUnderTest) {
 		path := l.install(t, l.job(true))
@@ -150,13 +203,17 @@ var contracts = []struct {
 		if (r.Code != 3 && r.Code != 5) || !strings.Contains(r.Stderr, "Boot-out failed: ") {
 			t.Errorf("bootout: exit %d %q, want 3 or 5", r.Code, r.Stderr)
 		}
+		wantError(t, "bootout", r, launchd.NotLoaded, launchd.IOError)
 		r = l.run("print", l.target())
 		if r.Code != 113 || !strings.Contains(r.Stderr, fmt.Sprintf("Could not find service %q in domain for", l.label)) {
 			t.Errorf("print: exit %d %q, want 113 and Could not find service", r.Code, r.Stderr)
 		}
-		if r := l.run("kickstart", l.target()); r.Code != 113 {
+		wantError(t, "print", r, launchd.NotLoaded)
+		r = l.run("kickstart", l.target())
+		if r.Code != 113 {
 			t.Errorf("kickstart: exit %d %q, want 113", r.Code, r.Stderr)
 		}
+		wantError(t, "kickstart", r, launchd.NotLoaded)
 	}},
 	{"a disable override persists, shows in print-disabled and stops bootstrap", func(t *testing.T, l *launchdUnderTest) {
 		path := l.install(t, l.job(false))
@@ -165,9 +222,9 @@ var contracts = []struct {
 		if v, ok := disabled[l.label]; !ok || !v {
 			t.Errorf("print-disabled: %s is %v (listed %v), want disabled", l.label, v, ok)
 		}
-		if r := l.run("bootstrap", l.domain, path); r.Code == 0 {
-			t.Error("bootstrap of a disabled job succeeded")
-		}
+		// 5 in the model; 119 "Service is disabled" is reported for
+		// load (launchd/testdata/corpus/load-119-nix-disabled.txt).
+		wantError(t, "bootstrap of a disabled job", l.run("bootstrap", l.domain, path), launchd.IOError, launchd.Disabled)
 		l.must(t, "enable", l.target())
 		disabled = launchd.ParsePrintDisabled([]byte(l.must(t, "print-disabled", l.domain).Stdout))
 		if v := disabled[l.label]; v {
@@ -190,6 +247,27 @@ var contracts = []struct {
 		// A loaded job that is not running leaves at once.
 		l.must(t, "bootout", l.target())
 		l.waitGone(t, l.exitDelay+l.slack+10*time.Second)
+	}},
+	{"a job that exits 1 shows the code with its meaning, and one without ExitTimeOut exit timeout 5", func(t *testing.T, l *launchdUnderTest) {
+		path := l.install(t, l.exitJob(1))
+		l.must(t, "bootstrap", l.domain, path)
+		l.exited(t, 1)
+		out := l.waitExited(t, 10*time.Second)
+		p := launchd.ParsePrint([]byte(out))
+		// launchd/testdata/corpus: "78: EX_CONFIG" (jackielii/skhd.zig#30);
+		// "1: Operation not permitted" (issue 17); bare codes are reported
+		// too, so the exact text is what a Mac here pins.
+		if !p.Exited || p.ExitCode != 1 || p.LastExit != "1: Operation not permitted" || p.State != "not running" || p.Runs != 1 {
+			t.Errorf("ParsePrint after exit 1 = %+v, want not running, runs 1, last exit code = 1: Operation not permitted:\n%s", p, out)
+		}
+		// The default exit timeout: 5 in the corpus
+		// (print-user-resticprofile.txt), 20 in the old launchd.plist(5).
+		if p.ExitTimeout != int(DefaultExitTimeOut/time.Second) {
+			t.Errorf("exit timeout of a plist without ExitTimeOut = %d, want %v:\n%s", p.ExitTimeout, DefaultExitTimeOut, out)
+		}
+		if p.Signal != 0 || strings.Contains(out, "last terminating signal") {
+			t.Errorf("an exit shows a terminating signal:\n%s", out)
+		}
 	}},
 }
 
@@ -220,6 +298,12 @@ func TestContractModel(t *testing.T) {
 						return p
 					},
 					exitDelay: 5 * time.Second,
+				}
+				l.exited = func(t *testing.T, code int) {
+					t.Helper()
+					if err := m.ProcessExits(l.target(), code); err != nil {
+						t.Fatal(err)
+					}
 				}
 				c.body(t, l)
 			})
