@@ -191,6 +191,13 @@ func TestDarwinHealthFailedLogin(t *testing.T) {
 	if j, _ := w.job(); j.State != launchdmodel.SpawnScheduled || j.Runs != 1 {
 		t.Fatalf("the job is %s after %d runs, want spawn scheduled after 1", j.State, j.Runs)
 	}
+	// What LimaBar reads is what a Mac prints: the exit code with its
+	// meaning (launchd/testdata/corpus).
+	w.withLaunchd(func(m *launchdmodel.Model, _ *launchdmodel.OffsetClock) {
+		if out := m.Launchctl("print", w.target).Stdout; !strings.Contains(out, "\tlast exit code = 1: Operation not permitted\n") {
+			t.Fatalf("print of the failed job:\n%s\nwant last exit code = 1: Operation not permitted", out)
+		}
+	})
 	w.appendLog("launchd.stderr.log",
 		`time="2026-12-03T22:00:00Z" level=info msg="Starting the instance \"default\" with VM driver \"qemu\""`,
 		`time="2026-12-03T22:00:00Z" level=fatal msg="qemu-system-aarch64 not found"`)
