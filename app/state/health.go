@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/limabar/limabar/autostart"
+	"github.com/limabar/limabar/autostart/elevate"
 	"github.com/limabar/limabar/autostart/health"
 	"github.com/limabar/limabar/autostart/launchd"
 	"github.com/limabar/limabar/autostart/runner"
@@ -192,6 +193,10 @@ type LaunchdHealth struct {
 	Launchctl string
 	UID       int
 	Process   health.Process
+	// Elevator runs Try Again of a boot job as root, ScriptTools are the
+	// programs its script calls (see tryAgainBoot).
+	Elevator    elevate.Elevator
+	ScriptTools elevate.Tools
 }
 
 var (
@@ -234,8 +239,36 @@ func (l *LaunchdHealth) Health(ctx context.Context, in autostart.Instance, c aut
 // TryAgain implements HealthActor: `launchctl kickstart`, which starts the
 // job now unless it runs.
 func (l *LaunchdHealth) TryAgain(ctx context.Context, in autostart.Instance, c autostart.Condition) error {
+	if c == autostart.Boot {
+		return l.tryAgainBoot(ctx, in)
+	}
 	target := l.target(in.Name, c)
 	if _, err := l.Runner.Run(ctx, l.Launchctl, "kickstart", target); err != nil {
+		return fmt.Errorf("instance %q: cannot start %s: %w", in.Name, target, err)
+	}
+	return nil
+}
+
+// TryAgainBootNote is what Try Again of a boot job does first, for its
+// tooltip.
+const TryAgainBootNote = "asks for an administrator password: the boot job belongs to the system"
+
+// tryAgainBoot is Try Again of a boot job: `launchctl kickstart
+// system/LABEL` as root, through the elevator (one administrator prompt),
+// since launchd lets only root change the system domain (launchctl(1):
+// "root privileges are required to make modifications"); run as the
+// user it could only fail with "Operation not permitted". A dismissed
+// prompt returns an error wrapping autostart.ErrCancelled.
+func (l *LaunchdHealth) tryAgainBoot(ctx context.Context, in autostart.Instance) error {
+	target := l.target(in.Name, autostart.Boot)
+	if l.Elevator == nil {
+		return fmt.Errorf("instance %q: cannot start %s: %w", in.Name, target, elevate.ErrNoPrompt)
+	}
+	script, err := elevate.KickstartScript(l.ScriptTools, launchd.DaemonLabel(in.Name))
+	if err != nil {
+		return fmt.Errorf("instance %q: cannot start %s: %w", in.Name, target, err)
+	}
+	if err := l.Elevator.RunAsRoot(ctx, script, fmt.Sprintf("LimaBar wants to start %s again.", in.Name)); err != nil {
 		return fmt.Errorf("instance %q: cannot start %s: %w", in.Name, target, err)
 	}
 	return nil
