@@ -216,6 +216,9 @@ func (l *LaunchdHealth) Health(ctx context.Context, in autostart.Instance, c aut
 	target := l.target(in.Name, c)
 	out, err := l.Runner.Run(ctx, l.Launchctl, "print", target)
 	if err != nil {
+		if c == autostart.Login && noDomain(err) {
+			return health.Health{State: health.Unknown, Reason: NoDesktopReason}
+		}
 		return health.Health{State: health.Unknown, Reason: fmt.Sprintf("launchctl print %s: %v", target, err)}
 	}
 	h := health.FromJob(health.ParsePrint(string(out)))
@@ -247,6 +250,18 @@ func (l *LaunchdHealth) TryAgain(ctx context.Context, in autostart.Instance, c a
 		return fmt.Errorf("instance %q: cannot start %s: %w", in.Name, target, err)
 	}
 	return nil
+}
+
+// NoDesktopReason is the health of a login agent while nobody is logged
+// in at the desktop: launchd has no gui/UID domain then and answers every
+// call on it with 125 (see autostart/launchd_session.go).
+const NoDesktopReason = "nobody is logged in at the desktop: launchd loads the agent at the next desktop login"
+
+// noDomain says whether launchctl failed with 125, "Domain does not
+// support specified action".
+func noDomain(err error) bool {
+	var re *runner.Error
+	return errors.As(err, &re) && re.ExitCode == 125
 }
 
 // TryAgainBootNote is what Try Again of a boot job does first, for its

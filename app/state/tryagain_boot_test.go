@@ -7,6 +7,7 @@ import (
 
 	"github.com/limabar/limabar/autostart"
 	"github.com/limabar/limabar/autostart/elevate"
+	"github.com/limabar/limabar/autostart/health"
 	"github.com/limabar/limabar/autostart/runner"
 )
 
@@ -52,5 +53,19 @@ func TestTryAgainBootRunsAsRoot(t *testing.T) {
 	l.Elevator = nil
 	if err := l.TryAgain(context.Background(), in, autostart.Boot); !errors.Is(err, elevate.ErrNoPrompt) {
 		t.Errorf("no elevator: %v, want ErrNoPrompt", err)
+	}
+}
+
+// TestLaunchdHealthWithoutDesktop: over SSH launchd answers a print of the
+// login agent with 125; its health is unknown with that reason, not an
+// error of launchctl.
+func TestLaunchdHealthWithoutDesktop(t *testing.T) {
+	fake := &runner.Fake{Responses: []runner.Response{
+		{Match: []string{"launchctl", "print", "gui/501/io.lima-vm.autostart.default"}, ExitCode: 125, Stderr: "Domain does not support specified action\n"},
+	}}
+	l := &LaunchdHealth{Runner: fake, Launchctl: "launchctl", UID: 501}
+	h := l.Health(context.Background(), autostart.Instance{Name: "default", Dir: t.TempDir()}, autostart.Login)
+	if h.State != health.Unknown || h.Reason != NoDesktopReason {
+		t.Errorf("health %+v, want unknown: %q", h, NoDesktopReason)
 	}
 }

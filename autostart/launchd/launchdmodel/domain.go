@@ -159,4 +159,6 @@ func refusal(sub, label string, code int) Result {
 }
 
 // String names a call for test failures.
-func (c Call) String() string { return fmt.Sprintf("uid %d: launchctl %s", c.UID, strings.Join(c.Args, " ")) }
+func (c Call) String() string {
+	return fmt.Sprintf("uid %d: launchctl %s", c.UID, strings.Join(c.Args, " "))
+}
