@@ -43,7 +43,8 @@ import (
 //     (Library/Homebrew/services/system.rb, domain_target). Model.NoDesktop
 //     makes the model such a Mac.
 //
-// Model.Launchctl answers as root in a desktop session, as the unit tests
+// Model.Launchctl checks neither: it answers as root with a desktop login
+// (whatever NoDesktop says), as the unit tests
 // of LimaBar's engine expect; LaunchctlAs answers a caller.
 
 // errNotPermitted and errNoDomain are the errors launchd answers a caller
