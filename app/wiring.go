@@ -61,7 +61,7 @@ func newLive(host *hostenv.Host, logger *slog.Logger, asUser string) (*state.Liv
 		// removal of a stale registration.
 		SetupErr: host.CheckLimaHome(),
 	}
-	attachHealth(live, host, logger)
+	attachHealth(live, host, env, logger)
 	return live, nil
 }
 
@@ -69,11 +69,12 @@ func newLive(host *hostenv.Host, logger *slog.Logger, asUser string) (*state.Liv
 // registered jobs: the user's systemd over D-Bus on Linux, `launchctl
 // print` on a Mac. Without it the menu shows registrations but not whether they
 // worked.
-func attachHealth(live *state.Live, host *hostenv.Host, logger *slog.Logger) {
+func attachHealth(live *state.Live, host *hostenv.Host, env autostart.Env, logger *slog.Logger) {
 	if host.Platform == autostart.Darwin {
 		r := runner.Exec{Logger: logger}
 		live.Process = state.PsProcess{Runner: r}
-		live.Health = &state.LaunchdHealth{Runner: r, Launchctl: host.Tools().Launchctl, UID: host.UID, Process: live.Process}
+		live.Health = &state.LaunchdHealth{Runner: r, Launchctl: host.Tools().Launchctl, UID: host.UID, Process: live.Process,
+			Elevator: env.Elevator, ScriptTools: env.ScriptTools}
 		return
 	}
 	h, err := state.ConnectSystemdHealth(context.Background(), runner.Exec{Logger: logger}, logger)

@@ -34,6 +34,10 @@ type Env struct {
 	// configuration tool): boot registrations of any account may then be
 	// removed.
 	Admin bool
+	// NoDesktop: the user is not logged in at the desktop (a Mac reached
+	// over SSH), so launchd may have no gui/UID domain (see
+	// launchd_session.go).
+	NoDesktop bool
 
 	// Limactl is the absolute path of the user's limactl as found, not
 	// resolved through symlinks (a Homebrew link survives upgrades).

@@ -300,6 +300,8 @@ type launchdState struct {
 	UID          int
 	Tools        Tools
 	ScriptTools  elevate.Tools
+	// NoGUI: launchd has no gui/UID domain now (see launchd_session.go).
+	NoGUI bool
 }
 
 // read gathers the launchd state of one instance for a plan; bootUser is
@@ -339,7 +341,7 @@ func (b *launchdBackend) planEnable(ctx context.Context, inst Instance, cond Con
 	if err != nil {
 		return Plan{}, err
 	}
-	return planLaunchdEnable(cond, st)
+	return planLaunchdEnable(cond, b.withSession(ctx, st, cond))
 }
 
 func (b *launchdBackend) planDisable(ctx context.Context, inst Instance, cond Condition) (Plan, error) {
@@ -350,7 +352,7 @@ func (b *launchdBackend) planDisable(ctx context.Context, inst Instance, cond Co
 	if err != nil {
 		return Plan{}, err
 	}
-	return planLaunchdDisable(cond, st)
+	return planLaunchdDisable(cond, b.withSession(ctx, st, cond))
 }
 
 func (b *launchdBackend) planRepair(ctx context.Context, inst Instance) (Plan, error) {
@@ -358,7 +360,7 @@ func (b *launchdBackend) planRepair(ctx context.Context, inst Instance) (Plan, e
 	if err != nil {
 		return Plan{}, err
 	}
-	return planLaunchdRepair(st)
+	return planLaunchdRepair(b.withSession(ctx, st, Boot))
 }
 
 // keepsRunning ends a message about a boot job whose VM was left running.
@@ -393,6 +395,9 @@ func planLaunchdEnable(cond Condition, st launchdState) (Plan, error) {
 		}
 		p.Steps = agent
 		p.Result = resultOf(agent, fmt.Sprintf("%s will start at login", name), fmt.Sprintf("%s already starts at login", name))
+		if st.NoGUI && len(agent) > 0 {
+			p.Result.Message = st.nextDesktopLogin()
+		}
 		if !st.Cur.Boot.Enabled {
 			return p, nil
 		}
@@ -524,6 +529,11 @@ func (st launchdState) agentSteps(force bool) ([]plan.Step, error) {
 	if !force && st.Agent.Exists && bytes.Equal(st.Agent.Data, data) && len(st.Cur.Login.Problems) == 0 {
 		return nil, nil
 	}
+	if st.NoGUI {
+		// No gui/UID to enable it in: launchd loads it at the next
+		// desktop login (launchd_session.go).
+		return []plan.Step{st.Agent.write("write the LaunchAgent", data)}, nil
+	}
 	enable := plan.Command{Purpose: "enable the LaunchAgent", Argv: st.launchctl(launchd.EnableArgv(st.gui(), launchd.AgentLabel(name)))}
 	if !st.Agent.Exists {
 		enable.Undo = st.launchctl(launchd.DisableArgv(st.gui(), launchd.AgentLabel(name)))
@@ -535,6 +545,11 @@ func (st launchdState) agentSteps(force bool) ([]plan.Step, error) {
 // it again and puts it back.
 func (st launchdState) removeAgent() []plan.Step {
 	label := launchd.AgentLabel(st.Inst.Name)
+	if st.NoGUI {
+		// No gui/UID: nothing is loaded, and without its file nothing
+		// loads at the next desktop login (launchd_session.go).
+		return []plan.Step{st.Agent.remove("remove the LaunchAgent")}
+	}
 	return []plan.Step{
 		plan.Command{Purpose: "disable the LaunchAgent", Argv: st.launchctl(launchd.DisableArgv(st.gui(), label)),
 			Undo: st.launchctl(launchd.EnableArgv(st.gui(), label))},

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/limabar/limabar/autostart"
@@ -50,8 +51,12 @@ type Host struct {
 	LimaHomeSet bool
 
 	Session elevate.Session
-	Logger  *slog.Logger
-	Getenv  func(string) string
+	// NoDesktop: the user is not logged in at the desktop (a Mac reached
+	// over SSH), so launchd may have no gui/UID domain; see
+	// detectNoDesktop.
+	NoDesktop bool
+	Logger    *slog.Logger
+	Getenv    func(string) string
 
 	// limaHomeFrom says where LimaHome came from: settings, LIMA_HOME,
 	// login shell or default.
@@ -205,6 +210,7 @@ func (h *Host) Complete(ctx context.Context) error {
 	var err error
 	h.shellOnce.Do(func() {
 		h.Session = h.detectSession(h.opts)
+		h.NoDesktop = h.detectNoDesktop(h.opts)
 		if !h.needShell {
 			return
 		}
@@ -434,6 +440,28 @@ func (h *Host) detectSession(o Options) elevate.Session {
 	return elevate.DetectSession(tty, gui)
 }
 
+// detectNoDesktop tells, on a Mac, whether the user is not the one logged
+// in at the desktop: /dev/console belongs to the user logged in there
+// (root at the login window), as Homebrew tells an SSH session that has
+// no gui domain (Library/Homebrew/services/system.rb, domain_target:
+// File.stat("/dev/console").uid != Process.uid). The engine asks launchd
+// before it acts on it (autostart/launchd_session.go). A test says it
+// through the session: a desktop, or a terminal or nothing without one.
+func (h *Host) detectNoDesktop(o Options) bool {
+	if h.Platform != autostart.Darwin {
+		return false
+	}
+	if o.Session != "" || runtime.GOOS != "darwin" {
+		return h.Session != elevate.SessionGUI
+	}
+	fi, err := os.Stat("/dev/console")
+	if err != nil {
+		return false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) != h.UID
+}
+
 func isTerminal(f *os.File) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
@@ -486,6 +514,7 @@ func (h *Host) Env(r runner.Runner) (autostart.Env, error) {
 		UID:              h.UID,
 		User:             h.User,
 		Admin:            h.IsRoot,
+		NoDesktop:        h.NoDesktop,
 		Limactl:          h.Limactl,
 		LimaHome:         h.LimaHome,
 		Tools:            h.Tools(),

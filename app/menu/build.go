@@ -728,8 +728,12 @@ func healthItems(in *state.Instance) []Item {
 				Action:  Action{Kind: FixStale, Instance: in.Name}},
 		)
 	}
+	tryAgain := "Start the job now"
+	if c == autostart.Boot {
+		tryAgain += " (" + state.TryAgainBootNote + ")"
+	}
 	items = append(items, Item{Title: "Try Again", Enabled: true,
-		Tooltip: "Start the job now",
+		Tooltip: tryAgain,
 		Action:  Action{Kind: TryAgain, Instance: in.Name, Condition: c}})
 	if h.State == health.Failing {
 		items = append(items, Item{Title: "Stop Retrying", Enabled: true,

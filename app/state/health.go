@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/limabar/limabar/autostart"
+	"github.com/limabar/limabar/autostart/elevate"
 	"github.com/limabar/limabar/autostart/health"
 	"github.com/limabar/limabar/autostart/launchd"
 	"github.com/limabar/limabar/autostart/runner"
@@ -192,6 +193,10 @@ type LaunchdHealth struct {
 	Launchctl string
 	UID       int
 	Process   health.Process
+	// Elevator runs Try Again of a boot job as root, ScriptTools are the
+	// programs its script calls (see tryAgainBoot).
+	Elevator    elevate.Elevator
+	ScriptTools elevate.Tools
 }
 
 var (
@@ -211,6 +216,9 @@ func (l *LaunchdHealth) Health(ctx context.Context, in autostart.Instance, c aut
 	target := l.target(in.Name, c)
 	out, err := l.Runner.Run(ctx, l.Launchctl, "print", target)
 	if err != nil {
+		if c == autostart.Login && noDomain(err) {
+			return health.Health{State: health.Unknown, Reason: NoDesktopReason}
+		}
 		return health.Health{State: health.Unknown, Reason: fmt.Sprintf("launchctl print %s: %v", target, err)}
 	}
 	h := health.FromJob(health.ParsePrint(string(out)))
@@ -234,8 +242,48 @@ func (l *LaunchdHealth) Health(ctx context.Context, in autostart.Instance, c aut
 // TryAgain implements HealthActor: `launchctl kickstart`, which starts the
 // job now unless it runs.
 func (l *LaunchdHealth) TryAgain(ctx context.Context, in autostart.Instance, c autostart.Condition) error {
+	if c == autostart.Boot {
+		return l.tryAgainBoot(ctx, in)
+	}
 	target := l.target(in.Name, c)
 	if _, err := l.Runner.Run(ctx, l.Launchctl, "kickstart", target); err != nil {
+		return fmt.Errorf("instance %q: cannot start %s: %w", in.Name, target, err)
+	}
+	return nil
+}
+
+// NoDesktopReason is the health of a login agent while nobody is logged
+// in at the desktop: launchd has no gui/UID domain then and answers every
+// call on it with 125 (see autostart/launchd_session.go).
+const NoDesktopReason = "nobody is logged in at the desktop: launchd loads the agent at the next desktop login"
+
+// noDomain says whether launchctl failed with 125, "Domain does not
+// support specified action".
+func noDomain(err error) bool {
+	var re *runner.Error
+	return errors.As(err, &re) && re.ExitCode == 125
+}
+
+// TryAgainBootNote is what Try Again of a boot job does first, for its
+// tooltip.
+const TryAgainBootNote = "asks for an administrator password: the boot job belongs to the system"
+
+// tryAgainBoot is Try Again of a boot job: `launchctl kickstart
+// system/LABEL` as root, through the elevator (one administrator prompt),
+// since launchd lets only root change the system domain (launchctl(1):
+// "root privileges are required to make modifications"); run as the
+// user it could only fail with "Operation not permitted". A dismissed
+// prompt returns an error wrapping autostart.ErrCancelled.
+func (l *LaunchdHealth) tryAgainBoot(ctx context.Context, in autostart.Instance) error {
+	target := l.target(in.Name, autostart.Boot)
+	if l.Elevator == nil {
+		return fmt.Errorf("instance %q: cannot start %s: %w", in.Name, target, elevate.ErrNoPrompt)
+	}
+	script, err := elevate.KickstartScript(l.ScriptTools, launchd.DaemonLabel(in.Name))
+	if err != nil {
+		return fmt.Errorf("instance %q: cannot start %s: %w", in.Name, target, err)
+	}
+	if err := l.Elevator.RunAsRoot(ctx, script, fmt.Sprintf("LimaBar wants to start %s again.", in.Name)); err != nil {
 		return fmt.Errorf("instance %q: cannot start %s: %w", in.Name, target, err)
 	}
 	return nil

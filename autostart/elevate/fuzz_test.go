@@ -83,6 +83,9 @@ func FuzzInstallScript(f *testing.F) {
 			if _, err := RemoveScript(PathTools, label, path); err == nil && !(isLimaName(name) && isDialogSafe(path)) {
 				t.Fatalf("RemoveScript accepted label %q, path %q", label, path)
 			}
+			if _, err := KickstartScript(PathTools, label); (err == nil) != isLimaName(name) {
+				t.Fatalf("KickstartScript of label %q: %v", label, err)
+			}
 			return
 		}
 		if err != nil {
@@ -159,6 +162,30 @@ func FuzzInstallScript(f *testing.F) {
 		}
 		if got := tree(t, root); !slices.Equal(got, files[:len(files)-1]) {
 			t.Fatalf("files after remove %q, want %q", got, files[:len(files)-1])
+		}
+
+		// Try Again of the boot job: one kickstart, nothing else.
+		script, err = KickstartScript(PathTools, label)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = sb.run(t, root, throughDialog(t, script, fmt.Sprintf("LimaBar wants to start %s again.", name)))
+		if r.code != 0 || r.stdout != "" {
+			t.Fatalf("kickstart: exit %d, stdout %q, trace:\n%s", r.code, r.stdout, r.stderr)
+		}
+		want = kickstartCalls(label)
+		if !reflect.DeepEqual(r.calls, want) {
+			t.Fatalf("kickstart calls:\n got %q\nwant %q", r.calls, want)
+		}
+		traced, err = readTrace(r.stderr, sb.ps4, nil)
+		if err != nil {
+			t.Fatalf("kickstart trace: %v\ntrace:\n%s", err, r.stderr)
+		}
+		if !slices.Equal(traced, joined(want)) {
+			t.Fatalf("kickstart trace shows\n%q\nwant\n%q", traced, joined(want))
+		}
+		if got := tree(t, root); !slices.Equal(got, files[:len(files)-1]) {
+			t.Fatalf("files after kickstart %q, want %q", got, files[:len(files)-1])
 		}
 	})
 }

@@ -253,12 +253,42 @@ func removeScript(t Tools, label, path string, unload bool) (string, error) {
 	return s.String(), nil
 }
 
-// checkTarget refuses anything but a Lima daemon label and its plist path,
-// so that a bug elsewhere cannot turn the script against another file.
-func checkTarget(t Tools, label, path string) error {
+// KickstartScript returns the shell script that starts the LaunchDaemon
+// label now, to be run as root: `launchctl kickstart system/LABEL`, which
+// starts a loaded job that is not running and leaves a running one alone
+// (launchctl(1), kickstart). It is Try Again of a boot job: launchd lets
+// only root change the system domain ("root privileges are required to
+// make modifications", launchctl(1)), and refuses anyone else with
+// "Could not kickstart service …: 1: Operation not permitted" (see
+// launchdmodel). launchctl's own complaint stays on stderr, followed by a
+// line naming the step.
+func KickstartScript(t Tools, label string) (string, error) {
+	if err := checkLabel(label); err != nil {
+		return "", err
+	}
+	if err := checkText(t.Launchctl); err != nil || t.Launchctl == "" {
+		return "", fmt.Errorf("invalid path %q for launchctl: %v", t.Launchctl, err)
+	}
+	var s script
+	s.header()
+	s.step("launchctl kickstart", argv(t.Launchctl, "kickstart", "system/"+label))
+	return s.String(), nil
+}
+
+// checkLabel refuses anything but a Lima daemon label.
+func checkLabel(label string) error {
 	name, ok := strings.CutPrefix(label, labelPrefix)
 	if !ok || instname.Check(name) != nil {
 		return fmt.Errorf("invalid LaunchDaemon label %q: want %s followed by a Lima instance name", label, labelPrefix)
+	}
+	return nil
+}
+
+// checkTarget refuses anything but a Lima daemon label and its plist path,
+// so that a bug elsewhere cannot turn the script against another file.
+func checkTarget(t Tools, label, path string) error {
+	if err := checkLabel(label); err != nil {
+		return err
 	}
 	switch {
 	case !strings.HasPrefix(path, "/"):

@@ -187,6 +187,11 @@ func removeCalls(label, path string) [][]string {
 	}
 }
 
+// kickstartCalls is every command Try Again of a boot job runs.
+func kickstartCalls(label string) [][]string {
+	return [][]string{{"launchctl", "kickstart", "system/" + label}}
+}
+
 func tempTemplate(label, path string) string {
 	return filepath.Dir(path) + "/." + label + ".plist.XXXXXX"
 }

@@ -313,10 +313,12 @@ func TestDarwinModeSessions(t *testing.T) {
 // fakeSudo stands in for sudo on a terminal: it logs one line for the
 // calls, keeps its whole argv in FAKE_STATE/sudo.argv (the argument count,
 // then each argument, each ended by a NUL, so that the multi-line script
-// survives), and runs the command as the password would.
+// survives), and runs the command as the password would, root to the fake
+// launchctl.
 const fakeSudo = `#!/bin/sh
 printf 'sudo %s %s SCRIPT\n' "$1" "$2" >> "$FAKE_LOG"
 printf '%s\0' "$#" "$@" > "$FAKE_STATE/sudo.argv"
+export FAKE_EUID=0
 exec "$@"
 `
 

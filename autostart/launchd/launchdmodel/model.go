@@ -12,7 +12,8 @@
 // What is modelled, and where it comes from:
 //
 //   - Domains: "system", "gui/UID", "user/UID" (launchctl(1), "SPECIFIERS").
-//     A service target is DOMAIN/LABEL.
+//     A service target is DOMAIN/LABEL. Who may change which domain, and
+//     that gui/UID exists only with a desktop login: domain.go.
 //   - A loaded job's process behaves like `limactl start NAME --foreground`,
 //     Lima's host agent: on SIGTERM it shuts the guest down, which takes the
 //     time the test sets (Job.ExitDelay; Lima gives QEMU up to three minutes,
@@ -255,6 +256,12 @@ type Model struct {
 	// BootoutMissingCode is the error of a bootout of a label that is not
 	// loaded: 3 (No such process) when 0, or 5 (Input/output error).
 	BootoutMissingCode int `json:"bootoutMissingCode,omitempty"`
+	// NoDesktop: nobody is logged in at the desktop (a Mac reached over
+	// SSH), so there is no gui/UID domain (see domain.go).
+	NoDesktop bool `json:"noDesktop,omitempty"`
+	// Calls are the calls LaunchctlAs was asked that change something,
+	// with their callers (see domain.go).
+	Calls []Call `json:"calls,omitempty"`
 }
 
 // New returns an empty launchd.

@@ -18,6 +18,8 @@ type Runner struct {
 	// Launchctl is the name the code under test runs launchctl by.
 	Launchctl string
 	Next      runner.Runner
+	// UID is the caller launchd sees: 0, root, unless set.
+	UID int
 
 	mu    sync.Mutex
 	calls []string
@@ -43,7 +45,7 @@ func (r *Runner) RunStderr(ctx context.Context, name string, args ...string) ([]
 		}
 		return runner.RunStderr(ctx, r.Next, name, args...)
 	}
-	res := r.Model.Launchctl(args...)
+	res := r.Model.LaunchctlAs(r.UID, args...)
 	if res.Code != 0 {
 		return []byte(res.Stdout), []byte(res.Stderr), &runner.Error{Argv: argv, ExitCode: res.Code, Stdout: res.Stdout, Stderr: res.Stderr,
 			Err: errors.New("exit status " + fmt.Sprint(res.Code))}

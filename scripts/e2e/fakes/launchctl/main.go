@@ -10,6 +10,11 @@
 // its argument (seconds) instead of sleeping, so that a script waiting for
 // a job to exit does not wait for real.
 //
+// launchd sees the caller's effective uid, or FAKE_EUID when set: the
+// stand-ins of the administrator dialog and of sudo cannot make a script
+// root, and say so that way. The model then refuses what launchd refuses
+// that caller (a change of the system domain by a user).
+//
 // Every call is appended to $FAKE_LOG ("launchctl ARGS…"). Fault injection,
 // as the shell fakes do: FAKE_FAIL naming the subcommand (e.g. "enable")
 // makes it fail with "Input/output error" before the model sees it, and
@@ -51,7 +56,7 @@ func main() {
 	}
 	var res launchdmodel.Result
 	if err := withModel(state, func(m *launchdmodel.Model, _ *launchdmodel.OffsetClock) {
-		res = m.Launchctl(args...)
+		res = m.LaunchctlAs(caller(), args...)
 	}); err != nil {
 		fmt.Fprintln(os.Stderr, "fake launchctl:", err)
 		os.Exit(2)
@@ -59,6 +64,16 @@ func main() {
 	os.Stdout.WriteString(res.Stdout)
 	os.Stderr.WriteString(res.Stderr)
 	os.Exit(res.Code)
+}
+
+// caller is the uid launchd sees: FAKE_EUID, or the effective uid.
+func caller() int {
+	if s := os.Getenv("FAKE_EUID"); s != "" {
+		if uid, err := strconv.Atoi(s); err == nil {
+			return uid
+		}
+	}
+	return os.Geteuid()
 }
 
 // sleep moves the model's clock forward instead of sleeping.

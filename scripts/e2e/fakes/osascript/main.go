@@ -2,7 +2,9 @@
 // accepts exactly the AppleScript LimaBar sends (`do shell script "…" with
 // prompt "…" with administrator privileges`), decodes the string literals the
 // way AppleScript does, records the prompt, and runs the shell text with
-// /bin/sh as the administrator dialog would after a password.
+// /bin/sh as the administrator dialog would after a password. It cannot
+// make the script root, so it tells the fake launchctl that its caller is
+// root (FAKE_EUID=0), as launchd would see it.
 //
 // FAKE_OSASCRIPT_CANCEL=1 answers like a dismissed dialog instead.
 package main
@@ -53,6 +55,7 @@ func main() {
 		os.Exit(1)
 	}
 	cmd := exec.Command("/bin/sh", "-c", shell)
+	cmd.Env = append(os.Environ(), "FAKE_EUID=0")
 	cmd.Stdout = os.Stdout
 	cmd.Stderr = os.Stderr
 	if err := cmd.Run(); err != nil {
