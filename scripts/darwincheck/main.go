@@ -26,9 +26,13 @@
 // silent. The module itself must not use cgo, as its own "could not import
 // C" would fail the check.
 //
+// It also reads the test files compiled for darwin and fails on one that
+// runs a program the macOS CI runner lacks outside testenv.Tool or a file
+// built only on Linux (guard.go).
+//
 // Usage:
 //
-//	go run ./scripts/darwincheck [-dir .] [-patterns ./...] [-build './autostart/... ./bundle/...'] [-v]
+//	go run ./scripts/darwincheck [-dir .] [-patterns ./...] [-build './autostart/... ./bundle/...'] [-guard=false] [-v]
 package main
 
 import (
