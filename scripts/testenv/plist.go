@@ -16,7 +16,7 @@ import (
 func ConvertPlist(t testing.TB, in, out string, binary bool) {
 	t.Helper()
 	var cmd *exec.Cmd
-	if runtime.GOOS == "darwin" {
+	if plistConverter() == "plutil" {
 		format := "xml1"
 		if binary {
 			format = "binary1"
@@ -39,4 +39,12 @@ func ConvertPlist(t testing.TB, in, out string, binary bool) {
 	if fi, err := os.Stat(out); err != nil || fi.Size() == 0 {
 		t.Fatalf("%s wrote no %s (%v)\n%s", cmd, out, err, b)
 	}
+}
+
+// plistConverter names the program ConvertPlist runs on this platform.
+func plistConverter() string {
+	if runtime.GOOS == "darwin" {
+		return "plutil"
+	}
+	return "plistutil"
 }

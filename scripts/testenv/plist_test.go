@@ -51,12 +51,16 @@ func TestConvertPlistRefusesGarbage(t *testing.T) {
 	if err := os.WriteFile(in, []byte("<plist><dict><key>x</dict>"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The converter itself must be there, or the refusal below would be
+	// that of a missing program.
+	Tool(t, plistConverter())
 	r := &recorder{TB: t}
-	ConvertPlist(r, in, filepath.Join(dir, "out.plist"), true)
-	if r.skip != "" {
-		t.Skip(r.skip)
+	out := filepath.Join(dir, "out.plist")
+	ConvertPlist(r, in, out, true)
+	if r.fatal == "" || r.skip != "" {
+		t.Errorf("a malformed plist was converted: fatal %q, skip %q", r.fatal, r.skip)
 	}
-	if r.fatal == "" {
-		t.Error("a malformed plist was converted without an error")
+	if !strings.Contains(r.fatal, in) {
+		t.Errorf("the failure %q does not name the converter's command on %s", r.fatal, in)
 	}
 }
