@@ -76,3 +76,19 @@ func TestRepositoryTestsRunNoLinuxToolOnAMac(t *testing.T) {
 		t.Error("the guard read scripts/e2e/harness_test.go, which is built on Linux only")
 	}
 }
+
+// TestCheckerFailsOnUnguardedLinuxTool: the command make test runs fails
+// on the fixture, naming the file and line, and passes on the gated one.
+func TestCheckerFailsOnUnguardedLinuxTool(t *testing.T) {
+	out, code := runChecker(t, "../..", "-patterns", "./scripts/darwincheck/testdata/unguarded", "-arch=", "-build=")
+	if code != 1 {
+		t.Fatalf("exit code %d, want 1; output:\n%s", code, out)
+	}
+	want := "darwin tests: scripts/darwincheck/testdata/unguarded/unguarded_test.go:30: runs systemd-analyze (exec.LookPath with a literal name)"
+	if !strings.Contains(out, want) {
+		t.Errorf("output lacks %q; output:\n%s", want, out)
+	}
+	if out, code := runChecker(t, "../..", "-patterns", "./scripts/darwincheck/testdata/gated", "-arch=", "-build=", "-v"); code != 0 || !strings.Contains(out, "darwin tests: 1 test files read, 0 problems") {
+		t.Errorf("gated fixture: exit code %d, want 0 after reading 1 file; output:\n%s", code, out)
+	}
+}
