@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,22 +17,20 @@ import (
 	"howett.net/plist"
 
 	"github.com/limabar/limabar/scripts/testenv"
+	"github.com/limabar/limabar/scripts/testenv/tools"
 )
 
-// needTool returns the path of a program a test needs. In CI (testenv.CI,
-// the one rule for every test) a missing program fails the test, so that a
-// check cannot silently stop running; elsewhere the test is skipped.
+// needTool returns the path of a program a test needs, through
+// testenv.Tool: a program the platform lacks (a Linux tool on a Mac) skips
+// the test there, and a missing one the platform has fails it under CI. pkg,
+// the Debian package named for a reader, must be the one testenv's table
+// names.
 func needTool(t *testing.T, name, pkg string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
+	if entry, ok := tools.Lookup(name); ok && entry.Debian != pkg {
+		t.Fatalf("needTool(%s, %s): scripts/testenv/tools names Debian package %q", name, pkg, entry.Debian)
 	}
-	if testenv.CI() {
-		t.Fatalf("%s is missing (Debian package %s; scripts/deps.sh installs it)", name, pkg)
-	}
-	t.Skipf("%s is missing (Debian package %s)", name, pkg)
-	return ""
+	return testenv.Tool(t, name)
 }
 
 // stubExe writes a stand-in for the limabar binary: packaging copies it and
@@ -171,30 +168,32 @@ func TestInfoPlist(t *testing.T) {
 		}
 	})
 
-	t.Run("plistutil", func(t *testing.T) {
-		plistutil := needTool(t, "plistutil", "libplist-utils")
-		bin := filepath.Join(t.TempDir(), "Info.bplist")
-		if out, err := exec.Command(plistutil, "-i", path, "-f", "bin", "-o", bin).CombinedOutput(); err != nil {
-			t.Fatalf("plistutil: %v\n%s", err, out)
-		}
-		back, err := exec.Command(plistutil, "-i", bin, "-f", "xml").Output()
+	// A converter other than the Go library that wrote the plist (plistutil
+	// on Linux, plutil on macOS) turns it into a binary plist and back, and
+	// every key survives.
+	t.Run("binary and back", func(t *testing.T) {
+		dir := t.TempDir()
+		bin, xml := filepath.Join(dir, "Info.bplist"), filepath.Join(dir, "Info.xml")
+		testenv.ConvertPlist(t, path, bin, true)
+		testenv.ConvertPlist(t, bin, xml, false)
+		back, err := os.ReadFile(xml)
 		if err != nil {
-			t.Fatalf("plistutil: %v", err)
+			t.Fatal(err)
 		}
-		var fromXML, fromPlistutil map[string]any
+		var fromXML, converted map[string]any
 		if _, err := plist.Unmarshal(data, &fromXML); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := plist.Unmarshal(back, &fromPlistutil); err != nil {
+		if _, err := plist.Unmarshal(back, &converted); err != nil {
 			t.Fatal(err)
 		}
 		for k, v := range fromXML {
-			if fromPlistutil[k] != v {
-				t.Errorf("after plistutil, %s = %#v, want %#v", k, fromPlistutil[k], v)
+			if converted[k] != v {
+				t.Errorf("after conversion, %s = %#v, want %#v", k, converted[k], v)
 			}
 		}
-		if len(fromPlistutil) != len(fromXML) {
-			t.Errorf("plistutil read %d keys, want %d", len(fromPlistutil), len(fromXML))
+		if len(converted) != len(fromXML) {
+			t.Errorf("the converter read %d keys, want %d", len(converted), len(fromXML))
 		}
 	})
 }

@@ -17,22 +17,20 @@ import (
 	"github.com/limabar/limabar/autostart/plan"
 	"github.com/limabar/limabar/autostart/runner"
 	"github.com/limabar/limabar/scripts/testenv"
+	"github.com/limabar/limabar/scripts/testenv/tools"
 )
 
-// needTool returns the path of a program a test needs. In CI (testenv.CI,
-// the one rule for every test) a missing program fails the test, so that a
-// check cannot silently stop running; elsewhere the test is skipped.
+// needTool returns the path of a program a test needs, through
+// testenv.Tool: a program the platform lacks (a Linux tool on a Mac) skips
+// the test there, and a missing one the platform has fails it under CI. pkg,
+// the Debian package named for a reader, must be the one testenv's table
+// names.
 func needTool(t *testing.T, name, pkg string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
+	if entry, ok := tools.Lookup(name); ok && entry.Debian != pkg {
+		t.Fatalf("needTool(%s, %s): scripts/testenv/tools names Debian package %q", name, pkg, entry.Debian)
 	}
-	if testenv.CI() {
-		t.Fatalf("%s is missing (Debian package %s; scripts/deps.sh installs it)", name, pkg)
-	}
-	t.Skipf("%s is missing (Debian package %s)", name, pkg)
-	return ""
+	return testenv.Tool(t, name)
 }
 
 func golden(t *testing.T, name string) []byte {
@@ -72,15 +70,14 @@ func TestEntryGolden(t *testing.T) {
 	}
 }
 
-func TestAgentParsesWithPlistutil(t *testing.T) {
-	plistutil := needTool(t, "plistutil", "libplist-utils")
+// TestAgentParsesAfterBinaryConversion: a converter other than the Go
+// library that wrote the agents (plistutil on Linux, plutil on macOS) turns
+// each into a binary plist that still holds its label and arguments.
+func TestAgentParsesAfterBinaryConversion(t *testing.T) {
 	for _, name := range []string{"agent-bundle.plist", "agent-bundle-escaped.plist", "agent-executable.plist"} {
 		t.Run(name, func(t *testing.T) {
 			bin := filepath.Join(t.TempDir(), "agent.bplist")
-			out, err := exec.Command(plistutil, "-i", filepath.Join("testdata", name), "-f", "bin", "-o", bin).CombinedOutput()
-			if err != nil {
-				t.Fatalf("plistutil: %v\n%s", err, out)
-			}
+			testenv.ConvertPlist(t, filepath.Join("testdata", name), bin, true)
 			var fromXML, fromBinary agent
 			if _, err := plist.Unmarshal(golden(t, name), &fromXML); err != nil {
 				t.Fatal(err)
@@ -93,7 +90,7 @@ func TestAgentParsesWithPlistutil(t *testing.T) {
 				t.Fatal(err)
 			}
 			if !slices.Equal(fromXML.ProgramArguments, fromBinary.ProgramArguments) || fromBinary.Label != Label || !fromBinary.RunAtLoad {
-				t.Errorf("plistutil read %+v, want %+v", fromBinary, fromXML)
+				t.Errorf("the converted plist holds %+v, want %+v", fromBinary, fromXML)
 			}
 		})
 	}

@@ -30,10 +30,27 @@ var helpers = map[string]func() error{
 	// timeout runs a shell whose background sleep holds stdout open,
 	// with a deadline; it prints the time Run took and the sleep's pid.
 	"timeout": func() error { return timedRun(`sleep 30 & echo $!; wait`) },
-	// escaped is timeout with a sleep that leaves the process group
-	// (setsid), so that only WaitDelay can end the wait.
-	"escaped": func() error { return timedRun(`setsid sleep 30 & echo $!; wait`) },
+	// escaped is timeout with a child that leaves the process group (the
+	// test binary again, as helper detached), so that only WaitDelay can
+	// end the wait. It needs no setsid program, which macOS lacks.
+	"escaped": func() error {
+		os.Setenv(exeEnv, os.Args[0])
+		return timedRun(helperEnv + `=detached "$` + exeEnv + `" -test.run='^$' & wait`)
+	},
+	// detached starts a session of its own, so that it is in no process
+	// group of its parent, prints its pid and holds stdout open.
+	"detached": func() error {
+		if _, err := syscall.Setsid(); err != nil {
+			return fmt.Errorf("setsid: %w", err)
+		}
+		fmt.Println(os.Getpid())
+		time.Sleep(30 * time.Second)
+		return nil
+	},
 }
+
+// exeEnv names the test binary for the escaped helper's shell.
+const exeEnv = "RUNNER_TEST_EXE"
 
 func helper(name string) int {
 	fn, ok := helpers[name]
@@ -143,11 +160,13 @@ func TestExecTimeoutKillsWhatTheCommandStarted(t *testing.T) {
 // TestExecTimeoutWithAChildOutsideTheGroup: a child that left the process
 // group cannot be killed with it; WaitDelay still ends the wait.
 func TestExecTimeoutWithAChildOutsideTheGroup(t *testing.T) {
-	if _, err := exec.LookPath("setsid"); err != nil {
-		t.Fatalf("setsid (util-linux) is needed: %v", err)
-	}
 	took, pid := parseFacts(t, runHelper(t, "escaped"))
 	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+	// The child printed its pid after it left the group, so the timeout's
+	// kill of the group cannot have reached it.
+	if gone(pid) {
+		t.Errorf("the child outside the group (pid %d) died with the command", pid)
+	}
 	t.Logf("Run returned after %s", took)
 	if limit := deadline + WaitDelay + time.Second; took > limit {
 		t.Errorf("Run returned after %s, want within %s (deadline + WaitDelay)", took, limit)

@@ -26,9 +26,13 @@
 // silent. The module itself must not use cgo, as its own "could not import
 // C" would fail the check.
 //
+// It also reads the test files compiled for darwin and fails on one that
+// runs a program the macOS CI runner lacks outside testenv.Tool or a file
+// built only on Linux (guard.go).
+//
 // Usage:
 //
-//	go run ./scripts/darwincheck [-dir .] [-patterns ./...] [-build './autostart/... ./bundle/...'] [-v]
+//	go run ./scripts/darwincheck [-dir .] [-patterns ./...] [-build './autostart/... ./bundle/...'] [-guard=false] [-v]
 package main
 
 import (
@@ -60,7 +64,10 @@ type options struct {
 	// archs are the GOARCH values to check, each with GOOS=darwin.
 	archs []string
 	// tests includes _test.go files in the type-check.
-	tests   bool
+	tests bool
+	// guard checks that the test files compiled for darwin run no program
+	// the macOS runner lacks outside testenv.Tool (guard.go).
+	guard   bool
 	verbose bool
 	out     io.Writer
 }
@@ -77,6 +84,7 @@ func main() {
 	flag.StringVar(&build, "build", "./autostart/... ./bundle/...", "space-separated packages that must build for darwin with CGO_ENABLED=0 (empty: skip)")
 	flag.StringVar(&archs, "arch", "arm64 amd64", "space-separated GOARCH values to check")
 	flag.BoolVar(&opts.tests, "tests", true, "type-check test files too")
+	flag.BoolVar(&opts.guard, "guard", true, "fail on a test file compiled for darwin that runs a program the macOS runner lacks outside testenv.Tool")
 	flag.BoolVar(&opts.verbose, "v", false, "print what is checked and which dependency errors are ignored")
 	flag.Parse()
 	if flag.NArg() > 0 {
@@ -106,6 +114,20 @@ func run(ctx context.Context, opts options) error {
 		return errors.New("no packages to check")
 	}
 	failed := false
+	if opts.guard {
+		start := time.Now()
+		r, err := guard(ctx, dir, opts.patterns)
+		if err != nil {
+			return fmt.Errorf("guard: %w", err)
+		}
+		for _, p := range r.problems {
+			fmt.Fprintf(opts.out, "darwin tests: %s\n", p)
+		}
+		if opts.verbose {
+			fmt.Fprintf(opts.out, "darwin tests: %d test files read, %d problems, %s\n", len(r.files), len(r.problems), time.Since(start).Round(time.Millisecond))
+		}
+		failed = len(r.problems) > 0
+	}
 	for _, arch := range opts.archs {
 		target := "darwin/" + arch
 

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package e2e runs the real limabar binary against real systemd, the real
 // limactl, and fakes of the macOS tools that cannot run here (launchctl,
 // plutil, osascript), which record exactly what they were asked.

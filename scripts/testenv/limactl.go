@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -40,6 +41,9 @@ var limactlBuild struct {
 // /root, say), a copy in /tmp is returned and removed when the test ends.
 func Limactl(t testing.TB) string {
 	t.Helper()
+	// The harness's limactl serves its systemd and sandbox tests, which
+	// are Linux's; a Mac's CI job does not build it.
+	Need(t, runtime.GOOS == "linux", "limactl of the Linux test harness")
 	path := os.Getenv(LimactlEnv)
 	if path == "" {
 		limactlBuild.once.Do(func() { limactlBuild.path, limactlBuild.err = buildLimactl() })

@@ -26,6 +26,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/limabar/limabar/scripts/testenv/tools"
 )
 
 // tmpRoot holds the folders that other users must reach and the folders
@@ -48,19 +50,34 @@ func CI() bool {
 	return v
 }
 
-// Need stops the test when a prerequisite is missing (ok is false): with
-// t.Fatalf under CI, because nothing may skip there, and with t.Skipf on a
-// developer's machine, which may lack systemd, Xvfb or root. On a system
-// other than Linux it always skips: the harness is Linux's (systemd, Xvfb,
-// a D-Bus tray), and the CI job that runs the Mac's tests has a Linux job
-// beside it that runs these.
+// Need stops the test when a prerequisite of the Linux harness is missing
+// (ok is false). On Linux it fails the test under CI (t.Fatalf), because
+// nothing may skip there, and skips it on a developer's machine, which may
+// lack systemd, Xvfb or root. On any other system it skips: the harness is
+// Linux's (systemd, Xvfb, a D-Bus tray), and the CI workflow's Linux job
+// runs these tests beside the macOS job.
 func Need(t testing.TB, ok bool, why string) {
+	t.Helper()
+	need(t, runtime.GOOS, ok, why)
+}
+
+// need is Need on goos.
+func need(t testing.TB, goos string, ok bool, why string) {
 	t.Helper()
 	if ok {
 		return
 	}
-	if runtime.GOOS != "linux" {
-		t.Skipf("the Linux test harness, not on %s: %s", runtime.GOOS, why)
+	if goos != "linux" {
+		t.Skipf("the Linux test harness, not on %s: %s", goos, why)
+		return
+	}
+	require(t, ok, why)
+}
+
+// require fails the test under CI and skips it elsewhere when ok is false.
+func require(t testing.TB, ok bool, why string) {
+	t.Helper()
+	if ok {
 		return
 	}
 	if CI() {
@@ -70,6 +87,38 @@ func Need(t testing.TB, ok bool, why string) {
 	t.Skipf("missing prerequisite: %s", why)
 }
 
+// Tool returns the path of the program name, which must be listed in
+// scripts/testenv/tools with what provides it on Linux and on macOS. A
+// program the running platform does not have (a Linux tool on a Mac, a Mac
+// tool on Linux) skips the test: the CI job of the platform that has it runs
+// the test. A program the platform has and this machine lacks fails the test
+// under CI and skips it elsewhere, on a Mac as on Linux.
+//
+// A test compiled for darwin runs a Linux-only program only through Tool or
+// from a file built only on Linux; scripts/darwincheck fails the build on
+// any other use.
+func Tool(t testing.TB, name string) string {
+	t.Helper()
+	return tool(t, runtime.GOOS, exec.LookPath, name)
+}
+
+// tool is Tool on goos, finding programs with lookPath.
+func tool(t testing.TB, goos string, lookPath func(string) (string, error), name string) string {
+	t.Helper()
+	entry, ok := tools.Lookup(name)
+	if !ok || entry.Name != name {
+		t.Fatalf("%s is not listed in scripts/testenv/tools: add it with what provides it on Linux and on macOS", name)
+		return ""
+	}
+	if !entry.On(goos) {
+		t.Skipf("%s is not on %s (%s); the CI job of a platform that has it runs this test", name, goos, entry.Where())
+		return ""
+	}
+	path, err := lookPath(name)
+	require(t, err == nil, fmt.Sprintf("%s is not installed (%s): %v", name, entry.Where(), err))
+	return path
+}
+
 // needRoot stops the test unless it runs as root, which the harness needs to
 // create cgroups, /run/systemd/system and folders owned by other users.
 func needRoot(t testing.TB, what string) {
@@ -77,13 +126,10 @@ func needRoot(t testing.TB, what string) {
 	Need(t, os.Geteuid() == 0, what+" needs root")
 }
 
-// needProgram returns the path of a program, stopping the test (see Need)
-// when it is not installed; scripts/deps.sh installs all of them.
+// needProgram is Tool, for the Linux harness's own programs.
 func needProgram(t testing.TB, name string) string {
 	t.Helper()
-	path, err := exec.LookPath(name)
-	Need(t, err == nil, fmt.Sprintf("%s is not installed (run scripts/deps.sh)", name))
-	return path
+	return Tool(t, name)
 }
 
 // account is a user looked up once, with the numbers setpriv and chown need.
