@@ -5,9 +5,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/limabar/limabar/scripts/testenv"
 )
 
 func TestKickstartScriptGolden(t *testing.T) {
@@ -64,16 +65,10 @@ func TestKickstartScriptRuns(t *testing.T) {
 }
 
 // TestKickstartScriptShellcheck lints the script as POSIX sh; see
-// TestScriptShellcheck for why a missing shellcheck fails under CI.
+// TestScriptShellcheck for why a missing shellcheck fails under CI on Linux
+// and skips on a Mac.
 func TestKickstartScriptShellcheck(t *testing.T) {
-	shellcheck, err := exec.LookPath("shellcheck")
-	if err != nil {
-		const why = "shellcheck is not installed (Debian package shellcheck; scripts/deps.sh installs it)"
-		if ci, _ := strconv.ParseBool(os.Getenv("CI")); ci {
-			t.Fatal(why)
-		}
-		t.Skip(why)
-	}
+	shellcheck := testenv.Tool(t, "shellcheck")
 	script, err := KickstartScript(DarwinTools, goldenLabel)
 	must(t, err)
 	cmd := exec.Command(shellcheck, "--shell=sh", "-")
