@@ -159,12 +159,16 @@ func (b *launchdBackend) jobProblems(job, want launchd.Job, daemon bool) []Probl
 
 // jobStopProblems checks how launchd stops, throttles and restarts the
 // job: what limactl writes (no ExitTimeOut, ProcessType Background, no
-// KeepAlive) lets launchd SIGKILL a VM 20 s into its shutdown, throttles
+// KeepAlive) lets launchd SIGKILL a VM 5 s into its shutdown, throttles
 // it, and leaves a crashed one down.
 func jobStopProblems(job launchd.Job) []Problem {
 	var ps []Problem
 	if job.ExitTimeOut < launchd.ExitTimeOut {
-		given := "20 s (launchd's default)"
+		// launchd's default: `launchctl print` shows `exit timeout = 5`
+		// for jobs that set no ExitTimeOut (samples and their sources:
+		// launchdmodel.DefaultExitTimeOut); launchd.plist(5) now calls it
+		// only "system-defined", the old page said 20 s.
+		given := "5 s (launchd's default)"
 		if job.ExitTimeOut > 0 {
 			given = fmt.Sprintf("%d s", job.ExitTimeOut)
 		}

@@ -45,8 +45,8 @@
 //     on Darwin 27 it is reported as "Boot-out failed: 5: Input/output error"
 //     (jdx/mise#10965); Model.BootoutMissingCode selects it.
 //   - ExitTimeOut: launchd sends SIGKILL when the process has not exited
-//     ExitTimeOut seconds after SIGTERM, 20 when the plist sets none
-//     (launchd.plist(5), ExitTimeOut). The job then shows "last terminating
+//     ExitTimeOut seconds after SIGTERM (launchd.plist(5), ExitTimeOut),
+//     DefaultExitTimeOut when the plist sets none. The job then shows "last terminating
 //     signal = Killed: 9" and Job.Killed counts it.
 //   - KeepAlive {SuccessfulExit false}: after an exit that is not successful
 //     (non-zero, or a signal) the job is started again; KeepAlive true
@@ -150,9 +150,18 @@ const (
 	SpawnScheduled State = "spawn scheduled"
 )
 
-// DefaultExitTimeOut is launchd's ExitTimeOut when the plist sets none
-// (launchd.plist(5)).
-const DefaultExitTimeOut = 20 * time.Second
+// DefaultExitTimeOut is launchd's ExitTimeOut when the plist sets none.
+// The old launchd.plist(5) said 20 s; the current one says only
+// "system-defined". What real Macs print settles it: `launchctl print`
+// shows `exit timeout = 5` for jobs whose plists set no ExitTimeOut,
+// agents and daemons alike — byliu-labs/egress-guard
+// internal/cli/status_darwin_test.go (a verbatim print of
+// system/com.byliu.egress-guard.daemon, whose plist in
+// internal/cli/launchdaemon_darwin.go has no ExitTimeOut), a verified
+// LaunchAgent (gui/501/com.motherboard.snapshot.retention, its plist shown
+// beside it) in MarcelaLePortfolio/motherboard-systems-hq, and
+// canyonroad/agentsh's spawn-scheduled fixture of a system extension.
+const DefaultExitTimeOut = 5 * time.Second
 
 // ThrottleInterval is launchd's ThrottleInterval when the plist sets none
 // (launchd.plist(5)): it spawns a job at most once in this time.

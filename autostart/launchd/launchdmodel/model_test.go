@@ -26,7 +26,7 @@ func onFailure() *launchd.KeepAlive {
 }
 
 // TestExitTimeOutKills: a host agent that needs 3 minutes to shut its
-// guest down is SIGKILLed after 20 s when the plist sets no ExitTimeOut,
+// guest down is SIGKILLed after 5 s when the plist sets no ExitTimeOut,
 // and exits cleanly with LimaBar's 210 s.
 func TestExitTimeOutKills(t *testing.T) {
 	for _, tc := range []struct {
@@ -35,7 +35,7 @@ func TestExitTimeOutKills(t *testing.T) {
 		last        string
 		killed      int
 	}{
-		{0, 20 * time.Second, "last terminating signal = Killed: 9", 1},
+		{0, 5 * time.Second, "last terminating signal = Killed: 9", 1},
 		{launchd.ExitTimeOut, 3 * time.Minute, "last exit code = 0", 0},
 	} {
 		clock := NewFakeClock()
