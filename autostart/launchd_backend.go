@@ -304,6 +304,11 @@ type launchdState struct {
 	UID          int
 	Tools        Tools
 	ScriptTools  elevate.Tools
+	// RestartsStopped is LimaBar's record that Stop Retrying unloaded the
+	// agent (RestartsStoppedPath); AgentLoaded, read only when it exists,
+	// says whether the agent is loaded again.
+	RestartsStopped fileState
+	AgentLoaded     bool
 }
 
 // read gathers the launchd state of one instance for a plan; bootUser is
@@ -328,6 +333,7 @@ func (b *launchdBackend) read(ctx context.Context, inst Instance, bootUser strin
 		ScriptTools: b.env.ScriptTools,
 	}
 	st.DaemonParams, st.DaemonErr = b.daemonParams(inst, bootUser)
+	b.readRestartsStopped(ctx, &st)
 	st.DaemonRunsVM = st.Daemon.Exists && b.daemonRunsVM(ctx, inst)
 	if owner := b.daemonAccount(inst.Name); owner != "" && owner != b.env.User && !b.env.Admin {
 		st.OwnerErr = fmt.Errorf("the boot registration of instance %q belongs to the account %s; LimaBar leaves it alone (as root: sudo limabar disable --condition=boot %s)", inst.Name, owner, inst.Name)
@@ -397,6 +403,13 @@ func planLaunchdEnable(cond Condition, st launchdState) (Plan, error) {
 		}
 		p.Steps = agent
 		p.Result = resultOf(agent, fmt.Sprintf("%s will start at login", name), fmt.Sprintf("%s already starts at login", name))
+		if reload, after := st.reloadAgent(); len(reload)+len(after) > 0 {
+			p.Steps = append(p.Steps, reload...)
+			p.After = append(p.After, after...)
+			if len(reload) > 0 {
+				p.Result = Result{Changed: true, Message: fmt.Sprintf("%s will start at login, and its job, whose restarts were stopped, is loaded again and starts now", name)}
+			}
+		}
 		if !st.Cur.Boot.Enabled {
 			return p, nil
 		}
