@@ -73,7 +73,9 @@ func attachHealth(live *state.Live, host *hostenv.Host, logger *slog.Logger) {
 	if host.Platform == autostart.Darwin {
 		r := runner.Exec{Logger: logger}
 		live.Process = state.PsProcess{Runner: r}
-		live.Health = &state.LaunchdHealth{Runner: r, Launchctl: host.Tools().Launchctl, UID: host.UID, Process: live.Process}
+		env := live.Engine.Env()
+		live.Health = &state.LaunchdHealth{Runner: r, Launchctl: host.Tools().Launchctl, UID: host.UID, Process: live.Process,
+			LaunchAgents: env.LaunchAgentsDir(), StateDir: env.StateDir}
 		return
 	}
 	h, err := state.ConnectSystemdHealth(context.Background(), runner.Exec{Logger: logger}, logger)
