@@ -371,7 +371,7 @@ func (g *gui) notifyHealth(s state.Snapshot) {
 				g.logger.Warn("cannot update the notified failures", "err", err)
 			}
 		case h.Bad() && !h.Restarting:
-			first, err := g.notified.First(job, h.Key(in.Name, string(c)))
+			first, err := g.notified.First(job, h.Key(in.Name, string(c), g.notified.Boot))
 			if err != nil {
 				g.logger.Warn("cannot update the notified failures", "err", err)
 			}

@@ -74,7 +74,7 @@ func attachHealth(live *state.Live, host *hostenv.Host, env autostart.Env, logge
 		r := runner.Exec{Logger: logger}
 		live.Process = state.PsProcess{Runner: r}
 		live.Health = &state.LaunchdHealth{Runner: r, Launchctl: host.Tools().Launchctl, UID: host.UID, Process: live.Process,
-			Elevator: env.Elevator, ScriptTools: env.ScriptTools}
+			Elevator: env.Elevator, ScriptTools: env.ScriptTools, LaunchAgents: env.LaunchAgentsDir(), StateDir: env.StateDir}
 		return
 	}
 	h, err := state.ConnectSystemdHealth(context.Background(), runner.Exec{Logger: logger}, logger)

@@ -159,12 +159,16 @@ func (b *launchdBackend) jobProblems(job, want launchd.Job, daemon bool) []Probl
 
 // jobStopProblems checks how launchd stops, throttles and restarts the
 // job: what limactl writes (no ExitTimeOut, ProcessType Background, no
-// KeepAlive) lets launchd SIGKILL a VM 20 s into its shutdown, throttles
+// KeepAlive) lets launchd SIGKILL a VM 5 s into its shutdown, throttles
 // it, and leaves a crashed one down.
 func jobStopProblems(job launchd.Job) []Problem {
 	var ps []Problem
 	if job.ExitTimeOut < launchd.ExitTimeOut {
-		given := "20 s (launchd's default)"
+		// launchd's default: `launchctl print` shows `exit timeout = 5`
+		// for jobs that set no ExitTimeOut (samples and their sources:
+		// launchdmodel.DefaultExitTimeOut); launchd.plist(5) now calls it
+		// only "system-defined", the old page said 20 s.
+		given := "5 s (launchd's default)"
 		if job.ExitTimeOut > 0 {
 			given = fmt.Sprintf("%d s", job.ExitTimeOut)
 		}
@@ -302,6 +306,11 @@ type launchdState struct {
 	ScriptTools  elevate.Tools
 	// NoGUI: launchd has no gui/UID domain now (see launchd_session.go).
 	NoGUI bool
+	// RestartsStopped is LimaBar's record that Stop Retrying unloaded the
+	// agent (RestartsStoppedPath); AgentLoaded, read only when it exists,
+	// says whether the agent is loaded again.
+	RestartsStopped fileState
+	AgentLoaded     bool
 }
 
 // read gathers the launchd state of one instance for a plan; bootUser is
@@ -326,6 +335,7 @@ func (b *launchdBackend) read(ctx context.Context, inst Instance, bootUser strin
 		ScriptTools: b.env.ScriptTools,
 	}
 	st.DaemonParams, st.DaemonErr = b.daemonParams(inst, bootUser)
+	b.readRestartsStopped(ctx, &st)
 	st.DaemonRunsVM = st.Daemon.Exists && b.daemonRunsVM(ctx, inst)
 	if owner := b.daemonAccount(inst.Name); owner != "" && owner != b.env.User && !b.env.Admin {
 		st.OwnerErr = fmt.Errorf("the boot registration of instance %q belongs to the account %s; LimaBar leaves it alone (as root: sudo limabar disable --condition=boot %s)", inst.Name, owner, inst.Name)
@@ -397,6 +407,12 @@ func planLaunchdEnable(cond Condition, st launchdState) (Plan, error) {
 		p.Result = resultOf(agent, fmt.Sprintf("%s will start at login", name), fmt.Sprintf("%s already starts at login", name))
 		if st.NoGUI && len(agent) > 0 {
 			p.Result.Message = st.nextDesktopLogin()
+		} else if reload, after := st.reloadAgent(); len(reload)+len(after) > 0 {
+			p.Steps = append(p.Steps, reload...)
+			p.After = append(p.After, after...)
+			if len(reload) > 0 {
+				p.Result = Result{Changed: true, Message: fmt.Sprintf("%s will start at login, and its job, whose restarts were stopped, is loaded again and starts now", name)}
+			}
 		}
 		if !st.Cur.Boot.Enabled {
 			return p, nil

@@ -255,13 +255,24 @@ func abbreviate(s string) string {
 	return s
 }
 
-// Start starts an instance. limactl hands an instance registered for login or
-// boot to launchd/systemd itself.
+// Start starts an instance. Lima 2 hands an instance registered for login
+// to the service manager itself (v2.2.0 pkg/instance/start.go,
+// StartWithPaths, and pkg/autostart RequestStart): on a Mac `launchctl
+// bootout`, `enable` and `bootstrap` of the agent in gui/UID, whose
+// RunAtLoad starts the host agent; on Linux `systemctl --user start
+// lima-vm@NAME`. A boot registration is not looked at (the Mac's Manager,
+// pkg/autostart/managers_darwin.go, knows only the agent). Older limactl
+// start the host agent themselves. Either way the job's health is read
+// afterwards from the service manager.
 func (c *Client) Start(ctx context.Context, name string) error {
 	return c.do(ctx, name, "start", name)
 }
 
-// Stop stops an instance.
+// Stop stops an instance. Lima 2 stops a host agent the service manager
+// started by the service manager (pkg/instance/stop.go, StopGracefully,
+// and RequestStop): `launchctl bootout` of the agent, which unloads it,
+// or `systemctl --user stop`; any other by SIGINT. An agent booted out is
+// stopped, with its registration still on (state.LaunchdHealth).
 func (c *Client) Stop(ctx context.Context, name string) error {
 	return c.do(ctx, name, "stop", name)
 }

@@ -336,7 +336,7 @@ func (b *builder) instance(snap *state.Snapshot, in *state.Instance) Item {
 
 	// What became of the job, and what fixes it.
 	if bad {
-		children = append(children, healthItems(in)...)
+		children = append(children, healthItems(snap.Platform, in)...)
 	}
 
 	// Problems, then the way to fix them.
@@ -716,7 +716,7 @@ func StalePIDLine(st *health.StalePID) string {
 }
 
 // healthItems are the lines and actions of a job that failed.
-func healthItems(in *state.Instance) []Item {
+func healthItems(p autostart.Platform, in *state.Instance) []Item {
 	h, c := in.Health, in.HealthCondition
 	text := HealthLine(h, c)
 	items := []Item{{Title: "⚠ " + truncate(text, headerWidth), Tooltip: text}}
@@ -737,8 +737,20 @@ func healthItems(in *state.Instance) []Item {
 		Action:  Action{Kind: TryAgain, Instance: in.Name, Condition: c}})
 	if h.State == health.Failing {
 		items = append(items, Item{Title: "Stop Retrying", Enabled: true,
-			Tooltip: "Stop the restarts until the next login or boot, or until the switch is turned off and on",
+			Tooltip: StopRetryingTooltip(p),
 			Action:  Action{Kind: StopRetrying, Instance: in.Name, Condition: c}})
 	}
 	return items
+}
+
+// StopRetryingTooltip says what Stop Retrying does and how it is undone.
+// On a Mac it unloads the login agent (`launchctl bootout`): launchd loads
+// it again at the next login, and turning Start at Login off and on loads
+// it at once. systemd keeps the unit enabled but inactive until the next
+// login or boot.
+func StopRetryingTooltip(p autostart.Platform) string {
+	if p == autostart.Darwin {
+		return "Unload the job so that launchd stops restarting it, until the next login; turn Start at Login off and on to load it again now"
+	}
+	return "Stop the restarts until the next login or boot"
 }

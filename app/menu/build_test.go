@@ -815,3 +815,19 @@ func TestShowLogOpensWhereTheReasonIs(t *testing.T) {
 		t.Errorf("failed: Show Log opens %q (LogOf %q), want %q", got, LogOf(in), want)
 	}
 }
+
+// TestStopRetryingTooltip: the tooltip says how Stop Retrying is undone on
+// each platform, and nothing the platform does not do.
+func TestStopRetryingTooltip(t *testing.T) {
+	for _, tc := range []struct {
+		p    autostart.Platform
+		want string
+	}{
+		{autostart.Darwin, "Unload the job so that launchd stops restarting it, until the next login; turn Start at Login off and on to load it again now"},
+		{autostart.Linux, "Stop the restarts until the next login or boot"},
+	} {
+		if got := StopRetryingTooltip(tc.p); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.p, got, tc.want)
+		}
+	}
+}

@@ -21,6 +21,9 @@ const FileName = "notified.json"
 // the record in memory only.
 type Record struct {
 	Path string
+	// Boot names the running boot (see Boot), for the keys of failures
+	// that stand (health.Health.Key).
+	Boot string
 
 	mu     sync.Mutex
 	loaded bool
@@ -29,7 +32,7 @@ type Record struct {
 
 // Open returns the record of the state folder dir ("" for memory only).
 func Open(dir string) *Record {
-	r := &Record{}
+	r := &Record{Boot: Boot()}
 	if dir != "" {
 		r.Path = filepath.Join(dir, FileName)
 	}

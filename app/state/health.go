@@ -197,6 +197,11 @@ type LaunchdHealth struct {
 	// programs its script calls (see tryAgainBoot).
 	Elevator    elevate.Elevator
 	ScriptTools elevate.Tools
+	// LaunchAgents is the folder of the login agents, for loading one
+	// again (Try Again of an agent that is not loaded); StateDir is where
+	// Stop Retrying leaves its record (autostart.RestartsStoppedPath).
+	LaunchAgents string
+	StateDir     string
 }
 
 var (
@@ -215,11 +220,19 @@ func (l *LaunchdHealth) target(name string, c autostart.Condition) string {
 func (l *LaunchdHealth) Health(ctx context.Context, in autostart.Instance, c autostart.Condition) health.Health {
 	target := l.target(in.Name, c)
 	out, err := l.Runner.Run(ctx, l.Launchctl, "print", target)
+	if notLoaded(err) {
+		// Nothing runs the job now: Lima 2's `limactl stop` boots out the
+		// agent it started, and so does Stop Retrying.
+		return health.Health{State: health.Stopped}
+	}
 	if err != nil {
 		if c == autostart.Login && noDomain(err) {
 			return health.Health{State: health.Unknown, Reason: NoDesktopReason}
 		}
 		return health.Health{State: health.Unknown, Reason: fmt.Sprintf("launchctl print %s: %v", target, err)}
+	}
+	if c == autostart.Login {
+		l.forgetRestartsStopped(in.Name)
 	}
 	h := health.FromJob(health.ParsePrint(string(out)))
 	if !h.Bad() || in.Dir == "" {
@@ -246,7 +259,11 @@ func (l *LaunchdHealth) TryAgain(ctx context.Context, in autostart.Instance, c a
 		return l.tryAgainBoot(ctx, in)
 	}
 	target := l.target(in.Name, c)
-	if _, err := l.Runner.Run(ctx, l.Launchctl, "kickstart", target); err != nil {
+	_, err := l.Runner.Run(ctx, l.Launchctl, "kickstart", target)
+	if notLoaded(err) && c == autostart.Login && l.LaunchAgents != "" {
+		return l.loadAgent(ctx, in)
+	}
+	if err != nil {
 		return fmt.Errorf("instance %q: cannot start %s: %w", in.Name, target, err)
 	}
 	return nil
@@ -295,8 +312,10 @@ var ErrStopRetryingBoot = errors.New("the boot job belongs to the system: turn S
 
 // StopRetrying implements HealthActor: `launchctl bootout` of the login
 // agent unloads it, so KeepAlive stops restarting it; launchd loads it
-// again at the next login, and turning the switch off and on loads it now.
-// The job is not running (it keeps failing), so no VM stops.
+// again at the next login, and turning the switch off and on, or Try
+// Again, loads it now: the record Stop Retrying leaves tells the engine to
+// (autostart.RestartsStoppedPath). The job is not running (it keeps
+// failing), so no VM stops.
 func (l *LaunchdHealth) StopRetrying(ctx context.Context, in autostart.Instance, c autostart.Condition) error {
 	if c == autostart.Boot {
 		return ErrStopRetryingBoot
@@ -305,7 +324,7 @@ func (l *LaunchdHealth) StopRetrying(ctx context.Context, in autostart.Instance,
 	if _, err := l.Runner.Run(ctx, l.Launchctl, "bootout", target); err != nil && !strings.Contains(err.Error(), "No such process") {
 		return fmt.Errorf("instance %q: cannot stop the restarts of %s: %w", in.Name, target, err)
 	}
-	return nil
+	return l.recordRestartsStopped(in.Name)
 }
 
 // PsProcess is health.Process on a Mac, where there is no /proc:

@@ -27,8 +27,8 @@ func TestLaunchdHealth(t *testing.T) {
 		h.Log != filepath.Join(dir, "launchd.stderr.log") {
 		t.Errorf("login: %+v", h)
 	}
-	if h := l.Health(context.Background(), in, autostart.Boot); h.State != health.Unknown {
-		t.Errorf("boot not loaded: %+v, want unknown", h)
+	if h := l.Health(context.Background(), in, autostart.Boot); h.State != health.Stopped {
+		t.Errorf("boot not loaded: %+v, want stopped", h)
 	}
 	if err := l.TryAgain(context.Background(), in, autostart.Login); err != nil {
 		t.Fatal(err)

@@ -56,11 +56,17 @@ func (h Health) Bad() bool { return h.State == Failed || h.State == Failing }
 // it is notified once, also across restarts of LimaBar. A failed run is
 // one failure, told apart from the next by its time. A job that keeps
 // failing is one failure however many runs fail (launchd starts it again
-// every ten seconds, and each run writes the log whose time is Since),
-// until it runs or stops and the record is cleared.
-func (h Health) Key(instance, condition string) string {
+// every ten seconds, and each run writes the log whose time is Since), but
+// one per boot: boot names the boot the failure was read in ("" when it
+// cannot be told), so that a failure that comes back at every boot, and is
+// never cleared because the job never once runs, is told again after each
+// reboot rather than once ever.
+func (h Health) Key(instance, condition, boot string) string {
 	if h.State == Failing {
-		return fmt.Sprintf("%s/%s/%s", instance, condition, h.State)
+		if boot == "" {
+			return fmt.Sprintf("%s/%s/%s", instance, condition, h.State)
+		}
+		return fmt.Sprintf("%s/%s/%s/boot=%s", instance, condition, h.State, boot)
 	}
 	return fmt.Sprintf("%s/%s/%s/%d", instance, condition, h.State, h.Since.UnixMicro())
 }

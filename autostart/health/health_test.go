@@ -120,18 +120,26 @@ func TestJudge(t *testing.T) {
 	}
 }
 
-// TestKeyOfAFailureLoop: a job that keeps failing is one failure to tell,
-// whatever the time of its newest run; failed runs are told apart by time.
+// TestKeyOfAFailureLoop: a job that keeps failing is one failure to tell
+// in one boot, whatever the time of its newest run, and a new one after a
+// reboot; failed runs are told apart by time.
 func TestKeyOfAFailureLoop(t *testing.T) {
 	t1 := time.Date(2026, 12, 4, 5, 0, 0, 0, time.UTC)
 	t2 := t1.Add(10 * time.Second)
-	if a, b := (Health{State: Failing, Since: t1}).Key("default", "login"), (Health{State: Failing, Since: t2}).Key("default", "login"); a != b {
-		t.Errorf("failing: keys %q and %q differ", a, b)
+	const boot1, boot2 = "6f1c7d2e-0b7a-4a52-9d0e-1f5b8c3a9e01", "b2d9e4a0-5c1f-4e3b-8a6d-7c0e2f9b1d34"
+	if a, b := (Health{State: Failing, Since: t1}).Key("default", "login", boot1), (Health{State: Failing, Since: t2}).Key("default", "login", boot1); a != b {
+		t.Errorf("failing in one boot: keys %q and %q differ", a, b)
 	}
-	if a, b := (Health{State: Failed, Since: t1}).Key("default", "login"), (Health{State: Failed, Since: t2}).Key("default", "login"); a == b {
+	if a, b := (Health{State: Failing, Since: t1}).Key("default", "login", boot1), (Health{State: Failing, Since: t1}).Key("default", "login", boot2); a == b {
+		t.Errorf("failing in two boots: both have the key %q", a)
+	}
+	if a, b := (Health{State: Failed, Since: t1}).Key("default", "login", boot1), (Health{State: Failed, Since: t2}).Key("default", "login", boot1); a == b {
 		t.Errorf("failed: both runs have the key %q", a)
 	}
-	if a, b := (Health{State: Failing}).Key("default", "login"), (Health{State: Failing}).Key("default", "boot"); a == b {
+	if a, b := (Health{State: Failing}).Key("default", "login", boot1), (Health{State: Failing}).Key("default", "boot", boot1); a == b {
 		t.Errorf("login and boot share the key %q", a)
+	}
+	if got, want := (Health{State: Failing}).Key("default", "login", ""), "default/login/failing"; got != want {
+		t.Errorf("boot unknown: key %q, want %q", got, want)
 	}
 }

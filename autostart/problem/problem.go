@@ -35,7 +35,8 @@ const (
 	InstanceMissing  = "instance-missing"  // the registration names an instance that is gone
 	// StopTimeout: the job gives the VM less time to shut down after
 	// SIGTERM than Lima gives QEMU (three minutes): Lima's unit says
-	// TimeoutSec=10, its plists have no ExitTimeOut (launchd: 20 s).
+	// TimeoutSec=10, its plists have no ExitTimeOut (launchd: 5 s, as
+	// `launchctl print` shows for jobs that set none).
 	StopTimeout = "stop-timeout"
 	// ProcessType: the plist says ProcessType Background (or Standard, or
 	// none), so launchd throttles the VM's CPU and I/O.

@@ -172,9 +172,19 @@ const (
 	SpawnScheduled State = "spawn scheduled"
 )
 
-// DefaultExitTimeOut is launchd's ExitTimeOut when the plist sets none:
-// what `launchctl print` shows for such jobs (see the package doc), not the
-// 20 s of the old launchd.plist(5).
+// DefaultExitTimeOut is launchd's ExitTimeOut when the plist sets none.
+// The old launchd.plist(5) said 20 s; the current one says only
+// "system-defined". What real Macs print settles it: `launchctl print`
+// shows `exit timeout = 5` for jobs whose plists set no ExitTimeOut,
+// agents and daemons alike — byliu-labs/egress-guard
+// internal/cli/status_darwin_test.go (a verbatim print of
+// system/com.byliu.egress-guard.daemon, whose plist in
+// internal/cli/launchdaemon_darwin.go has no ExitTimeOut), a verified
+// LaunchAgent (gui/501/com.motherboard.snapshot.retention, its plist shown
+// beside it) in MarcelaLePortfolio/motherboard-systems-hq, and
+// canyonroad/agentsh's spawn-scheduled fixture of a system extension;
+// and in this repository's corpus (launchd/testdata/corpus:
+// print-user-resticprofile.txt, print-system-wazuh-mojave.txt).
 const DefaultExitTimeOut = 5 * time.Second
 
 // ThrottleInterval is launchd's ThrottleInterval when the plist sets none

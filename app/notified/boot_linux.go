@@ -1,0 +1,5 @@
+package notified
+
+import "os"
+
+func boot() string { return linuxBootID(os.ReadFile) }

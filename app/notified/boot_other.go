@@ -1,0 +1,5 @@
+//go:build !linux && !darwin
+
+package notified
+
+func boot() string { return "" }
