@@ -245,7 +245,11 @@ func (l *LaunchdHealth) Health(ctx context.Context, in autostart.Instance, c aut
 			h.Since = fi.ModTime()
 		}
 	}
-	h.Reason, h.Log = logReason(in.Dir, time.Time{})
+	// The log's line says more than launchd's "killed by SIGKILL"; without
+	// one, launchd's reason stands.
+	if reason, file := logReason(in.Dir, time.Time{}); reason != "" {
+		h.Reason, h.Log = reason, file
+	}
 	if l.Process != nil {
 		h.Stale = staleOf(in.Dir, l.Process)
 	}

@@ -66,3 +66,21 @@ func TestPsProcess(t *testing.T) {
 		}
 	}
 }
+
+// TestLaunchdHealthKilledKeepsLaunchdsReason: a VM killed by a signal
+// whose logs hold no reason line keeps launchd's "killed by SIGKILL"
+// (the corpus's `last terminating signal = Killed: 9`), rather than an
+// empty reason.
+func TestLaunchdHealthKilledKeepsLaunchdsReason(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "ha.stderr.log"), `time="2026-12-03T22:00:00Z" level=info msg="Shutting down QEMU"`+"\n")
+	fake := &runner.Fake{Responses: []runner.Response{
+		{Match: []string{"launchctl", "print", "gui/501/io.lima-vm.autostart.default"},
+			Stdout: "gui/501/io.lima-vm.autostart.default = {\n\tstate = not running\n\truns = 1\n\tlast terminating signal = Killed: 9\n}\n"},
+	}}
+	l := &LaunchdHealth{Runner: fake, Launchctl: "launchctl", UID: 501}
+	h := l.Health(context.Background(), autostart.Instance{Name: "default", Dir: dir}, autostart.Login)
+	if h.State != health.Failed || h.Signal != 9 || h.Reason != "killed by SIGKILL" || h.Log != "" {
+		t.Errorf("got %+v, want failed, killed by SIGKILL, no log", h)
+	}
+}
