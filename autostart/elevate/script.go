@@ -86,8 +86,8 @@ const (
 // is still loaded fails with "Bootstrap failed: 5: Input/output error"
 // (see launchdmodel). The job is Lima's host agent shutting its VM down:
 // QEMU gets three minutes, and launchd SIGKILLs it after ExitTimeOut
-// (LimaBar's 210 s, or launchd's 20 s for a job limactl wrote). 240 s is
-// above both.
+// (LimaBar's 210 s, or launchd's default of 5 s for a job limactl wrote,
+// which sets none). 240 s is above both.
 const GoneWait = 240
 
 // InstallScript returns the shell script that installs plist as the
