@@ -67,6 +67,10 @@ func newHealthWorld(t *testing.T) *healthWorld {
 	w.write(filepath.Join(w.bin, "limactl"), healthStubLimactl, 0o755)
 	w.dir = w.instance(filepath.Join(w.sd.Home, ".lima"), "default", "images: []\n")
 	w.note = testenv.StartNotificationServer(t, w.bus)
+	// A panel's StatusNotifierWatcher, so that the only notifications are
+	// the failures': without a tray LimaBar also notifies, 2 s after it
+	// starts, that it has no icon, and a busy machine runs a test past that.
+	startWatcher(t, w.bus)
 	if r := w.cli("enable", "--condition=login", "default"); r.code != 0 {
 		t.Fatalf("enable: exit %d: %s", r.code, r.stderr)
 	}

@@ -20,12 +20,9 @@ printf '%s\n' "$*" >> "$FAKE_STATE/opened"
 `
 
 // newNotifyWorld is a health world whose default instance keeps failing at
-// login, with a panel's StatusNotifierWatcher, so that the only
-// notification is the failure's (without a tray LimaBar would also
-// notify that it has no icon), and a recording xdg-open.
+// login, and a recording xdg-open.
 func newNotifyWorld(t *testing.T) *healthWorld {
 	w := newHealthWorld(t)
-	startWatcher(t, w.bus)
 	w.write(filepath.Join(w.bin, "xdg-open"), recordingXDGOpen, 0o755)
 	w.write(filepath.Join(w.dir, ".fail"), "", 0o644)
 	return w
