@@ -580,14 +580,17 @@ func TestInstallLimaWhenMissing(t *testing.T) {
 
 // syncBuffer is a log destination the test can read while the app writes.
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu      sync.Mutex
+	b       bytes.Buffer
+	written changes
 }
 
 func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
+	n, err := b.b.Write(p)
+	b.mu.Unlock()
+	b.written.changed()
+	return n, err
 }
 
 func (b *syncBuffer) String() string {
