@@ -3,16 +3,18 @@ SHELL := /bin/bash
 GO ?= go
 BIN := build/limabar
 # Fuzzing of the privileged script builder; its seed corpus always runs with
-# the unit tests. make fuzz, the step of make test, tries FUZZEXECS inputs: a
-# count, not a time, so that it cannot end on the clock. A -fuzztime of
-# seconds on Go 1.26 can fail as "context deadline exceeded", with no failing
-# input, when a worker is still busy at the deadline (golang/go#75804); a
-# count only takes longer on a busy machine (500 tries: about 15 s on an idle
-# 2-core one). make fuzz-long fuzzes for FUZZTIME on the clock, to look for
-# findings, not as a gate: there that deadline failure can still show. Either
-# fails on a finding and writes its input under
-# autostart/elevate/testdata/fuzz/FuzzInstallScript, where the unit tests then
-# run it; commit it with the fix.
+# the unit tests. make fuzz, the step of make test, tries FUZZEXECS inputs:
+# a count, not a time, so that it cannot end on the clock. A -fuzztime of
+# seconds on Go 1.26 can fail as "context deadline exceeded", with no
+# failing input, when a worker is still busy at the deadline
+# (golang/go#75804); a count only takes longer on a busy machine (500 tries,
+# the inputs cached by earlier runs replayed first among them, took from
+# under a minute to 5 minutes on a 2-core machine at a load of 9 to 25).
+# make fuzz-long fuzzes for FUZZTIME on the clock, to look for findings,
+# not as a gate: there that deadline failure can still show. Either fails
+# on a finding and writes its input under
+# autostart/elevate/testdata/fuzz/FuzzInstallScript, where the unit tests
+# then run it; commit it with the fix.
 FUZZEXECS ?= 500
 FUZZTIME ?= 10m
 
