@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/limabar/limabar/app/lima"
@@ -147,11 +148,39 @@ func (f *fakeService) StateDir() string                          { return "" }
 
 var _ state.Service = (*fakeService)(nil)
 
+// changes lets a test wait for the next change of something the app
+// writes: take next before reading, then wait on it if what was read is not
+// yet what the test waits for.
+type changes struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+// next returns a channel closed at the next change.
+func (c *changes) next() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ch == nil {
+		c.ch = make(chan struct{})
+	}
+	return c.ch
+}
+
+func (c *changes) changed() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ch != nil {
+		close(c.ch)
+		c.ch = nil
+	}
+}
+
 // fakeView keeps the last menu drawn.
 type fakeView struct {
-	mu   sync.Mutex
-	last menu.Menu
-	n    int
+	mu      sync.Mutex
+	last    menu.Menu
+	n       int
+	drawing changes
 }
 
 func (v *fakeView) Render(m menu.Menu) {
@@ -159,6 +188,7 @@ func (v *fakeView) Render(m menu.Menu) {
 	v.last = m
 	v.n++
 	v.mu.Unlock()
+	v.drawing.changed()
 }
 
 func (v *fakeView) menu() menu.Menu {
@@ -175,12 +205,14 @@ type fakeDesktop struct {
 	panicNotify bool
 	// clicks holds the onClick of each NotifyAction, in order.
 	clicks []func()
+	told   changes
 }
 
 func (d *fakeDesktop) rec(s string) error {
 	d.mu.Lock()
 	d.got = append(d.got, s)
 	d.mu.Unlock()
+	d.told.changed()
 	return nil
 }
 func (d *fakeDesktop) OpenURL(u string) error    { return d.rec("url " + u) }
@@ -219,6 +251,24 @@ func (d *fakeDesktop) Got() []string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return append([]string(nil), d.got...)
+}
+
+// wait returns what the desktop was told once it was told n things, or
+// what it was told by a generous deadline.
+func (d *fakeDesktop) wait(n int) []string {
+	deadline := time.NewTimer(30 * time.Second)
+	defer deadline.Stop()
+	for {
+		next := d.told.next()
+		if got := d.Got(); len(got) >= n {
+			return got
+		}
+		select {
+		case <-next:
+		case <-deadline.C:
+			return d.Got()
+		}
+	}
 }
 
 type harness struct {
@@ -261,19 +311,23 @@ func find(items []menu.Item, path ...string) (menu.Item, bool) {
 	return menu.Item{}, false
 }
 
-// waitFor polls the drawn menu until cond holds.
+// waitFor waits, for a generous deadline, for a drawn menu of which cond
+// holds.
 func (h *harness) waitFor(what string, cond func(menu.Menu) bool) menu.Menu {
 	h.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.NewTimer(30 * time.Second)
+	defer deadline.Stop()
 	for {
+		next := h.view.drawing.next()
 		m := h.view.menu()
 		if cond(m) {
 			return m
 		}
-		if time.Now().After(deadline) {
+		select {
+		case <-next:
+		case <-deadline.C:
 			h.t.Fatalf("timed out waiting for %s; menu header %v, instances %v", what, titles(m.Header), titles(m.Instances))
 		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -383,11 +437,7 @@ func TestFailureShowsInTheMenuAndAsANotification(t *testing.T) {
 	// Clicking the line shows the whole text and dismisses it.
 	h.click(line)
 	h.waitFor("the line to go", func(m menu.Menu) bool { return !hasTitle(m.Header, "Could not") })
-	deadline := time.Now().Add(30 * time.Second)
-	for len(h.desktop.Got()) < 2 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	if got := h.desktop.Got(); len(got) != 2 || !strings.HasPrefix(got[1], "alert Could not enable Start at Boot for default:") {
+	if got := h.desktop.wait(2); len(got) != 2 || !strings.HasPrefix(got[1], "alert Could not enable Start at Boot for default:") {
 		t.Errorf("desktop: got %q, want an alert", got)
 	}
 
@@ -448,7 +498,7 @@ func TestSlowLimactlKeepsTheMenuResponsive(t *testing.T) {
 	h.click("Quit LimaBar")
 	select {
 	case <-h.quits:
-	case <-time.After(time.Second):
+	case <-time.After(10 * time.Second):
 		t.Fatal("Quit did nothing while limactl hung")
 	}
 	close(svc.snapshotHold)
@@ -457,23 +507,35 @@ func TestSlowLimactlKeepsTheMenuResponsive(t *testing.T) {
 	})
 }
 
+// TestAutostartChangesOfOneInstanceAreSerialised: a second switch of an
+// instance clicked while the first is still changing runs only once the
+// first has ended. The clicks run in a synctest bubble, and synctest.Wait
+// returns once both of their goroutines are blocked: the first in the
+// service, the second, if the changes are serialised, behind it; had the
+// second not waited, it would have called the service by then. The menu
+// was drawn before, outside the bubble, where its refresh loop and watcher
+// run.
 func TestAutostartChangesOfOneInstanceAreSerialised(t *testing.T) {
 	svc := newFakeService(stopped("default"))
-	release := make(chan struct{})
-	svc.hold["enable login default"] = release
 	h := newHarness(t, svc)
 	h.waitFor("the instance", func(m menu.Menu) bool { return hasTitle(m.Instances, "default") })
-	h.click("default", "Start at Login")
-	h.click("default", "Start at Boot")
-	time.Sleep(50 * time.Millisecond)
-	if got := svc.Calls(); len(got) != 1 {
-		t.Errorf("boot ran while login was still changing: %q", got)
-	}
-	close(release)
-	h.g.wg.Wait()
-	if got := svc.Calls(); strings.Join(got, "|") != "enable login default|enable boot default" {
-		t.Errorf("calls: got %q", got)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		svc.mu.Lock()
+		svc.hold["enable login default"] = release
+		svc.mu.Unlock()
+		h.g.click(menu.Action{Kind: menu.Enable, Instance: "default", Condition: autostart.Login})
+		h.g.click(menu.Action{Kind: menu.Enable, Instance: "default", Condition: autostart.Boot})
+		synctest.Wait()
+		if got := svc.Calls(); len(got) != 1 {
+			t.Errorf("boot ran while login was still changing: %q", got)
+		}
+		close(release)
+		h.g.wg.Wait()
+		if got := svc.Calls(); strings.Join(got, "|") != "enable login default|enable boot default" {
+			t.Errorf("calls: got %q", got)
+		}
+	})
 }
 
 func TestOpenActions(t *testing.T) {
@@ -518,14 +580,17 @@ func TestInstallLimaWhenMissing(t *testing.T) {
 
 // syncBuffer is a log destination the test can read while the app writes.
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu      sync.Mutex
+	b       bytes.Buffer
+	written changes
 }
 
 func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
+	n, err := b.b.Write(p)
+	b.mu.Unlock()
+	b.written.changed()
+	return n, err
 }
 
 func (b *syncBuffer) String() string {

@@ -85,6 +85,9 @@ type renderer struct {
 	onClick func(menu.Action)
 	done    <-chan struct{}
 	now     func() time.Time // time.Now; tests move it on
+	// handled, when set, is called after each click has been handled,
+	// run or dropped, so that a test can wait for it.
+	handled func()
 
 	mu       sync.Mutex
 	header   []*row // fixed: menu.MaxHeader plain rows
@@ -125,6 +128,9 @@ func (r *renderer) newRow(parent *row, checkable, submenu bool) *row {
 			select {
 			case <-clicks:
 				r.click(ro)
+				if r.handled != nil {
+					r.handled()
+				}
 			case <-r.done:
 				return
 			}

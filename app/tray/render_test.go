@@ -3,6 +3,7 @@ package tray
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -243,52 +244,120 @@ func TestRenderFixedSectionsDoNotGrow(t *testing.T) {
 	}
 }
 
+// clickLog records the actions a renderer runs, in order, and counts the
+// clicks it has handled, so that a test can click an item and know, with no
+// wait, what that click ran: something or nothing.
 type clickLog struct {
-	mu  sync.Mutex
-	got []menu.Action
+	mu      sync.Mutex
+	got     []menu.Action
+	handled int           // clicks handled, run or dropped
+	changed chan struct{} // closed and replaced when handled grows
 }
 
-func (c *clickLog) add(a menu.Action) { c.mu.Lock(); c.got = append(c.got, a); c.mu.Unlock() }
-func (c *clickLog) wait(t *testing.T, n int) []menu.Action {
-	t.Helper()
-	deadline := time.Now().Add(2 * time.Second)
-	for {
-		c.mu.Lock()
-		got := append([]menu.Action(nil), c.got...)
-		c.mu.Unlock()
-		if len(got) >= n || time.Now().After(deadline) {
-			return got
-		}
-		time.Sleep(5 * time.Millisecond)
+// newClickRenderer is newRenderer reporting to log.
+func newClickRenderer(kit *fakeKit, log *clickLog, done <-chan struct{}) *renderer {
+	rd := newRenderer(kit, log.add, done)
+	rd.handled = log.clickHandled
+	return rd
+}
+
+func (c *clickLog) add(a menu.Action) {
+	c.mu.Lock()
+	c.got = append(c.got, a)
+	c.mu.Unlock()
+}
+
+func (c *clickLog) clickHandled() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.handled++
+	if c.changed != nil {
+		close(c.changed)
+		c.changed = nil
 	}
 }
 
+// click clicks n, waits until the renderer has handled that click and
+// returns every action run so far. Clicks are sent one at a time, so the
+// count of handled clicks says when this one is done; the test fails if it
+// is not handled within a generous deadline.
+func (c *clickLog) click(t *testing.T, n *fakeNode) []menu.Action {
+	t.Helper()
+	c.mu.Lock()
+	want := c.handled + 1
+	c.mu.Unlock()
+	n.clicks <- struct{}{}
+	deadline := time.NewTimer(10 * time.Second)
+	defer deadline.Stop()
+	for {
+		c.mu.Lock()
+		if c.handled >= want {
+			got := slices.Clone(c.got)
+			c.mu.Unlock()
+			return got
+		}
+		if c.changed == nil {
+			c.changed = make(chan struct{})
+		}
+		changed := c.changed
+		c.mu.Unlock()
+		select {
+		case <-changed:
+		case <-deadline.C:
+			t.Fatalf("a click was not handled within 10s")
+		}
+	}
+}
+
+// TestClicks: a shown, enabled item with an action runs it once per click,
+// in the order of the clicks; a disabled item, a line without an action and
+// a hidden item run nothing; a render after a click sets the box back to
+// what the model says.
 func TestClicks(t *testing.T) {
 	kit := &fakeKit{}
 	done := make(chan struct{})
 	defer close(done)
 	var log clickLog
-	rd := newRenderer(kit, log.add, done)
+	rd := newClickRenderer(kit, &log, done)
 	login := menu.Action{Kind: menu.Enable, Instance: "default", Condition: autostart.Login}
+	quit := menu.Action{Kind: menu.Quit}
 	m := menu.Menu{
 		Header: []menu.Item{{Title: "1 of 1 instance running"}},
 		Instances: []menu.Item{{Title: "● default — Running", Enabled: true, Children: []menu.Item{
 			{Title: "Start at Login", Enabled: true, Checkable: true, Action: login},
 			{Title: "Start", Enabled: false, Action: menu.Action{Kind: menu.Start, Instance: "default"}},
 		}}},
-		Footer: []menu.Item{{Title: "Quit LimaBar", Enabled: true, Action: menu.Action{Kind: menu.Quit}}},
+		Footer: []menu.Item{{Title: "Quit LimaBar", Enabled: true, Action: quit}},
 	}
 	rd.Render(m)
-	inst := kit.top[menu.MaxHeader]
+	header, inst, quitItem := kit.top[0], kit.top[menu.MaxHeader], kit.top[len(kit.top)-1]
 	sw, start := inst.children[0], inst.children[1]
-
-	start.clicks <- struct{}{} // disabled: nothing
-	kit.top[0].clicks <- struct{}{}
-	sw.clicks <- struct{}{}
-	got := log.wait(t, 1)
-	if len(got) != 1 || got[0] != login {
-		t.Fatalf("clicks gave %v, want only %v", got, login)
+	if quitItem.title != "Quit LimaBar" {
+		t.Fatalf("last top-level item is %q, want Quit LimaBar", quitItem.title)
 	}
+
+	var want []menu.Action
+	// ran clicks n once and checks that a, and nothing else, ran after
+	// what ran before.
+	ran := func(step string, n *fakeNode, a menu.Action) {
+		t.Helper()
+		want = append(want, a)
+		if got := log.click(t, n); !slices.Equal(got, want) {
+			t.Fatalf("%s: clicks gave %v, want %v", step, got, want)
+		}
+	}
+	// ranNothing clicks n and checks that nothing ran.
+	ranNothing := func(step string, n *fakeNode) {
+		t.Helper()
+		if got := log.click(t, n); !slices.Equal(got, want) {
+			t.Fatalf("%s: clicks gave %v, want %v", step, got, want)
+		}
+	}
+
+	ranNothing("the disabled Start", start)
+	ranNothing("the header line", header)
+	ran("the switch", sw, login)
+	ran("Quit", quitItem, quit)
 
 	// The toolkit ticked the box by itself; the next render sets it back
 	// to what the model says even though the model did not change.
@@ -297,15 +366,12 @@ func TestClicks(t *testing.T) {
 	if sw.checked {
 		t.Errorf("switch still ticked after a render that says it is off")
 	}
+	ran("the switch again", sw, login)
 
-	// A hidden item's click does nothing.
 	m.Footer = nil
 	rd.Render(m)
-	quit := kit.top[len(kit.top)-1]
-	quit.clicks <- struct{}{}
-	if got := log.wait(t, 2); len(got) != 1 {
-		t.Errorf("a hidden item's click ran %v", got[1:])
-	}
+	ranNothing("the hidden Quit", quitItem)
+	ran("the switch after Quit went", sw, login)
 }
 
 // TestStaleClickOnReboundItem: when an instance above another goes away,
@@ -316,7 +382,9 @@ func TestStaleClickOnReboundItem(t *testing.T) {
 	done := make(chan struct{})
 	defer close(done)
 	var log clickLog
-	rd := newRenderer(kit, log.add, done)
+	clock := &fakeClock{t: time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC)}
+	rd := newClickRenderer(kit, &log, done)
+	rd.now = clock.now
 	inst := func(name string) menu.Item {
 		return menu.Item{Title: "○ " + name, Enabled: true, Children: []menu.Item{
 			{Title: "Start at Login", Enabled: true, Checkable: true, Action: menu.Action{Kind: menu.Enable, Instance: name, Condition: autostart.Login}},
@@ -327,10 +395,12 @@ func TestStaleClickOnReboundItem(t *testing.T) {
 	first := kit.top[menu.MaxHeader].children[0]
 
 	rd.Render(menu.Menu{Instances: []menu.Item{inst("b2")}, Footer: []menu.Item{quit}})
-	first.clicks <- struct{}{} // meant for a1, now b2's switch
-	kit.top[len(kit.top)-1].clicks <- struct{}{}
-	got := log.wait(t, 1)
-	if len(got) != 1 || got[0].Kind != menu.Quit {
+	clock.add(staleClickWindow - time.Millisecond)
+	// meant for a1, now b2's switch
+	if got := log.click(t, first); len(got) != 0 {
+		t.Fatalf("a click on the rebound switch ran %v", got)
+	}
+	if got := log.click(t, kit.top[len(kit.top)-1]); len(got) != 1 || got[0].Kind != menu.Quit {
 		t.Errorf("clicks gave %v, want only Quit", got)
 	}
 }
@@ -387,43 +457,27 @@ func TestStaleClickAfterActionChanges(t *testing.T) {
 			defer close(done)
 			var log clickLog
 			clock := &fakeClock{t: time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC)}
-			rd := newRenderer(kit, log.add, done)
+			rd := newClickRenderer(kit, &log, done)
 			rd.now = clock.now
 			for _, m := range tt.renders {
 				rd.Render(m)
 				clock.add(10 * time.Millisecond)
 			}
 			row := kit.top[menu.MaxHeader].children[tt.row]
-			// A row's clicks are received one at a time, so the
-			// second of two sends returns only once the first click
-			// has been handled.
-			clickTwice := func() []menu.Action {
-				row.clicks <- struct{}{}
-				row.clicks <- struct{}{}
-				return log.wait(t, 0)
-			}
 			last := tt.renders[len(tt.renders)-1].Instances[0].Children[tt.row].Action
-			allAre := func(got []menu.Action, a menu.Action) bool {
-				for _, g := range got {
-					if g != a {
-						return false
-					}
-				}
-				return len(got) > 0
-			}
 			if tt.want.Kind != menu.None {
-				if got := clickTwice(); !allAre(got, tt.want) {
-					t.Errorf("clicks gave %v, want %v", got, tt.want)
+				if got := log.click(t, row); !slices.Equal(got, []menu.Action{tt.want}) {
+					t.Errorf("the click gave %v, want %v", got, tt.want)
 				}
 				return
 			}
-			if got := clickTwice(); len(got) != 0 {
+			if got := log.click(t, row); len(got) != 0 {
 				t.Fatalf("a click right after the change ran %v", got)
 			}
 			// Once the window has passed, the same row acts.
 			clock.add(staleClickWindow)
-			if got := clickTwice(); !allAre(got, last) {
-				t.Errorf("clicks after the window gave %v, want %v", got, last)
+			if got := log.click(t, row); !slices.Equal(got, []menu.Action{last}) {
+				t.Errorf("the click after the window gave %v, want %v", got, last)
 			}
 		})
 	}
@@ -453,7 +507,7 @@ func TestOwnClickOpensNoWindow(t *testing.T) {
 	defer close(done)
 	var log clickLog
 	clock := &fakeClock{t: time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC)}
-	rd := newRenderer(kit, log.add, done)
+	rd := newClickRenderer(kit, &log, done)
 	rd.now = clock.now
 	show := func(items ...menu.Item) {
 		rd.Render(menu.Menu{Instances: items})
@@ -465,19 +519,16 @@ func TestOwnClickOpensNoWindow(t *testing.T) {
 	// accepted clicks once and checks that it ran a.
 	accepted := func(step string, a menu.Action) {
 		t.Helper()
-		row.clicks <- struct{}{}
 		total++
-		if got := log.wait(t, total); len(got) != total || got[total-1] != a {
+		if got := log.click(t, row); len(got) != total || got[total-1] != a {
 			t.Fatalf("%s: clicks gave %v, want %v last", step, got, a)
 		}
 	}
 	// dropped clicks once and checks that nothing ran.
 	dropped := func(step string) {
 		t.Helper()
-		row.clicks <- struct{}{}
-		if got := log.wait(t, total+1); len(got) != total {
-			t.Errorf("%s: a click ran %v", step, got[total:])
-			total = len(got)
+		if got := log.click(t, row); len(got) != total {
+			t.Fatalf("%s: a click ran %v", step, got[total:])
 		}
 	}
 	accepted("first click", enable)

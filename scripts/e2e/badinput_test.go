@@ -11,6 +11,9 @@ import (
 
 // TestBadInput checks that each bad input gives one clear line on stderr, a
 // non-zero exit, and no file written.
+//
+// Stand-ins: limactl (stubLimactl), and in macOS mode launchctl, plutil,
+// osascript and chown; no launchd or systemd runs.
 func TestBadInput(t *testing.T) {
 	for _, platform := range []string{"linux", "darwin"} {
 		t.Run(platform, func(t *testing.T) {
@@ -106,6 +109,10 @@ func contains(list []string, s string) bool {
 // confirm the instance (LIMA_HOME gone, limactl printing garbage or gone):
 // a stale registration must always be removable, so the exit is 0, and one
 // warning line on stderr says why the instance was not found.
+//
+// Stand-ins: limactl (stubLimactl), systemctl and loginctl in Linux mode
+// (fakeSystemctl, fakeLoginctl), launchctl (the launchd model), plutil,
+// osascript and chown in macOS mode; no launchd or systemd runs.
 func TestDisableDespiteBadInput(t *testing.T) {
 	for _, platform := range []string{"linux", "darwin"} {
 		t.Run(platform, func(t *testing.T) {

@@ -47,6 +47,10 @@ func (s *sandbox) listJSON() []map[string]any {
 
 func cond(inst map[string]any, c string) map[string]any { return inst[c].(map[string]any) }
 
+// TestDarwinModeLogin is macOS mode in the sandbox (newSandbox).
+//
+// Stand-ins: limactl (stubLimactl), launchctl (the launchd model), plutil,
+// osascript and chown; no launchd or systemd runs.
 func TestDarwinModeLogin(t *testing.T) {
 	s := newSandbox(t, "darwin")
 	s.instance("default")
@@ -101,6 +105,11 @@ func TestDarwinModeLogin(t *testing.T) {
 	}
 }
 
+// TestDarwinModeLaunchctlFailureRollsBack is macOS mode in the sandbox
+// (newSandbox).
+//
+// Stand-ins: limactl (stubLimactl), launchctl (the launchd model), plutil,
+// osascript and chown; no launchd or systemd runs.
 func TestDarwinModeLaunchctlFailureRollsBack(t *testing.T) {
 	s := newSandbox(t, "darwin")
 	s.instance("default")
@@ -116,6 +125,9 @@ func TestDarwinModeLaunchctlFailureRollsBack(t *testing.T) {
 
 // TestDarwinModeAsRoot is a configuration tool or `sudo limabar` over SSH:
 // no prompt, the script runs directly, and --user is required.
+//
+// Stand-ins: limactl (stubLimactl), launchctl (the launchd model), plutil,
+// osascript and chown; no launchd or systemd runs.
 func TestDarwinModeAsRoot(t *testing.T) {
 	testenv.Need(t, os.Geteuid() == 0, "running limabar as root (no prompt, --user required) needs root")
 	s := newSandbox(t, "darwin")
@@ -150,6 +162,10 @@ func TestDarwinModeAsRoot(t *testing.T) {
 	}
 }
 
+// TestDarwinModeBoot is macOS mode in the sandbox (newSandbox).
+//
+// Stand-ins: limactl (stubLimactl), launchctl (the launchd model), plutil,
+// osascript and chown; no launchd or systemd runs.
 func TestDarwinModeBoot(t *testing.T) {
 	s := newSandbox(t, "darwin")
 	s.instance("default")
@@ -296,6 +312,10 @@ func TestDarwinModeBoot(t *testing.T) {
 	})
 }
 
+// TestDarwinModeSessions is macOS mode in the sandbox (newSandbox).
+//
+// Stand-ins: limactl (stubLimactl), launchctl (the launchd model), plutil,
+// osascript and chown; no launchd or systemd runs.
 func TestDarwinModeSessions(t *testing.T) {
 	t.Run("none", func(t *testing.T) {
 		s := newSandbox(t, "darwin")

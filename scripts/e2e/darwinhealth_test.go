@@ -157,6 +157,10 @@ const darwinFailLine = "⚠ Did not start at login: qemu-system-aarch64 not foun
 // `launchctl print` again. The menu then shows the failure on the
 // instance, list --json says failed with the reason, exit code and since,
 // and Try Again is `launchctl kickstart` of the job.
+//
+// macOS mode in the tray's world: real session bus and Xvfb, and a systemd
+// user manager that must not be asked. Stand-ins: limactl (trayStubLimactl),
+// launchctl (the launchd model), osascript, plutil and chown.
 func TestDarwinHealthFailedLogin(t *testing.T) {
 	w := newDarwinHealthWorld(t)
 	data, err := os.ReadFile(w.agent)
@@ -274,6 +278,10 @@ func TestDarwinHealthFailedLogin(t *testing.T) {
 // failing, as on Linux, list --json says failing with the restarts, and
 // Stop Retrying unloads the agent (`launchctl bootout`), so that launchd
 // starts it no more until the next login.
+//
+// macOS mode in the tray's world: real session bus and Xvfb, and a systemd
+// user manager that must not be asked. Stand-ins: limactl (trayStubLimactl),
+// launchctl (the launchd model), osascript, plutil and chown.
 func TestDarwinHealthKeepsFailing(t *testing.T) {
 	w := newDarwinHealthWorld(t)
 	data, err := os.ReadFile(w.agent)

@@ -19,6 +19,8 @@ import (
 // instance, so it is in no snapshot: doctor must still name it, and
 // doctor --fix must disable and remove the unit with the real user
 // manager, leaving the instance that exists as it was.
+//
+// Real: Lima's limactl and a systemd user manager; nothing stands in.
 func TestDoctorRemovesUnitOfDeletedInstance(t *testing.T) {
 	limactl := testenv.Limactl(t)
 	sd := testenv.SystemdUser(t, testenv.SystemdOptions{User: unprivileged})
@@ -108,6 +110,9 @@ type DoctorEntry struct {
 // doctor --fix removes the daemon through the administrator prompt and then
 // the agent, with the launchctl steps of disable, and touches nothing of
 // the instance that exists.
+//
+// Stand-ins: limactl (stubLimactl), launchctl (the launchd model), plutil,
+// osascript and chown; no launchd or systemd runs.
 func TestDarwinModeDoctorRemovesJobsOfDeletedInstance(t *testing.T) {
 	s := newSandbox(t, "darwin")
 	s.instance("default")

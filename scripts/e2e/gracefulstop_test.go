@@ -61,6 +61,9 @@ wait $s
 // without SIGKILL, and QEMU is told to quit by the host agent, not by
 // systemd. The same job under Lima's own unit (TimeoutSec=10, default
 // KillMode) is killed mid-shutdown: the test can tell the two apart.
+//
+// Real: a systemd user manager, which stops the unit. Stand-ins: limactl's
+// host agent and QEMU (hostAgentStandIn, qemuStandIn).
 func TestLinuxStopIsGraceful(t *testing.T) {
 	sd := testenv.SystemdUser(t, testenv.SystemdOptions{User: unprivileged})
 	testenv.LimaInstance(t, filepath.Join(sd.Home, ".lima"), "default")

@@ -158,6 +158,10 @@ func failing(n menuNode) bool {
 // once (TestHealthNotifiedOnceAcrossRestarts restarts LimaBar); Try Again
 // starts it again, and once the cause is gone Try Again brings it up and
 // the warning goes.
+//
+// Real: a systemd user manager, which runs and restarts the unit, a session
+// bus and Xvfb. Stand-ins: limactl (healthStubLimactl), loginctl
+// (trayFakeLoginctl) and the notification server.
 func TestHealthFailedAutostart(t *testing.T) {
 	w := newHealthWorld(t)
 	w.write(filepath.Join(w.dir, ".fail"), "", 0o644)
@@ -230,6 +234,10 @@ func TestHealthFailedAutostart(t *testing.T) {
 // TestHealthStopRetrying: a unit that crashes at every start reaches
 // systemd's start limit and shows as failing; Stop Retrying leaves it
 // inactive, with no further start.
+//
+// Real: a systemd user manager, which runs and restarts the unit, a session
+// bus and Xvfb. Stand-ins: limactl (healthStubLimactl), loginctl
+// (trayFakeLoginctl) and the notification server.
 func TestHealthStopRetrying(t *testing.T) {
 	w := newHealthWorld(t)
 	w.write(filepath.Join(w.dir, ".fail"), "", 0o644)
@@ -259,6 +267,10 @@ func TestHealthStopRetrying(t *testing.T) {
 // TestHealthStalePID: after an unclean shutdown the instance folder holds
 // the ha.pid of a process that is gone, and the start fails; the menu says
 // so, Remove Stale ha.pid removes it, and Try Again starts the instance.
+//
+// Real: a systemd user manager, which runs and restarts the unit, a session
+// bus and Xvfb. Stand-ins: limactl (healthStubLimactl), loginctl
+// (trayFakeLoginctl) and the notification server.
 func TestHealthStalePID(t *testing.T) {
 	w := newHealthWorld(t)
 	// pid_max is at most 4194304: no process has this pid.
@@ -294,6 +306,10 @@ func TestHealthStalePID(t *testing.T) {
 // start is failed, not failing: the menu says it did not start, with
 // Lima's reason and the exit code, list --json says failed with exit code
 // 1, one notification comes, and Try Again starts the unit again.
+//
+// Real: a systemd user manager, which runs and restarts the unit, a session
+// bus and Xvfb. Stand-ins: limactl (healthStubLimactl), loginctl
+// (trayFakeLoginctl) and the notification server.
 func TestHealthFailedOnce(t *testing.T) {
 	w := newHealthWorld(t)
 	unitPath := filepath.Join(w.sd.ConfigHome, "systemd", "user", w.unit)

@@ -62,6 +62,11 @@ func (w *healthWorld) failureNote() testenv.Notification {
 // TestHealthNotificationClickOpensTheLog: a click on the notification of a
 // failed autostart opens the instance's log, the file Show Log opens, with
 // the desktop's opener.
+//
+// Real: a systemd user manager, which runs and restarts the unit, a session
+// bus and Xvfb. Stand-ins: limactl (healthStubLimactl), loginctl
+// (trayFakeLoginctl), the notification server, the panel's
+// StatusNotifierWatcher (fakeWatcher) and xdg-open.
 func TestHealthNotificationClickOpensTheLog(t *testing.T) {
 	w := newNotifyWorld(t)
 	app := w.start()
@@ -92,6 +97,11 @@ func TestHealthNotificationClickOpensTheLog(t *testing.T) {
 
 // TestHealthNotifiedOnceAcrossRestarts: a failure notified by one LimaBar
 // is not notified again by the next while the same failure stands.
+//
+// Real: a systemd user manager, which runs and restarts the unit, a session
+// bus and Xvfb. Stand-ins: limactl (healthStubLimactl), loginctl
+// (trayFakeLoginctl), the notification server, the panel's
+// StatusNotifierWatcher (fakeWatcher) and xdg-open.
 func TestHealthNotifiedOnceAcrossRestarts(t *testing.T) {
 	w := newNotifyWorld(t)
 	first := w.start()

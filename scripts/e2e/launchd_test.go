@@ -128,6 +128,9 @@ func noBootout(t *testing.T, calls []string) {
 // effect at the next boot. Before this, the script booted the job out and
 // its three bootstrap tries a second apart all failed with error 5, so
 // the VM was stopped and the daemon left unloaded.
+//
+// Stand-ins: limactl (stubLimactl), launchctl (the launchd model), plutil,
+// osascript and chown; no launchd or systemd runs.
 func TestDarwinRepairRunningLimactlDaemon(t *testing.T) {
 	s := newSandbox(t, "darwin")
 	s.instance("default")
@@ -158,6 +161,9 @@ func TestDarwinRepairRunningLimactlDaemon(t *testing.T) {
 
 // TestDarwinRepairRunningLimactlAgent is the same for a login agent in
 // gui/UID: the VM keeps running, the next login loads the new file.
+//
+// Stand-ins: limactl (stubLimactl), launchctl (the launchd model), plutil,
+// osascript and chown; no launchd or systemd runs.
 func TestDarwinRepairRunningLimactlAgent(t *testing.T) {
 	s := newSandbox(t, "darwin")
 	s.instance("default")
@@ -185,6 +191,9 @@ func TestDarwinRepairRunningLimactlAgent(t *testing.T) {
 // TestDarwinBootToLoginKeepsTheVM: switching a running instance from boot
 // to login disables and removes the daemon without booting it out; the
 // job keeps its pid and the message says the VM keeps running.
+//
+// Stand-ins: limactl (stubLimactl), launchctl (the launchd model), plutil,
+// osascript and chown; no launchd or systemd runs.
 func TestDarwinBootToLoginKeepsTheVM(t *testing.T) {
 	s := newSandbox(t, "darwin")
 	s.instance("default")
@@ -233,6 +242,9 @@ func TestDarwinBootToLoginKeepsTheVM(t *testing.T) {
 // go, and ends with the new daemon loaded and running. The script is what
 // enable and repair run when no VM is running; here it meets one anyway
 // (one started between LimaBar's look and the script).
+//
+// Stand-ins: limactl (stubLimactl), launchctl (the launchd model), plutil,
+// osascript and chown; no launchd or systemd runs.
 func TestDarwinInstallScriptWaitsForTheOldJob(t *testing.T) {
 	s := newSandbox(t, "darwin")
 	s.virtualSleep()

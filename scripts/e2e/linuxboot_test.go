@@ -42,6 +42,10 @@ esac
 exit 0
 `
 
+// TestLinuxBootWithLingering is Linux mode in the sandbox (newSandbox).
+//
+// Stand-ins: limactl (stubLimactl), systemctl and loginctl (fakeSystemctl,
+// fakeLoginctl); no systemd runs.
 func TestLinuxBootWithLingering(t *testing.T) {
 	s := newSandbox(t, "linux")
 	s.instance("default")
@@ -153,6 +157,9 @@ WantedBy=default.target
 // and enables it before asking for lingering; when polkit refuses, the
 // error says nothing was changed, so the unit limactl wrote must be back
 // byte for byte and still enabled, and no lingering or record is left.
+//
+// Stand-ins: limactl (stubLimactl), systemctl and loginctl (fakeSystemctl,
+// fakeLoginctl); no systemd runs.
 func TestLinuxBootRefusedKeepsLimactlUnit(t *testing.T) {
 	s := newSandbox(t, "linux")
 	s.instance("default")

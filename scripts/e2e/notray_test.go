@@ -108,6 +108,10 @@ func waitOutput(t *testing.T, file, s string, deadline time.Time) string {
 // stderr and in its log, and sends exactly one notification; it keeps
 // running, and when a tray appears later its icon registers there without
 // a restart, and nothing more is sent.
+//
+// Real: a systemd user manager, a session bus and Xvfb. Stand-ins: limactl
+// (trayStubLimactl), loginctl (trayFakeLoginctl), the notification server
+// and the panel's StatusNotifierWatcher (fakeWatcher).
 func TestNoTrayNoticeOnce(t *testing.T) {
 	w := newTrayWorld(t)
 	srv := testenv.StartNotificationServer(t, w.bus)
@@ -141,6 +145,10 @@ func TestNoTrayNoticeOnce(t *testing.T) {
 // TestTrayHostNoNotice: with a StatusNotifierWatcher that has a host, the
 // icon registers there and limabar sends no notification and prints no
 // warning.
+//
+// Real: a systemd user manager, a session bus and Xvfb. Stand-ins: limactl
+// (trayStubLimactl), loginctl (trayFakeLoginctl), the notification server
+// and the panel's StatusNotifierWatcher (fakeWatcher).
 func TestTrayHostNoNotice(t *testing.T) {
 	w := newTrayWorld(t)
 	srv := testenv.StartNotificationServer(t, w.bus)
@@ -162,6 +170,9 @@ func TestTrayHostNoNotice(t *testing.T) {
 
 // TestSIGTERMDuringStartUp: a SIGTERM at any moment of the start-up, from
 // 100 ms after exec on, ends limabar within 2 s.
+//
+// Real: a systemd user manager, a session bus and Xvfb. Stand-ins: limactl
+// (trayStubLimactl) and loginctl (trayFakeLoginctl).
 func TestSIGTERMDuringStartUp(t *testing.T) {
 	w := newTrayWorld(t)
 	for _, after := range []time.Duration{100 * time.Millisecond, 300 * time.Millisecond, time.Second} {

@@ -19,6 +19,9 @@ import (
 // picture, into a temporary file: the tray icon must appear, the menu and a
 // submenu must open, and the capture must hold them. The script needs its
 // own X server and bus, which it starts and stops itself.
+//
+// Real: the script's own X server, session bus and tray (trayer). Stand-in:
+// limactl (the script's stub); no systemd runs.
 func TestScreenshotScript(t *testing.T) {
 	for _, tool := range []string{"Xvfb", "dbus-daemon", "trayer", "xdotool", "xwininfo", "import", "convert", "setpriv"} {
 		_, err := exec.LookPath(tool)

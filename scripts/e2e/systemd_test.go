@@ -56,6 +56,9 @@ func decodeList(t *testing.T, r result) map[string]map[string]any {
 // TestLinuxLoginAgainstSystemd enables, starts and disables a unit with a
 // real systemd user manager; the unit runs a stub limactl that records how
 // it was called.
+//
+// Real: a systemd user manager, which runs the unit. Stand-in: limactl
+// (stubLimactl).
 func TestLinuxLoginAgainstSystemd(t *testing.T) {
 	sd := testenv.SystemdUser(t, testenv.SystemdOptions{User: unprivileged})
 	testenv.LimaInstance(t, filepath.Join(sd.Home, ".lima"), "default")
@@ -114,6 +117,8 @@ func TestLinuxLoginAgainstSystemd(t *testing.T) {
 }
 
 // TestLimactlInterop checks both directions against Lima v1.2.1's limactl.
+//
+// Real: Lima's limactl and a systemd user manager; nothing stands in.
 func TestLimactlInterop(t *testing.T) {
 	limactl := testenv.Limactl(t)
 	sd := testenv.SystemdUser(t, testenv.SystemdOptions{User: unprivileged})

@@ -13,6 +13,8 @@ import (
 // TestShippedBinaryHasNoTestHooks: `go build ./app` (what make build and
 // make bundle ship) holds none of the test-only switches, while the
 // harness's binary, built with -tags testhooks, holds them all.
+//
+// It builds and reads the binaries only; no system is involved.
 func TestShippedBinaryHasNoTestHooks(t *testing.T) {
 	shipped := filepath.Join(t.TempDir(), "limabar")
 	cmd := exec.Command("go", "build", "-o", shipped, "./app")

@@ -273,20 +273,6 @@ func (a *trayApp) stop() {
 	}
 }
 
-// cpuTicks is the CPU time the app has used, in clock ticks.
-func (a *trayApp) cpuTicks() int {
-	a.t.Helper()
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", a.pid))
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	// The command name may hold spaces; the fields after it do not.
-	f := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
-	utime, _ := strconv.Atoi(f[11])
-	stime, _ := strconv.Atoi(f[12])
-	return utime + stime
-}
-
 func (a *trayApp) exited() bool {
 	select {
 	case <-a.done:
@@ -532,6 +518,9 @@ func (w *trayWorld) isEnabled(unit string) string {
 
 // TestTrayMenu drives the menu of the real app through the life of a few
 // instances.
+//
+// Real: a systemd user manager, a session bus and Xvfb. Stand-ins: limactl
+// (trayStubLimactl) and loginctl (trayFakeLoginctl).
 func TestTrayMenu(t *testing.T) {
 	w := newTrayWorld(t)
 	limaHome := filepath.Join(w.sd.Home, ".lima")
@@ -687,20 +676,10 @@ func TestTrayMenu(t *testing.T) {
 		t.Logf("ha.pid shown after %s", took.Round(time.Millisecond))
 	})
 
-	t.Run("idle, it does not ask limactl", func(t *testing.T) {
-		time.Sleep(500 * time.Millisecond)
-		before, cpuBefore := w.stubCalls(), app.cpuTicks()
-		time.Sleep(2 * time.Second)
-		if after := w.stubCalls(); after != before {
-			t.Errorf("limactl was called %d times in 2 idle seconds", after-before)
-		}
-		// A clock tick is 10 ms; an app that polls or spins shows here.
-		ticks := app.cpuTicks() - cpuBefore
-		t.Logf("CPU in 2 idle seconds: %d ticks", ticks)
-		if ticks > 5 {
-			t.Errorf("the idle app used %d ticks of CPU in 2 seconds", ticks)
-		}
-	})
+	// That the idle app does nothing (no polling of limactl, no spinning)
+	// shows only over time: its CPU time and wakeups over an idle minute
+	// are figures of make bench (docs/PERFORMANCE.md), not a test here,
+	// which would have to wait for nothing to happen.
 
 	t.Run("limactl hanging: the menu says so and still answers", func(t *testing.T) {
 		w.write(filepath.Join(limaHome, ".hang"), "", 0o644)
@@ -732,6 +711,9 @@ const brokenLimaYAML = "images: [\n  this is: not: valid\n"
 // limactl and an instance whose lima.yaml is broken: the menu shows it as
 // broken with limactl's reason and offers neither Start nor Stop, and the
 // instance beside it is unaffected.
+//
+// Real: Lima's limactl, a systemd user manager, a session bus and Xvfb.
+// Stand-in: loginctl (trayFakeLoginctl).
 func TestTrayRealLimactlBrokenInstance(t *testing.T) {
 	limactl := testenv.Limactl(t)
 	w := newTrayWorld(t)
@@ -791,6 +773,9 @@ func TestTrayRealLimactlBrokenInstance(t *testing.T) {
 }
 
 // TestTrayWithoutLimactl shows what a user without Lima sees.
+//
+// Real: a systemd user manager, a session bus and Xvfb; limactl is missing
+// on purpose. Stand-in: loginctl (trayFakeLoginctl).
 func TestTrayWithoutLimactl(t *testing.T) {
 	w := newTrayWorld(t)
 	app := w.start("LIMACTL=" + filepath.Join(w.sd.Home, "nowhere", "limactl"))
@@ -811,6 +796,9 @@ func TestTrayWithoutLimactl(t *testing.T) {
 }
 
 // TestTrayManyInstances checks that 200 instances keep the menu usable.
+//
+// Real: a systemd user manager, a session bus and Xvfb. Stand-ins: limactl
+// (trayStubLimactl) and loginctl (trayFakeLoginctl).
 func TestTrayManyInstances(t *testing.T) {
 	w := newTrayWorld(t)
 	limaHome := filepath.Join(w.sd.Home, "many")
