@@ -10,9 +10,17 @@ FUZZTIME ?= 20s
 
 all: build
 
+# What `limabar --version` prints: VERSION (default git describe), COMMIT
+# and BUILD_DATE (default now, UTC), set with -ldflags -X as make bundle and
+# the release workflow do; a plain `go build` says dev.
+build_version = $(or $(VERSION),$(shell git describe --tags --always --dirty 2>/dev/null),dev)
+build_commit = $(or $(COMMIT),$(shell git rev-parse HEAD 2>/dev/null))
+build_date = $(or $(BUILD_DATE),$(shell date -u +%Y-%m-%dT%H:%M:%SZ))
+LDFLAGS = -X main.version=$(build_version) $(if $(build_commit),-X main.commit=$(build_commit)) -X main.date=$(build_date)
+
 build:
 	@mkdir -p build
-	$(GO) build -o $(BIN) ./app
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./app
 
 # make run installs what compiling needs first (Debian/Ubuntu), or stops
 # before compiling with one line naming what to install.

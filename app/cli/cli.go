@@ -51,6 +51,9 @@ type Backend interface {
 type CLI struct {
 	Stdout, Stderr io.Writer
 	Version        string
+	// Build is what `limabar version` prints; its Version, when set, is
+	// the same as Version.
+	Build BuildInfo
 	// IsRoot is true when running as root: enabling then needs --user,
 	// since a VM never runs as root.
 	IsRoot bool
@@ -113,8 +116,7 @@ func (c *CLI) run(ctx context.Context, args []string) (int, error) {
 	case "doctor":
 		return c.doctor(ctx, args[1:])
 	case "version", "--version":
-		fmt.Fprintf(c.Stdout, "limabar %s\n", c.Version)
-		return 0, nil
+		return c.version(args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(c.Stdout, Usage)
 		return 0, nil

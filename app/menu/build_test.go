@@ -815,3 +815,23 @@ func TestShowLogOpensWhereTheReasonIs(t *testing.T) {
 		t.Errorf("failed: Show Log opens %q (LogOf %q), want %q", got, LogOf(in), want)
 	}
 }
+
+func TestAboutLine(t *testing.T) {
+	t.Run("the version above Quit", func(t *testing.T) {
+		m := Build(Input{Snapshot: snap(), Version: "1.2.3"})
+		var b strings.Builder
+		dump(&b, m.Footer, 0)
+		want := "[ ] Open LimaBar at Login -> set-self-start true\nRefresh -> refresh\n~LimaBar 1.2.3\nQuit LimaBar -> quit\n"
+		if got := b.String(); got != want {
+			t.Errorf("footer:\n got %q\nwant %q", got, want)
+		}
+	})
+	t.Run("no line without a version", func(t *testing.T) {
+		m := Build(Input{Snapshot: snap()})
+		for _, it := range m.Footer {
+			if strings.HasPrefix(it.Title, "LimaBar ") {
+				t.Errorf("footer has %q with no version given", it.Title)
+			}
+		}
+	})
+}

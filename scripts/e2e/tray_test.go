@@ -559,6 +559,7 @@ func TestTrayMenu(t *testing.T) {
 			"---",
 			"Open LimaBar at Login",
 			"Refresh",
+			"LimaBar dev",
 			"Quit LimaBar",
 		}
 		if got := m.labels(); strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -752,6 +753,7 @@ func TestTrayRealLimactlBrokenInstance(t *testing.T) {
 		"---",
 		"Open LimaBar at Login",
 		"Refresh",
+		"LimaBar dev",
 		"Quit LimaBar",
 	}
 	if got := m.labels(); strings.Join(got, "\n") != strings.Join(want, "\n") {
