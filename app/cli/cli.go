@@ -112,6 +112,9 @@ func (c *CLI) run(ctx context.Context, args []string) (int, error) {
 	case "enable":
 		return c.change(ctx, true, args[1:])
 	case "disable":
+		if wantsAll(args[1:]) {
+			return c.disableAll(ctx, args[1:])
+		}
 		return c.change(ctx, false, args[1:])
 	case "doctor":
 		return c.doctor(ctx, args[1:])
