@@ -6,7 +6,7 @@ BIN := build/limabar
 # always runs with the unit tests.
 FUZZTIME ?= 20s
 
-.PHONY: all build build-deps run test deps vet unit darwincheck lint-workflows fuzz bench bundle screenshot clean
+.PHONY: all build build-deps run test deps vet unit darwincheck lint-workflows fuzz bench bundle package screenshot clean
 
 all: build
 
@@ -83,6 +83,14 @@ bundle_flags = --build-dir '$(BUILD_DIR)' $(if $(BUNDLE_TARGET),--target '$(BUND
 
 bundle:
 	GO=$(GO) ./scripts/bundle.sh $(strip $(bundle_flags))
+
+# make package [VERSION=V] builds build/limabar_V_ARCH.deb and
+# build/limabar-V-1.ARCH.rpm for this machine's architecture with nfpm
+# (scripts/package.sh, packaging/nfpm.yaml). The arm64 packages need an
+# arm64 build of limabar (cgo against the tray library): the release
+# workflow makes them on an arm64 runner.
+package:
+	GO=$(GO) ./scripts/package.sh $(if $(VERSION),--version '$(VERSION)') --build-dir '$(BUILD_DIR)'
 
 screenshot: deps build
 	./scripts/screenshot.sh

@@ -3,7 +3,11 @@
 // Package tools pins the programs `make test` builds to check the project
 // itself, apart from the app's module so that the app never depends on them:
 // actionlint checks the GitHub workflows (and, with shellcheck on PATH, the
-// shell in their run: steps).
+// shell in their run: steps); nfpm builds the .deb and .rpm packages
+// (scripts/package.sh).
 package tools
 
-import _ "github.com/rhysd/actionlint/cmd/actionlint"
+import (
+	_ "github.com/goreleaser/nfpm/v2/cmd/nfpm"
+	_ "github.com/rhysd/actionlint/cmd/actionlint"
+)
