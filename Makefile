@@ -53,7 +53,7 @@ test: deps
 # on their run: steps, and shellcheck on the scripts the workflows run.
 lint-workflows:
 	./scripts/actionlint.sh
-	shellcheck scripts/actionlint.sh scripts/mac-smoke.sh
+	shellcheck scripts/actionlint.sh scripts/mac-smoke.sh scripts/sign-notarize.sh scripts/render-cask.sh scripts/package.sh
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzInstallScript$$' -fuzztime $(FUZZTIME) ./autostart/elevate

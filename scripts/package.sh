@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds LimaBar's Linux packages with nfpm (pinned in scripts/tools, built
-# into build/tools/nfpm) from packaging/nfpm.yaml:
+# Builds LimaBar's Linux packages with nfpm (pinned in scripts/tools/nfpm,
+# built into build/tools/nfpm) from packaging/nfpm.yaml:
 #   build/limabar_VERSION_ARCH.deb and build/limabar-VERSION-1.RPMARCH.rpm
 #
 # Usage: scripts/package.sh [--arch amd64|arm64] [--version V] [--exe PATH]
@@ -76,8 +76,8 @@ nfpm="$root/build/tools/nfpm"
 mkdir -p "$(dirname "$nfpm")"
 exec 9>"$nfpm.lock"
 flock 9
-if [ ! -x "$nfpm" ] || [ scripts/tools/go.mod -nt "$nfpm" ] || [ scripts/tools/go.sum -nt "$nfpm" ]; then
-  (cd scripts/tools && GOWORK=off CGO_ENABLED=0 "$go_cmd" build -trimpath -o "$nfpm" github.com/goreleaser/nfpm/v2/cmd/nfpm)
+if [ ! -x "$nfpm" ] || [ scripts/tools/nfpm/go.mod -nt "$nfpm" ] || [ scripts/tools/nfpm/go.sum -nt "$nfpm" ]; then
+  (cd scripts/tools/nfpm && GOWORK=off CGO_ENABLED=0 "$go_cmd" build -trimpath -o "$nfpm" github.com/goreleaser/nfpm/v2/cmd/nfpm)
 fi
 exec 9>&-
 
