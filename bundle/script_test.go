@@ -218,18 +218,18 @@ func TestShellcheck(t *testing.T) {
 
 // TestUninstallCommandAgrees checks that the README and docs/packaging.md
 // (the tarball's README) give the same command to remove every instance's
-// registrations, and that it needs nothing beyond limactl, limabar and
-// xargs: a user uninstalling should not first have to install jq.
+// registrations, and that it needs nothing beyond limabar: a user
+// uninstalling should not first have to install jq.
 func TestUninstallCommandAgrees(t *testing.T) {
 	t.Parallel()
-	const want = "limactl list --quiet | xargs -n 1 limabar disable --condition=all"
+	const want = "limabar disable --all"
 	for _, doc := range []string{"../README.md", "../docs/packaging.md"} {
 		text := string(readFile(t, doc))
 		if !strings.Contains(text, want) {
 			t.Errorf("%s does not give the uninstall command %q", doc, want)
 		}
 		for _, line := range strings.Split(text, "\n") {
-			if strings.Contains(line, "--condition=all") && strings.Contains(line, "jq ") {
+			if (strings.Contains(line, "--condition=all") || strings.Contains(line, "--all")) && strings.Contains(line, "jq ") {
 				t.Errorf("%s: %q needs jq", doc, strings.TrimSpace(line))
 			}
 		}
