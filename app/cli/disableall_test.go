@@ -89,3 +89,27 @@ func TestDisableAllUsage(t *testing.T) {
 		})
 	}
 }
+
+// TestDisableAllBootTurnsLingeringOff: with lingering on (turned on by
+// LimaBar), every unit is a boot registration; removing the last one turns
+// lingering off again.
+func TestDisableAllBootTurnsLingeringOff(t *testing.T) {
+	m := newDryRunMachine(t, autostart.Linux)
+	m.limactlUnit(t, "default")
+	m.limactlUnit(t, "gone")
+	mustDo(t, os.MkdirAll(m.env.LingerDir, 0o755))
+	mustDo(t, os.WriteFile(filepath.Join(m.env.LingerDir, m.env.User), nil, 0o644))
+	mustDo(t, os.MkdirAll(m.env.StateDir, 0o755))
+	mustDo(t, os.WriteFile(filepath.Join(m.env.StateDir, "linger.json"), []byte(`{"user":"`+m.env.User+`","turnedOnByLimaBar":true}`), 0o644))
+	code, stdout, stderr := run(m.b, "disable", "--all")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	want := "default will no longer start at boot\ngone will no longer start at boot; lingering, which LimaBar had turned on, is off again\n"
+	if stdout != want {
+		t.Errorf("printed %q, want %q", stdout, want)
+	}
+	if argvs := strings.Join(m.fake.Argvs(), "\n"); !strings.Contains(argvs, "loginctl disable-linger "+m.env.User) {
+		t.Errorf("ran\n%s\nwithout loginctl disable-linger", argvs)
+	}
+}
