@@ -4,23 +4,32 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/limabar/limabar/autostart"
 	"github.com/limabar/limabar/autostart/plan"
 )
 
-// wantsAll reports whether disable's arguments ask for --all.
+// wantsAll reports whether disable's arguments ask for --all (or -all,
+// --all=true, as the flag package reads them).
 func wantsAll(args []string) bool {
 	for _, a := range args {
 		if a == "--" {
 			return false
 		}
-		switch name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "="); {
-		case !strings.HasPrefix(a, "-"):
-		case name == "all":
+		if !strings.HasPrefix(a, "-") {
+			continue
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if name != "all" {
+			continue
+		}
+		if !hasValue {
 			return true
 		}
+		on, err := strconv.ParseBool(value)
+		return err == nil && on
 	}
 	return false
 }

@@ -113,3 +113,22 @@ func TestDisableAllBootTurnsLingeringOff(t *testing.T) {
 		t.Errorf("ran\n%s\nwithout loginctl disable-linger", argvs)
 	}
 }
+
+func TestWantsAll(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want bool
+	}{
+		{[]string{"--all"}, true},
+		{[]string{"-all", "--dry-run"}, true},
+		{[]string{"--dry-run", "--all=true"}, true},
+		{[]string{"--all=false", "default"}, false},
+		{[]string{"--condition=all", "default"}, false},
+		{[]string{"default"}, false},
+		{[]string{"--", "--all"}, false},
+	} {
+		if got := wantsAll(tc.args); got != tc.want {
+			t.Errorf("wantsAll(%q) = %t, want %t", tc.args, got, tc.want)
+		}
+	}
+}
