@@ -18,13 +18,21 @@ BIN := build/limabar
 FUZZEXECS ?= 500
 FUZZTIME ?= 10m
 
-.PHONY: all build build-deps run test deps vet unit darwincheck lint-workflows fuzz fuzz-long bench bundle screenshot clean
+.PHONY: all build build-deps run test deps vet unit darwincheck lint-workflows fuzz fuzz-long bench bundle package screenshot clean
 
 all: build
 
+# What `limabar --version` prints: VERSION (default git describe), COMMIT
+# and BUILD_DATE (default now, UTC), set with -ldflags -X as make bundle and
+# the release workflow do; a plain `go build` says dev.
+build_version = $(or $(VERSION),$(shell git describe --tags --always --dirty 2>/dev/null),dev)
+build_commit = $(or $(COMMIT),$(shell git rev-parse HEAD 2>/dev/null))
+build_date = $(or $(BUILD_DATE),$(shell date -u +%Y-%m-%dT%H:%M:%SZ))
+LDFLAGS = -X main.version=$(build_version) $(if $(build_commit),-X main.commit=$(build_commit)) -X main.date=$(build_date)
+
 build:
 	@mkdir -p build
-	$(GO) build -o $(BIN) ./app
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./app
 
 # make run installs what compiling needs first (Debian/Ubuntu), or stops
 # before compiling with one line naming what to install.
@@ -57,7 +65,7 @@ test: deps
 # on their run: steps, and shellcheck on the scripts the workflows run.
 lint-workflows:
 	./scripts/actionlint.sh
-	shellcheck scripts/actionlint.sh scripts/mac-smoke.sh
+	shellcheck scripts/actionlint.sh scripts/mac-smoke.sh scripts/sign-notarize.sh scripts/render-cask.sh scripts/package.sh
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzInstallScript$$' -fuzztime $(FUZZEXECS)x ./autostart/elevate
@@ -90,6 +98,14 @@ bundle_flags = --build-dir '$(BUILD_DIR)' $(if $(BUNDLE_TARGET),--target '$(BUND
 
 bundle:
 	GO=$(GO) ./scripts/bundle.sh $(strip $(bundle_flags))
+
+# make package [VERSION=V] builds build/limabar_V_ARCH.deb and
+# build/limabar-V-1.ARCH.rpm for this machine's architecture with nfpm
+# (scripts/package.sh, packaging/nfpm.yaml). The arm64 packages need an
+# arm64 build of limabar (cgo against the tray library): the release
+# workflow makes them on an arm64 runner.
+package:
+	GO=$(GO) ./scripts/package.sh $(if $(VERSION),--version '$(VERSION)') --build-dir '$(BUILD_DIR)'
 
 screenshot: deps build
 	./scripts/screenshot.sh

@@ -436,6 +436,7 @@ func (g *gui) render() {
 		Busy:     maps.Clone(g.busy),
 		Failures: slices.Clone(g.failures),
 		Waiting:  g.waiting,
+		Version:  version,
 	}
 	g.mu.Unlock()
 	if g.view != nil {

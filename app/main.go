@@ -13,8 +13,14 @@ import (
 	"github.com/limabar/limabar/app/cli"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
+// version, commit and date are set at build time with -ldflags
+// "-X main.version=… -X main.commit=… -X main.date=…" (make build, make
+// bundle, the release workflow); a plain go build leaves version "dev".
+var (
+	version = "dev"
+	commit  string
+	date    string
+)
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -26,7 +32,7 @@ func main() {
 		}
 		return
 	}
-	c := &cli.CLI{Stdout: os.Stdout, Stderr: os.Stderr, Version: version, IsRoot: os.Geteuid() == 0, User: currentUser(), Backend: newBackend}
+	c := &cli.CLI{Stdout: os.Stdout, Stderr: os.Stderr, Version: version, Build: cli.ReadBuild(version, commit, date), IsRoot: os.Geteuid() == 0, User: currentUser(), Backend: newBackend}
 	os.Exit(c.Run(ctx, os.Args[1:]))
 }
 

@@ -52,7 +52,7 @@ func TestMakeBundleDryRunDefaultsToTheHost(t *testing.T) {
 	build := t.TempDir()
 	stdout, _ := makeBundle(t, "DRY_RUN=1", "BUILD_DIR="+build, "VERSION=v1.4.2")
 	arch := runtime.GOARCH
-	want := `+ go build -trimpath -ldflags -X\ main.version=v1.4.2 -o ` + build + "/limabar ./app\n" +
+	want := `+ go build -trimpath -ldflags -X\ main.version=v1.4.2\ -X\ main.commit=0123abc\ -X\ main.date=2026-12-01T12:00:00Z -o ` + build + "/limabar ./app\n" +
 		"+ go run ./bundle -target linux -exe " + build + "/limabar -arch " + arch + " -version v1.4.2 -readme docs/packaging.md -o " + build + "/limabar-linux-" + arch + ".tar.gz\n"
 	if runtime.GOOS == "darwin" {
 		want = strings.ReplaceAll(string(golden(t, "dry-run-darwin.txt")), " build/", " "+build+"/")

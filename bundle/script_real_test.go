@@ -139,7 +139,7 @@ func TestBundleScriptDarwinWithoutXcodeTools(t *testing.T) {
 
 			binary := build + "/limabar-darwin-" + arch
 			app := build + "/LimaBar.app"
-			wantOut := "+ env CGO_ENABLED=1 GOOS=darwin GOARCH=" + arch + " MACOSX_DEPLOYMENT_TARGET=12.0 go build -trimpath -ldflags -X\\ main.version=v1.4.2 -o " + binary + " ./app\n" +
+			wantOut := "+ env CGO_ENABLED=1 GOOS=darwin GOARCH=" + arch + " MACOSX_DEPLOYMENT_TARGET=12.0 go build -trimpath -ldflags -X\\ main.version=v1.4.2\\ -X\\ main.commit=0123abc\\ -X\\ main.date=2026-12-01T12:00:00Z -o " + binary + " ./app\n" +
 				"+ go run ./bundle -target darwin -exe " + binary + " -version v1.4.2 -min-macos 12.0 -o " + app + "\n" +
 				"bundle: wrote " + app + "\n"
 			if stdout != wantOut {
@@ -156,7 +156,7 @@ func TestBundleScriptDarwinWithoutXcodeTools(t *testing.T) {
 			}
 
 			wantCalls := [][]string{
-				{"go", "build", "-trimpath", "-ldflags", "-X main.version=v1.4.2", "-o", binary, "./app"},
+				{"go", "build", "-trimpath", "-ldflags", "-X main.version=v1.4.2 -X main.commit=0123abc -X main.date=2026-12-01T12:00:00Z", "-o", binary, "./app"},
 				{"go", "run", "./bundle", "-target", "darwin", "-exe", binary, "-version", "v1.4.2", "-min-macos", "12.0", "-o", app},
 			}
 			if got := calls(t, log); !equalCalls(got, wantCalls) {
@@ -202,8 +202,8 @@ func TestBundleScriptDarwinWithXcodeTools(t *testing.T) {
 	arm, amd, universal := build+"/limabar-darwin-arm64", build+"/limabar-darwin-amd64", build+"/limabar-darwin-universal"
 	app := build + "/LimaBar.app"
 	want := [][]string{
-		{"go", "build", "-trimpath", "-ldflags", "-X main.version=v1.4.2", "-o", arm, "./app"},
-		{"go", "build", "-trimpath", "-ldflags", "-X main.version=v1.4.2", "-o", amd, "./app"},
+		{"go", "build", "-trimpath", "-ldflags", "-X main.version=v1.4.2 -X main.commit=0123abc -X main.date=2026-12-01T12:00:00Z", "-o", arm, "./app"},
+		{"go", "build", "-trimpath", "-ldflags", "-X main.version=v1.4.2 -X main.commit=0123abc -X main.date=2026-12-01T12:00:00Z", "-o", amd, "./app"},
 		{"lipo", "-create", "-output", universal, arm, amd},
 		{"go", "run", "./bundle", "-target", "darwin", "-exe", universal, "-version", "v1.4.2", "-min-macos", "12.0", "-o", app},
 		{"codesign", "--force", "--sign", "-", "--identifier", "io.github.limabar", "--timestamp=none", app},

@@ -26,12 +26,14 @@ func scriptEnv(extra ...string) []string {
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
-		case "VERSION", "BUILD_DIR", "DRY_RUN", "GO", "MACOSX_DEPLOYMENT_TARGET", "GOOS", "GOARCH", "CGO_ENABLED",
+		case "VERSION", "COMMIT", "BUILD_DATE", "SOURCE_DATE_EPOCH", "BUILD_DIR", "DRY_RUN", "GO", "MACOSX_DEPLOYMENT_TARGET", "GOOS", "GOARCH", "CGO_ENABLED",
 			"BUNDLE_TARGET", "MAKEFLAGS", "MFLAGS", "MAKELEVEL":
 			continue
 		}
 		env = append(env, kv)
 	}
+	// A fixed commit and date, so that the ldflags printed are known.
+	env = append(env, "COMMIT=0123abc", "BUILD_DATE=2026-12-01T12:00:00Z")
 	return append(env, extra...)
 }
 
@@ -92,7 +94,7 @@ func TestBundleScriptLinuxDryRun(t *testing.T) {
 	t.Parallel()
 	stdout, _ := runScript(t, scriptEnv("GOARCH=arm64"), "--dry-run", "--target", "linux", "--version", "v1.4.2")
 	want := []string{
-		`+ go build -trimpath -ldflags -X\ main.version=v1.4.2 -o build/limabar ./app`,
+		`+ go build -trimpath -ldflags -X\ main.version=v1.4.2\ -X\ main.commit=0123abc\ -X\ main.date=2026-12-01T12:00:00Z -o build/limabar ./app`,
 		"+ go run ./bundle -target linux -exe build/limabar -arch arm64 -version v1.4.2 -readme docs/packaging.md -o build/limabar-linux-arm64.tar.gz",
 	}
 	if got := strings.Split(strings.TrimSpace(stdout), "\n"); !slices.Equal(got, want) {
@@ -216,18 +218,18 @@ func TestShellcheck(t *testing.T) {
 
 // TestUninstallCommandAgrees checks that the README and docs/packaging.md
 // (the tarball's README) give the same command to remove every instance's
-// registrations, and that it needs nothing beyond limactl, limabar and
-// xargs: a user uninstalling should not first have to install jq.
+// registrations, and that it needs nothing beyond limabar: a user
+// uninstalling should not first have to install jq.
 func TestUninstallCommandAgrees(t *testing.T) {
 	t.Parallel()
-	const want = "limactl list --quiet | xargs -n 1 limabar disable --condition=all"
+	const want = "limabar disable --all"
 	for _, doc := range []string{"../README.md", "../docs/packaging.md"} {
 		text := string(readFile(t, doc))
 		if !strings.Contains(text, want) {
 			t.Errorf("%s does not give the uninstall command %q", doc, want)
 		}
 		for _, line := range strings.Split(text, "\n") {
-			if strings.Contains(line, "--condition=all") && strings.Contains(line, "jq ") {
+			if (strings.Contains(line, "--condition=all") || strings.Contains(line, "--all")) && strings.Contains(line, "jq ") {
 				t.Errorf("%s: %q needs jq", doc, strings.TrimSpace(line))
 			}
 		}

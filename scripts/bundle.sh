@@ -6,11 +6,13 @@
 #              install.sh).
 #
 # Usage: scripts/bundle.sh [--target darwin|linux] [--exe PATH] [--version V]
-#                          [--build-dir DIR] [--dry-run]
+#                          [--commit C] [--date D] [--build-dir DIR] [--dry-run]
 #
 #   --target     what to make; default: darwin on macOS, linux elsewhere
 #   --exe PATH   package this limabar instead of building it
 #   --version V  version for the binary and Info.plist; default: git describe
+#   --commit C   commit `limabar --version` names (also COMMIT); default: git rev-parse HEAD
+#   --date D     build date it names (also BUILD_DATE); default: SOURCE_DATE_EPOCH or now, UTC
 #   --build-dir  where to put everything; default: build
 #   --dry-run    print the commands without running them (also DRY_RUN=1);
 #                `--dry-run --target darwin` shows the macOS steps anywhere
@@ -29,6 +31,8 @@ usage() { sed -n '2,/^set /p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
 target=
 exe=
 version=${VERSION:-}
+commit=${COMMIT:-}
+build_date=${BUILD_DATE:-}
 build_dir=${BUILD_DIR:-build}
 dry_run=${DRY_RUN:-0}
 min_macos=${MACOSX_DEPLOYMENT_TARGET:-12.0}
@@ -50,6 +54,10 @@ while [ $# -gt 0 ]; do
     --exe=*) exe=${1#*=}; shift ;;
     --version) need_arg "$1" $#; version=$2; shift 2 ;;
     --version=*) version=${1#*=}; shift ;;
+    --commit) need_arg "$1" $#; commit=$2; shift 2 ;;
+    --commit=*) commit=${1#*=}; shift ;;
+    --date) need_arg "$1" $#; build_date=$2; shift 2 ;;
+    --date=*) build_date=${1#*=}; shift ;;
     --build-dir) need_arg "$1" $#; build_dir=$2; shift 2 ;;
     --build-dir=*) build_dir=${1#*=}; shift ;;
     --dry-run) dry_run=1; shift ;;
@@ -68,7 +76,23 @@ fi
 if [ -z "$version" ]; then
   version=$(git describe --tags --always --dirty 2>/dev/null || echo 0.0.0)
 fi
+if [ -z "$commit" ]; then
+  commit=$(git rev-parse HEAD 2>/dev/null || true)
+fi
+if [ -z "$build_date" ]; then
+  if [ -n "${SOURCE_DATE_EPOCH:-}" ]; then
+    build_date=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null ||
+      date -u -r "$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)
+  else
+    build_date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  fi
+fi
+# What `limabar --version` prints (app/main.go).
 ldflags="-X main.version=$version"
+if [ -n "$commit" ]; then
+  ldflags="$ldflags -X main.commit=$commit"
+fi
+ldflags="$ldflags -X main.date=$build_date"
 
 # run prints a command the way a shell would read it and, unless this is a
 # dry run, runs it.

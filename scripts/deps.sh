@@ -15,6 +15,8 @@
 #   screenshot:        dbus-x11 xdotool trayer imagemagick x11-utils (xwininfo)
 #   bundle checks:     libplist-utils (plistutil) desktop-file-utils
 #   script checks:     shellcheck (bundle.sh, install.sh, the privileged scripts)
+#   packaging checks:  ruby (ruby -c on the Homebrew cask); dpkg-deb and
+#                      apt-get come with Debian itself
 set -euo pipefail
 
 build_packages=(libayatana-appindicator3-dev libxcb1-dev pkg-config gcc)
@@ -23,6 +25,7 @@ test_packages=(
   dbus-x11 xdotool trayer imagemagick x11-utils
   libplist-utils desktop-file-utils
   shellcheck
+  ruby
 )
 
 # The pkg-config names cgo asks for: the tray library and XCB.

@@ -51,6 +51,9 @@ type Backend interface {
 type CLI struct {
 	Stdout, Stderr io.Writer
 	Version        string
+	// Build is what `limabar version` prints; its Version, when set, is
+	// the same as Version.
+	Build BuildInfo
 	// IsRoot is true when running as root: enabling then needs --user,
 	// since a VM never runs as root.
 	IsRoot bool
@@ -109,12 +112,14 @@ func (c *CLI) run(ctx context.Context, args []string) (int, error) {
 	case "enable":
 		return c.change(ctx, true, args[1:])
 	case "disable":
+		if wantsAll(args[1:]) {
+			return c.disableAll(ctx, args[1:])
+		}
 		return c.change(ctx, false, args[1:])
 	case "doctor":
 		return c.doctor(ctx, args[1:])
 	case "version", "--version":
-		fmt.Fprintf(c.Stdout, "limabar %s\n", c.Version)
-		return 0, nil
+		return c.version(args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(c.Stdout, Usage)
 		return 0, nil

@@ -24,6 +24,9 @@ type Input struct {
 	// Waiting is set while a refresh has taken long (limactl slow or hung);
 	// the menu keeps showing the last snapshot and says so.
 	Waiting bool
+	// Version is LimaBar's own version, shown on the About line above
+	// Quit; "" leaves the line out.
+	Version string
 }
 
 // StaleLine is the header line under a failed list when the menu still
@@ -521,11 +524,20 @@ func (b *builder) footer() []Item {
 		self.Checked = a.On
 		self.Enabled = false
 	}
-	return []Item{
+	items := []Item{
 		self,
 		{Title: "Refresh", Enabled: true, Action: Action{Kind: Refresh}},
-		{Title: "Quit LimaBar", Enabled: true, Action: Action{Kind: Quit}},
 	}
+	if b.in.Version != "" {
+		items = append(items, AboutLine(b.in.Version))
+	}
+	return append(items, Item{Title: "Quit LimaBar", Enabled: true, Action: Action{Kind: Quit}})
+}
+
+// AboutLine is the line that says which LimaBar runs: its version, as
+// `limabar --version` prints it, so that a bug report can name it.
+func AboutLine(version string) Item {
+	return Item{Title: "LimaBar " + version, Tooltip: "The version of LimaBar that is running"}
 }
 
 func (b *builder) tooltip() string {

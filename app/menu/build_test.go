@@ -831,3 +831,23 @@ func TestStopRetryingTooltip(t *testing.T) {
 		}
 	}
 }
+
+func TestAboutLine(t *testing.T) {
+	t.Run("the version above Quit", func(t *testing.T) {
+		m := Build(Input{Snapshot: snap(), Version: "1.2.3"})
+		var b strings.Builder
+		dump(&b, m.Footer, 0)
+		want := "[ ] Open LimaBar at Login -> set-self-start true\nRefresh -> refresh\n~LimaBar 1.2.3\nQuit LimaBar -> quit\n"
+		if got := b.String(); got != want {
+			t.Errorf("footer:\n got %q\nwant %q", got, want)
+		}
+	})
+	t.Run("no line without a version", func(t *testing.T) {
+		m := Build(Input{Snapshot: snap()})
+		for _, it := range m.Footer {
+			if strings.HasPrefix(it.Title, "LimaBar ") {
+				t.Errorf("footer has %q with no version given", it.Title)
+			}
+		}
+	})
+}

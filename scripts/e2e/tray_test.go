@@ -548,6 +548,7 @@ func TestTrayMenu(t *testing.T) {
 			"---",
 			"Open LimaBar at Login",
 			"Refresh",
+			"LimaBar dev",
 			"Quit LimaBar",
 		}
 		if got := m.labels(); strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -734,6 +735,7 @@ func TestTrayRealLimactlBrokenInstance(t *testing.T) {
 		"---",
 		"Open LimaBar at Login",
 		"Refresh",
+		"LimaBar dev",
 		"Quit LimaBar",
 	}
 	if got := m.labels(); strings.Join(got, "\n") != strings.Join(want, "\n") {

@@ -68,6 +68,10 @@ var table = []Tool{
 	{Name: "dbus-daemon", Debian: "dbus"},
 	{Name: "dbus-launch", Debian: "dbus-x11"},
 	{Name: "shellcheck", Debian: "shellcheck"},
+	{Name: "dpkg-deb", Debian: "dpkg"},
+	{Name: "dpkg", Debian: "dpkg"},
+	{Name: "apt-get", Debian: "apt"},
+	{Name: "ruby", Debian: "ruby"},
 
 	// Both.
 	{Name: "pkg-config", Debian: "pkg-config", Mac: "pkgconf 2.5.1 (runner image)"},
