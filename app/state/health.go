@@ -352,3 +352,33 @@ func currentHealth(h health.Health, registration string) health.Health {
 	}
 	return health.Health{State: health.Stopped}
 }
+
+// FailureClearer forgets a job's failure without starting or stopping the
+// job: what `systemctl --user reset-failed` does. launchd has no such
+// call: it keeps a job's last exit until the job runs again, and loading
+// the job again would start it.
+type FailureClearer interface {
+	ClearFailure(ctx context.Context, in autostart.Instance, c autostart.Condition) error
+}
+
+// ClearsFailures says whether ClearFailure can forget a job's failure
+// here (the service manager can, and is reached).
+func (l *Live) ClearsFailures() bool {
+	_, ok := l.Health.(FailureClearer)
+	return ok
+}
+
+// ClearFailure forgets the failure of an instance's job, starting
+// nothing: the job runs at the next login or boot, or when the instance
+// is started.
+func (l *Live) ClearFailure(ctx context.Context, name string, c autostart.Condition) error {
+	fc, ok := l.Health.(FailureClearer)
+	if !ok {
+		return fmt.Errorf("instance %q: %w", name, ErrNoHealthActions)
+	}
+	inst, err := l.Find(ctx, name)
+	if err != nil {
+		return err
+	}
+	return fc.ClearFailure(ctx, inst, c)
+}
