@@ -197,14 +197,14 @@ ask_purge() {
 }
 
 do_uninstall() {
-  local size folders=()
+  local size folders='' d
   remove "$bin" "$apps/$id.desktop" "$autostart_file"
   for size in "${sizes[@]}"; do
     remove "$icons/$size/apps/$id.png"
   done
   if [ -f "$folders_record" ]; then
     # Children sort after their parents: reversed, they go first.
-    mapfile -t folders < <(LC_ALL=C sort -ru "$folders_record")
+    folders=$(LC_ALL=C sort -ru "$folders_record")
     rm -f "$folders_record"
   else
     # An install older than the record: its icon folders are the ones it
@@ -216,16 +216,17 @@ do_uninstall() {
   if ask_purge; then
     purge_state
   fi
-  if [ "${#folders[@]}" -gt 0 ]; then
-    remove "${folders[@]}"
+  if [ -n "$folders" ]; then
+    while IFS= read -r d; do
+      remove "$d"
+    done <<<"$folders"
   fi
   if [ -e "$settings_dir" ] || [ -e "$state_dir" ]; then
-    if [ "${#folders[@]}" -gt 0 ] && [ -d "$state_dir" ]; then
+    if [ -n "$folders" ] && [ -d "$state_dir" ]; then
       # What is left, for a later --purge to remove once empty.
-      local d
-      for d in "${folders[@]}"; do
+      while IFS= read -r d; do
         [ ! -d "$d" ] || printf '%s\n' "$d"
-      done >"$folders_record.tmp.$$"
+      done <<<"$folders" >"$folders_record.tmp.$$"
       mv -f "$folders_record.tmp.$$" "$folders_record"
     fi
     echo "LimaBar's settings and records are kept in $settings_dir and $state_dir;"
@@ -240,22 +241,22 @@ EOF
 }
 
 do_install() {
-  local exec_value tmp line size
+  local exec_value tmp line size made
   [ -f "$here/limabar" ] || { echo "install.sh: no limabar next to install.sh in $here" >&2; exit 1; }
   exec_value=$(exec_arg "$bin")
-  local made=() dirs=("$(dirname "$bin")" "$apps" "$(dirname "$folders_record")" "$(dirname "$settings_dir")" "$(dirname "$state_dir")")
+  local dirs=("$(dirname "$bin")" "$apps" "$(dirname "$folders_record")" "$(dirname "$settings_dir")" "$(dirname "$state_dir")")
   for size in "${sizes[@]}"; do
     dirs+=("$icons/$size/apps")
   done
   if [ "$autostart" -eq 1 ]; then
     dirs+=("$(dirname "$autostart_file")")
   fi
-  mapfile -t made < <(missing_folders "${dirs[@]}")
+  made=$(missing_folders "${dirs[@]}")
   mkdir -p "$(dirname "$folders_record")"
   # An upgrade keeps what the first install made.
   {
     [ ! -f "$folders_record" ] || cat "$folders_record"
-    [ "${#made[@]}" -eq 0 ] || printf '%s\n' "${made[@]}"
+    [ -z "$made" ] || printf '%s\n' "$made"
   } | LC_ALL=C sort -u >"$folders_record.tmp.$$"
   chmod 0644 "$folders_record.tmp.$$"
   mv -f "$folders_record.tmp.$$" "$folders_record"

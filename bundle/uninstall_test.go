@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,17 +13,25 @@ import (
 	"github.com/limabar/limabar/app/notified"
 )
 
-// listing is what `find HOME` sees: every path under home with its type
-// and mode, as `ls -l` writes them, sorted.
+// listing is what `find HOME -printf '%P %M\n'` prints: every path under
+// home with its type and mode, as `ls -l` writes them, sorted.
 func listing(t *testing.T, home string) []string {
 	t.Helper()
-	out, err := exec.Command("find", home, "-mindepth", "1", "-printf", "%P %M\n").Output()
+	var lines []string
+	err := filepath.WalkDir(home, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || path == home {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(home, path)
+		lines = append(lines, filepath.ToSlash(rel)+" "+fi.Mode().String())
+		return nil
+	})
 	if err != nil {
-		t.Fatalf("find %s: %v", home, err)
-	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	if len(lines) == 1 && lines[0] == "" {
-		lines = nil
+		t.Fatal(err)
 	}
 	slices.Sort(lines)
 	return lines
