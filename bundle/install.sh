@@ -63,13 +63,6 @@ apps="$prefix/share/applications"
 icons="$prefix/share/icons/hicolor"
 autostart_file="${XDG_CONFIG_HOME:-$HOME/.config}/autostart/limabar.desktop"
 sizes=(16x16 22x22 24x24 32x32 48x48 64x64 128x128 256x256 512x512)
-# folders_record lists the folders that did not exist before the install
-# and that LimaBar's files go in (also those the app makes for its settings
-# and records), so that uninstalling removes them again, and only them,
-# once they are empty.
-# It is one of LimaBar's records: an uninstall that keeps them keeps it, for
-# the one that removes them.
-
 # xdg_dir prints an XDG base folder: the variable when it is an absolute
 # path, else the default, as LimaBar itself reads them.
 xdg_dir() {
@@ -80,6 +73,11 @@ xdg_dir() {
 }
 settings_dir="$(xdg_dir "${XDG_CONFIG_HOME:-}" "$HOME/.config")/limabar"
 state_dir="$(xdg_dir "${XDG_STATE_HOME:-}" "$HOME/.local/state")/limabar"
+# folders_record lists the folders that did not exist before the install
+# and that LimaBar's files go in (also those the app makes for its settings,
+# records and login entry), so that uninstalling removes them again, and
+# only them, once they are empty. It is one of LimaBar's records: an
+# uninstall that keeps them keeps it, for the one that removes them.
 folders_record="$state_dir/installed-folders"
 
 # exec_arg prints a path as the program of an Exec= value, quoted as the
@@ -244,13 +242,13 @@ do_install() {
   local exec_value tmp line size made
   [ -f "$here/limabar" ] || { echo "install.sh: no limabar next to install.sh in $here" >&2; exit 1; }
   exec_value=$(exec_arg "$bin")
-  local dirs=("$(dirname "$bin")" "$apps" "$(dirname "$folders_record")" "$(dirname "$settings_dir")" "$(dirname "$state_dir")")
+  # The app's "Open LimaBar at Login" makes the autostart folder when
+  # --autostart does not.
+  local dirs=("$(dirname "$bin")" "$apps" "$(dirname "$folders_record")" "$(dirname "$settings_dir")"
+    "$(dirname "$state_dir")" "$(dirname "$autostart_file")")
   for size in "${sizes[@]}"; do
     dirs+=("$icons/$size/apps")
   done
-  if [ "$autostart" -eq 1 ]; then
-    dirs+=("$(dirname "$autostart_file")")
-  fi
   made=$(missing_folders "${dirs[@]}")
   mkdir -p "$(dirname "$folders_record")"
   # An upgrade keeps what the first install made.

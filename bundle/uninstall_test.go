@@ -11,6 +11,8 @@ import (
 
 	"github.com/limabar/limabar/app/logfile"
 	"github.com/limabar/limabar/app/notified"
+	"github.com/limabar/limabar/app/selfstart"
+	"github.com/limabar/limabar/autostart"
 )
 
 // listing is what `find HOME -printf '%P %M\n'` prints: every path under
@@ -73,9 +75,12 @@ func TestUninstallLeavesNothing(t *testing.T) {
 		install []string
 		// before is what the account had before LimaBar came.
 		before func(t *testing.T, home string)
+		// openAtLogin turns on the app's "Open LimaBar at Login".
+		openAtLogin bool
 	}{
 		{name: "fresh account", install: []string{"--install", "--autostart"}},
 		{name: "fresh account, no autostart", install: []string{"--install"}},
+		{name: "fresh account, Open LimaBar at Login from the menu", install: []string{"--install"}, openAtLogin: true},
 		{name: "account with its own files", install: []string{"--install", "--autostart"}, before: func(t *testing.T, home string) {
 			for _, d := range []string{".local/bin", ".local/state", ".config/autostart"} {
 				if err := os.MkdirAll(filepath.Join(home, d), 0o700); err != nil {
@@ -99,6 +104,12 @@ func TestUninstallLeavesNothing(t *testing.T) {
 
 			runInstall(t, script, home, tc.install...)
 			runApp(t, home)
+			if tc.openAtLogin {
+				item := selfstart.LoginItem{Platform: autostart.Linux, Home: home, Executable: filepath.Join(home, ".local", "bin", "limabar")}
+				if err := item.Enable(); err != nil {
+					t.Fatal(err)
+				}
+			}
 			// An upgrade keeps the record of what the first install made.
 			runInstall(t, script, home, tc.install...)
 			out := runInstall(t, script, home, "--uninstall", "--purge")
