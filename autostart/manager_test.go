@@ -358,6 +358,7 @@ func TestLinuxLoginEnableDisable(t *testing.T) {
 	must(t, err)
 	if got, want := f.fake.Argvs(), []string{
 		"systemctl --user enable --no-reload lima-vm@default.service",
+		"systemctl --user reset-failed lima-vm@default.service",
 		"systemctl --user daemon-reload",
 	}; !reflect.DeepEqual(got, want) {
 		t.Errorf("calls = %q, want %q", got, want)
@@ -432,6 +433,7 @@ func TestLinuxBootWithLingering(t *testing.T) {
 	if got, want := f.fake.Argvs(), []string{
 		"systemctl --user enable --no-reload lima-vm@default.service",
 		"loginctl enable-linger " + f.env.User,
+		"systemctl --user reset-failed lima-vm@default.service",
 		"systemctl --user daemon-reload",
 	}; !reflect.DeepEqual(got, want) {
 		t.Errorf("calls = %q, want %q", got, want)
@@ -620,7 +622,8 @@ func TestExecuteChangeLeavesAfterPending(t *testing.T) {
 	must(t, err)
 	res, err := f.m.ExecuteChange(ctx, p)
 	must(t, err)
-	if got, want := f.fake.Argvs(), []string{"systemctl --user enable --no-reload lima-vm@default.service"}; !reflect.DeepEqual(got, want) {
+	if got, want := f.fake.Argvs(), []string{"systemctl --user enable --no-reload lima-vm@default.service",
+		"systemctl --user reset-failed lima-vm@default.service"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("calls before Pending = %q, want %q", got, want)
 	}
 	if st, _ := f.m.Status(ctx, f.inst); !st.Login.Enabled || res.Message != "default will start at login" || res.Pending == nil || !res.PendingReloads {

@@ -28,10 +28,12 @@ var (
 	sdOnRollback = plan.OnRollback{Purpose: "reload systemd", Argv: []string{"systemctl", "--user", "daemon-reload"}}
 	sdEnable     = []string{"systemctl", "--user", "enable", "--no-reload", "lima-vm@default.service"}
 	sdDisable    = []string{"systemctl", "--user", "disable", "--no-reload", "lima-vm@default.service"}
-	record       = []byte(`{"user":"alice","turnedOnByLimaBar":true}` + "\n")
-	ourRecord    = fileState{Path: recordFile, Exists: true, Data: record, Mode: 0o644}
-	limactlUnit  = fileState{Path: unitFile, Exists: true, Data: []byte("LIMACTL UNIT"), Mode: 0o644}
-	ourUnit      = fileState{Path: unitFile, Exists: true, Data: []byte("UNIT"), Mode: 0o644}
+	sdForget     = plan.Command{Purpose: "forget the failures of an earlier registration",
+		Argv: []string{"systemctl", "--user", "reset-failed", "lima-vm@default.service"}, IgnoreFailure: true}
+	record      = []byte(`{"user":"alice","turnedOnByLimaBar":true}` + "\n")
+	ourRecord   = fileState{Path: recordFile, Exists: true, Data: record, Mode: 0o644}
+	limactlUnit = fileState{Path: unitFile, Exists: true, Data: []byte("LIMACTL UNIT"), Mode: 0o644}
+	ourUnit     = fileState{Path: unitFile, Exists: true, Data: []byte("UNIT"), Mode: 0o644}
 )
 
 // sdState is a Linux user alice with nothing registered; each case adds
@@ -95,11 +97,11 @@ func TestSystemdPlans(t *testing.T) {
 		err    string
 	}{
 		{name: "nothing/enable login", plan: enable(Login),
-			steps:  []plan.Step{sdOnRollback, newUnit, enableNew},
+			steps:  []plan.Step{sdOnRollback, newUnit, enableNew, sdForget},
 			after:  reload,
 			result: Result{Changed: true, Message: "default will start at login"}},
 		{name: "nothing/enable boot", plan: enable(Boot),
-			steps:  []plan.Step{sdOnRollback, newUnit, enableNew, lingerOn, writeRecord},
+			steps:  []plan.Step{sdOnRollback, newUnit, enableNew, lingerOn, writeRecord, sdForget},
 			after:  reload,
 			result: Result{Changed: true, Message: "default will start at boot"}},
 		{name: "nothing/disable login", plan: disable(Login),
@@ -109,14 +111,14 @@ func TestSystemdPlans(t *testing.T) {
 		{name: "login on/enable login", state: loginOn, plan: enable(Login),
 			result: Result{Message: "default already starts at login"}},
 		{name: "login on/enable boot", state: loginOn, plan: enable(Boot),
-			steps:  []plan.Step{lingerOn, writeRecord},
+			steps:  []plan.Step{lingerOn, writeRecord, sdForget},
 			result: Result{Changed: true, SwitchedFrom: "login", Message: "default now starts at boot instead of at login"}},
 		{name: "login on/disable login", state: loginOn, plan: disable(Login),
 			steps:  unregister,
 			after:  reload,
 			result: Result{Changed: true, Message: "default will no longer start at login"}},
 		{name: "boot on, lingering by LimaBar/enable login", state: bootOnOurs, plan: enable(Login),
-			steps:  []plan.Step{lingerOff, removeRecord},
+			steps:  []plan.Step{lingerOff, removeRecord, sdForget},
 			result: Result{Changed: true, SwitchedFrom: "boot", Message: "default now starts at login instead of at boot"}},
 		{name: "boot on, lingering by LimaBar/enable boot", state: bootOnOurs, plan: enable(Boot),
 			result: Result{Message: "default already starts at boot"}},
@@ -131,7 +133,7 @@ func TestSystemdPlans(t *testing.T) {
 		{name: "boot on, lingering by LimaBar/disable login", state: bootOnOurs, plan: disable(Login),
 			result: Result{Message: "default does not start at login"}},
 		{name: "lingering on, not by LimaBar/enable login", state: func(st *systemdState) { st.Lingering = true }, plan: enable(Login),
-			steps:  []plan.Step{sdOnRollback, newUnit, enableNew},
+			steps:  []plan.Step{sdOnRollback, newUnit, enableNew, sdForget},
 			after:  reload,
 			result: Result{Changed: true, Message: "default is registered; lingering is on for alice, so it also starts at boot"}},
 		{name: "lingering on, not by LimaBar/disable boot", state: func(st *systemdState) { loginOn(st); st.Lingering = true }, plan: disable(Boot),
@@ -148,14 +150,14 @@ func TestSystemdPlans(t *testing.T) {
 			state: func(st *systemdState) {
 				st.Unit, st.Links, st.Problems = limactlUnit, []string{"default.target"}, []Problem{{Code: problem.PathMissing}}
 			}, plan: enable(Login),
-			steps:  []plan.Step{sdOnRollback, replaceLimactlUnit, enableLinked},
+			steps:  []plan.Step{sdOnRollback, replaceLimactlUnit, enableLinked, sdForget},
 			after:  reload,
 			result: Result{Changed: true, Message: "default will start at login"}},
 		{name: "written by limactl, not enabled/enable boot",
 			state: func(st *systemdState) {
 				st.Unit, st.Problems = limactlUnit, []Problem{{Code: problem.NotEnabled}}
 			}, plan: enable(Boot),
-			steps:  []plan.Step{sdOnRollback, replaceLimactlUnit, enableNew, lingerOn, writeRecord},
+			steps:  []plan.Step{sdOnRollback, replaceLimactlUnit, enableNew, lingerOn, writeRecord, sdForget},
 			after:  reload,
 			result: Result{Changed: true, SwitchedFrom: "login", Message: "default now starts at boot instead of at login"}},
 		{name: "written by an old Lima for multi-user.target/enable login",
@@ -165,14 +167,14 @@ func TestSystemdPlans(t *testing.T) {
 			steps: []plan.Step{
 				sdOnRollback,
 				plan.Command{Purpose: "remove the links of the old unit", Argv: sdDisable, Undo: sdEnable, IgnoreFailure: true},
-				replaceLimactlUnit, enableNew},
+				replaceLimactlUnit, enableNew, sdForget},
 			after:  reload,
 			result: Result{Changed: true, Message: "default will start at login"}},
 		{name: "written by limactl/repair",
 			state: func(st *systemdState) {
 				st.Unit, st.Links, st.Problems = limactlUnit, []string{"default.target"}, []Problem{{Code: problem.PathMissing}}
 			}, plan: repair(broken),
-			steps:  []plan.Step{sdOnRollback, replaceLimactlUnit, enableLinked},
+			steps:  []plan.Step{sdOnRollback, replaceLimactlUnit, enableLinked, sdForget},
 			after:  reload,
 			result: Result{Changed: true, Message: "default: unit rewritten and enabled"}},
 		{name: "login on/repair", state: loginOn, plan: repair(Status{Login: CondStatus{Enabled: true}}),

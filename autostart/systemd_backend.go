@@ -229,6 +229,7 @@ func planSystemdEnable(name string, cond Condition, st systemdState) (Plan, erro
 			}
 			p.Steps = append(p.Steps, reg...)
 			st.reloadAfter(&p, reg)
+			st.forget(&p, name)
 			p.Result = Result{Changed: true, Message: fmt.Sprintf("%s will start at login", name)}
 			if st.Unit.Exists {
 				p.Result.SwitchedFrom = string(Boot)
@@ -243,6 +244,7 @@ func planSystemdEnable(name string, cond Condition, st systemdState) (Plan, erro
 		p.Steps = reg
 		st.reloadAfter(&p, reg)
 		p.Result = resultOf(reg, fmt.Sprintf("%s will start at login", name), fmt.Sprintf("%s already starts at login", name))
+		st.forget(&p, name)
 		if st.Lingering {
 			p.Result.Message = fmt.Sprintf("%s is registered; lingering is on for %s, so it also starts at boot", name, st.User)
 		}
@@ -261,6 +263,7 @@ func planSystemdEnable(name string, cond Condition, st systemdState) (Plan, erro
 			p.Steps = append(p.Steps, st.lingerSteps(true)...)
 		}
 		p.Result = resultOf(p.Steps, fmt.Sprintf("%s will start at boot", name), fmt.Sprintf("%s already starts at boot", name))
+		st.forget(&p, name)
 		if st.Unit.Exists && !st.Lingering {
 			p.Result.SwitchedFrom = string(Login)
 			p.Result.Message = fmt.Sprintf("%s now starts at boot instead of at login", name)
@@ -337,6 +340,7 @@ func planSystemdRepair(name string, cur Status, st systemdState) (Plan, error) {
 	}
 	p.Steps = reg
 	st.reloadAfter(&p, reg)
+	st.forget(&p, name)
 	p.Result = Result{Changed: true, Message: fmt.Sprintf("%s: unit rewritten and enabled", name)}
 	return p, nil
 }
@@ -382,6 +386,22 @@ func (st systemdState) register(name string, force bool) ([]plan.Step, error) {
 		st.Unit.write("write the unit", st.UnitData),
 		enable,
 	), nil
+}
+
+// forget is the last step of a plan that registers an instance anew
+// (enable, switch-over, repair): the failures of the job under an earlier
+// registration are history. systemd keeps a failed unit failed, with the
+// time of its failure, across the removal of its file and a new one,
+// until reset-failed, which starts and stops nothing. Last, so that a
+// rollback never brings back an old registration without its failure; a
+// failure is ignored ("Unit … not loaded" for a unit systemd never ran),
+// and the health read takes a failure older than the unit file for
+// history anyway.
+func (st systemdState) forget(p *Plan, name string) {
+	if len(p.Steps) > 0 {
+		p.Steps = append(p.Steps, plan.Command{Purpose: "forget the failures of an earlier registration",
+			Argv: st.systemctl(systemd.ResetFailedArgv(systemd.UnitName(name))), IgnoreFailure: true})
+	}
 }
 
 // reload is the step that makes the running manager see a unit written,

@@ -5,22 +5,31 @@
 #   PREFIX/share/icons/hicolor/SIZE/apps/io.github.limabar.png
 # where PREFIX is ~/.local unless --prefix says otherwise. With --autostart it
 # also opens LimaBar at login, through the same XDG autostart entry that the
-# app's "Open LimaBar at Login" switch writes. --uninstall removes all of it.
+# app's "Open LimaBar at Login" switch writes. --uninstall removes all of it,
+# and the folders the install made once they are empty; with --purge (or
+# when the user says yes) also LimaBar's settings and records: its log, what
+# it notified, the restarts it stopped.
 set -euo pipefail
 
 usage() {
   cat <<'EOF'
-Usage: ./install.sh [--prefix DIR] [--autostart] [--uninstall]
+Usage: ./install.sh [--install] [--prefix DIR] [--autostart]
+       ./install.sh --uninstall [--prefix DIR] [--purge]
 
+  --install      install (the default)
   --prefix DIR   install under DIR instead of ~/.local
   --autostart    open LimaBar when you log in
-  --uninstall    remove LimaBar and its login entry
+  --uninstall    remove LimaBar, its login entry and the folders the install
+                 made; asks whether to remove LimaBar's settings and records
+  --purge        with --uninstall, remove LimaBar's settings and records
+                 (its log, what it notified) without asking
 EOF
 }
 
 prefix="${HOME:?HOME is not set}/.local"
 autostart=0
 uninstall=0
+purge=0
 while [ $# -gt 0 ]; do
   case $1 in
     --prefix)
@@ -30,7 +39,9 @@ while [ $# -gt 0 ]; do
       ;;
     --prefix=*) prefix=${1#--prefix=}; shift ;;
     --autostart) autostart=1; shift ;;
+    --install) uninstall=0; shift ;;
     --uninstall) uninstall=1; shift ;;
+    --purge) purge=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) echo "install.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -39,6 +50,11 @@ case $prefix in
   /*) ;;
   *) prefix="$PWD/$prefix" ;;
 esac
+if [ "$purge" -eq 1 ] && [ "$uninstall" -eq 0 ]; then
+  echo "install.sh: --purge goes with --uninstall" >&2
+  usage >&2
+  exit 2
+fi
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 id=io.github.limabar
@@ -47,6 +63,22 @@ apps="$prefix/share/applications"
 icons="$prefix/share/icons/hicolor"
 autostart_file="${XDG_CONFIG_HOME:-$HOME/.config}/autostart/limabar.desktop"
 sizes=(16x16 22x22 24x24 32x32 48x48 64x64 128x128 256x256 512x512)
+# xdg_dir prints an XDG base folder: the variable when it is an absolute
+# path, else the default, as LimaBar itself reads them.
+xdg_dir() {
+  case $1 in
+    /*) printf '%s\n' "$1" ;;
+    *) printf '%s\n' "$2" ;;
+  esac
+}
+settings_dir="$(xdg_dir "${XDG_CONFIG_HOME:-}" "$HOME/.config")/limabar"
+state_dir="$(xdg_dir "${XDG_STATE_HOME:-}" "$HOME/.local/state")/limabar"
+# folders_record lists the folders that did not exist before the install
+# and that LimaBar's files go in (also those the app makes for its settings,
+# records and login entry), so that uninstalling removes them again, and
+# only them, once they are empty. It is one of LimaBar's records: an
+# uninstall that keeps them keeps it, for the one that removes them.
+folders_record="$state_dir/installed-folders"
 
 # exec_arg prints a path as the program of an Exec= value, quoted as the
 # desktop entry spec asks: in double quotes if it holds a reserved
@@ -107,13 +139,97 @@ EOF
   mv -f "$tmp" "$autostart_file"
 }
 
-do_uninstall() {
-  rm -f "$bin" "$apps/$id.desktop" "$autostart_file"
-  local size
-  for size in "${sizes[@]}"; do
-    rm -f "$icons/$size/apps/$id.png"
-    rmdir "$icons/$size/apps" "$icons/$size" 2>/dev/null || true
+# missing_folders prints each folder on the way to the given ones that does
+# not exist yet, parents first: the folders an install is about to make.
+missing_folders() {
+  local d
+  for d in "$@"; do
+    while [ ! -e "$d" ] && [ "$d" != / ]; do
+      printf '%s\n' "$d"
+      d=$(dirname "$d")
+    done
+  done | LC_ALL=C sort -u
+}
+
+# remove prints what it removes: each file, and each folder given that is
+# empty (a folder with something in it is left alone, silently).
+remove() {
+  local p
+  for p in "$@"; do
+    if [ -d "$p" ] && [ ! -L "$p" ]; then
+      if rmdir "$p" 2>/dev/null; then
+        echo "removed $p/"
+      fi
+    elif [ -e "$p" ] || [ -L "$p" ]; then
+      rm -f "$p"
+      echo "removed $p"
+    fi
   done
+}
+
+# purge_state removes LimaBar's settings and records; the folders they were
+# in go with the recorded ones.
+purge_state() {
+  local d
+  for d in "$settings_dir" "$state_dir"; do
+    if [ -e "$d" ]; then
+      rm -rf "$d"
+      echo "removed $d/ (LimaBar's settings and records)"
+    fi
+  done
+}
+
+# ask_purge says whether to purge: yes with --purge, else the user's answer
+# on a terminal, else no.
+ask_purge() {
+  local answer
+  [ "$purge" -eq 1 ] && return 0
+  [ -e "$settings_dir" ] || [ -e "$state_dir" ] || return 1
+  [ -t 0 ] || return 1
+  printf 'Also remove LimaBar'\''s settings and records (its log, what it notified)\nin %s and %s? [y/N] ' "$settings_dir" "$state_dir"
+  read -r answer || answer=
+  case $answer in
+    [yY] | [yY][eE][sS]) return 0 ;;
+  esac
+  return 1
+}
+
+do_uninstall() {
+  local size folders='' d
+  remove "$bin" "$apps/$id.desktop" "$autostart_file"
+  for size in "${sizes[@]}"; do
+    remove "$icons/$size/apps/$id.png"
+  done
+  if [ -f "$folders_record" ]; then
+    # Children sort after their parents: reversed, they go first.
+    folders=$(LC_ALL=C sort -ru "$folders_record")
+    rm -f "$folders_record"
+  else
+    # An install older than the record: its icon folders are the ones it
+    # surely made.
+    for size in "${sizes[@]}"; do
+      remove "$icons/$size/apps" "$icons/$size"
+    done
+  fi
+  if ask_purge; then
+    purge_state
+  fi
+  if [ -n "$folders" ]; then
+    while IFS= read -r d; do
+      remove "$d"
+    done <<<"$folders"
+  fi
+  if [ -e "$settings_dir" ] || [ -e "$state_dir" ]; then
+    if [ -n "$folders" ] && [ -d "$state_dir" ]; then
+      # What is left, for a later --purge to remove once empty.
+      while IFS= read -r d; do
+        [ ! -d "$d" ] || printf '%s\n' "$d"
+      done <<<"$folders" >"$folders_record.tmp.$$"
+      mv -f "$folders_record.tmp.$$" "$folders_record"
+    fi
+    echo "LimaBar's settings and records are kept in $settings_dir and $state_dir;"
+    echo "./install.sh --uninstall --purge removes them."
+  fi
   echo "LimaBar is uninstalled from $prefix."
   cat <<'EOF'
 Lima instances set to start at login or at boot are not changed by this and
@@ -123,9 +239,25 @@ EOF
 }
 
 do_install() {
-  local exec_value tmp line size
+  local exec_value tmp line size made
   [ -f "$here/limabar" ] || { echo "install.sh: no limabar next to install.sh in $here" >&2; exit 1; }
   exec_value=$(exec_arg "$bin")
+  # The app's "Open LimaBar at Login" makes the autostart folder when
+  # --autostart does not.
+  local dirs=("$(dirname "$bin")" "$apps" "$(dirname "$folders_record")" "$(dirname "$settings_dir")"
+    "$(dirname "$state_dir")" "$(dirname "$autostart_file")")
+  for size in "${sizes[@]}"; do
+    dirs+=("$icons/$size/apps")
+  done
+  made=$(missing_folders "${dirs[@]}")
+  mkdir -p "$(dirname "$folders_record")"
+  # An upgrade keeps what the first install made.
+  {
+    [ ! -f "$folders_record" ] || cat "$folders_record"
+    [ -z "$made" ] || printf '%s\n' "$made"
+  } | LC_ALL=C sort -u >"$folders_record.tmp.$$"
+  chmod 0644 "$folders_record.tmp.$$"
+  mv -f "$folders_record.tmp.$$" "$folders_record"
   put "$here/limabar" "$bin" 0755
 
   mkdir -p "$apps"

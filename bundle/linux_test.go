@@ -220,6 +220,7 @@ func TestInstallScript(t *testing.T) {
 		".config/autostart/limabar.desktop",
 		".local/bin/limabar",
 		".local/share/applications/io.github.limabar.desktop",
+		".local/state/limabar/installed-folders",
 	}
 	for _, s := range iconSizes {
 		want = append(want, ".local/share/icons/hicolor/"+s+"/apps/io.github.limabar.png")

@@ -432,6 +432,11 @@ func (c *CLI) doctor(ctx context.Context, args []string) (int, error) {
 	// verbs says, for each entry of report, what a fix did to it.
 	var verbs []string
 	remaining := 0
+	// repairable counts what --fix repairs or removes, which the last line
+	// of the report tells to run it for.
+	repairable := 0
+	fc, clears := b.(failureClearer)
+	clears = clears && fc.ClearsFailures()
 	for _, in := range s.Instances {
 		j := toJSON(in)
 		ps := append(append([]autostart.Problem{}, j.Login.Problems...), j.Boot.Problems...)
@@ -445,15 +450,16 @@ func (c *CLI) doctor(ctx context.Context, args []string) (int, error) {
 		}
 		if len(ps) == 0 {
 			// A job that fails with a sound registration: nothing to
-			// repair here, the reason says what to fix.
-			remaining++
-			report = append(report, d)
+			// repair here, the reason says what to fix. --fix clears the
+			// failure where the service manager can, and starts nothing.
+			report = append(report, clearFailure(ctx, b, fc, clears, in, d, *fix && !*dryRun, &remaining))
 			if *dryRun {
 				plans = append(plans, plan.Plan{})
 			}
-			verbs = append(verbs, "repaired")
+			verbs = append(verbs, "cleared")
 			continue
 		}
+		repairable++
 		if *dryRun {
 			p, err := b.PlanRepair(ctx, in.Name)
 			if err != nil {
@@ -503,8 +509,11 @@ func (c *CLI) doctor(ctx context.Context, args []string) (int, error) {
 			remaining++
 			plans = append(plans, plan.Plan{})
 		case len(unverified) > 0:
+			// --fix says how to remove it.
+			repairable++
 			remaining++
 		case *dryRun:
+			repairable++
 			p, msg, err := planRemovals(ctx, b, m)
 			if err != nil {
 				d.Error = err.Error()
@@ -522,6 +531,7 @@ func (c *CLI) doctor(ctx context.Context, args []string) (int, error) {
 				d.Fixed = true
 			}
 		default:
+			repairable++
 			remaining++
 		}
 		report = append(report, d)
@@ -553,9 +563,11 @@ func (c *CLI) doctor(ctx context.Context, args []string) (int, error) {
 				fmt.Fprintf(c.Stdout, "%s: %s: %s\n", d.Name, verbs[i], d.Message)
 			case d.Error != "":
 				fmt.Fprintf(c.Stdout, "%s: not %s: %s\n", d.Name, verbs[i], oneLine(d.Error))
+			case d.Message != "" && len(d.Problems) == 0:
+				fmt.Fprintf(c.Stdout, "%s: %s\n", d.Name, d.Message)
 			}
 		}
-		if remaining > 0 && !*fix {
+		if repairable > 0 && !*fix {
 			fmt.Fprintln(c.Stdout, "Run `limabar doctor --fix` to repair.")
 		}
 	}
@@ -563,6 +575,49 @@ func (c *CLI) doctor(ctx context.Context, args []string) (int, error) {
 		return 3, nil
 	}
 	return 0, nil
+}
+
+// failureClearer is a Backend that can forget a job's failure without
+// starting or stopping it (systemd's reset-failed).
+type failureClearer interface {
+	ClearsFailures() bool
+	ClearFailure(ctx context.Context, name string, c autostart.Condition) error
+}
+
+// clearFailure is doctor's entry d for an instance whose job failed with
+// a sound registration. With fix, the failure is cleared where the
+// service manager can (clears), and read again; otherwise, and where it
+// cannot, the entry says what to do. remaining counts what is left.
+func clearFailure(ctx context.Context, b Backend, fc failureClearer, clears bool, in state.Instance, d DoctorJSON, fix bool, remaining *int) DoctorJSON {
+	start := fmt.Sprintf("`limactl start %s`", in.Name)
+	switch {
+	case !clears:
+		*remaining++
+		d.Message = fmt.Sprintf("fix the cause, then start the instance with %s (or Try Again in the menu): the failure is shown until the job runs again", start)
+		if fix {
+			d.Error = d.Message
+		}
+		return d
+	case !fix:
+		*remaining++
+		d.Message = fmt.Sprintf("fix the cause, then `limabar doctor --fix` clears the failure (it starts nothing) and %s starts the instance", start)
+		return d
+	}
+	if err := fc.ClearFailure(ctx, in.Name, in.HealthCondition); err != nil {
+		*remaining++
+		d.Error = err.Error()
+		return d
+	}
+	for _, now := range b.Snapshot(ctx).Instances {
+		if now.Name == in.Name && now.Health != nil && now.Health.Bad() {
+			*remaining++
+			d.Error = "the job failed again: " + healthSentence(now.Health)
+			return d
+		}
+	}
+	d.Fixed = true
+	d.Message = fmt.Sprintf("the failure is forgotten and nothing was started: the job runs at the next %s, or %s starts the instance now", in.HealthCondition, start)
+	return d
 }
 
 // healthSentence is a failed job's health for doctor's text output.

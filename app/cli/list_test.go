@@ -99,7 +99,7 @@ func TestListHealth(t *testing.T) {
 func TestDoctorReportsFailedHealth(t *testing.T) {
 	code, stdout, _ := run(failedBackend(), "doctor")
 	want := "default: the autostart job keeps failing: qemu-system-x86_64 not found (exit 1) (failing)\n" +
-		"Run `limabar doctor --fix` to repair.\n"
+		"default: fix the cause, then start the instance with `limactl start default` (or Try Again in the menu): the failure is shown until the job runs again\n"
 	if code != 3 || stdout != want {
 		t.Errorf("got exit %d, stdout:\n%s\nwant 3 and:\n%s", code, stdout, want)
 	}

@@ -353,3 +353,55 @@ func (p PsProcess) Command(pid int) string {
 	}
 	return strings.TrimSpace(string(out))
 }
+
+// currentHealth keeps a failure only when it belongs to the registration
+// now on disk. A job that failed and was then registered again (the
+// switch turned off and on, a switch-over, a repair, limactl writing the
+// file) failed under a registration that is gone: systemd keeps a failed
+// unit's state, with its time, across the removal and the new unit file
+// (until `systemctl --user reset-failed`), and launchd keeps a loaded
+// job's last exit when its plist is rewritten. The registration's time is
+// its file's modification time, which every write (temporary file and
+// rename) sets; a failure before it is history and shows as Stopped, the
+// job not running. A failure without a time, or a job being restarted
+// now, is kept.
+func currentHealth(h health.Health, registration string) health.Health {
+	if !h.Bad() || h.Restarting || h.Since.IsZero() || registration == "" {
+		return h
+	}
+	fi, err := os.Stat(registration)
+	if err != nil || !h.Since.Before(fi.ModTime()) {
+		return h
+	}
+	return health.Health{State: health.Stopped}
+}
+
+// FailureClearer forgets a job's failure without starting or stopping the
+// job: what `systemctl --user reset-failed` does. launchd has no such
+// call: it keeps a job's last exit until the job runs again, and loading
+// the job again would start it.
+type FailureClearer interface {
+	ClearFailure(ctx context.Context, in autostart.Instance, c autostart.Condition) error
+}
+
+// ClearsFailures says whether ClearFailure can forget a job's failure
+// here (the service manager can, and is reached).
+func (l *Live) ClearsFailures() bool {
+	_, ok := l.Health.(FailureClearer)
+	return ok
+}
+
+// ClearFailure forgets the failure of an instance's job, starting
+// nothing: the job runs at the next login or boot, or when the instance
+// is started.
+func (l *Live) ClearFailure(ctx context.Context, name string, c autostart.Condition) error {
+	fc, ok := l.Health.(FailureClearer)
+	if !ok {
+		return fmt.Errorf("instance %q: %w", name, ErrNoHealthActions)
+	}
+	inst, err := l.Find(ctx, name)
+	if err != nil {
+		return err
+	}
+	return fc.ClearFailure(ctx, inst, c)
+}

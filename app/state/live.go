@@ -126,7 +126,7 @@ func (l *Live) readRegistrations(ctx context.Context, instances []Instance, inst
 			si.Autostart = statuses[i]
 		}
 		if c, ok := healthCondition(si.Autostart); ok && l.Health != nil {
-			h := l.Health.Health(ctx, insts[i], c)
+			h := currentHealth(l.Health.Health(ctx, insts[i], c), si.Autostart.Of(c).Path)
 			si.Health, si.HealthCondition = &h, c
 		}
 	}

@@ -37,9 +37,10 @@ type SystemdHealth struct {
 }
 
 var (
-	_ HealthReader  = (*SystemdHealth)(nil)
-	_ HealthActor   = (*SystemdHealth)(nil)
-	_ HealthWatcher = (*SystemdHealth)(nil)
+	_ HealthReader   = (*SystemdHealth)(nil)
+	_ HealthActor    = (*SystemdHealth)(nil)
+	_ HealthWatcher  = (*SystemdHealth)(nil)
+	_ FailureClearer = (*SystemdHealth)(nil)
 )
 
 // ConnectSystemdHealth connects to the user's systemd the way `systemctl
@@ -196,6 +197,17 @@ func (s *SystemdHealth) StopRetrying(ctx context.Context, in autostart.Instance,
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+	if err := s.conn.ResetFailedUnitContext(ctx, unit); err != nil && !notFailed(err) {
+		return fmt.Errorf("instance %q: cannot reset %s: %w", in.Name, unit, err)
+	}
+	return nil
+}
+
+// ClearFailure implements FailureClearer: reset-failed, which takes a
+// failed unit back to inactive (and forgets its restarts and start limit)
+// and starts or stops nothing.
+func (s *SystemdHealth) ClearFailure(ctx context.Context, in autostart.Instance, _ autostart.Condition) error {
+	unit := systemd.UnitName(in.Name)
 	if err := s.conn.ResetFailedUnitContext(ctx, unit); err != nil && !notFailed(err) {
 		return fmt.Errorf("instance %q: cannot reset %s: %w", in.Name, unit, err)
 	}

@@ -14,5 +14,6 @@ package systemd
 func DaemonReloadArgv() []string             { return []string{"--user", "daemon-reload"} }
 func EnableArgv(unit string) []string        { return []string{"--user", "enable", "--no-reload", unit} }
 func DisableArgv(unit string) []string       { return []string{"--user", "disable", "--no-reload", unit} }
+func ResetFailedArgv(unit string) []string   { return []string{"--user", "reset-failed", unit} }
 func EnableLingerArgv(user string) []string  { return []string{"enable-linger", user} }
 func DisableLingerArgv(user string) []string { return []string{"disable-linger", user} }

@@ -78,6 +78,7 @@ func TestLinuxBootWithLingering(t *testing.T) {
 			"limactl list --json",
 			"systemctl --user enable --no-reload lima-vm@default.service",
 			"loginctl enable-linger " + user,
+			"systemctl --user reset-failed lima-vm@default.service",
 			"systemctl --user daemon-reload",
 		}
 		if got := s.calls(); !reflect.DeepEqual(got, want) {
