@@ -1015,11 +1015,39 @@ func register(t *testing.T, w *trayWorld, app *trayApp, name string) {
 // clickSeed makes the click order of the concurrency test repeatable.
 const clickSeed = 20260102
 
+// actionsDone reads the app's log: per instance, the kinds of the actions
+// it carried out ("enable", "disable", …), in the order they ended. The
+// actions of one instance run one after another, so this is also the order
+// they ran in.
+func actionsDone(t *testing.T, logFile string) map[string][]string {
+	t.Helper()
+	data, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kind, inst := regexp.MustCompile(` action=(\S+)`), regexp.MustCompile(` instance=(\S+)`)
+	out := map[string][]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		if !strings.Contains(line, `msg="action done"`) {
+			continue
+		}
+		k, i := kind.FindStringSubmatch(line), inst.FindStringSubmatch(line)
+		if k == nil || i == nil {
+			t.Fatalf("an action without its kind or instance in the log: %q", line)
+		}
+		out[i[1]] = append(out[i[1]], k[1])
+	}
+	return out
+}
+
 // TestFaultTrayConcurrentClicks sends 500 clicks, in waves as fast as D-Bus
 // carries them, spread over both switches of 20 instances, to a limabar built with
 // the race detector, against the real systemd user manager. Afterwards
-// every checkmark must equal what is on disk and what systemd reports, no
-// click may have failed, and the race detector must have nothing to say.
+// every instance must have seen at least one action (the app's log says
+// which it carried out; clicks on a busy switch are ignored), each
+// instance's registration must be what the last of them asked for, every
+// checkmark must equal what is on disk and what systemd reports, no click
+// may have failed, and the race detector must have nothing to say.
 func TestFaultTrayConcurrentClicks(t *testing.T) {
 	bin := raceLimabar(t)
 	w := newTrayWorld(t)
@@ -1085,6 +1113,31 @@ func TestFaultTrayConcurrentClicks(t *testing.T) {
 	t.Logf("%d clicks sent in %d waves in %s by %d senders (seed %d); settled %s after the first",
 		clicks, waves, sent.Round(time.Millisecond), senders, clickSeed, time.Since(began).Round(time.Millisecond))
 
+	acted := actionsDone(t, app.logFile)
+	t.Run("every instance saw an action", func(t *testing.T) {
+		for _, name := range names {
+			if len(acted[name]) == 0 {
+				t.Errorf("%s: no click led to an action; actions per instance: %v", name, acted)
+			}
+		}
+	})
+	t.Run("the final state is the last click's", func(t *testing.T) {
+		for _, name := range names {
+			var last string
+			for _, k := range acted[name] {
+				if k == "enable" || k == "disable" {
+					last = k
+				}
+			}
+			if last == "" {
+				continue // reported above
+			}
+			_, err := os.Stat(filepath.Join(units, "lima-vm@"+name+".service"))
+			if registered := err == nil; registered != (last == "enable") {
+				t.Errorf("%s: got registered %v, but the last click carried out was %s (of %q)", name, registered, last, acted[name])
+			}
+		}
+	})
 	t.Run("checkmarks equal the disk and systemd", func(t *testing.T) {
 		_, err := os.Stat(filepath.Join(w.root, "var", "lib", "systemd", "linger", w.sd.User))
 		lingering := err == nil
@@ -1132,9 +1185,104 @@ func TestFaultTrayConcurrentClicks(t *testing.T) {
 	})
 }
 
+// listHold holds each `limactl list` of the tray's stub limactl while its
+// hold file exists: the call announces its pid on the enter pipe and waits
+// on a pipe of its own, go.PID, until the test writes a line to it. The
+// menu cannot catch up with a change to LIMA_HOME while its list is held.
+type listHold struct {
+	dir     string
+	entries chan string
+}
+
+// heldLimactl is the stub limactl behind the hold.
+const heldLimactl = `#!/bin/sh
+if [ "$1" = list ] && [ -e HOLD/hold ]; then
+	mkfifo -m 666 HOLD/go.$$
+	printf '%s\n' $$ > HOLD/enter
+	read -r _ < HOLD/go.$$
+	rm -f HOLD/go.$$
+fi
+exec STUB "$@"
+`
+
+func newListHold(t *testing.T, w *trayWorld) *listHold {
+	t.Helper()
+	h := &listHold{dir: filepath.Join(w.sd.Home, "hold"), entries: make(chan string, 16)}
+	w.mkdir(h.dir)
+	// The app's user makes its pipes here.
+	if err := os.Chmod(h.dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	enter := filepath.Join(h.dir, "enter")
+	if err := syscall.Mkfifo(enter, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(enter, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(enter, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	go func() {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			h.entries <- sc.Text()
+		}
+	}()
+	stub := filepath.Join(w.bin, "limactl-stub")
+	w.write(stub, trayStubLimactl, 0o755)
+	w.write(filepath.Join(w.bin, "limactl"), strings.NewReplacer("HOLD", h.dir, "STUB", stub).Replace(heldLimactl), 0o755)
+	return h
+}
+
+// on holds every `limactl list` from now on.
+func (h *listHold) on(t *testing.T) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(h.dir, "hold"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// wait returns the pids of the next n held calls.
+func (h *listHold) wait(t *testing.T, n int) []string {
+	t.Helper()
+	var pids []string
+	for len(pids) < n {
+		select {
+		case pid := <-h.entries:
+			pids = append(pids, pid)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("got %d held limactl list calls in 10s, want %d", len(pids), n)
+		}
+	}
+	return pids
+}
+
+// off stops holding and lets the held calls go on.
+func (h *listHold) off(t *testing.T, pids []string) {
+	t.Helper()
+	if err := os.Remove(filepath.Join(h.dir, "hold")); err != nil {
+		t.Fatal(err)
+	}
+	for _, pid := range pids {
+		f, err := os.OpenFile(filepath.Join(h.dir, "go."+pid), os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.Write([]byte("\n"))
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // TestFaultTrayInstanceRemoved removes instance folders while the menu is
-// open: a click that reaches LimaBar before its menu caught up fails with a
-// clear message, and nothing else changes; the app keeps running.
+// open: a click that reaches LimaBar before its menu caught up (its
+// `limactl list` is held until then) fails with a message naming the
+// instance, and nothing else changes; the app keeps running.
 func TestFaultTrayInstanceRemoved(t *testing.T) {
 	w := newTrayWorld(t)
 	limaHome := filepath.Join(w.sd.Home, ".lima")
@@ -1142,6 +1290,7 @@ func TestFaultTrayInstanceRemoved(t *testing.T) {
 	for _, name := range []string{"a1", "b2", "c3", "d4"} {
 		w.instance(limaHome, name, "images: []\n")
 	}
+	hold := newListHold(t, w)
 	app := w.start()
 	n, _ := app.waitFor("four instances", 15*time.Second, func(n menuNode) bool {
 		_, ok := n.instance("d4")
@@ -1154,31 +1303,36 @@ func TestFaultTrayInstanceRemoved(t *testing.T) {
 	before := snapshot(t, units)
 
 	t.Run("click reaching LimaBar before the menu caught up", func(t *testing.T) {
-		login, _ := n.item("b2", "Start at Login")
+		login, ok := n.item("b2", "Start at Login")
+		if !ok {
+			t.Fatalf("no Start at Login for b2:\n%s", n)
+		}
+		// The menu's refresh after the removal and the click's own
+		// question to limactl are both held: the click reaches LimaBar
+		// while its menu still lists b2.
+		hold.on(t)
 		if err := os.RemoveAll(filepath.Join(limaHome, "b2")); err != nil {
 			t.Fatal(err)
 		}
 		app.click(login)
-		m, _ := app.waitFor("b2 gone from the menu", 10*time.Second, func(n menuNode) bool {
-			_, ok := n.instance("b2")
-			return !ok
+		hold.off(t, hold.wait(t, 2))
+		m, _ := app.waitFor("b2 gone from the menu and the click failed", 10*time.Second, func(n menuNode) bool {
+			_, listed := n.instance("b2")
+			return !listed && slices.ContainsFunc(n.labels(), func(l string) bool { return strings.HasPrefix(l, "⚠") })
 		})
 		if d := changes(before, snapshot(t, units)); len(d) != 0 {
 			t.Errorf("registrations changed: %q", d)
 		}
-		// The click either failed with a message naming b2, or came
-		// after the menu had already dropped it (then nothing happened).
-		failed := false
+		var failures []string
 		for _, l := range m.labels() {
-			if !strings.HasPrefix(l, "⚠") {
-				continue
-			}
-			failed = true
-			if !strings.Contains(l, `no instance named "b2"`) {
-				t.Errorf("got failure line %q, want one that says b2 is gone", l)
+			if strings.HasPrefix(l, "⚠") {
+				failures = append(failures, l)
 			}
 		}
-		t.Logf("the click reached LimaBar before its refresh: %v", failed)
+		t.Logf("the click failed with %q", failures)
+		if len(failures) != 1 || !strings.Contains(failures[0], `no instance named "b2"`) {
+			t.Errorf("got failure lines %q, want one that says b2 is gone", failures)
+		}
 	})
 
 	t.Run("click on an item the menu has since given to another instance", func(t *testing.T) {
