@@ -566,6 +566,8 @@ func (k *killer) runGated(g *gate, target string, args ...string) (seen []string
 			select {
 			case err = <-done:
 			case <-time.After(10 * time.Second):
+				// Not left held at the gate for ever.
+				syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 				k.s.t.Fatalf("limabar %q still running 10s after SIGKILL at %q", args, entry)
 			}
 			if !strings.HasPrefix(entry, "write ") {
