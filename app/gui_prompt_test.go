@@ -71,7 +71,7 @@ func (v *mainThreadView) Render(m menu.Menu) {
 // dialog, which stays open until the test has made its checks and
 // promptHold has passed, and is then cancelled by the user.
 type promptRunner struct {
-	runner.Fake
+	*runner.Fake
 	opened   chan struct{} // closed when the dialog opens
 	release  chan struct{} // closed by the test when its checks are done
 	answered chan struct{} // closed when the dialog has been answered
@@ -145,6 +145,7 @@ func newMacLive(t *testing.T, r runner.Runner) *state.Live {
 func TestAdminPromptLeavesTheMenuUsable(t *testing.T) {
 	limaHome := "" // filled in below, for limactl's answer
 	r := &promptRunner{
+		Fake:     runner.NewFake(t),
 		opened:   make(chan struct{}),
 		release:  make(chan struct{}),
 		answered: make(chan struct{}),
@@ -155,6 +156,11 @@ func TestAdminPromptLeavesTheMenuUsable(t *testing.T) {
 		{Match: []string{"/opt/homebrew/bin/limactl", "list", "--json"}, Stdout: `{"name":"default","status":"Stopped","dir":"` + filepath.Join(limaHome, "default") + `"}` + "\n" +
 			`{"name":"other","status":"Stopped","dir":"` + filepath.Join(limaHome, "other") + `"}` + "\n"},
 		{Match: []string{"/usr/bin/osascript"}, Stderr: "0:1523: execution error: User canceled. (-128)\n", ExitCode: 1},
+		// other's login agent: enable prints nothing, and launchd then
+		// holds the enable override it leaves.
+		{Match: []string{"/bin/launchctl", "enable", "gui/65534/io.lima-vm.autostart.other"}},
+		{Match: []string{"/bin/launchctl", "print-disabled", "gui/65534"},
+			Stdout: "disabled services = {\n\t\"io.lima-vm.autostart.other\" => enabled\n}\n"},
 	}
 
 	main := newMainThread(t)

@@ -16,7 +16,7 @@ import (
 // instance's folder (its lima.yaml) is there; once it is gone, limactl says what became of
 // it. Restat reads the registrations again without limactl.
 func TestLiveActsOnWhatTheMenuListed(t *testing.T) {
-	fake := &runner.Fake{}
+	fake := runner.NewFake(t)
 	live := newMacLive(t, fake)
 	limaHome := live.Engine.Env().LimaHome
 	if err := os.WriteFile(filepath.Join(limaHome, "default", "lima.yaml"), []byte("images: []\n"), 0o644); err != nil {

@@ -68,7 +68,11 @@ func TestDarwinBootStatusProblems(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, Darwin)
-			f.fake.Responses = tc.responses
+			// launchd as it is after the daemon was bootstrapped: no
+			// override of its own, loaded and running. A case's answers
+			// come first and win.
+			f.fake.Expect(tc.responses...)
+			f.fake.Expect(printDisabled("system", "com.apple.ftpd", "disabled"), printLoaded(label, f.daemonPath()))
 			job := launchd.Daemon(launchd.Params{Name: "default", InstanceDir: f.inst.Dir, Limactl: f.limctl, Home: f.env.Home, User: f.env.User})
 			if tc.spoil != nil {
 				tc.spoil(&job)
@@ -122,6 +126,7 @@ func TestDarwinBootStatusProblems(t *testing.T) {
 // the VM as the user, with HOME and USER of the user.
 func TestDarwinRepairRootDaemon(t *testing.T) {
 	f := newFixture(t, Darwin)
+	f.fake.Expect(printDisabled("system"), printLoaded(daemonLabel, f.daemonPath()))
 	job := launchd.Daemon(launchd.Params{Name: "default", InstanceDir: f.inst.Dir, Limactl: f.limctl, Home: f.env.Home, User: f.env.User})
 	job.UserName = "root"
 	job.EnvironmentVariables["USER"] = "root"

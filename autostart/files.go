@@ -50,6 +50,7 @@ func (OSFiles) WriteFile(path string, data []byte, perm os.FileMode) (err error)
 	if err = f.Close(); err != nil {
 		return err
 	}
+	writeGate(path)
 	if err = os.Rename(tmp, path); err != nil {
 		return err
 	}

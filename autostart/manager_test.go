@@ -3,6 +3,7 @@ package autostart
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -70,7 +71,7 @@ func newFixture(t testing.TB, p Platform) *fixture {
 	must(t, os.WriteFile(limactl, []byte("#!/bin/sh\n"), 0o755))
 	inst := Instance{Name: "default", Dir: filepath.Join(home, ".lima", "default")}
 	must(t, os.MkdirAll(inst.Dir, 0o755))
-	f := &fixture{fake: &runner.Fake{}, elev: &fakeElevator{}, inst: inst, tmp: tmp, limctl: limactl}
+	f := &fixture{fake: runner.NewFake(t), elev: &fakeElevator{}, inst: inst, tmp: tmp, limctl: limactl}
 	f.env = Env{
 		Platform:         p,
 		Home:             home,
@@ -89,6 +90,65 @@ func newFixture(t testing.TB, p Platform) *fixture {
 	}
 	f.rebuild(t)
 	return f
+}
+
+// answer declares a command that succeeds with the given stderr and no
+// output: launchctl enable, disable, bootstrap and bootout and loginctl
+// print nothing when they succeed, systemctl enable and disable say what
+// they linked on stderr.
+func answer(stderr string, argv ...string) runner.Response {
+	return runner.Response{Match: argv, Stderr: stderr}
+}
+
+// printDisabled is `launchctl print-disabled DOMAIN` listing the overrides
+// given as label, state pairs ("enabled" or "disabled", as macOS 11 and
+// later print them).
+func printDisabled(domain string, pairs ...string) runner.Response {
+	var b strings.Builder
+	b.WriteString("disabled services = {\n")
+	for i := 0; i+1 < len(pairs); i += 2 {
+		fmt.Fprintf(&b, "\t%q => %s\n", pairs[i], pairs[i+1])
+	}
+	b.WriteString("}\n")
+	return runner.Response{Match: []string{"launchctl", "print-disabled", domain}, Stdout: b.String()}
+}
+
+// printLoaded is `launchctl print system/LABEL` of a loaded daemon whose
+// process runs, cut to the top-level lines launchd.ParsePrint reads and a
+// few around them.
+func printLoaded(label, plist string) runner.Response {
+	return runner.Response{Match: []string{"launchctl", "print", "system/" + label}, Stdout: "system/" + label + " = {\n" +
+		"\tactive count = 1\n\tpath = " + plist + "\n\ttype = LaunchDaemon\n\tstate = running\n\n" +
+		"\tprogram = /opt/homebrew/bin/limactl\n\truns = 1\n\tpid = 812\n\tlast exit code = (never exited)\n}\n"}
+}
+
+const (
+	agentLabel  = "io.lima-vm.autostart.default"
+	daemonLabel = "io.lima-vm.daemon.default"
+)
+
+// darwinAgentAnswers declares what launchctl answers to LimaBar's login
+// agent: enable and disable succeed, and print-disabled shows the enable
+// override that `launchctl enable` leaves.
+func darwinAgentAnswers() []runner.Response {
+	return []runner.Response{
+		answer("", "launchctl", "enable", "gui/501/"+agentLabel),
+		answer("", "launchctl", "disable", "gui/501/"+agentLabel),
+		printDisabled("gui/501", agentLabel, "enabled"),
+	}
+}
+
+// linuxUnitAnswers declares what systemctl --user answers to LimaBar's unit
+// of default.
+func (f *fixture) linuxUnitAnswers() []runner.Response {
+	dir := filepath.Dir(f.unitPath())
+	return []runner.Response{
+		answer("Created symlink "+filepath.Join(dir, "default.target.wants", "lima-vm@default.service")+" → "+f.unitPath()+".\n",
+			"systemctl", "--user", "enable", "--no-reload", "lima-vm@default.service"),
+		answer("Removed \""+filepath.Join(dir, "default.target.wants", "lima-vm@default.service")+"\".\n",
+			"systemctl", "--user", "disable", "--no-reload", "lima-vm@default.service"),
+		answer("", "systemctl", "--user", "daemon-reload"),
+	}
 }
 
 func (f *fixture) rebuild(t testing.TB) {
@@ -127,6 +187,7 @@ func (f *fixture) unitPath() string {
 
 func TestDarwinLoginEnableDisable(t *testing.T) {
 	f := newFixture(t, Darwin)
+	f.fake.Expect(darwinAgentAnswers()...)
 	ctx := context.Background()
 	res, err := f.m.Enable(ctx, f.inst, Login, EnableOptions{})
 	must(t, err)
@@ -174,6 +235,7 @@ func TestDarwinLoginEnableDisable(t *testing.T) {
 
 func TestDarwinCustomLimaHomeIsPassed(t *testing.T) {
 	f := newFixture(t, Darwin)
+	f.fake.Expect(darwinAgentAnswers()...)
 	f.env.LimaHome = filepath.Join(f.tmp, "vms & more")
 	f.inst.Dir = filepath.Join(f.env.LimaHome, "default")
 	must(t, os.MkdirAll(f.inst.Dir, 0o755))
@@ -199,6 +261,7 @@ func TestDarwinLoginRollbackWhenLaunchctlFails(t *testing.T) {
 				must(t, os.WriteFile(f.agentPath(), before, 0o644))
 			}
 			f.fake.Responses = []runner.Response{{Match: []string{"launchctl", "enable"}, ExitCode: 1, Stderr: "Operation not permitted while System Integrity Protection is engaged"}}
+			f.fake.Expect(printDisabled("gui/501"))
 			_, err := f.m.Enable(context.Background(), f.inst, Login, EnableOptions{})
 			if err == nil || !strings.Contains(err.Error(), `"default"`) || !strings.Contains(err.Error(), "System Integrity Protection") {
 				t.Fatalf("err = %v, want the instance name and launchctl's message", err)
@@ -241,7 +304,7 @@ func TestDarwinStatusOfLimactlWrittenAgent(t *testing.T) {
 
 	// Repair rewrites it with the current settings and clears the override.
 	f.fake.Calls = nil
-	f.fake.Responses = nil
+	f.fake.Responses = darwinAgentAnswers()
 	res, err := f.m.Repair(context.Background(), f.inst)
 	must(t, err)
 	if !res.Changed {
@@ -256,6 +319,7 @@ func TestDarwinStatusOfLimactlWrittenAgent(t *testing.T) {
 
 func TestDarwinUnparseableAgent(t *testing.T) {
 	f := newFixture(t, Darwin)
+	f.fake.Expect(printDisabled("gui/501"))
 	must(t, os.MkdirAll(filepath.Dir(f.agentPath()), 0o755))
 	must(t, os.WriteFile(f.agentPath(), []byte("<plist><dict>"), 0o644))
 	st, err := f.m.Status(context.Background(), f.inst)
@@ -267,6 +331,8 @@ func TestDarwinUnparseableAgent(t *testing.T) {
 
 func TestDarwinBootThroughElevator(t *testing.T) {
 	f := newFixture(t, Darwin)
+	f.fake.Expect(darwinAgentAnswers()...)
+	f.fake.Expect(printDisabled("system"), printLoaded(daemonLabel, f.daemonPath()))
 	ctx := context.Background()
 	// Login first, then boot: one call switches over.
 	_, err := f.m.Enable(ctx, f.inst, Login, EnableOptions{})
@@ -353,6 +419,7 @@ func TestInvalidNamesTouchNothing(t *testing.T) {
 
 func TestLinuxLoginEnableDisable(t *testing.T) {
 	f := newFixture(t, Linux)
+	f.fake.Expect(f.linuxUnitAnswers()...)
 	ctx := context.Background()
 	_, err := f.m.Enable(ctx, f.inst, Login, EnableOptions{})
 	must(t, err)
@@ -388,6 +455,7 @@ func TestLinuxRollbackWhenSystemctlFails(t *testing.T) {
 		t.Run(step, func(t *testing.T) {
 			f := newFixture(t, Linux)
 			f.fake.Responses = []runner.Response{{Match: []string{"systemctl", "--user", step}, ExitCode: 1, Stderr: "Failed to connect to bus: No medium found"}}
+			f.fake.Expect(answer("", "systemctl", "--user", "daemon-reload"))
 			_, err := f.m.Enable(context.Background(), f.inst, Login, EnableOptions{})
 			if err == nil || !strings.Contains(err.Error(), "No medium found") || !strings.Contains(err.Error(), `"default"`) {
 				t.Fatalf("err = %v", err)
@@ -424,7 +492,8 @@ func TestLinuxBootWithLingering(t *testing.T) {
 	f := newFixture(t, Linux)
 	ctx := context.Background()
 	linger := filepath.Join(f.env.LingerDir, f.env.User)
-	f.fake.Responses = []runner.Response{{Match: []string{"loginctl", "enable-linger"}}}
+	f.fake.Expect(f.linuxUnitAnswers()...)
+	f.fake.Expect(answer("", "loginctl", "enable-linger", f.env.User), answer("", "loginctl", "disable-linger", f.env.User))
 	res, err := f.m.Enable(ctx, f.inst, Boot, EnableOptions{})
 	must(t, err)
 	if !res.Changed {
@@ -460,6 +529,7 @@ func TestLinuxBootWithLingering(t *testing.T) {
 
 func TestLinuxBootKeepsLingeringItDidNotTurnOn(t *testing.T) {
 	f := newFixture(t, Linux)
+	f.fake.Expect(f.linuxUnitAnswers()...)
 	must(t, os.MkdirAll(f.env.LingerDir, 0o755))
 	must(t, os.WriteFile(filepath.Join(f.env.LingerDir, f.env.User), nil, 0o644))
 	ctx := context.Background()
@@ -477,6 +547,7 @@ func TestLinuxBootKeepsLingeringItDidNotTurnOn(t *testing.T) {
 func TestLinuxBootRefusedByPolkit(t *testing.T) {
 	f := newFixture(t, Linux)
 	f.fake.Responses = []runner.Response{{Match: []string{"loginctl", "enable-linger"}, ExitCode: 1, Stderr: "Could not enable linger: Access denied"}}
+	f.fake.Expect(f.linuxUnitAnswers()...)
 	_, err := f.m.Enable(context.Background(), f.inst, Boot, EnableOptions{})
 	if err == nil || !strings.Contains(err.Error(), "Access denied") || !strings.Contains(err.Error(), "refused") {
 		t.Fatalf("err = %v", err)
@@ -572,7 +643,8 @@ func TestDarwinRepairBothConditionsKeepsBoot(t *testing.T) {
 	data, err := launchd.Encode(launchd.Daemon(p))
 	must(t, err)
 	must(t, os.WriteFile(f.daemonPath(), data, 0o644))
-	f.fake.Responses = []runner.Response{{Match: []string{"launchctl", "print", "system/io.lima-vm.daemon.default"}}}
+	f.fake.Expect(darwinAgentAnswers()...)
+	f.fake.Expect(printDisabled("system"), printLoaded(daemonLabel, f.daemonPath()))
 	_, err = f.m.Enable(ctx, f.inst, Login, EnableOptions{})
 	// Enabling login switches over, which the elevator (doing nothing
 	// here) allows; put the daemon back to have both.
@@ -596,6 +668,8 @@ func TestDarwinRepairBothConditionsKeepsBoot(t *testing.T) {
 
 func TestLinuxStaleLingerRecordIsReleased(t *testing.T) {
 	f := newFixture(t, Linux)
+	f.fake.Expect(f.linuxUnitAnswers()...)
+	f.fake.Expect(answer("", "loginctl", "enable-linger", f.env.User), answer("", "loginctl", "disable-linger", f.env.User))
 	ctx := context.Background()
 	linger := filepath.Join(f.env.LingerDir, f.env.User)
 	_, err := f.m.Enable(ctx, f.inst, Boot, EnableOptions{})
@@ -617,6 +691,7 @@ func TestLinuxStaleLingerRecordIsReleased(t *testing.T) {
 // steps are done, and systemd's reload runs after that, through Pending.
 func TestExecuteChangeLeavesAfterPending(t *testing.T) {
 	f := newFixture(t, Linux)
+	f.fake.Expect(f.linuxUnitAnswers()...)
 	ctx := context.Background()
 	p, err := f.m.PlanEnable(ctx, f.inst, Login, EnableOptions{})
 	must(t, err)

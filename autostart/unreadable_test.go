@@ -17,6 +17,9 @@ func TestUnreadableRegistrationIsLeftAlone(t *testing.T) {
 	for _, p := range []Platform{Linux, Darwin} {
 		t.Run(string(p), func(t *testing.T) {
 			f := newFixture(t, p)
+			// Only questions are declared: a change would be an
+			// unexpected command.
+			f.fake.Expect(printDisabled("gui/501"))
 			path := f.unitPath()
 			if p == Darwin {
 				path = f.agentPath()

@@ -91,6 +91,9 @@ func TestDarwinRepairRefusesValuesAPlistCannotHold(t *testing.T) {
 			}
 			before := tree(t, f.tmp)
 			f.fake.Calls = nil
+			// Only questions are declared: a change would be an
+			// unexpected command.
+			f.fake.Expect(printDisabled("gui/501"), printDisabled("system"), printLoaded(daemonLabel, f.daemonPath()))
 			_, err := f.m.Repair(context.Background(), f.inst)
 			if want := `cannot register instance "default": ` + v.want; err == nil || err.Error() != want {
 				t.Fatalf("got %v, want %q", err, want)

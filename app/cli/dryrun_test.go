@@ -99,7 +99,7 @@ func newDryRunMachine(t *testing.T, p autostart.Platform) *dryRunMachine {
 	limactl := filepath.Join(tmp, "bin", "limactl")
 	mustDo(t, os.MkdirAll(filepath.Dir(limactl), 0o755))
 	mustDo(t, os.WriteFile(limactl, []byte("#!/bin/sh\n"), 0o755))
-	m := &dryRunMachine{tmp: tmp, fake: &runner.Fake{}, elev: &recordingElevator{}}
+	m := &dryRunMachine{tmp: tmp, fake: runner.NewFake(t), elev: &recordingElevator{}}
 	var insts []autostart.Instance
 	for _, name := range []string{"default", "other"} {
 		in := autostart.Instance{Name: name, Dir: filepath.Join(home, ".lima", name)}

@@ -60,7 +60,7 @@ func TestParseListGarbage(t *testing.T) {
 }
 
 func TestListRunsLimactl(t *testing.T) {
-	f := &runner.Fake{Responses: []runner.Response{{Match: []string{"/opt/homebrew/bin/limactl", "list", "--json"}, Stdout: listOutput}}}
+	f := runner.NewFake(t, runner.Response{Match: []string{"/opt/homebrew/bin/limactl", "list", "--json"}, Stdout: listOutput})
 	c := &Client{Limactl: "/opt/homebrew/bin/limactl", Runner: f}
 	got, err := c.List(context.Background())
 	if err != nil || len(got) != 3 {
@@ -72,7 +72,7 @@ func TestListRunsLimactl(t *testing.T) {
 }
 
 func TestListWithoutLimactl(t *testing.T) {
-	_, err := (&Client{Runner: &runner.Fake{}}).List(context.Background())
+	_, err := (&Client{Runner: runner.NewFake(t)}).List(context.Background())
 	if !errors.Is(err, ErrNoLimactl) {
 		t.Errorf("err = %v", err)
 	}
@@ -98,7 +98,7 @@ func TestListTimesOut(t *testing.T) {
 }
 
 func TestStartStopErrorsNameTheInstance(t *testing.T) {
-	f := &runner.Fake{Responses: []runner.Response{{Match: []string{"limactl", "stop"}, ExitCode: 1, Stderr: "instance \"k3s\" is not running"}}}
+	f := runner.NewFake(t, runner.Response{Match: []string{"limactl", "stop"}, ExitCode: 1, Stderr: "instance \"k3s\" is not running"})
 	c := &Client{Limactl: "limactl", Runner: f}
 	err := c.Stop(context.Background(), "k3s")
 	if err == nil || !strings.Contains(err.Error(), `"k3s"`) || !strings.Contains(err.Error(), "is not running") {
@@ -192,7 +192,7 @@ func TestParseListRealBrokenWithoutStderr(t *testing.T) {
 // TestListReadsStderr: List hands limactl's stderr to the parser.
 func TestListReadsStderr(t *testing.T) {
 	stdout, stderr := readTestdata(t)
-	f := &runner.Fake{Responses: []runner.Response{{Match: []string{"limactl", "list", "--json"}, Stdout: string(stdout), Stderr: string(stderr)}}}
+	f := runner.NewFake(t, runner.Response{Match: []string{"limactl", "list", "--json"}, Stdout: string(stdout), Stderr: string(stderr)})
 	got, err := (&Client{Limactl: "limactl", Runner: f}).List(context.Background())
 	if err != nil {
 		t.Fatal(err)

@@ -262,8 +262,15 @@ func TestLinuxEntryTurnedOffByHand(t *testing.T) {
 	}
 }
 
+// darwinItem is the login item of LimaBar.app with launchd as it is once
+// the item was enabled: `launchctl enable` succeeds, printing nothing, and
+// print-disabled shows the enable override it leaves.
 func darwinItem(t *testing.T) (LoginItem, *runner.Fake) {
-	f := &runner.Fake{}
+	f := runner.NewFake(t,
+		runner.Response{Match: []string{"launchctl", "enable", "gui/501/io.github.limabar"}},
+		runner.Response{Match: []string{"launchctl", "print-disabled", "gui/501"},
+			Stdout: "disabled services = {\n\t\"io.github.limabar\" => enabled\n}\n"},
+	)
 	return LoginItem{
 		Platform:   autostart.Darwin,
 		Home:       t.TempDir(),

@@ -16,10 +16,13 @@ import (
 func TestLaunchdHealth(t *testing.T) {
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "launchd.stderr.log"), `time="2026-12-03T22:00:00Z" level=fatal msg="qemu-system-aarch64 not found"`+"\n")
-	fake := &runner.Fake{Responses: []runner.Response{
+	fake := runner.NewFake(t, []runner.Response{
 		{Match: []string{"launchctl", "print", "gui/501/io.lima-vm.autostart.default"}, Stdout: "gui/501/io.lima-vm.autostart.default = {\n\tstate = not running\n\truns = 1\n\tlast exit code = 1\n}\n"},
 		{Match: []string{"launchctl", "print", "system/io.lima-vm.daemon.default"}, ExitCode: 113, Stderr: "Could not find service \"io.lima-vm.daemon.default\" in domain for system"},
-	}}
+		// kickstart and bootout print nothing when they succeed.
+		{Match: []string{"launchctl", "kickstart", "gui/501/io.lima-vm.autostart.default"}},
+		{Match: []string{"launchctl", "bootout", "gui/501/io.lima-vm.autostart.default"}},
+	}...)
 	l := &LaunchdHealth{Runner: fake, Launchctl: "launchctl", UID: 501}
 	in := autostart.Instance{Name: "default", Dir: dir}
 	h := l.Health(context.Background(), in, autostart.Login)
@@ -51,11 +54,11 @@ func TestLaunchdHealth(t *testing.T) {
 }
 
 func TestPsProcess(t *testing.T) {
-	fake := &runner.Fake{Responses: []runner.Response{
+	fake := runner.NewFake(t, []runner.Response{
 		{Match: []string{"/bin/ps", "-p", "100"}, Stdout: "/opt/homebrew/bin/limactl\n"},
 		{Match: []string{"/bin/ps", "-p", "200"}, ExitCode: 1},
 		{Match: []string{"/bin/ps", "-p", "300"}, ExitCode: 2, Stderr: "ps: something else"},
-	}}
+	}...)
 	p := PsProcess{Runner: fake}
 	for _, tt := range []struct {
 		pid  int

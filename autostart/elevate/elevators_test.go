@@ -51,11 +51,9 @@ func TestOsascript(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := &runner.Fake{}
-			if tc.resp.ExitCode != 0 {
-				tc.resp.Match = []string{"/usr/bin/osascript"}
-				f.Responses = []runner.Response{tc.resp}
-			}
+			// osascript prints nothing when the script prints nothing.
+			tc.resp.Match = wantArgv
+			f := runner.NewFake(t, tc.resp)
 			err := Osascript{Runner: f}.RunAsRoot(context.Background(), script, prompt)
 			if !reflect.DeepEqual(f.Calls, [][]string{wantArgv}) {
 				t.Errorf("calls %q, want %q", f.Calls, [][]string{wantArgv})
@@ -92,7 +90,7 @@ func TestOsascript(t *testing.T) {
 		})
 	}
 	t.Run("path", func(t *testing.T) {
-		f := &runner.Fake{}
+		f := runner.NewFake(t, runner.Response{Match: []string{"osascript", "-e"}})
 		if err := (Osascript{Runner: f, Path: "osascript"}).RunAsRoot(context.Background(), "true", "Why?"); err != nil {
 			t.Fatal(err)
 		}
@@ -117,7 +115,7 @@ func TestSudoAndDirect(t *testing.T) {
 		{"direct shell", func(r runner.Runner) Elevator { return Direct{Runner: r, Shell: "sh"} }, []string{"sh", "-c", script}, "sh"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := &runner.Fake{}
+			f := runner.NewFake(t, runner.Response{Match: tc.argv})
 			if err := tc.el(f).RunAsRoot(context.Background(), script, "Why?"); err != nil {
 				t.Fatal(err)
 			}
@@ -125,7 +123,7 @@ func TestSudoAndDirect(t *testing.T) {
 				t.Errorf("calls %q, want %q", f.Calls, [][]string{tc.argv})
 			}
 
-			f = &runner.Fake{Responses: []runner.Response{{Match: tc.argv[:1], Stderr: "limabar: launchctl disable failed\n", ExitCode: 1}}}
+			f = runner.NewFake(t, runner.Response{Match: tc.argv, Stderr: "limabar: launchctl disable failed\n", ExitCode: 1})
 			err := tc.el(f).RunAsRoot(context.Background(), script, "Why?")
 			want := "the privileged script failed (via " + tc.via + "): limabar: launchctl disable failed"
 			if err == nil || err.Error() != want {

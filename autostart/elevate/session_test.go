@@ -27,7 +27,8 @@ func TestDetectSession(t *testing.T) {
 }
 
 func TestChoose(t *testing.T) {
-	r := &runner.Fake{}
+	// The chosen elevators are compared, not run: nothing is declared.
+	r := runner.NewFake(t)
 	tools := ChooseTools{Osascript: "osascript", Sudo: "/usr/bin/sudo", Shell: "/bin/bash"}
 	for _, tc := range []struct {
 		name    string
@@ -70,7 +71,7 @@ func TestChoose(t *testing.T) {
 		{false, SessionGUI, "/usr/bin/osascript"},
 		{false, SessionTTY, "/usr/bin/sudo"},
 	} {
-		f := &runner.Fake{}
+		f := runner.NewFake(t, runner.Response{Match: []string{tc.argv0}})
 		el, err := Choose(tc.root, tc.session, f, ChooseTools{})
 		must(t, err)
 		must(t, el.RunAsRoot(context.Background(), "true", "Why?"))

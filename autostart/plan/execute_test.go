@@ -132,7 +132,7 @@ func TestExecutorUndoesInReverse(t *testing.T) {
 			for k := range tc.files {
 				fail[strings.Replace(k, "@", dir, 1)] = true
 			}
-			fake := &runner.Fake{Responses: tc.resp}
+			fake := commands(t, tc.resp...)
 			x := Executor{Files: dirFiles{fail: fail, ops: &ops}, Runner: fake, Elevator: recordingElevator{ops: &ops, fail: tc.elev}}
 			// The runner's calls go in the same list as the file operations.
 			x.Runner = opsRunner{fake, &ops}
@@ -157,6 +157,21 @@ func TestExecutorUndoesInReverse(t *testing.T) {
 	}
 }
 
+// commands is a fake runner that answers failing first and then lets the
+// commands of this file's plans succeed, printing nothing, as systemctl
+// --user daemon-reload, loginctl and launchctl enable and disable do.
+func commands(t *testing.T, failing ...runner.Response) *runner.Fake {
+	f := runner.NewFake(t, failing...)
+	for _, argv := range [][]string{
+		{"systemctl", "--user", "enable", "u"}, {"systemctl", "--user", "disable", "u"}, {"systemctl", "--user", "daemon-reload"},
+		{"loginctl", "enable-linger", "alice"}, {"loginctl", "disable-linger", "alice"},
+		{"launchctl", "enable", "gui/501/x"}, {"launchctl", "disable", "gui/501/x"},
+	} {
+		f.Expect(runner.Response{Match: argv})
+	}
+	return f
+}
+
 // opsRunner records each command in the list the files record in.
 type opsRunner struct {
 	r   runner.Runner
@@ -175,7 +190,7 @@ func TestExecutorAllStepsDone(t *testing.T) {
 	must(t, os.WriteFile(filepath.Join(dir, "unit"), []byte("old unit\n"), 0o600))
 	must(t, os.WriteFile(filepath.Join(dir, "agent"), []byte("agent\n"), 0o640))
 	var ops []string
-	x := Executor{Files: dirFiles{ops: &ops}, Runner: opsRunner{&runner.Fake{}, &ops}, Elevator: recordingElevator{ops: &ops}}
+	x := Executor{Files: dirFiles{ops: &ops}, Runner: opsRunner{commands(t), &ops}, Elevator: recordingElevator{ops: &ops}}
 	must(t, x.Run(context.Background(), fiveSteps(dir)))
 	want := []string{"write unit", "systemctl --user enable u", "remove agent", "loginctl enable-linger alice", "root install"}
 	if !reflect.DeepEqual(ops, want) {
@@ -247,7 +262,7 @@ func TestExecutorReportsWhatUndoCouldNotRestore(t *testing.T) {
 	must(t, os.WriteFile(unit, []byte("old\n"), 0o644))
 	var ops []string
 	files := dirFiles{fail: map[string]bool{}, ops: &ops}
-	fake := &runner.Fake{Responses: []runner.Response{{Match: []string{"systemctl", "--user", "daemon-reload"}, ExitCode: 1, Stderr: "Connection refused"}}}
+	fake := commands(t, runner.Response{Match: []string{"systemctl", "--user", "daemon-reload"}, ExitCode: 1, Stderr: "Connection refused"})
 	x := Executor{Files: failAfter{files, unit, 1, new(int)}, Runner: fake}
 	err := x.Run(context.Background(), Plan{Subject: `instance "default"`, Steps: []Step{
 		WriteFile{Purpose: "write the unit", Path: unit, Data: []byte("new\n"), Mode: 0o644, Existed: true, Old: []byte("old\n")},
@@ -288,7 +303,7 @@ func TestExecutorAfterFailureKeepsChange(t *testing.T) {
 	unit := filepath.Join(dir, "unit")
 	must(t, os.WriteFile(unit, []byte("u\n"), 0o644))
 	var ops []string
-	fake := &runner.Fake{Responses: []runner.Response{{Match: []string{"loginctl", "disable-linger"}, ExitCode: 1, Stderr: "Access denied"}}}
+	fake := commands(t, runner.Response{Match: []string{"loginctl", "disable-linger"}, ExitCode: 1, Stderr: "Access denied"})
 	x := Executor{Files: dirFiles{ops: &ops}, Runner: opsRunner{fake, &ops}}
 	err := x.Run(context.Background(), Plan{Subject: `instance "default"`,
 		Steps: []Step{RemoveFile{Purpose: "remove the unit", Path: unit, Old: []byte("u\n")}},
@@ -307,7 +322,7 @@ func TestExecutorAfterFailureKeepsChange(t *testing.T) {
 func TestExecutorCancelledPrompt(t *testing.T) {
 	dir := t.TempDir()
 	var ops []string
-	x := Executor{Files: dirFiles{ops: &ops}, Runner: opsRunner{&runner.Fake{}, &ops},
+	x := Executor{Files: dirFiles{ops: &ops}, Runner: opsRunner{commands(t), &ops},
 		Elevator: recordingElevator{ops: &ops, fail: map[string]error{"remove": elevate.ErrCancelled}}}
 	err := x.Run(context.Background(), Plan{Subject: `instance "default"`, Steps: []Step{
 		WriteFile{Purpose: "write the LaunchAgent", Path: filepath.Join(dir, "agent"), Data: []byte("a"), Mode: 0o644},
@@ -357,7 +372,7 @@ func TestExecutorOnRollbackNeedsALaterStep(t *testing.T) {
 			for k := range tc.fail {
 				fail[strings.Replace(k, "@", dir, 1)] = true
 			}
-			x := Executor{Files: dirFiles{fail: fail, ops: &ops}, Runner: opsRunner{&runner.Fake{Responses: tc.resp}, &ops}}
+			x := Executor{Files: dirFiles{fail: fail, ops: &ops}, Runner: opsRunner{commands(t, tc.resp...), &ops}}
 			err := x.Run(context.Background(), Plan{Subject: "x", Steps: []Step{
 				WriteFile{Purpose: "write the unit", Path: filepath.Join(dir, "unit"), Data: []byte("u"), Mode: 0o644},
 				OnRollback{Purpose: "reload systemd", Argv: []string{"systemctl", "--user", "daemon-reload"}},

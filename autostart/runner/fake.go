@@ -10,11 +10,52 @@ import (
 
 // Fake is a Runner for tests. It records every argv it is asked to run and
 // answers from Responses: the first entry whose Match prefix equals the start
-// of the argv wins. Unmatched commands succeed with empty output.
+// of the argv wins. It fails closed: a command no Response matches is an
+// error naming its argv, so a test says what it expects to be run and
+// what each command answers, and cannot pass on the empty output of a
+// command it never thought of.
 type Fake struct {
-	mu        sync.Mutex
-	Calls     [][]string
-	Responses []Response
+	mu         sync.Mutex
+	Calls      [][]string
+	Responses  []Response
+	unexpected []string
+}
+
+// TB is the part of testing.TB that NewFake uses.
+type TB interface {
+	Helper()
+	Cleanup(func())
+	Errorf(format string, args ...any)
+}
+
+// NewFake returns a Fake answering from responses that also fails t at its
+// end when a command no Response matched was run, so that code which
+// swallows the error (a status probe taking a failed launchctl for "no
+// override") cannot hide an undeclared command.
+func NewFake(t TB, responses ...Response) *Fake {
+	t.Helper()
+	f := &Fake{Responses: responses}
+	t.Cleanup(func() {
+		if u := f.Unexpected(); len(u) != 0 {
+			t.Errorf("commands the test did not declare were run: %q", u)
+		}
+	})
+	return f
+}
+
+// Expect adds responses after the ones already declared.
+func (f *Fake) Expect(responses ...Response) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.Responses = append(f.Responses, responses...)
+}
+
+// Unexpected returns the commands, joined with spaces, that no Response
+// matched.
+func (f *Fake) Unexpected() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.unexpected...)
 }
 
 var _ StderrRunner = (*Fake)(nil)
@@ -49,7 +90,8 @@ func (f *Fake) RunStderr(_ context.Context, name string, args ...string) ([]byte
 			return []byte(r.Stdout), []byte(r.Stderr), nil
 		}
 	}
-	return nil, nil, nil
+	f.unexpected = append(f.unexpected, strings.Join(argv, " "))
+	return nil, nil, fmt.Errorf("unexpected command %q: no Response of the fake runner matches it", argv)
 }
 
 // Argvs returns the recorded calls, each joined with spaces.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -223,5 +224,42 @@ func TestExecSuccessWithAChildHoldingOutput(t *testing.T) {
 	}
 	if took > WaitDelay+2*time.Second {
 		t.Errorf("took %s, want about WaitDelay (%s)", took, WaitDelay)
+	}
+}
+
+// recordingTB is the part of a testing.T that NewFake reports to.
+type recordingTB struct {
+	cleanups []func()
+	errors   []string
+}
+
+func (r *recordingTB) Helper()          {}
+func (r *recordingTB) Cleanup(f func()) { r.cleanups = append(r.cleanups, f) }
+func (r *recordingTB) Errorf(format string, args ...any) {
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+
+// TestFakeFailsClosed: a command no Response matches is an error naming its
+// argv, and NewFake's test fails at its end even when the code under test
+// swallowed that error; declared commands are answered and not reported.
+func TestFakeFailsClosed(t *testing.T) {
+	tb := &recordingTB{}
+	f := NewFake(tb, Response{Match: []string{"launchctl", "enable"}})
+	if _, err := f.Run(context.Background(), "launchctl", "enable", "gui/501/io.lima-vm.autostart.default"); err != nil {
+		t.Errorf("declared command: got %v, want success", err)
+	}
+	out, err := f.Run(context.Background(), "launchctl", "print-disabled", "gui/501")
+	if err == nil || !strings.Contains(err.Error(), `["launchctl" "print-disabled" "gui/501"]`) || out != nil {
+		t.Errorf("undeclared command: got %q, %v; want no output and an error naming its argv", out, err)
+	}
+	if got, want := f.Unexpected(), []string{"launchctl print-disabled gui/501"}; !slices.Equal(got, want) {
+		t.Errorf("got unexpected %q, want %q", got, want)
+	}
+	if len(tb.errors) != 0 || len(tb.cleanups) != 1 {
+		t.Fatalf("got %d errors and %d cleanups before the end, want 0 and 1", len(tb.errors), len(tb.cleanups))
+	}
+	tb.cleanups[0]()
+	if len(tb.errors) != 1 || !strings.Contains(tb.errors[0], "launchctl print-disabled gui/501") {
+		t.Errorf("at the end: got errors %q, want one naming launchctl print-disabled gui/501", tb.errors)
 	}
 }

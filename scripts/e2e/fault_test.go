@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -409,26 +411,46 @@ func newKiller(s *sandbox) *killer {
 // leaves its systemctl running, as it would on a real machine).
 func (k *killer) run(after time.Duration, extraEnv []string, args ...string) (killed bool, took time.Duration) {
 	k.s.t.Helper()
-	argv := append(append(append([]string{}, k.argv...), bins.limabar), args...)
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = append(k.s.environ(), extraEnv...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var errb bytes.Buffer
-	cmd.Stderr = &errb
+	cmd, errb := k.start(extraEnv, args)
 	began := time.Now()
-	if err := cmd.Start(); err != nil {
-		k.s.t.Fatal(err)
-	}
-	pgid := cmd.Process.Pid
 	var timer *time.Timer
 	if after > 0 {
-		timer = time.AfterFunc(after, func() { cmd.Process.Signal(syscall.SIGKILL) })
+		timer = time.AfterFunc(after, func() { kill(cmd) })
 	}
 	err := cmd.Wait()
 	took = time.Since(began)
 	if timer != nil {
 		timer.Stop()
 	}
+	killed = k.ended(cmd, err, errb, args)
+	return killed, took
+}
+
+// kill sends SIGKILL to limabar alone, not to its process group: what it
+// started goes on, as it would on a real machine.
+func kill(cmd *exec.Cmd) { cmd.Process.Signal(syscall.SIGKILL) }
+
+// start starts limabar with args in a process group of its own.
+func (k *killer) start(extraEnv, args []string) (*exec.Cmd, *bytes.Buffer) {
+	k.s.t.Helper()
+	argv := append(append(append([]string{}, k.argv...), bins.limabar), args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = append(k.s.environ(), extraEnv...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		k.s.t.Fatal(err)
+	}
+	return cmd, &errb
+}
+
+// ended takes limabar's exit, fails the test unless it succeeded or was
+// killed, and waits until every process it started has ended too (a
+// killed parent leaves its systemctl running, as it would on a real
+// machine). It reports whether limabar was killed.
+func (k *killer) ended(cmd *exec.Cmd, err error, errb *bytes.Buffer, args []string) (killed bool) {
+	k.s.t.Helper()
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		if st, ok := ee.Sys().(syscall.WaitStatus); ok && st.Signaled() && st.Signal() == syscall.SIGKILL {
@@ -439,6 +461,7 @@ func (k *killer) run(after time.Duration, extraEnv []string, args ...string) (ki
 	} else if err != nil {
 		k.s.t.Fatal(err)
 	}
+	pgid := cmd.Process.Pid
 	deadline := time.Now().Add(10 * time.Second)
 	for groupAlive(pgid) {
 		if time.Now().After(deadline) {
@@ -446,7 +469,120 @@ func (k *killer) run(after time.Duration, extraEnv []string, args ...string) (ki
 		}
 		time.Sleep(time.Millisecond)
 	}
-	return killed, took
+	return killed
+}
+
+// gate holds limabar at each registration file it writes (the write gate
+// of a binary built with -tags testhooks, between the whole temporary file
+// and its rename) and at the start of each command it runs (wrappers of the
+// stand-in tools, first on PATH): each announces itself with a line, "write
+// PATH" or the command's argv, on the enter pipe and waits for a line on
+// the go pipe. While the test has not answered, the write or the command is
+// in flight: that is how a kill is known to have come in the middle of one.
+type gate struct {
+	dir     string
+	entries chan string
+	env     []string // what turns the gate on for one run
+}
+
+// gatedWrapper announces a stand-in command and waits before it runs it.
+const gatedWrapper = `#!/bin/sh
+printf '%s\n' "NAME $*" > "$LIMABAR_TEST_GATE/enter"
+read -r _ < "$LIMABAR_TEST_GATE/go"
+exec REAL "$@"
+`
+
+func newGate(s *sandbox, tools ...string) *gate {
+	s.t.Helper()
+	g := &gate{dir: filepath.Join(s.dir, "gate"), entries: make(chan string, 16)}
+	bin := filepath.Join(g.dir, "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		s.t.Fatal(err)
+	}
+	// Open to limabar's user, who may not be the test's.
+	for _, p := range []string{"enter", "go"} {
+		if err := syscall.Mkfifo(filepath.Join(g.dir, p), 0o666); err != nil {
+			s.t.Fatal(err)
+		}
+		if err := os.Chmod(filepath.Join(g.dir, p), 0o666); err != nil {
+			s.t.Fatal(err)
+		}
+	}
+	for _, name := range tools {
+		real := filepath.Join(s.fakes, name)
+		if _, err := os.Stat(real); err != nil {
+			s.t.Fatalf("no stand-in %s to hold: %v", name, err)
+		}
+		s.writeExe(filepath.Join(bin, name), strings.NewReplacer("NAME", name, "REAL", real).Replace(gatedWrapper))
+	}
+	// Held open for reading and writing, so that a writer never waits
+	// for the test and the reader never sees the end.
+	enter, err := os.OpenFile(filepath.Join(g.dir, "enter"), os.O_RDWR, 0)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Cleanup(func() { enter.Close() })
+	go func() {
+		sc := bufio.NewScanner(enter)
+		for sc.Scan() {
+			g.entries <- sc.Text()
+		}
+	}()
+	g.env = []string{"LIMABAR_TEST_GATE=" + g.dir, "PATH=" + bin + ":" + s.env["PATH"]}
+	return g
+}
+
+// release lets the write or command held at the gate go on.
+func (g *gate) release(t *testing.T) {
+	t.Helper()
+	f, err := os.OpenFile(filepath.Join(g.dir, "go"), os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write([]byte("\n")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// runGated runs limabar with the gate on. Every write and command passes
+// until the first one announced as target, if any: limabar is sent SIGKILL
+// while that one is held, and a held command is then let go on, as a
+// command goes on when its parent dies. It returns what was announced, in
+// order, and whether limabar was killed at target.
+func (k *killer) runGated(g *gate, target string, args ...string) (seen []string, killed bool) {
+	k.s.t.Helper()
+	cmd, errb := k.start(g.env, args)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	for {
+		select {
+		case entry := <-g.entries:
+			seen = append(seen, entry)
+			if entry != target {
+				g.release(k.s.t)
+				continue
+			}
+			kill(cmd)
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(10 * time.Second):
+				// Not left held at the gate for ever.
+				syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+				k.s.t.Fatalf("limabar %q still running 10s after SIGKILL at %q", args, entry)
+			}
+			if !strings.HasPrefix(entry, "write ") {
+				g.release(k.s.t)
+			}
+			return seen, k.ended(cmd, err, errb, args)
+		case err := <-done:
+			if k.ended(cmd, err, errb, args) {
+				k.s.t.Fatalf("limabar %q was killed, but not by the test", args)
+			}
+			return seen, false
+		}
+	}
 }
 
 // groupAlive reports whether a process of group pgid is still running. A
@@ -483,11 +619,17 @@ type registration struct {
 	old, new []byte // written by limactl, written by LimaBar
 }
 
-// TestFaultKill9 kills `limabar enable` and `limabar disable` with SIGKILL
-// at seeded random moments, killRuns times per platform. After each kill the
-// registration must be the old file or the new one, whole and parseable,
-// never a partial one; the only leftovers allowed are the engine's
-// dot-prefixed temporary files; and `limabar list` must agree with the files.
+// TestFaultKill9 kills `limabar enable` and `limabar disable` with SIGKILL,
+// killRuns times per platform. Two runs in three are killed while a write
+// of the registration or a command is known to be in flight: the gate
+// holds limabar there (see gate), the test kills it while held, and each
+// write and command of each scenario is one of the points, in turn; at
+// least half of all runs must have been killed so. The other runs are
+// killed at seeded random moments. After each kill the registration must
+// be the old file or the new one, whole and parseable, never a partial
+// one; a kill during the write leaves the old one, with the whole new one
+// beside it; the only leftovers allowed are the engine's dot-prefixed
+// temporary files; and `limabar list` must agree with the files.
 func TestFaultKill9(t *testing.T) {
 	seed := killSeed(t)
 	for _, platform := range []string{"linux", "darwin"} {
@@ -497,7 +639,9 @@ func TestFaultKill9(t *testing.T) {
 			s.instance("default")
 			reg := registration{}
 			var agentDir string
+			held := []string{"launchctl", "plutil", "chown"}
 			if platform == "linux" {
+				held = []string{"systemctl", "loginctl"}
 				s.writeExe(filepath.Join(s.fakes, "systemctl"), fakeSlowSystemctl)
 				s.writeExe(filepath.Join(s.fakes, "loginctl"), fakeLoginctl)
 				agentDir = filepath.Join(s.home, ".config", "systemd", "user")
@@ -555,15 +699,11 @@ func TestFaultKill9(t *testing.T) {
 				t.Fatal("the old and the new registration are the same; the test could not tell them apart")
 			}
 
-			type outcome struct{ scenario, result string }
-			counts := map[outcome]int{}
-			killedRuns := 0
-			var inRun, inList time.Duration
-			began := time.Now()
-			for run := range killRuns {
-				scenario := []string{"enable over nothing", "enable over limactl's file", "disable"}[rng.IntN(3)]
-				// The starting state, written as limactl or an earlier
-				// LimaBar would have left it.
+			scenarios := []string{"enable over nothing", "enable over limactl's file", "disable"}
+			// setUp writes a scenario's starting state, as limactl or an
+			// earlier LimaBar would have left it, and returns limabar's
+			// arguments.
+			setUp := func(scenario string) []string {
 				os.Remove(reg.path)
 				var before []byte
 				switch scenario {
@@ -577,14 +717,80 @@ func TestFaultKill9(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				args := []string{"enable", "--condition=login", "default"}
 				if scenario == "disable" {
-					args[0] = "disable"
+					return []string{"disable", "default"}
 				}
-				delay := time.Duration(rng.Int64N(int64(window))) + time.Millisecond
-				sleep := fmt.Sprintf("FAKE_SLEEP=0.00%d", 1+rng.IntN(9))
+				return []string{"enable", "--condition=login", "default"}
+			}
+			// The points to kill at: what each scenario writes and runs,
+			// in order, all let through once.
+			g := newGate(s, held...)
+			points := map[string][]string{}
+			for _, sc := range scenarios {
+				seen, _ := k.runGated(g, "", setUp(sc)...)
+				if sc != "disable" && !slices.ContainsFunc(seen, func(e string) bool { return e == "write "+reg.path }) {
+					t.Fatalf("%s: the write of %s was not held at the gate (announced %q); is limabar built with -tags testhooks?", sc, reg.path, seen)
+				}
+				points[sc] = seen
+				t.Logf("%s: %d points to kill at: %q", sc, len(seen), seen)
+			}
+			tempFiles := func() map[string]string {
+				out := map[string]string{}
+				entries, _ := os.ReadDir(agentDir)
+				for _, e := range entries {
+					if reg.tmpRE.MatchString(e.Name()) {
+						data, _ := os.ReadFile(filepath.Join(agentDir, e.Name()))
+						out[e.Name()] = string(data)
+					}
+				}
+				return out
+			}
+
+			type outcome struct{ scenario, result string }
+			counts := map[outcome]int{}
+			killedRuns, inFlight := 0, 0
+			heldKills := map[string]int{} // scenario + " at " + point
+			gatedRuns := map[string]int{}
+			var inRun, inList time.Duration
+			began := time.Now()
+			for run := range killRuns {
+				scenario := scenarios[rng.IntN(3)]
+				args := setUp(scenario)
 				t0 := time.Now()
-				killed, _ := k.run(delay, []string{sleep}, args...)
+				var killed bool
+				at := "" // the write or command in flight when killed, if known
+				if run%3 != 2 {
+					at = points[scenario][gatedRuns[scenario]%len(points[scenario])]
+					gatedRuns[scenario]++
+					temps := tempFiles()
+					seen, k9 := k.runGated(g, at, args...)
+					killed = k9
+					if !killed {
+						t.Errorf("run %d (%s): limabar ended without reaching %q; it announced %q", run, scenario, at, seen)
+						at = ""
+					} else {
+						inFlight++
+						heldKills[scenario+" at "+at]++
+					}
+					if strings.HasPrefix(at, "write ") {
+						// Killed between the whole temporary file and
+						// its rename: the new content is beside the
+						// registration, not in it.
+						whole := false
+						for name, data := range tempFiles() {
+							if _, old := temps[name]; !old && data == string(reg.new) {
+								whole = true
+							}
+						}
+						if !whole {
+							t.Errorf("run %d (%s): killed during the write, but no new temporary file holds the new registration", run, scenario)
+						}
+					}
+				} else {
+					delay := time.Duration(rng.Int64N(int64(window))) + time.Millisecond
+					sleep := fmt.Sprintf("FAKE_SLEEP=0.00%d", 1+rng.IntN(9))
+					killed, _ = k.run(delay, []string{sleep}, args...)
+				}
 				inRun += time.Since(t0)
 				if killed {
 					killedRuns++
@@ -601,7 +807,7 @@ func TestFaultKill9(t *testing.T) {
 				case bytes.Equal(data, reg.old):
 					result = "old"
 				default:
-					t.Fatalf("run %d (%s, killed after %s): the registration is neither the old nor the new file:\n%s", run, scenario, delay, data)
+					t.Fatalf("run %d (%s, killed at %q): the registration is neither the old nor the new file:\n%s", run, scenario, at, data)
 				}
 				if result != "absent" {
 					if err := reg.decode(data); err != nil {
@@ -613,8 +819,13 @@ func TestFaultKill9(t *testing.T) {
 					"enable over limactl's file": {"old", "new"},
 					"disable":                    {"new", "absent"},
 				}[scenario]
+				if strings.HasPrefix(at, "write ") {
+					// The rename had not happened: the registration is
+					// what it was.
+					allowed = allowed[:1]
+				}
 				if !contains(allowed, result) {
-					t.Errorf("run %d (%s, killed after %s): got %s, want one of %q", run, scenario, delay, result, allowed)
+					t.Errorf("run %d (%s, killed %s): got %s, want one of %q", run, scenario, map[bool]string{true: "at " + at, false: "at a random moment"}[at != ""], result, allowed)
 				}
 				counts[outcome{scenario, fmt.Sprintf("%s, %s", result, map[bool]string{true: "killed", false: "finished"}[killed])}]++
 
@@ -673,15 +884,30 @@ func TestFaultKill9(t *testing.T) {
 					t.Errorf("got %s left in %s, want only the registration and the engine's temporary files", e.Name(), agentDir)
 				}
 			}
+			// The share of runs known to have been killed mid-write or
+			// mid-command, and every point of every scenario hit.
+			if inFlight*2 < killRuns {
+				t.Errorf("got %d of %d runs killed while a write or a command was held in flight, want at least %d", inFlight, killRuns, (killRuns+1)/2)
+			}
+			for _, sc := range scenarios {
+				for _, p := range points[sc] {
+					if heldKills[sc+" at "+p] == 0 {
+						t.Errorf("%s: never killed while %q was in flight", sc, p)
+					}
+				}
+			}
 			var lines []string
+			for at, n := range heldKills {
+				lines = append(lines, fmt.Sprintf("killed during %s: %d", at, n))
+			}
 			for o, n := range counts {
 				lines = append(lines, fmt.Sprintf("%s → %s: %d", o.scenario, o.result, n))
 			}
 			sort.Strings(lines)
 			t.Logf("seed %d, %d runs in %s (%s in the killed commands, %s in list; kill window %s): "+
-				"%d killed before they ended, %d temporary files left behind\n%s",
+				"%d killed before they ended, %d of them while a write or a command was held in flight; %d temporary files left behind\n%s",
 				seed, killRuns, time.Since(began).Round(time.Millisecond), inRun.Round(time.Millisecond), inList.Round(time.Millisecond),
-				window.Round(time.Millisecond), killedRuns, temps, strings.Join(lines, "\n"))
+				window.Round(time.Millisecond), killedRuns, inFlight, temps, strings.Join(lines, "\n"))
 		})
 	}
 }
@@ -793,11 +1019,39 @@ func register(t *testing.T, w *trayWorld, app *trayApp, name string) {
 // clickSeed makes the click order of the concurrency test repeatable.
 const clickSeed = 20260102
 
+// actionsDone reads the app's log: per instance, the kinds of the actions
+// it carried out ("enable", "disable", …), in the order they ended. The
+// actions of one instance run one after another, so this is also the order
+// they ran in.
+func actionsDone(t *testing.T, logFile string) map[string][]string {
+	t.Helper()
+	data, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kind, inst := regexp.MustCompile(` action=(\S+)`), regexp.MustCompile(` instance=(\S+)`)
+	out := map[string][]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		if !strings.Contains(line, `msg="action done"`) {
+			continue
+		}
+		k, i := kind.FindStringSubmatch(line), inst.FindStringSubmatch(line)
+		if k == nil || i == nil {
+			t.Fatalf("an action without its kind or instance in the log: %q", line)
+		}
+		out[i[1]] = append(out[i[1]], k[1])
+	}
+	return out
+}
+
 // TestFaultTrayConcurrentClicks sends 500 clicks, in waves as fast as D-Bus
 // carries them, spread over both switches of 20 instances, to a limabar built with
 // the race detector, against the real systemd user manager. Afterwards
-// every checkmark must equal what is on disk and what systemd reports, no
-// click may have failed, and the race detector must have nothing to say.
+// every instance must have seen at least one action (the app's log says
+// which it carried out; clicks on a busy switch are ignored), each
+// instance's registration must be what the last of them asked for, every
+// checkmark must equal what is on disk and what systemd reports, no click
+// may have failed, and the race detector must have nothing to say.
 func TestFaultTrayConcurrentClicks(t *testing.T) {
 	bin := raceLimabar(t)
 	w := newTrayWorld(t)
@@ -863,6 +1117,31 @@ func TestFaultTrayConcurrentClicks(t *testing.T) {
 	t.Logf("%d clicks sent in %d waves in %s by %d senders (seed %d); settled %s after the first",
 		clicks, waves, sent.Round(time.Millisecond), senders, clickSeed, time.Since(began).Round(time.Millisecond))
 
+	acted := actionsDone(t, app.logFile)
+	t.Run("every instance saw an action", func(t *testing.T) {
+		for _, name := range names {
+			if len(acted[name]) == 0 {
+				t.Errorf("%s: no click led to an action; actions per instance: %v", name, acted)
+			}
+		}
+	})
+	t.Run("the final state is the last click's", func(t *testing.T) {
+		for _, name := range names {
+			var last string
+			for _, k := range acted[name] {
+				if k == "enable" || k == "disable" {
+					last = k
+				}
+			}
+			if last == "" {
+				continue // reported above
+			}
+			_, err := os.Stat(filepath.Join(units, "lima-vm@"+name+".service"))
+			if registered := err == nil; registered != (last == "enable") {
+				t.Errorf("%s: got registered %v, but the last click carried out was %s (of %q)", name, registered, last, acted[name])
+			}
+		}
+	})
 	t.Run("checkmarks equal the disk and systemd", func(t *testing.T) {
 		_, err := os.Stat(filepath.Join(w.root, "var", "lib", "systemd", "linger", w.sd.User))
 		lingering := err == nil
@@ -910,9 +1189,104 @@ func TestFaultTrayConcurrentClicks(t *testing.T) {
 	})
 }
 
+// listHold holds each `limactl list` of the tray's stub limactl while its
+// hold file exists: the call announces its pid on the enter pipe and waits
+// on a pipe of its own, go.PID, until the test writes a line to it. The
+// menu cannot catch up with a change to LIMA_HOME while its list is held.
+type listHold struct {
+	dir     string
+	entries chan string
+}
+
+// heldLimactl is the stub limactl behind the hold.
+const heldLimactl = `#!/bin/sh
+if [ "$1" = list ] && [ -e HOLD/hold ]; then
+	mkfifo -m 666 HOLD/go.$$
+	printf '%s\n' $$ > HOLD/enter
+	read -r _ < HOLD/go.$$
+	rm -f HOLD/go.$$
+fi
+exec STUB "$@"
+`
+
+func newListHold(t *testing.T, w *trayWorld) *listHold {
+	t.Helper()
+	h := &listHold{dir: filepath.Join(w.sd.Home, "hold"), entries: make(chan string, 16)}
+	w.mkdir(h.dir)
+	// The app's user makes its pipes here.
+	if err := os.Chmod(h.dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	enter := filepath.Join(h.dir, "enter")
+	if err := syscall.Mkfifo(enter, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(enter, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(enter, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	go func() {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			h.entries <- sc.Text()
+		}
+	}()
+	stub := filepath.Join(w.bin, "limactl-stub")
+	w.write(stub, trayStubLimactl, 0o755)
+	w.write(filepath.Join(w.bin, "limactl"), strings.NewReplacer("HOLD", h.dir, "STUB", stub).Replace(heldLimactl), 0o755)
+	return h
+}
+
+// on holds every `limactl list` from now on.
+func (h *listHold) on(t *testing.T) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(h.dir, "hold"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// wait returns the pids of the next n held calls.
+func (h *listHold) wait(t *testing.T, n int) []string {
+	t.Helper()
+	var pids []string
+	for len(pids) < n {
+		select {
+		case pid := <-h.entries:
+			pids = append(pids, pid)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("got %d held limactl list calls in 10s, want %d", len(pids), n)
+		}
+	}
+	return pids
+}
+
+// off stops holding and lets the held calls go on.
+func (h *listHold) off(t *testing.T, pids []string) {
+	t.Helper()
+	if err := os.Remove(filepath.Join(h.dir, "hold")); err != nil {
+		t.Fatal(err)
+	}
+	for _, pid := range pids {
+		f, err := os.OpenFile(filepath.Join(h.dir, "go."+pid), os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.Write([]byte("\n"))
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // TestFaultTrayInstanceRemoved removes instance folders while the menu is
-// open: a click that reaches LimaBar before its menu caught up fails with a
-// clear message, and nothing else changes; the app keeps running.
+// open: a click that reaches LimaBar before its menu caught up (its
+// `limactl list` is held until then) fails with a message naming the
+// instance, and nothing else changes; the app keeps running.
 func TestFaultTrayInstanceRemoved(t *testing.T) {
 	w := newTrayWorld(t)
 	limaHome := filepath.Join(w.sd.Home, ".lima")
@@ -920,6 +1294,7 @@ func TestFaultTrayInstanceRemoved(t *testing.T) {
 	for _, name := range []string{"a1", "b2", "c3", "d4"} {
 		w.instance(limaHome, name, "images: []\n")
 	}
+	hold := newListHold(t, w)
 	app := w.start()
 	n, _ := app.waitFor("four instances", 15*time.Second, func(n menuNode) bool {
 		_, ok := n.instance("d4")
@@ -932,31 +1307,36 @@ func TestFaultTrayInstanceRemoved(t *testing.T) {
 	before := snapshot(t, units)
 
 	t.Run("click reaching LimaBar before the menu caught up", func(t *testing.T) {
-		login, _ := n.item("b2", "Start at Login")
+		login, ok := n.item("b2", "Start at Login")
+		if !ok {
+			t.Fatalf("no Start at Login for b2:\n%s", n)
+		}
+		// The menu's refresh after the removal and the click's own
+		// question to limactl are both held: the click reaches LimaBar
+		// while its menu still lists b2.
+		hold.on(t)
 		if err := os.RemoveAll(filepath.Join(limaHome, "b2")); err != nil {
 			t.Fatal(err)
 		}
 		app.click(login)
-		m, _ := app.waitFor("b2 gone from the menu", 10*time.Second, func(n menuNode) bool {
-			_, ok := n.instance("b2")
-			return !ok
+		hold.off(t, hold.wait(t, 2))
+		m, _ := app.waitFor("b2 gone from the menu and the click failed", 10*time.Second, func(n menuNode) bool {
+			_, listed := n.instance("b2")
+			return !listed && slices.ContainsFunc(n.labels(), func(l string) bool { return strings.HasPrefix(l, "⚠") })
 		})
 		if d := changes(before, snapshot(t, units)); len(d) != 0 {
 			t.Errorf("registrations changed: %q", d)
 		}
-		// The click either failed with a message naming b2, or came
-		// after the menu had already dropped it (then nothing happened).
-		failed := false
+		var failures []string
 		for _, l := range m.labels() {
-			if !strings.HasPrefix(l, "⚠") {
-				continue
-			}
-			failed = true
-			if !strings.Contains(l, `no instance named "b2"`) {
-				t.Errorf("got failure line %q, want one that says b2 is gone", l)
+			if strings.HasPrefix(l, "⚠") {
+				failures = append(failures, l)
 			}
 		}
-		t.Logf("the click reached LimaBar before its refresh: %v", failed)
+		t.Logf("the click failed with %q", failures)
+		if len(failures) != 1 || !strings.Contains(failures[0], `no instance named "b2"`) {
+			t.Errorf("got failure lines %q, want one that says b2 is gone", failures)
+		}
 	})
 
 	t.Run("click on an item the menu has since given to another instance", func(t *testing.T) {

@@ -316,7 +316,7 @@ func TestFileStoppedClock(t *testing.T) {
 // TestRunner: launchctl goes to the model and comes back as runner.Error
 // with its exit code and stderr; other commands go to Next; all recorded.
 func TestRunner(t *testing.T) {
-	next := &runner.Fake{}
+	next := runner.NewFake(t, runner.Response{Match: []string{"plutil", "-lint", "/x"}, Stdout: "/x: OK\n"})
 	r := &Runner{Model: New(NewFakeClock(), os.ReadFile), Launchctl: "launchctl", Next: next}
 	_, err := r.Run(context.Background(), "launchctl", "print", "system/x")
 	var re *runner.Error
