@@ -148,6 +148,7 @@ func (f *fixture) linuxUnitAnswers() []runner.Response {
 		answer("Removed \""+filepath.Join(dir, "default.target.wants", "lima-vm@default.service")+"\".\n",
 			"systemctl", "--user", "disable", "--no-reload", "lima-vm@default.service"),
 		answer("", "systemctl", "--user", "daemon-reload"),
+		answer("", "systemctl", "--user", "reset-failed", "lima-vm@default.service"),
 	}
 }
 

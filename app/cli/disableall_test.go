@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/limabar/limabar/autostart"
+	"github.com/limabar/limabar/autostart/runner"
 )
 
 // TestDisableAllDryRun compares `disable --all --dry-run` on two
@@ -48,6 +49,7 @@ func TestDisableAllRemovesEveryRegistration(t *testing.T) {
 	m := newDryRunMachine(t, autostart.Linux)
 	m.limactlUnit(t, "default")
 	m.limactlUnit(t, "gone")
+	m.fake.Responses = disableAllAnswers("default", "gone")
 	code, stdout, stderr := run(m.b, "disable", "--all")
 	if code != 0 {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
@@ -101,6 +103,8 @@ func TestDisableAllBootTurnsLingeringOff(t *testing.T) {
 	mustDo(t, os.WriteFile(filepath.Join(m.env.LingerDir, m.env.User), nil, 0o644))
 	mustDo(t, os.MkdirAll(m.env.StateDir, 0o755))
 	mustDo(t, os.WriteFile(filepath.Join(m.env.StateDir, "linger.json"), []byte(`{"user":"`+m.env.User+`","turnedOnByLimaBar":true}`), 0o644))
+	m.fake.Responses = append(disableAllAnswers("default", "gone"),
+		runner.Response{Match: []string{"loginctl", "disable-linger", m.env.User}})
 	code, stdout, stderr := run(m.b, "disable", "--all")
 	if code != 0 {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
@@ -131,4 +135,14 @@ func TestWantsAll(t *testing.T) {
 			t.Errorf("wantsAll(%q) = %t, want %t", tc.args, got, tc.want)
 		}
 	}
+}
+
+// disableAllAnswers declares what systemctl --user answers when the units
+// of names are disabled: each disable, and the reload after them.
+func disableAllAnswers(names ...string) []runner.Response {
+	rs := []runner.Response{{Match: []string{"systemctl", "--user", "daemon-reload"}}}
+	for _, n := range names {
+		rs = append(rs, runner.Response{Match: []string{"systemctl", "--user", "disable", "--no-reload", "lima-vm@" + n + ".service"}})
+	}
+	return rs
 }

@@ -71,6 +71,9 @@ func TestLaunchdFailureBeforeThePlistIsHistory(t *testing.T) {
 		{Match: []string{"/opt/homebrew/bin/limactl", "list", "--json"}, Stdout: `{"name":"default","status":"Stopped","dir":"` + dir + `"}` + "\n"},
 		// The same job block as TestLaunchdHealth's.
 		{Match: []string{"launchctl", "print", "gui/501/io.lima-vm.autostart.default"}, Stdout: "gui/501/io.lima-vm.autostart.default = {\n\tstate = not running\n\truns = 1\n\tlast exit code = 1\n}\n"},
+		// Turning Start at Login on: launchctl enable, and the override it leaves.
+		{Match: []string{"launchctl", "enable", "gui/501/io.lima-vm.autostart.default"}},
+		{Match: []string{"launchctl", "print-disabled", "gui/501"}, Stdout: "disabled services = {\n\t\"io.lima-vm.autostart.default\" => enabled\n}\n"},
 	}}
 	engine, err := autostart.New(autostart.Env{
 		Platform: autostart.Darwin, Home: home, StateDir: filepath.Join(home, "Library", "Application Support", "LimaBar"),
