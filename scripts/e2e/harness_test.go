@@ -2,24 +2,26 @@
 
 // Package e2e runs the real limabar binary (built with -tags testhooks)
 // against stand-ins or real systems; each test's doc comment says which it
-// uses. Of its 43 tests:
+// uses. Of its 53 tests:
 //
-//   - 19 run in the sandbox (newSandbox), where everything LimaBar calls is
+//   - 21 run in the sandbox (newSandbox), where everything LimaBar calls is
 //     a stand-in that records what it was asked: limactl (stubLimactl), and
 //     in macOS mode launchctl (the launchd model), plutil, osascript and
 //     chown, in Linux mode systemctl and loginctl (fakeSystemctl,
 //     fakeLoginctl). No service manager runs.
-//   - 18 run in the tray's world (newTrayWorld): a real systemd user
+//   - 24 run in the tray's world (newTrayWorld): a real systemd user
 //     manager, a test session bus and Xvfb, with the app's menu read and
 //     clicked over D-Bus as a panel does, and stand-ins for limactl and
 //     loginctl (and, where a test needs them, the notification server, the
-//     panel's StatusNotifierWatcher and xdg-open). Two of them run macOS
-//     mode there, with the launchctl stand-in; one uses Lima's limactl.
-//   - 4 run against a real systemd user manager alone: two with Lima's own
-//     limactl, two with a stand-in for it.
-//   - TestScreenshotScript runs scripts/screenshot.sh in the world it makes
-//     (a stub limactl, Xvfb, trayer), and TestShippedBinaryHasNoTestHooks
-//     only builds and reads binaries.
+//     panel's StatusNotifierWatcher and xdg-open). Five of them run macOS
+//     mode there, with the launchctl stand-in (two of those with a stand-in
+//     of Lima 2.2's limactl); one uses Lima's limactl.
+//   - 5 run against a real systemd user manager alone: three with Lima's
+//     own limactl, two with a stand-in for it.
+//   - TestDebInstallAndPurge installs the built .deb with the real apt-get
+//     and runs it as a user, TestScreenshotScript runs scripts/screenshot.sh
+//     in the world it makes (a stub limactl, Xvfb, trayer), and
+//     TestShippedBinaryHasNoTestHooks only builds and reads binaries.
 package e2e
 
 import (
