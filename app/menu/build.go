@@ -88,10 +88,9 @@ func (b *builder) header() []Item {
 			break
 		}
 		b.attention = true
-		prefix := "⚠ " + FailureTitle(f.Action) + ": "
 		h = append(h, Item{
-			Title:   prefix + fitTail(f.Err, headerWidth-runeLen(prefix)),
-			Tooltip: f.Err,
+			Title:   "⚠ " + FailureLine(f.Action, f.Err),
+			Tooltip: FailureTitle(f.Action) + ": " + f.Err,
 			Enabled: true,
 			Action:  Action{Kind: ShowFailure, Failure: f.ID, Instance: f.Action.Instance},
 		})
@@ -113,10 +112,11 @@ func (b *builder) header() []Item {
 		)
 	case snap.ListErr != "":
 		b.attention = true
-		const prefix = "⚠ Could not list instances: "
 		h = append(h, Item{
-			Title:   prefix + fitTail(snap.ListErr, headerWidth-runeLen(prefix)),
-			Tooltip: snap.ListErr,
+			Title:   "⚠ " + ListFailureLine(snap.ListErr),
+			Tooltip: "Could not list instances: " + snap.ListErr,
+			Enabled: true,
+			Action:  Action{Kind: ShowText, Target: "Could not list instances: " + snap.ListErr},
 		})
 		if snap.InstancesStale && len(snap.Instances) > 0 {
 			h = append(h, Item{
