@@ -266,11 +266,33 @@ Quit LimaBar -> quit
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := dumpMenu(Build(tt.in))
+			m := Build(tt.in)
+			got := dumpMenu(m)
 			if got != tt.want {
 				t.Errorf("menu differs\ngot:\n%s\nwant:\n%s", got, tt.want)
 			}
+			// The top level keeps a steady, bounded width.
+			for _, it := range m.Header {
+				if n := len([]rune(it.Title)); n > FailureLineWidth {
+					t.Errorf("header line %q is %d characters, more than %d", it.Title, n, FailureLineWidth)
+				}
+			}
 		})
+	}
+}
+
+// TestBuildMissingLimaHomeLineIsBounded: a deep LIMA_HOME does not widen
+// the menu; the tooltip has the whole path.
+func TestBuildMissingLimaHomeLineIsBounded(t *testing.T) {
+	s := snap()
+	s.LimaHomeMissing = true
+	s.LimaHome = "/Volumes/External Disk With A Long Name/virtual machines/lima/homes/alice"
+	it := Build(Input{Snapshot: s}).Header[0]
+	if want := "No Lima instances: /Volumes/External Disk With A Long Name/virtual machines/lim…"; it.Title != want {
+		t.Errorf("got  %q\nwant %q", it.Title, want)
+	}
+	if !strings.Contains(it.Tooltip, s.LimaHome) {
+		t.Errorf("tooltip %q lacks the path", it.Tooltip)
 	}
 }
 
