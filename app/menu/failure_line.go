@@ -106,10 +106,13 @@ func failedWhat(a Action, msg string) string {
 // Cause is the part of an error message that says why, for a line with
 // little room. Messages here are wrapped, "failed to X for instance "a":
 // running Y: open /p: no such file or directory; nothing was changed", so
-// the cause is the last ": "-separated part of the first clause, with the
-// parentheses it was cut from balanced. A cause of one word or an exit
-// status ("EOF", "exit status 1") keeps the command before it. Long paths are shortened to their last element. The whole
-// message is always shown on a click.
+// the cause is the last ": "-separated part of the first clause. A
+// parenthesis is an aside ("no instance named "b2" (instances: a1, c3)"),
+// except after a wrapper's words ("failed to install … (the privileged
+// script: mkdir …: No such file or directory)"), where the cause is inside.
+// A cause of one word or an exit status ("EOF", "exit status 1") keeps the
+// command before it. Long paths are shortened to their last element. The
+// whole message is always shown on a click.
 func Cause(msg string) string {
 	msg = strings.Join(strings.Fields(firstLineOnly(msg)), " ")
 	msg = strings.TrimSuffix(msg, "; nothing was changed")
@@ -118,12 +121,56 @@ func Cause(msg string) string {
 	if i := strings.Index(msg, ", and "); i > 0 && strings.Contains(msg[:i], ": ") {
 		msg = msg[:i]
 	}
-	parts := strings.Split(msg, ": ")
-	cause := trimUnbalanced(parts[len(parts)-1])
-	if len(parts) > 1 && (!strings.Contains(cause, " ") || strings.HasPrefix(cause, "exit status ")) {
-		cause = command(trimUnbalanced(parts[len(parts)-2])) + ": " + cause
+	for {
+		parts := splitOutside(msg, ": ")
+		cause := trimUnbalanced(parts[len(parts)-1])
+		if inner, ok := wrapped(cause); ok {
+			msg = inner
+			continue
+		}
+		if len(parts) > 1 && (!strings.Contains(cause, " ") || strings.HasPrefix(cause, "exit status ")) {
+			cause = command(trimUnbalanced(parts[len(parts)-2])) + ": " + cause
+		}
+		return shortenPaths(cause)
 	}
-	return shortenPaths(cause)
+}
+
+// splitOutside splits s at each sep that is outside parentheses.
+func splitOutside(s, sep string) []string {
+	var parts []string
+	depth, from := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '(':
+			depth++
+		case s[i] == ')' && depth > 0:
+			depth--
+		case depth == 0 && strings.HasPrefix(s[i:], sep):
+			parts = append(parts, s[from:i])
+			from = i + len(sep)
+			i += len(sep) - 1
+		}
+	}
+	return append(parts, s[from:])
+}
+
+// wrapped returns what s holds in its closing parentheses when the words
+// before them only say that something failed.
+func wrapped(s string) (string, bool) {
+	if !strings.HasSuffix(s, ")") {
+		return "", false
+	}
+	open := strings.Index(s, " (")
+	if open < 0 {
+		return "", false
+	}
+	lead := strings.ToLower(s[:open])
+	for _, w := range []string{"failed to ", "cannot ", "could not "} {
+		if strings.HasPrefix(lead, w) {
+			return s[open+2 : len(s)-1], true
+		}
+	}
+	return "", false
 }
 
 // command is the start of a command line, enough to name it: at most three
