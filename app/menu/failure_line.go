@@ -48,7 +48,9 @@ func shortLine(name, cause, what string) string {
 		if name != "" {
 			head = name + ": " + cause
 		}
-		return truncate(head, n)
+		if runeLen(head) > n {
+			return truncate(head, n)
+		}
 	}
 	const sep = " — "
 	if room := FailureLineWidth - 2 - runeLen(head) - runeLen(sep); room >= runeLen(what) {

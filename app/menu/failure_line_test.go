@@ -40,6 +40,9 @@ func TestFailureLinesLeadWithTheCause(t *testing.T) {
 		{"a disable whose undo failed", Action{Kind: Disable, Instance: "default", Condition: autostart.Boot},
 			`failed to remove the LaunchDaemon for instance "default": cancelled by the user, and /Library/LaunchDaemons/io.lima-vm.daemon.default.plist could not be restored: permission denied`,
 			"cancelled by the user"},
+		{"lingering refused", Action{Kind: Enable, Instance: "k3s", Condition: autostart.Boot},
+			`failed to turn lingering on for instance "k3s": turning lingering on for nobody was refused (loginctl enable-linger nobody: Could not enable-linger: Access denied); nothing was changed`,
+			"turning lingering on for nobody was refused"},
 		{"an instance gone before the click", Action{Kind: Enable, Instance: "b2", Condition: autostart.Login},
 			`no instance named "b2" (instances: a1, c3, d4)`,
 			`no instance named "b2"`},
@@ -106,8 +109,10 @@ func TestListFailureLineLeadsWithTheCause(t *testing.T) {
 	tests := []struct{ err, want string }{
 		{"LIMA_HOME /tmp/TestFaultTrayLimaHomeDeleted2750142719/001/afile (from the environment) is not a folder",
 			"⚠ LIMA_HOME …/afile (from the environment) is not a folder"},
+		{"LIMA_HOME /tmp/TestFaultTrayLimaHomeDeleted2750142719/001/a-longer-name-of-the-file (from the environment) is not a folder",
+			"⚠ LIMA_HOME …/a-longer-name-of-the-file is not a folder — instances not listed"},
 		{"LIMA_HOME /tmp/TestFaultTrayLimaHomeDeleted2750142719/001/a folder with spaces/x (from the environment) does not exist",
-			"⚠ LIMA_HOME …/a folder with spaces/x does not exist"},
+			"⚠ LIMA_HOME …/a folder with spaces/x does not exist — instances not listed"},
 		{"limactl list did not answer within 30s", "⚠ limactl list did not answer within 30s — instances not listed"},
 		{"limactl list: exit status 1", "⚠ limactl list: exit status 1 — instances not listed"},
 	}
