@@ -36,8 +36,8 @@ does) and disable removes both starts (as limactl autostart disable does).
 `
 
 // commandHelp is the usage of each command: `limabar help COMMAND`,
-// `limabar COMMAND --help`. TestHelpNamesEveryFlag keeps it in step with
-// the flags each command defines.
+// `limabar COMMAND --help`. TestHelpFlagsAreTheCommandsFlags checks that
+// every flag it lists is one the command takes.
 var commandHelp = map[string]string{
 	"list": `Usage: limabar list [--json]
 
