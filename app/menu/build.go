@@ -126,7 +126,7 @@ func (b *builder) header() []Item {
 		}
 	case len(snap.Instances) == 0 && snap.LimaHomeMissing:
 		h = append(h, Item{
-			Title:   truncate("No Lima instances: "+shortenPaths(snap.LimaHome)+" does not exist", FailureLineWidth),
+			Title:   truncate("No Lima instances: "+snap.LimaHome+" does not exist", FailureLineWidth),
 			Tooltip: "LIMA_HOME " + snap.LimaHome + " is missing (deleted, or on a volume that is not mounted)",
 		})
 	case len(snap.Instances) == 0:
