@@ -34,9 +34,18 @@ build:
 	@mkdir -p build
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./app
 
-# make run installs what compiling needs first (Debian/Ubuntu), or stops
-# before compiling with one line naming what to install.
-run: build-deps
+# checkgo stops make, before anything is installed or built, with the one
+# line scripts/checkgo.sh prints when target $(1) cannot work: a Go older
+# than go.mod's, or none, and for run, root. As make's own error it is the
+# only line printed (a failed recipe line would add make's "Error 1").
+checkgo = $(eval checkgo_msg := $(shell GO='$(GO)' ./scripts/checkgo.sh $(1) 2>&1))$(if $(checkgo_msg),$(error $(checkgo_msg)))
+
+# make run checks first that it runs as a user (not root) with the Go that
+# go.mod needs, installs what compiling needs (Debian/Ubuntu), or stops
+# before compiling with one line naming what is missing.
+run:
+	@:$(call checkgo,run)
+	@$(MAKE) --no-print-directory build-deps
 	@$(MAKE) --no-print-directory build
 	./$(BIN) $(ARGS)
 
@@ -51,7 +60,10 @@ deps:
 # fuzz run. The test-only switches (LIMABAR_TEST_*) exist only with -tags testhooks:
 # the end-to-end harness and make bench build limabar so, and app/hostenv
 # is tested both ways.
-test: deps
+# It checks for the Go that go.mod needs first (scripts/checkgo.sh).
+test:
+	@:$(call checkgo,test)
+	@$(MAKE) --no-print-directory deps
 	./scripts/build-limactl.sh
 	$(GO) vet ./...
 	$(GO) vet -tags testhooks ./...

@@ -460,6 +460,9 @@ func (g *gui) click(a menu.Action) {
 	case menu.ShowFailure:
 		g.showFailure(a.Failure)
 		return
+	case menu.ShowText:
+		go g.desktop.Alert("LimaBar", a.Target)
+		return
 	}
 	slot, guarded := a.Slot()
 	var after, done chan struct{}
@@ -576,7 +579,7 @@ func (g *gui) run(a menu.Action, slot menu.Slot, guarded bool) {
 	g.mu.Unlock()
 
 	if err != nil {
-		g.notify(menu.FailureTitle(a), err.Error())
+		g.notify(menu.FailureLine(a, err.Error()), err.Error())
 	} else if res.SwitchedFrom != "" && res.Message != "" {
 		g.notify(a.Instance, res.Message)
 	}
@@ -693,7 +696,7 @@ func (g *gui) finish(a menu.Action, pending func(context.Context) error) {
 		g.failures = g.failures[:2*menu.MaxFailures]
 	}
 	g.mu.Unlock()
-	g.notify(menu.FailureTitle(a), err.Error())
+	g.notify(menu.FailureLine(a, err.Error()), err.Error())
 	g.render()
 }
 

@@ -422,7 +422,7 @@ func TestFailureShowsInTheMenuAndAsANotification(t *testing.T) {
 	h := newHarness(t, svc)
 	h.waitFor("the instance", func(m menu.Menu) bool { return hasTitle(m.Instances, "default") })
 	h.click("default", "Start at Boot")
-	const line = "⚠ Could not enable Start at Boot for default: loginctl enable-linger: access denied"
+	const line = "⚠ default: access denied — Start at Boot not turned on"
 	// The switch stays busy until a snapshot read after the failure is
 	// shown; then it is back off, with the failure line still there.
 	h.waitFor("the failure line and the switch back off", func(m menu.Menu) bool {
@@ -430,13 +430,13 @@ func TestFailureShowsInTheMenuAndAsANotification(t *testing.T) {
 		return hasTitle(m.Header, line) && !boot.Checked && boot.Title == "Start at Boot"
 	})
 	h.g.wg.Wait()
-	if got := h.desktop.Got(); len(got) != 1 || got[0] != "notify Could not enable Start at Boot for default: loginctl enable-linger: access denied" {
+	if got := h.desktop.Got(); len(got) != 1 || got[0] != "notify default: access denied — Start at Boot not turned on: loginctl enable-linger: access denied" {
 		t.Errorf("desktop: got %q, want one notification", got)
 	}
 
 	// Clicking the line shows the whole text and dismisses it.
 	h.click(line)
-	h.waitFor("the line to go", func(m menu.Menu) bool { return !hasTitle(m.Header, "Could not") })
+	h.waitFor("the line to go", func(m menu.Menu) bool { return !hasTitle(m.Header, "⚠") })
 	if got := h.desktop.wait(2); len(got) != 2 || !strings.HasPrefix(got[1], "alert Could not enable Start at Boot for default:") {
 		t.Errorf("desktop: got %q, want an alert", got)
 	}
@@ -463,7 +463,7 @@ func TestCancelledPasswordPromptIsNotAFailure(t *testing.T) {
 		it, _ := find(m.Instances, "default", "Start at Boot")
 		return it.Title == "Start at Boot"
 	})
-	if hasTitle(m.Header, "Could not") {
+	if hasTitle(m.Header, "⚠") {
 		t.Errorf("a cancelled prompt shows as a failure: %q", titles(m.Header))
 	}
 	if got := h.desktop.Got(); len(got) != 0 {
@@ -615,13 +615,13 @@ func TestPanickingActionIsAFailure(t *testing.T) {
 	const msg = "internal error in LimaBar (index out of range [3] with length 3); the log has the details"
 	m := h.waitFor("the failure line and Start back", func(m menu.Menu) bool {
 		start, _ := find(m.Instances, "default", "Start")
-		return hasTitle(m.Header, "⚠ Could not start default: ") && start.Title == "Start" && start.Enabled
+		return hasTitle(m.Header, "⚠ default: internal error in LimaBar") && start.Title == "Start" && start.Enabled
 	})
-	if line, _ := find(m.Header, "⚠ Could not start default: "); line.Tooltip != msg {
-		t.Errorf("failure line %q says %q, want %q", line.Title, line.Tooltip, msg)
+	if line, _ := find(m.Header, "⚠ default: internal error in LimaBar"); line.Tooltip != "Could not start default: "+msg {
+		t.Errorf("failure line %q says %q, want %q", line.Title, line.Tooltip, "Could not start default: "+msg)
 	}
 	h.g.wg.Wait()
-	if got := h.desktop.Got(); len(got) != 1 || got[0] != "notify Could not start default: "+msg {
+	if got := h.desktop.Got(); len(got) != 1 || got[0] != "notify default: internal error in LimaBar; the log has the detai…: "+msg {
 		t.Errorf("desktop: got %q, want one notification of the failure", got)
 	}
 	for _, want := range []string{`msg="action panicked"`, "instance=default", `panic="index out of range [3] with length 3"`, "performRecovering"} {
@@ -651,7 +651,7 @@ func TestPanicAfterTheActionFreesTheItem(t *testing.T) {
 	h.click("default", "Start at Boot")
 	m := h.waitFor("the switch idle with the failure", func(m menu.Menu) bool {
 		it, _ := find(m.Instances, "default", "Start at Boot")
-		return it.Title == "Start at Boot" && it.Enabled && hasTitle(m.Header, "Could not enable Start at Boot for default")
+		return it.Title == "Start at Boot" && it.Enabled && hasTitle(m.Header, "⚠ default: access denied — Start at Boot not turned on")
 	})
 	h.g.wg.Wait()
 	n := 0
@@ -693,9 +693,9 @@ func TestListFailureKeepsTheLastInstances(t *testing.T) {
 	svc.mu.Unlock()
 	h.click("Refresh")
 	m := h.waitFor("the error line", func(m menu.Menu) bool {
-		return hasTitle(m.Header, "⚠ Could not list instances: limactl list did not answer within 30s")
+		return hasTitle(m.Header, "⚠ limactl list did not answer within 30s — instances not listed")
 	})
-	if got, want := titles(m.Header), []string{"⚠ Could not list instances: limactl list did not answer within 30s", menu.StaleLine}; strings.Join(got, "|") != strings.Join(want, "|") {
+	if got, want := titles(m.Header), []string{"⚠ limactl list did not answer within 30s — instances not listed", menu.StaleLine}; strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("header: got %q, want %q", got, want)
 	}
 	if got := titles(m.Instances); len(got) != 1 || got[0] != "● default — Running" {
@@ -719,7 +719,7 @@ func TestListFailureKeepsTheLastInstances(t *testing.T) {
 	svc.mu.Unlock()
 	h.click("Refresh")
 	m = h.waitFor("the second error", func(m menu.Menu) bool {
-		return hasTitle(m.Header, "⚠ Could not list instances: limactl list failed: exit status 1")
+		return hasTitle(m.Header, "⚠ limactl list failed: exit status 1 — instances not listed")
 	})
 	if got := titles(m.Instances); len(got) != 1 || got[0] != "● default — Running" || !hasTitle(m.Header, menu.StaleLine) {
 		t.Errorf("after a second failure: header %q, instances %q", titles(m.Header), got)
@@ -787,7 +787,7 @@ func TestChangeShowsBeforeItsTidyingUp(t *testing.T) {
 	}
 	close(reload)
 	// The menu shortens a long line; the notification has it whole.
-	const line = "⚠ Could not enable Start at Login for default: …Connection refused"
+	const line = "⚠ default: Connection refused — Start at Login on, tidying up failed"
 	m := h.waitFor("the reload's failure", func(m menu.Menu) bool { return hasTitle(m.Header, line) })
 	if it, _ := find(m.Instances, "default", "Start at Login"); !it.Checked {
 		t.Error("the switch went off although the change stays made")

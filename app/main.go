@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/limabar/limabar/app/cli"
+	"github.com/limabar/limabar/app/hostenv"
 )
 
 // version, commit and date are set at build time with -ldflags
@@ -32,7 +33,12 @@ func main() {
 		}
 		return
 	}
-	c := &cli.CLI{Stdout: os.Stdout, Stderr: os.Stderr, Version: version, Build: cli.ReadBuild(version, commit, date), IsRoot: os.Geteuid() == 0, User: currentUser(), Backend: newBackend}
+	platform, err := hostenv.CurrentPlatform()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "limabar: %v\n", err)
+		os.Exit(2)
+	}
+	c := &cli.CLI{Stdout: os.Stdout, Stderr: os.Stderr, Version: version, Build: cli.ReadBuild(version, commit, date), Platform: platform, IsRoot: os.Geteuid() == 0, User: currentUser(), Backend: newBackend}
 	os.Exit(c.Run(ctx, os.Args[1:]))
 }
 

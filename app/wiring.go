@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"os"
 
@@ -16,12 +15,9 @@ import (
 
 // refuseRoot stops LimaBar run as root on Linux before anything is shown.
 func refuseRoot(host *hostenv.Host) error {
-	if host.IsRoot && host.Platform == autostart.Linux {
-		// User units and lingering belong to the user; root writing into a
-		// user's home leaves root-owned folders behind.
-		return errors.New("run limabar as the user who owns the instances, not as root: on Linux their units live in that user's systemd")
-	}
-	return nil
+	// The rule (cli.AccountRule) is stated once, for the app and the
+	// command line alike.
+	return cli.AccountRule(cli.Who{Platform: host.Platform, Root: host.IsRoot, Self: host.User}, "", "")
 }
 
 // newLive builds the Service the app and the command line share from a host

@@ -20,15 +20,85 @@ import (
 	"github.com/limabar/limabar/autostart/problem"
 )
 
-// Usage is the command line summary.
+// Usage is the command line summary, `limabar help`.
 const Usage = `Usage:
   limabar                         run the menu-bar app
   limabar list [--json]           instances with status, login/boot state and problems
-  limabar enable  --condition=login|boot [--user U] [--dry-run [--json]] NAME
-  limabar disable --condition=login|boot|all [--dry-run [--json]] NAME
+  limabar enable  [--condition=login|boot] [--user U] [--dry-run [--json]] NAME
+  limabar disable [--condition=login|boot|all] [--dry-run [--json]] NAME
+  limabar disable --all [--dry-run] every registration of every instance (before uninstalling)
   limabar doctor [--json] [--fix [--dry-run]] find (and repair) stale or broken registrations
-  limabar version
+  limabar version [--json]
+  limabar help [COMMAND]          what a command does, and its flags
+
+Without --condition, enable starts NAME at login (as limactl autostart enable
+does) and disable removes both starts (as limactl autostart disable does).
+"limabar help COMMAND" or "limabar COMMAND --help" tells more.
 `
+
+// commandHelp is the usage of each command: `limabar help COMMAND`,
+// `limabar COMMAND --help`. TestHelpFlagsAreTheCommandsFlags checks that
+// every flag it lists is one the command takes.
+var commandHelp = map[string]string{
+	"list": `Usage: limabar list [--json]
+
+Lists the Lima instances with their status, whether each starts at login
+and at boot, the health of its autostart job, and how many problems it has.
+
+Flags:
+  --json   print JSON, one object per instance (fields in the README)
+`,
+	"enable": `Usage: limabar enable [--condition=login|boot] [--user U] [--dry-run [--json]] NAME
+
+Makes instance NAME start at login or at boot: on Linux with a unit of your
+systemd (at boot, with lingering on), on macOS with a LaunchAgent (login)
+or a LaunchDaemon (boot).
+
+Flags:
+  --condition=login|boot   when NAME starts (default login)
+  --user U                 the account a boot start runs as (default: the
+                           one running limabar)
+  --dry-run                print what would be done, and do nothing
+  --json                   with --dry-run, print the steps as JSON
+`,
+	"disable": `Usage: limabar disable [--condition=login|boot|all] [--dry-run [--json]] NAME
+       limabar disable --all [--dry-run]
+
+Stops instance NAME from starting at login, at boot, or both. It works even
+when limactl cannot confirm the instance, so that a stale registration can
+always be removed. With --all it removes every registration LimaBar or
+limactl made, of every instance, as before uninstalling LimaBar.
+
+Flags:
+  --condition=login|boot|all   which start to remove (default all)
+  --all                        every registration of every instance
+  --dry-run                    print what would be done, and do nothing
+  --json                       with --dry-run, print the steps as JSON
+`,
+	"doctor": `Usage: limabar doctor [--json] [--fix [--dry-run]]
+
+Finds registrations that are stale or broken, autostart jobs that failed,
+and registrations of instances that no longer exist. Exits 3 when problems
+remain.
+
+Flags:
+  --json      print JSON, one object per instance with problems
+  --fix       re-register what has problems with the current settings, and
+              remove the registrations of instances that are gone
+  --dry-run   with --fix, print what the fix would do, and do nothing
+`,
+	"version": `Usage: limabar version [--json]
+
+Prints LimaBar's version, the commit it was built from and when.
+
+Flags:
+  --json   print them as JSON
+`,
+	"help": `Usage: limabar help [COMMAND]
+
+Prints the usage of limabar, or what COMMAND does and its flags.
+`,
+}
 
 // Backend is what the commands need from the program.
 type Backend interface {
@@ -54,8 +124,10 @@ type CLI struct {
 	// Build is what `limabar version` prints; its Version, when set, is
 	// the same as Version.
 	Build BuildInfo
-	// IsRoot is true when running as root: enabling then needs --user,
-	// since a VM never runs as root.
+	// Platform is the platform the engine acts for; AccountRule says
+	// what it allows.
+	Platform autostart.Platform
+	// IsRoot is true when running as root.
 	IsRoot bool
 	// User is the account running the command.
 	User string
@@ -64,15 +136,28 @@ type CLI struct {
 	Backend func(user string) (Backend, error)
 }
 
-// exitError carries an exit code with a message already suited to stderr.
+// usageError is bad usage (exit 2), with a message suited to stderr.
 type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
+
+// helpRequested is -h, -help or --help given to a command: its usage is
+// printed on stdout, and limabar exits 0.
+type helpRequested struct{ command string }
+
+func (e helpRequested) Error() string { return e.command + ": help requested" }
+
+func (c *CLI) who() Who { return Who{Platform: c.Platform, Root: c.IsRoot, Self: c.User} }
 
 // Run runs args (without the program name) and returns the exit code:
 // 0 success, 1 failure, 2 bad usage, 3 problems found by doctor.
 func (c *CLI) Run(ctx context.Context, args []string) int {
 	code, err := c.run(ctx, args)
+	var help helpRequested
+	if errors.As(err, &help) {
+		fmt.Fprint(c.Stdout, commandHelp[help.command])
+		return 0
+	}
 	if err != nil {
 		msg := err.Error()
 		if errors.Is(err, autostart.ErrCancelled) && !undoFailed(err) {
@@ -104,7 +189,7 @@ func oneLine(s string) string {
 
 func (c *CLI) run(ctx context.Context, args []string) (int, error) {
 	if len(args) == 0 {
-		return 2, usageError{"no command"}
+		return 2, usageError{"no command (see limabar help)"}
 	}
 	switch args[0] {
 	case "list":
@@ -120,11 +205,33 @@ func (c *CLI) run(ctx context.Context, args []string) (int, error) {
 		return c.doctor(ctx, args[1:])
 	case "version", "--version":
 		return c.version(args[1:])
-	case "help", "-h", "--help":
-		fmt.Fprint(c.Stdout, Usage)
-		return 0, nil
+	case "help", "-h", "-help", "--help":
+		return c.help(args[1:])
 	}
 	return 2, usageError{fmt.Sprintf("unknown command %q (see limabar help)", args[0])}
+}
+
+// help prints the usage of limabar, or of the command args names.
+func (c *CLI) help(args []string) (int, error) {
+	pos, err := parse(flag.NewFlagSet("help", flag.ContinueOnError), args)
+	if err != nil {
+		return 2, err
+	}
+	switch {
+	case len(pos) == 0:
+		fmt.Fprint(c.Stdout, Usage)
+		return 0, nil
+	case len(pos) > 1:
+		return 2, usageError{"help takes one command name"}
+	}
+	name := pos[0]
+	if name == "--version" {
+		name = "version"
+	}
+	if _, ok := commandHelp[name]; !ok {
+		return 2, usageError{fmt.Sprintf("unknown command %q (see limabar help)", name)}
+	}
+	return 0, helpRequested{name}
 }
 
 // parse parses flags that may stand before or after the positional
@@ -133,7 +240,9 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	fs.SetOutput(io.Discard)
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+			return nil, helpRequested{fs.Name()}
+		} else if err != nil {
 			return nil, usageError{err.Error()}
 		}
 		rest := fs.Args()
@@ -221,6 +330,9 @@ func (c *CLI) list(ctx context.Context, args []string) (int, error) {
 	if len(pos) > 0 {
 		return 2, usageError{"list takes no instance names"}
 	}
+	if err := AccountRule(c.who(), "", ""); err != nil {
+		return 2, err
+	}
 	s, err := c.snapshot(ctx)
 	if err != nil {
 		return 1, err
@@ -269,7 +381,13 @@ func (c *CLI) change(ctx context.Context, on bool, args []string) (int, error) {
 		verb = "enable"
 	}
 	fs := flag.NewFlagSet(verb, flag.ContinueOnError)
-	cond := fs.String("condition", "login", "login or boot"+map[bool]string{false: " or all", true: ""}[on])
+	// The defaults are limactl autostart's: enable starts at login,
+	// disable removes every start.
+	def := "all"
+	if on {
+		def = "login"
+	}
+	cond := fs.String("condition", def, "login or boot"+map[bool]string{false: " or all", true: ""}[on])
 	user := ""
 	if on {
 		fs.StringVar(&user, "user", "", "the account a boot job runs as (macOS)")
@@ -302,14 +420,12 @@ func (c *CLI) change(ctx context.Context, on bool, args []string) (int, error) {
 		}
 		conds = []autostart.Condition{cd}
 	}
-	if on && c.IsRoot && user == "" {
-		return 2, usageError{"running as root: pass --user with the account the instance belongs to and runs as (a VM never runs as root)"}
+	enabled := autostart.Condition("")
+	if on {
+		enabled = conds[0]
 	}
-	if user != "" && !c.IsRoot && user != c.User {
-		return 2, usageError{fmt.Sprintf("only root can register an instance for another account (%q): run it with sudo", user)}
-	}
-	if user != "" && conds[0] != autostart.Boot {
-		return 2, usageError{"--user goes with --condition=boot"}
+	if err := AccountRule(c.who(), user, enabled); err != nil {
+		return 2, err
 	}
 	b, err := c.Backend(user)
 	if err != nil {
@@ -413,6 +529,9 @@ func (c *CLI) doctor(ctx context.Context, args []string) (int, error) {
 	}
 	if len(pos) > 0 {
 		return 2, usageError{"doctor takes no instance names"}
+	}
+	if err := AccountRule(c.who(), "", ""); err != nil {
+		return 2, err
 	}
 	b, err := c.Backend("")
 	if err != nil {

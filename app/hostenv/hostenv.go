@@ -121,6 +121,20 @@ func Detect(o Options) (*Host, error) {
 	return h, nil
 }
 
+// CurrentPlatform is the platform Probe acts for, read without probing:
+// the machine's, or in a test binary the one LIMABAR_TEST_PLATFORM names.
+// The command line checks its account rules with it before anything else.
+func CurrentPlatform() (autostart.Platform, error) {
+	o := Options{Getenv: os.Getenv}
+	if _, err := fromTestEnv(&o); err != nil {
+		return "", err
+	}
+	if o.Platform != "" {
+		return o.Platform, nil
+	}
+	return autostart.Platform(runtime.GOOS), nil
+}
+
 // Probe reads what is quick to read: the environment, the settings file,
 // PATH. It never runs the login shell; NeedsLoginShell says whether
 // Complete will.

@@ -91,10 +91,9 @@ func (b *builder) header() []Item {
 			break
 		}
 		b.attention = true
-		prefix := "⚠ " + FailureTitle(f.Action) + ": "
 		h = append(h, Item{
-			Title:   prefix + fitTail(f.Err, headerWidth-runeLen(prefix)),
-			Tooltip: f.Err,
+			Title:   "⚠ " + FailureLine(f.Action, f.Err),
+			Tooltip: FailureTitle(f.Action) + ": " + f.Err,
 			Enabled: true,
 			Action:  Action{Kind: ShowFailure, Failure: f.ID, Instance: f.Action.Instance},
 		})
@@ -116,10 +115,11 @@ func (b *builder) header() []Item {
 		)
 	case snap.ListErr != "":
 		b.attention = true
-		const prefix = "⚠ Could not list instances: "
 		h = append(h, Item{
-			Title:   prefix + fitTail(snap.ListErr, headerWidth-runeLen(prefix)),
-			Tooltip: snap.ListErr,
+			Title:   "⚠ " + ListFailureLine(snap.ListErr),
+			Tooltip: "Could not list instances: " + snap.ListErr,
+			Enabled: true,
+			Action:  Action{Kind: ShowText, Target: "Could not list instances: " + snap.ListErr},
 		})
 		if snap.InstancesStale && len(snap.Instances) > 0 {
 			h = append(h, Item{
@@ -129,8 +129,8 @@ func (b *builder) header() []Item {
 		}
 	case len(snap.Instances) == 0 && snap.LimaHomeMissing:
 		h = append(h, Item{
-			Title:   "No Lima instances: " + snap.LimaHome + " does not exist",
-			Tooltip: "LIMA_HOME is missing (deleted, or on a volume that is not mounted)",
+			Title:   truncate("No Lima instances: "+snap.LimaHome+" does not exist", FailureLineWidth),
+			Tooltip: "LIMA_HOME " + snap.LimaHome + " is missing (deleted, or on a volume that is not mounted)",
 		})
 	case len(snap.Instances) == 0:
 		h = append(h, Item{

@@ -153,7 +153,7 @@ Quit LimaBar -> quit
 			in: Input{Snapshot: &state.Snapshot{
 				Limactl: "/bin/limactl", ListErr: "limactl list did not answer within 30s",
 			}},
-			want: `~⚠ Could not list instances: limactl list did not answer within 30s
+			want: `⚠ limactl list did not answer within 30s — instances not listed -> show-text Could not list instances: limactl list did not answer within 30s
 ---
 ---
 ~[ ] Open LimaBar at Login
@@ -251,9 +251,9 @@ Quit LimaBar -> quit
 					{ID: 1, Action: Action{Kind: Stop, Instance: "old"}, Err: "not shown"},
 				},
 			},
-			want: `⚠ Could not enable Start at Boot for default: authorization failed -> show-failure
-⚠ Could not start k3s: exit status 1 more detail -> show-failure
-⚠ Could not change Open LimaBar at Login: permission denied -> show-failure
+			want: `⚠ default: authorization failed — Start at Boot not turned on -> show-failure
+⚠ k3s: exit status 1 — not started -> show-failure
+⚠ permission denied — Open LimaBar at Login not changed -> show-failure
 ~No Lima instances
 ~Waiting for limactl…
 ---
@@ -266,11 +266,33 @@ Quit LimaBar -> quit
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := dumpMenu(Build(tt.in))
+			m := Build(tt.in)
+			got := dumpMenu(m)
 			if got != tt.want {
 				t.Errorf("menu differs\ngot:\n%s\nwant:\n%s", got, tt.want)
 			}
+			// The top level keeps a steady, bounded width.
+			for _, it := range m.Header {
+				if n := len([]rune(it.Title)); n > FailureLineWidth {
+					t.Errorf("header line %q is %d characters, more than %d", it.Title, n, FailureLineWidth)
+				}
+			}
 		})
+	}
+}
+
+// TestBuildMissingLimaHomeLineIsBounded: a deep LIMA_HOME does not widen
+// the menu; the tooltip has the whole path.
+func TestBuildMissingLimaHomeLineIsBounded(t *testing.T) {
+	s := snap()
+	s.LimaHomeMissing = true
+	s.LimaHome = "/Volumes/External Disk With A Long Name/virtual machines/lima/homes/alice"
+	it := Build(Input{Snapshot: s}).Header[0]
+	if want := "No Lima instances: /Volumes/External Disk With A Long Name/virtual machines/lim…"; it.Title != want {
+		t.Errorf("got  %q\nwant %q", it.Title, want)
+	}
+	if !strings.Contains(it.Tooltip, s.LimaHome) {
+		t.Errorf("tooltip %q lacks the path", it.Tooltip)
 	}
 }
 
@@ -359,12 +381,12 @@ func TestBuildManyProblems(t *testing.T) {
 func TestBuildLongErrorKeepsItsEnd(t *testing.T) {
 	err := `cannot make instance "k3s" start at boot: turning on lingering: loginctl enable-linger nobody: Could not enable-linger: Access denied`
 	m := Build(Input{Snapshot: snap(), Failures: []Failure{{ID: 1, Action: Action{Kind: Enable, Instance: "k3s", Condition: autostart.Boot}, Err: err}}})
-	want := "⚠ Could not enable Start at Boot for k3s: …Could not enable-linger: Access denied"
+	want := "⚠ k3s: Access denied — Start at Boot not turned on"
 	if got := m.Header[0].Title; got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
-	if got := m.Header[0].Tooltip; got != err {
-		t.Errorf("tooltip %q, want the whole error", got)
+	if got, want := m.Header[0].Tooltip, "Could not enable Start at Boot for k3s: "+err; got != want {
+		t.Errorf("tooltip %q, want what failed and the whole error, %q", got, want)
 	}
 }
 
@@ -372,13 +394,13 @@ func TestBuildLongErrorIsShortened(t *testing.T) {
 	long := strings.Repeat("é", 300)
 	m := Build(Input{Snapshot: snap(), Failures: []Failure{{ID: 1, Action: Action{Kind: Start, Instance: "x"}, Err: long}}})
 	got := m.Header[0]
-	if n := len([]rune(got.Title)); n != 90 {
-		t.Errorf("title length: got %d runes, want 90", n)
+	if n := len([]rune(got.Title)); n != FailureWidth {
+		t.Errorf("title length: got %d runes, want %d", n, FailureWidth)
 	}
 	if !strings.HasSuffix(got.Title, "…") {
 		t.Errorf("title %q does not end with an ellipsis", got.Title)
 	}
-	if got.Tooltip != long {
+	if got.Tooltip != "Could not start x: "+long {
 		t.Errorf("tooltip lost the full error")
 	}
 }
@@ -606,7 +628,7 @@ func TestBuildStaleInstances(t *testing.T) {
 		{
 			name: "last instances under the error",
 			in:   Input{Snapshot: s},
-			want: `~⚠ Could not list instances: limactl list did not answer within 30s
+			want: `⚠ limactl list did not answer within 30s — instances not listed -> show-text Could not list instances: limactl list did not answer within 30s
 ~Instances as last listed (may be out of date)
 ---
 ● default — Running · starts at login
@@ -627,7 +649,7 @@ Quit LimaBar -> quit
 		{
 			name: "and while limactl is still slow",
 			in:   Input{Snapshot: s, Waiting: true},
-			want: `~⚠ Could not list instances: limactl list did not answer within 30s
+			want: `⚠ limactl list did not answer within 30s — instances not listed -> show-text Could not list instances: limactl list did not answer within 30s
 ~Instances as last listed (may be out of date)
 ~Waiting for limactl…
 ---
@@ -649,7 +671,7 @@ Quit LimaBar -> quit
 		{
 			name: "nothing to keep",
 			in:   Input{Snapshot: failedNoInstances},
-			want: `~⚠ Could not list instances: limactl list failed: exit status 1
+			want: `⚠ limactl list failed: exit status 1 — instances not listed -> show-text Could not list instances: limactl list failed: exit status 1
 ---
 ---
 [ ] Open LimaBar at Login -> set-self-start true

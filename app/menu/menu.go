@@ -41,6 +41,9 @@ const (
 	// FixStale removes a stale ha.pid and ha.sock (after checking again
 	// that no host agent runs under that pid).
 	FixStale
+	// ShowText shows Action.Target whole: a message whose line shows only
+	// its cause (limactl list's failure).
+	ShowText
 )
 
 var kindNames = [...]string{
@@ -50,6 +53,7 @@ var kindNames = [...]string{
 	SetSelfStart: "set-self-start", OpenURL: "open-url",
 	ShowFailure: "show-failure", Refresh: "refresh", Quit: "quit",
 	TryAgain: "try-again", StopRetrying: "stop-retrying", FixStale: "fix-stale",
+	ShowText: "show-text",
 }
 
 func (k Kind) String() string {
@@ -67,7 +71,7 @@ type Action struct {
 	Condition autostart.Condition // Enable, Disable
 	On        bool                // SetSelfStart
 	// Target is the path or URL an Open action opens (ShowLog, OpenFolder,
-	// OpenURL).
+	// OpenURL), or the text ShowText shows.
 	Target string
 	// Failure is the ID of the failure a ShowFailure action shows.
 	Failure int

@@ -632,11 +632,14 @@ func TestTrayMenu(t *testing.T) {
 		boot, _ := app.layout().item("k3s", "Start at Boot")
 		app.click(boot)
 		n, _ := app.waitFor("the error line", 10*time.Second, func(n menuNode) bool {
-			_, ok := n.find("⚠ Could not enable Start at Boot for k3s")
+			_, ok := n.find("⚠ k3s: ")
 			return ok && switchState(n, "k3s", "Start at Boot") == 0
 		})
-		if line, _ := n.find("⚠ Could not enable Start at Boot for k3s"); !strings.Contains(line.Label, "Access denied") {
-			t.Errorf("error line %q does not say why", line.Label)
+		// The instance and the cause (polkit's refusal of lingering)
+		// first, then what failed.
+		if line, _ := n.find("⚠ k3s: "); !strings.HasPrefix(line.Label, "⚠ k3s: turning lingering on for ") ||
+			!strings.Contains(line.Label, " was refused") || !strings.HasSuffix(line.Label, " — Start at Boot not turned on") {
+			t.Errorf("error line %q does not say why and what failed", line.Label)
 		}
 		if s := switchState(n, "k3s", "Start at Login"); s != 1 {
 			t.Errorf("the login switch changed after a refused boot: %d", s)
@@ -649,7 +652,7 @@ func TestTrayMenu(t *testing.T) {
 		n, _ = app.waitFor("boot on and login off", 10*time.Second, func(n menuNode) bool {
 			return switchState(n, "k3s", "Start at Boot") == 1 && switchState(n, "k3s", "Start at Login") == 0
 		})
-		if _, ok := n.find("⚠ Could not enable Start at Boot"); ok {
+		if _, ok := n.find("⚠ k3s: "); ok {
 			t.Errorf("the error line stayed after the switch succeeded:\n%s", n)
 		}
 	})
