@@ -79,7 +79,7 @@ func runGUI(ctx context.Context, host *hostenv.Host, logger *slog.Logger, kit to
 	defer cancel()
 	var desktop tray.Desktop = tray.NewXDG(runner.Exec{Logger: logger})
 	if host.Platform == autostart.Darwin {
-		desktop = macDesktop{&tray.MacCommands{Cmd: tray.SystemCommands(runner.Exec{Logger: logger})}}
+		desktop = macDesktop{&tray.MacCommands{Cmd: tray.SystemCommands(runner.Exec{Logger: logger}), Osascript: host.Osascript()}}
 	}
 	svc := newLateService(host.Platform)
 	g := newGUI(svc, desktop, logger)

@@ -493,6 +493,16 @@ func (h *Host) Tools() autostart.Tools {
 	return autostart.LinuxTools
 }
 
+// Osascript is the osascript program that the administrator prompt and
+// the Mac's notifications, alerts and Terminal go through: the system's, or
+// in test mode the one on PATH (a stand-in that records what it is asked).
+func (h *Host) Osascript() string {
+	if h.testMode() {
+		return "osascript"
+	}
+	return "/usr/bin/osascript"
+}
+
 // ScriptTools are the programs the privileged script calls.
 func (h *Host) ScriptTools() elevate.Tools {
 	if h.testMode() {
@@ -536,9 +546,9 @@ func (h *Host) Env(r runner.Runner) (autostart.Env, error) {
 		Runner:           r,
 	}
 	if h.Platform == autostart.Darwin {
-		tools := elevate.ChooseTools{Osascript: "/usr/bin/osascript", Sudo: "/usr/bin/sudo"}
+		tools := elevate.ChooseTools{Osascript: h.Osascript(), Sudo: "/usr/bin/sudo"}
 		if h.testMode() {
-			tools.Osascript, tools.Sudo = "osascript", "sudo"
+			tools.Sudo = "sudo"
 		}
 		el, err := elevate.Choose(h.IsRoot, h.Session, r, tools)
 		if err != nil {

@@ -222,6 +222,9 @@ func (x *XDG) Alert(title, message string) error {
 // never holds the app's main thread, which draws the menu.
 type MacCommands struct {
 	Cmd Commands
+	// Osascript is the osascript program; "" is /usr/bin/osascript, the
+	// one every Mac has.
+	Osascript string
 }
 
 var _ Desktop = (*MacCommands)(nil)
@@ -292,7 +295,11 @@ func (m *MacCommands) Alert(title, message string) error {
 }
 
 func (m *MacCommands) osascript(lines []string) error {
-	argv := []string{"/usr/bin/osascript"}
+	prog := m.Osascript
+	if prog == "" {
+		prog = "/usr/bin/osascript"
+	}
+	argv := []string{prog}
 	for _, l := range lines {
 		argv = append(argv, "-e", l)
 	}

@@ -146,17 +146,46 @@ func (w *darwinHealthWorld) fakeCalls() []string {
 	return strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
 }
 
+// notifications are the notifications LimaBar showed through the osascript
+// stand-in, one line each.
+func (w *darwinHealthWorld) notifications() []string {
+	var notes []string
+	for _, c := range w.fakeCalls() {
+		if strings.HasPrefix(c, "osascript notification ") {
+			notes = append(notes, c)
+		}
+	}
+	return notes
+}
+
+// waitNotifications waits until at least n notifications were shown.
+func (w *darwinHealthWorld) waitNotifications(n int, timeout time.Duration) []string {
+	w.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		if notes := w.notifications(); len(notes) >= n {
+			return notes
+		}
+		if time.Now().After(deadline) {
+			w.t.Fatalf("%d notifications after %s, want %d; the fakes were asked:\n%s", len(w.notifications()), timeout, n, strings.Join(w.fakeCalls(), "\n"))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 const darwinFailLine = "⚠ Did not start at login: qemu-system-aarch64 not found (exit 1)"
 
 // TestDarwinHealthFailedLogin: in macOS mode, the login agent LimaBar
 // wrote is loaded at login and its `limactl start` fails at once, as when
 // QEMU is missing: launchd holds its respawn back for the throttle
-// interval (`print`: spawn scheduled, runs 1, last exit code 1) and the
-// job's stderr, launchd.stderr.log, ends with Lima's fatal line. Nothing
-// else changes, so the log's being written is what makes LimaBar read
-// `launchctl print` again. The menu then shows the failure on the
-// instance, list --json says failed with the reason, exit code and since,
-// and Try Again is `launchctl kickstart` of the job.
+// interval (`print`: spawn scheduled, runs 1, `last exit code = 1:
+// Operation not permitted` as a Mac prints it) and the job's stderr,
+// launchd.stderr.log, ends with Lima's fatal line. Nothing else changes,
+// so the log's being written is what makes LimaBar read `launchctl print`
+// again. The menu then shows the failure on the instance, list --json says
+// failed with the reason, exit code and since, exactly one notification is
+// shown (osascript's display notification), and Try Again is `launchctl
+// kickstart` of the job.
 //
 // macOS mode in the tray's world: real session bus and Xvfb, and a systemd
 // user manager that must not be asked. Stand-ins: limactl (trayStubLimactl),
@@ -229,6 +258,17 @@ func TestDarwinHealthFailedLogin(t *testing.T) {
 	}
 	_, took := app.waitFor("the failure on the instance, with Try Again and Show Log", 30*time.Second, shown)
 	t.Logf("failure shown %s after the log was written", took.Round(time.Millisecond))
+	// The notification goes through osascript's display notification, as
+	// on a Mac; the stand-in records it.
+	notes := w.waitNotifications(1, 15*time.Second)
+	if !strings.Contains(notes[0], "qemu-system-aarch64 not found") {
+		t.Errorf("notification %q does not name the reason", notes[0])
+	}
+	defer func() {
+		if notes := w.notifications(); len(notes) != 1 {
+			t.Errorf("notifications %q, want exactly one", notes)
+		}
+	}()
 
 	h := w.loginHealth()
 	if h["state"] != "failed" || h["reason"] != "qemu-system-aarch64 not found" || h["exitCode"] != 1.0 || h["restarts"] != 0.0 {

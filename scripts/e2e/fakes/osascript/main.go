@@ -7,6 +7,10 @@
 // root (FAKE_EUID=0), as launchd would see it.
 //
 // FAKE_OSASCRIPT_CANCEL=1 answers like a dismissed dialog instead.
+//
+// It also takes the notification LimaBar shows on a Mac (`display
+// notification "…" with title "…"`), records it as a line
+// "osascript notification title=… message=…" and shows nothing.
 package main
 
 import (
@@ -24,6 +28,10 @@ func main() {
 		os.Exit(2)
 	}
 	src := os.Args[2]
+	if rest, ok := strings.CutPrefix(src, "display notification "); ok {
+		notification(rest)
+		return
+	}
 	const head = "do shell script "
 	if !strings.HasPrefix(src, head) {
 		fail("expected do shell script")
@@ -43,13 +51,7 @@ func main() {
 	if rest != " with administrator privileges" {
 		fail(fmt.Sprintf("unexpected tail %q", rest))
 	}
-	if log := os.Getenv("FAKE_LOG"); log != "" {
-		f, err := os.OpenFile(log, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-		if err == nil {
-			fmt.Fprintf(f, "osascript prompt=%s\n", prompt)
-			f.Close()
-		}
-	}
+	record("osascript prompt=" + prompt)
 	if os.Getenv("FAKE_OSASCRIPT_CANCEL") == "1" {
 		fmt.Fprintln(os.Stderr, "0:205: execution error: User canceled. (-128)")
 		os.Exit(1)
@@ -64,11 +66,39 @@ func main() {
 	}
 }
 
-func abbrev(s string) string {
-	if len(s) > 30 {
-		return s[:30]
+// notification records a display notification, from the message literal
+// on.
+func notification(src string) {
+	message, rest, err := quote.UnquoteAppleScript(src)
+	if err != nil {
+		fail(err.Error())
 	}
-	return s
+	const mid = " with title "
+	if !strings.HasPrefix(rest, mid) {
+		fail("expected with title")
+	}
+	title, rest, err := quote.UnquoteAppleScript(rest[len(mid):])
+	if err != nil {
+		fail(err.Error())
+	}
+	if rest != "" {
+		fail(fmt.Sprintf("unexpected tail %q", rest))
+	}
+	record(fmt.Sprintf("osascript notification title=%s message=%s", title, message))
+}
+
+// record appends a line to FAKE_LOG, when it is set.
+func record(line string) {
+	log := os.Getenv("FAKE_LOG")
+	if log == "" {
+		return
+	}
+	f, err := os.OpenFile(log, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		fail(err.Error())
+	}
+	defer f.Close()
+	fmt.Fprintln(f, line)
 }
 
 func fail(msg string) {
