@@ -795,8 +795,8 @@ func TestTrayWithoutLimactl(t *testing.T) {
 	if install, _ := n.find("Install Lima…"); !install.Enabled {
 		t.Errorf("Install Lima… is not clickable")
 	}
-	if got := len(n.shown()); got != 6 {
-		t.Errorf("got %d top-level items, want the two lines and LimaBar's own four; menu:\n%s", got, n)
+	if got := len(n.shown()); got != 7 {
+		t.Errorf("got %d top-level items, want the two lines and LimaBar's own five (its version line among them); menu:\n%s", got, n)
 	}
 }
 
@@ -817,8 +817,8 @@ func TestTrayManyInstances(t *testing.T) {
 		return ok && len(more.shown()) == 171
 	})
 	t.Logf("200 instances shown after %s", time.Since(began).Round(time.Millisecond))
-	if got := len(n.shown()); got != 1+30+4 {
-		t.Errorf("top level has %d items, want the summary, 30 instance entries and LimaBar's four", got)
+	if got := len(n.shown()); got != 1+30+5 {
+		t.Errorf("top level has %d items, want the summary, 30 instance entries and LimaBar's five", got)
 	}
 	t0 := time.Now()
 	app.layout()
