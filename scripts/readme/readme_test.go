@@ -66,6 +66,58 @@ func TestReadme(t *testing.T) {
 	}
 }
 
+// TestUsageFlags checks the README's usage block against the command
+// line's source: every command and flag it names is one that app/cli
+// parses, so that a renamed flag cannot leave the README behind.
+func TestUsageFlags(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join(root, "app", "cli", "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var src strings.Builder
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src.Write(data)
+	}
+	var usage []line
+	for _, b := range blocks(string(readme)) {
+		if b.info == "text" && len(b.lines) > 0 && strings.HasPrefix(strings.TrimSpace(b.lines[0].text), "limabar") {
+			usage = b.lines
+			break
+		}
+	}
+	if len(usage) == 0 {
+		t.Fatal("the README has no usage block (a text block of limabar lines)")
+	}
+	flagName := regexp.MustCompile(`--([a-z][a-z-]*)`)
+	// Two spaces or more part a synopsis from what it does.
+	gap := regexp.MustCompile(`\s{2,}`)
+	for _, l := range usage {
+		synopsis := gap.Split(strings.TrimSpace(l.text), 2)[0]
+		f := strings.Fields(synopsis)
+		if len(f) > 1 && !strings.HasPrefix(f[1], "-") && !strings.HasPrefix(f[1], "[") {
+			if !strings.Contains(src.String(), `case "`+f[1]+`"`) && !strings.Contains(src.String(), `"`+f[1]+`", `) {
+				t.Errorf("README.md:%d: the command %q is not one app/cli runs", l.n, f[1])
+			}
+		}
+		for _, m := range flagName.FindAllStringSubmatch(synopsis, -1) {
+			if !strings.Contains(src.String(), `"`+m[1]+`"`) {
+				t.Errorf("README.md:%d: the flag --%s is not one app/cli parses", l.n, m[1])
+			}
+		}
+	}
+}
+
 // TestDocs checks the files under docs/: their links lead to files that
 // exist, and no line of prose is over MaxWidth. docs/PERFORMANCE.md is
 // written by make bench and is left out; tables and fenced blocks (a
