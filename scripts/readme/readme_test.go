@@ -179,7 +179,9 @@ func TestCheckReadmeFinds(t *testing.T) {
 	}{
 		{"fine", "# X\n\nSee [there](docs/THERE.md#top).\n\n```sh\nit --now\nmake check   # a comment\n```\n\n" +
 			"<!-- example: needs a Mac -->\n```sh\nbrew install x\n```\n\n```sh example\nopen x\n```\n", nil},
+		{"199 lines", strings.Repeat("line\n", MaxLines-1), nil},
 		{"too long", strings.Repeat("line\n", MaxLines), []string{"200 lines"}},
+		{"120 characters", strings.Repeat("é", MaxWidth) + "\n", nil},
 		{"too wide", "# X\n\n" + strings.Repeat("é", MaxWidth+1) + "\n", []string{"README.md:3: 121 characters"}},
 		{"missing link", "See [gone](docs/GONE.md) and [web](https://lima-vm.io).\n", []string{"docs/GONE.md, which does not exist"}},
 		{"fence without info", "```\nit --now\n```\n", []string{"README.md:1: a fenced block without an info string"}},
@@ -239,6 +241,9 @@ type block struct {
 // download).
 var exampleMark = regexp.MustCompile(`^<!-- example\b.*-->$`)
 
+// blocks returns the fenced blocks of text. A block is an example when
+// the line right above it is an exampleMark, or its info string has the
+// word example.
 func blocks(text string) []block {
 	var out []block
 	var cur *block
