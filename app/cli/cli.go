@@ -46,7 +46,7 @@ Lists the Lima instances with their status, whether each starts at login
 and at boot, the health of its autostart job, and how many problems it has.
 
 Flags:
-  --json   print JSON, one object per instance (fields in the README)
+  --json   print JSON, one object per instance (fields in docs/JSON.md)
 `,
 	"enable": `Usage: limabar enable [--condition=login|boot] [--user U] [--dry-run [--json]] NAME
 
@@ -255,7 +255,7 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 // InstanceJSON is one element of `list --json`. Its fields are documented in
-// the README and stay stable.
+// docs/JSON.md and stay stable.
 type InstanceJSON struct {
 	Name     string   `json:"name"`
 	Status   string   `json:"status"`

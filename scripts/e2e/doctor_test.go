@@ -91,7 +91,7 @@ func TestDoctorRemovesUnitOfDeletedInstance(t *testing.T) {
 	}
 }
 
-// DoctorEntry is one element of `limabar doctor --json`, as the README
+// DoctorEntry is one element of `limabar doctor --json`, as docs/JSON.md
 // documents it.
 type DoctorEntry struct {
 	Name     string `json:"name"`
