@@ -29,6 +29,19 @@ type darwinHealthWorld struct {
 }
 
 func newDarwinHealthWorld(t *testing.T) *darwinHealthWorld {
+	w := newDarwinWorld(t)
+	w.agent = filepath.Join(w.sd.Home, "Library", "LaunchAgents", "io.lima-vm.autostart.default.plist")
+	w.target = launchd.Target(launchd.GUIDomain(w.sd.UID), launchd.AgentLabel("default"))
+	if r := w.cli("enable", "--condition=login", "default"); r.code != 0 {
+		t.Fatalf("enable: exit %d: %s", r.code, r.stderr)
+	}
+	return w
+}
+
+// newDarwinWorld is the tray's world in macOS mode, with the stand-ins of
+// the Mac's tools first on PATH and one instance, default, registered
+// for nothing yet.
+func newDarwinWorld(t *testing.T) *darwinHealthWorld {
 	w := &darwinHealthWorld{trayWorld: newTrayWorld(t)}
 	w.fakeLog = filepath.Join(w.sd.Home, "fake-calls.log")
 	for name, src := range map[string]string{"launchctl": bins.launchctl, "osascript": bins.osascript} {
@@ -41,11 +54,6 @@ func newDarwinHealthWorld(t *testing.T) *darwinHealthWorld {
 	w.write(filepath.Join(w.bin, "plutil"), fakePlutil, 0o755)
 	w.write(filepath.Join(w.bin, "chown"), fakeChown, 0o755)
 	w.dir = w.instance(filepath.Join(w.sd.Home, ".lima"), "default", "images: []\n")
-	w.agent = filepath.Join(w.sd.Home, "Library", "LaunchAgents", "io.lima-vm.autostart.default.plist")
-	w.target = launchd.Target(launchd.GUIDomain(w.sd.UID), launchd.AgentLabel("default"))
-	if r := w.cli("enable", "--condition=login", "default"); r.code != 0 {
-		t.Fatalf("enable: exit %d: %s", r.code, r.stderr)
-	}
 	return w
 }
 

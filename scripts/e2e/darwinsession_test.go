@@ -93,18 +93,7 @@ func TestDarwinLoginOverSSH(t *testing.T) {
 // newDarwinBootWorld is darwinHealthWorld with default registered for
 // boot by limabar itself, through the stand-in administrator dialog.
 func newDarwinBootWorld(t *testing.T) *darwinHealthWorld {
-	w := &darwinHealthWorld{trayWorld: newTrayWorld(t)}
-	w.fakeLog = filepath.Join(w.sd.Home, "fake-calls.log")
-	for name, src := range map[string]string{"launchctl": bins.launchctl, "osascript": bins.osascript} {
-		data, err := os.ReadFile(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.write(filepath.Join(w.bin, name), string(data), 0o755)
-	}
-	w.write(filepath.Join(w.bin, "plutil"), fakePlutil, 0o755)
-	w.write(filepath.Join(w.bin, "chown"), fakeChown, 0o755)
-	w.dir = w.instance(filepath.Join(w.sd.Home, ".lima"), "default", "images: []\n")
+	w := newDarwinWorld(t)
 	w.mkdir(filepath.Join(w.root, "Library", "LaunchDaemons"))
 	w.target = launchd.Target("system", launchd.DaemonLabel("default"))
 	if r := w.cli("enable", "--condition=boot", "default"); r.code != 0 {
