@@ -2,11 +2,9 @@ package autostart
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/limabar/limabar/autostart/launchd"
-	"github.com/limabar/limabar/autostart/runner"
 )
 
 // Start at login on a Mac nobody is logged in to at the desktop (reached
@@ -44,9 +42,6 @@ import (
 // (fast user switching) is not taken for one without: noGUIDomain asks
 // `launchctl print-disabled gui/UID`, and only its 125 means "no domain".
 
-// errNoDomain is launchd's error for a call on a domain that does not exist.
-const errNoDomain = 125
-
 // noGUIDomain says whether launchd has no gui/UID domain for the user now.
 // It asks launchd only when the host found no desktop login.
 func (b *launchdBackend) noGUIDomain(ctx context.Context) bool {
@@ -54,8 +49,7 @@ func (b *launchdBackend) noGUIDomain(ctx context.Context) bool {
 		return false
 	}
 	_, err := b.env.Runner.Run(ctx, b.env.Tools.Launchctl, launchd.PrintDisabledArgv(b.gui())...)
-	var re *runner.Error
-	return errors.As(err, &re) && re.ExitCode == errNoDomain
+	return launchd.KindOf(err) == launchd.DomainNotSupported
 }
 
 // withSession notes in st whether there is a gui/UID domain, for a plan

@@ -281,8 +281,7 @@ const NoDesktopReason = "nobody is logged in at the desktop: launchd loads the a
 // noDomain says whether launchctl failed with 125, "Domain does not
 // support specified action".
 func noDomain(err error) bool {
-	var re *runner.Error
-	return errors.As(err, &re) && re.ExitCode == 125
+	return launchd.KindOf(err) == launchd.DomainNotSupported
 }
 
 // TryAgainBootNote is what Try Again of a boot job does first, for its
@@ -325,7 +324,7 @@ func (l *LaunchdHealth) StopRetrying(ctx context.Context, in autostart.Instance,
 		return ErrStopRetryingBoot
 	}
 	target := l.target(in.Name, c)
-	if _, err := l.Runner.Run(ctx, l.Launchctl, "bootout", target); err != nil && !strings.Contains(err.Error(), "No such process") {
+	if _, err := l.Runner.Run(ctx, l.Launchctl, "bootout", target); err != nil && launchd.KindOf(err) != launchd.NotLoaded {
 		return fmt.Errorf("instance %q: cannot stop the restarts of %s: %w", in.Name, target, err)
 	}
 	return l.recordRestartsStopped(in.Name)

@@ -2,14 +2,12 @@ package state
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/limabar/limabar/autostart"
 	"github.com/limabar/limabar/autostart/launchd"
-	"github.com/limabar/limabar/autostart/runner"
 )
 
 // notLoaded says whether launchctl answered that the job is not loaded:
@@ -17,8 +15,7 @@ import (
 // kickstart alike; TOSS-Soft/toss-agent-runtime#40,
 // NousResearch/hermes-agent#5536, as in launchdmodel).
 func notLoaded(err error) bool {
-	var rerr *runner.Error
-	return errors.As(err, &rerr) && rerr.ExitCode == 113
+	return launchd.KindOf(err) == launchd.NotLoaded
 }
 
 // loadAgent loads the login agent into the gui domain (`launchctl

@@ -1,9 +1,12 @@
 package launchd
 
 import (
+	"errors"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/limabar/limabar/autostart/runner"
 )
 
 // ErrorKind is what a failed launchctl call means, read from its exit
@@ -93,6 +96,21 @@ func ParseError(status int, stderr string) Error {
 	}
 	e.Kind = errorKind(e.Code, e.Message)
 	return e
+}
+
+// KindOf is what a launchctl call's error means: ParseError of the exit
+// status and stderr the runner kept. An error that is not a failed
+// launchctl run (the program missing, a cancelled context) is Other; no
+// error is "".
+func KindOf(err error) ErrorKind {
+	if err == nil {
+		return ""
+	}
+	var re *runner.Error
+	if !errors.As(err, &re) || re.ExitCode < 0 {
+		return Other
+	}
+	return ParseError(re.ExitCode, re.Stderr).Kind
 }
 
 func errorKind(code int, msg string) ErrorKind {
