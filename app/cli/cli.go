@@ -461,7 +461,7 @@ func (c *CLI) change(ctx context.Context, on bool, args []string) (int, error) {
 // dryRun prints the plans of enable or disable for each condition, each
 // made from the state as it is now, and changes nothing.
 func (c *CLI) dryRun(ctx context.Context, b Backend, verb, name string, conds []autostart.Condition, o autostart.EnableOptions, asJSON bool) (int, error) {
-	steps := []plan.StepJSON{}
+	out := dryRunOutput{c: c, asJSON: asJSON}
 	for _, cd := range conds {
 		var p autostart.Plan
 		var err error
@@ -473,21 +473,42 @@ func (c *CLI) dryRun(ctx context.Context, b Backend, verb, name string, conds []
 		if err != nil {
 			return 1, err
 		}
-		if asJSON {
-			steps = append(steps, plan.JSON(p.Plan)...)
-			continue
-		}
-		fmt.Fprintf(c.Stdout, "%s --condition=%s %s would run these steps (dry run: nothing is changed):\n", verb, cd, name)
-		if err := c.printPlan(p); err != nil {
+		if err := out.add(verb, cd, name, p); err != nil {
 			return 1, err
 		}
 	}
-	if asJSON {
-		if err := writeJSON(c.Stdout, steps); err != nil {
-			return 1, err
-		}
+	if err := out.end(); err != nil {
+		return 1, err
 	}
 	return 0, nil
+}
+
+// dryRunOutput writes the plans of a dry run: in text each as it comes,
+// under the command that would run it; in JSON the steps of them all, as
+// one list, at the end.
+type dryRunOutput struct {
+	c      *CLI
+	asJSON bool
+	steps  []plan.StepJSON
+}
+
+func (d *dryRunOutput) add(verb string, cond autostart.Condition, name string, p autostart.Plan) error {
+	if d.asJSON {
+		d.steps = append(d.steps, plan.JSON(p.Plan)...)
+		return nil
+	}
+	fmt.Fprintf(d.c.Stdout, "%s --condition=%s %s would run these steps (dry run: nothing is changed):\n", verb, cond, name)
+	return d.c.printPlan(p)
+}
+
+func (d *dryRunOutput) end() error {
+	if !d.asJSON {
+		return nil
+	}
+	if d.steps == nil {
+		d.steps = []plan.StepJSON{}
+	}
+	return writeJSON(d.c.Stdout, d.steps)
 }
 
 // printPlan writes the steps of a plan and what it reports when done.

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/limabar/limabar/autostart"
-	"github.com/limabar/limabar/autostart/plan"
 )
 
 // wantsAll reports whether disable's arguments ask for --all (or -all,
@@ -104,7 +103,7 @@ func (c *CLI) disableAll(ctx context.Context, args []string) (int, error) {
 
 // dryRunAll prints the plan that removes each registration.
 func (c *CLI) dryRunAll(ctx context.Context, b Backend, regs []autostart.Registration, asJSON bool) (int, error) {
-	steps := []plan.StepJSON{}
+	out := dryRunOutput{c: c, asJSON: asJSON}
 	if len(regs) == 0 && !asJSON {
 		fmt.Fprintln(c.Stdout, "No instance is registered to start at login or at boot: nothing to remove.")
 		return 0, nil
@@ -114,19 +113,12 @@ func (c *CLI) dryRunAll(ctx context.Context, b Backend, regs []autostart.Registr
 		if err != nil {
 			return 1, fmt.Errorf("instance %q: %w", r.Name, err)
 		}
-		if asJSON {
-			steps = append(steps, plan.JSON(p.Plan)...)
-			continue
-		}
-		fmt.Fprintf(c.Stdout, "disable --condition=%s %s would run these steps (dry run: nothing is changed):\n", r.Condition, r.Name)
-		if err := c.printPlan(p); err != nil {
+		if err := out.add("disable", r.Condition, r.Name, p); err != nil {
 			return 1, err
 		}
 	}
-	if asJSON {
-		if err := writeJSON(c.Stdout, steps); err != nil {
-			return 1, err
-		}
+	if err := out.end(); err != nil {
+		return 1, err
 	}
 	return 0, nil
 }
