@@ -468,12 +468,18 @@ func (h *Host) detectNoDesktop(o Options) bool {
 	if o.Session != "" || runtime.GOOS != "darwin" {
 		return h.Session != elevate.SessionGUI
 	}
-	fi, err := os.Stat("/dev/console")
+	return ownedByAnother("/dev/console", h.UID)
+}
+
+// ownedByAnother says whether the file at path belongs to an account other
+// than uid; a file that cannot be read says no.
+func ownedByAnother(path string, uid int) bool {
+	fi, err := os.Stat(path)
 	if err != nil {
 		return false
 	}
 	st, ok := fi.Sys().(*syscall.Stat_t)
-	return ok && int(st.Uid) != h.UID
+	return ok && int(st.Uid) != uid
 }
 
 func isTerminal(f *os.File) bool {

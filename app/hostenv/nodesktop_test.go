@@ -3,6 +3,8 @@ package hostenv
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/limabar/limabar/autostart"
@@ -42,5 +44,23 @@ func TestNoDesktop(t *testing.T) {
 		if h.NoDesktop != tc.want || env.NoDesktop != tc.want {
 			t.Errorf("%s, session %s: NoDesktop %v, engine told %v; want %v", tc.platform, tc.session, h.NoDesktop, env.NoDesktop, tc.want)
 		}
+	}
+}
+
+// TestOwnedByAnother is the Mac's desktop test on its console device
+// (detectNoDesktop), here on a file this test owns.
+func TestOwnedByAnother(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "console")
+	if err := os.WriteFile(f, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if ownedByAnother(f, os.Getuid()) {
+		t.Error("a file of this user is taken for another's")
+	}
+	if !ownedByAnother(f, os.Getuid()+1) {
+		t.Error("a file of this user is not taken for another's")
+	}
+	if ownedByAnother(filepath.Join(t.TempDir(), "missing"), os.Getuid()+1) {
+		t.Error("a missing file is taken for another's")
 	}
 }
