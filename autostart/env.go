@@ -45,6 +45,13 @@ type Env struct {
 	// LimaHome is the LIMA_HOME in use.
 	LimaHome string
 
+	// ColimaHome is the COLIMA_HOME in use (default ~/.colima); its Lima
+	// home is ColimaHome/_lima. Empty means Colima is not looked at.
+	ColimaHome string
+	// Colima is the absolute path of the user's colima as found, empty
+	// when it was not found.
+	Colima string
+
 	// Tools names the external programs: absolute system paths on a real
 	// Mac, bare names looked up on PATH in test mode.
 	Tools Tools

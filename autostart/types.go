@@ -64,12 +64,31 @@ const MaxNameLen = instname.MaxLen
 // name can make a path or a command mean something else.
 func ValidateName(name string) error { return instname.Check(name) }
 
+// Tool is the program that owns an instance and must start it.
+type Tool string
+
+const (
+	// ToolLima is an instance of LIMA_HOME, started by limactl.
+	ToolLima Tool = "lima"
+	// ToolColima is a Colima profile's instance in COLIMA_HOME/_lima,
+	// started by colima (package colima).
+	ToolColima Tool = "colima"
+)
+
 // Instance identifies a Lima instance: its name and its directory under
-// LIMA_HOME.
+// LIMA_HOME, or for a Colima profile under COLIMA_HOME/_lima.
 type Instance struct {
 	Name string
 	Dir  string
+	// Tool is who starts it; empty means ToolLima.
+	Tool Tool
+	// Profile is the Colima profile (ToolColima only): "default" for the
+	// instance "colima", P for "colima-P".
+	Profile string
 }
+
+// IsColima reports whether the instance is a Colima profile's.
+func (i Instance) IsColima() bool { return i.Tool == ToolColima }
 
 // Problem is one thing wrong with a registration.
 type Problem = problem.Problem
