@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/limabar/limabar/autostart/colima"
 	"github.com/limabar/limabar/autostart/instname"
 	"github.com/limabar/limabar/autostart/quote"
 )
@@ -67,7 +68,14 @@ var PathTools = Tools{
 // while a real LaunchDaemon is a few KiB.
 const MaxPlistSize = 64 << 10
 
-const labelPrefix = "io.lima-vm.daemon."
+// labelPrefix is the label of a Lima instance's daemon, before the
+// instance's name; colimaLabelPrefix that of LimaBar's daemon for a Colima
+// profile, before the profile (colima.DaemonLabel). The scripts touch no
+// other label.
+const (
+	labelPrefix       = "io.lima-vm.daemon."
+	colimaLabelPrefix = "io.github.limabar.colima.daemon."
+)
 
 // base64Line is the MIME line length: every base64 decoder accepts it, some
 // older ones choke on one very long line.
@@ -89,6 +97,21 @@ const (
 // (LimaBar's 210 s, or launchd's default of 5 s for a job limactl wrote,
 // which sets none). 240 s is above both.
 const GoneWait = 240
+
+// ColimaGoneWait is GoneWait for a Colima profile's daemon: its job is
+// `colima start --foreground`, which stops the runtime and then the VM
+// before it exits, and launchd SIGKILLs it only after
+// launchd.ColimaExitTimeOut (360 s). 420 s is above that.
+const ColimaGoneWait = 420
+
+// goneWaitOf is how long the install script of label waits for the old
+// job to be gone.
+func goneWaitOf(label string) int {
+	if strings.HasPrefix(label, colimaLabelPrefix) {
+		return ColimaGoneWait
+	}
+	return GoneWait
+}
 
 // InstallScript returns the shell script that installs plist as the
 // LaunchDaemon label at path and loads it, to be run as root. The plist
@@ -125,7 +148,7 @@ func RewriteScript(t Tools, label, path string, plist []byte) (string, error) {
 // installScript is InstallScript, or RewriteScript when not reload, with
 // pause seconds between the tries of bootstrap and of the wait.
 func installScript(t Tools, label, path string, plist []byte, pause int, reload bool) (string, error) {
-	return installScriptWait(t, label, path, plist, pause, reload, GoneWait)
+	return installScriptWait(t, label, path, plist, pause, reload, goneWaitOf(label))
 }
 
 // installScriptWait is installScript giving up on the old job after
@@ -275,8 +298,15 @@ func KickstartScript(t Tools, label string) (string, error) {
 	return s.String(), nil
 }
 
-// checkLabel refuses anything but a Lima daemon label.
+// checkLabel refuses anything but a Lima daemon label or LimaBar's daemon
+// label for a Colima profile.
 func checkLabel(label string) error {
+	if profile, ok := strings.CutPrefix(label, colimaLabelPrefix); ok {
+		if instname.Check(profile) != nil || colima.CheckProfile(profile) != nil {
+			return fmt.Errorf("invalid LaunchDaemon label %q: want %s followed by a Colima profile name", label, colimaLabelPrefix)
+		}
+		return nil
+	}
 	name, ok := strings.CutPrefix(label, labelPrefix)
 	if !ok || instname.Check(name) != nil {
 		return fmt.Errorf("invalid LaunchDaemon label %q: want %s followed by a Lima instance name", label, labelPrefix)

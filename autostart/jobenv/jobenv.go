@@ -16,7 +16,18 @@ const systemPath = "/usr/bin:/bin:/usr/sbin:/sbin"
 // PATH is the PATH a job gets: limactl's own folder, Homebrew's two
 // prefixes, then the system folders. Without it a QEMU instance cannot find
 // qemu-system-* under launchd (lima issue 2444).
-func PATH(limactl string) string {
+func PATH(limactl string) string { return pathOf(limactl) }
+
+// ColimaPATH is the PATH a job that starts a Colima profile gets: colima's
+// own folder, then limactl's (colima runs `limactl`, and QEMU and docker
+// are usually installed beside them), Homebrew's two prefixes and the
+// system folders. colima looks limactl, qemu-img and docker up on PATH
+// (colima v0.10.1 environment/vm/lima/limautil, LimactlCommand).
+func ColimaPATH(colima, limactl string) string { return pathOf(colima, limactl) }
+
+// pathOf is the folders of the programs, in order, then Homebrew's and the
+// system's, each once.
+func pathOf(programs ...string) string {
 	parts := []string{}
 	seen := map[string]bool{}
 	add := func(dir string) {
@@ -25,8 +36,10 @@ func PATH(limactl string) string {
 			parts = append(parts, dir)
 		}
 	}
-	if limactl != "" {
-		add(filepath.Dir(limactl))
+	for _, p := range programs {
+		if p != "" {
+			add(filepath.Dir(p))
+		}
 	}
 	add("/opt/homebrew/bin")
 	add("/usr/local/bin")

@@ -1,0 +1,97 @@
+package elevate
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// TestColimaDaemonLabels: the scripts take LimaBar's daemon label for a
+// Colima profile (colima.DaemonLabel) and nothing else of that prefix.
+func TestColimaDaemonLabels(t *testing.T) {
+	plist := []byte(goldenPlist)
+	for _, profile := range []string{"default", "dev", "my.dev_2-x", strings.Repeat("a", 69)} {
+		label := colimaLabelPrefix + profile
+		path := "/Library/LaunchDaemons/" + label + ".plist"
+		if _, err := InstallScript(PathTools, label, path, plist); err != nil {
+			t.Errorf("InstallScript refused %q: %v", label, err)
+		}
+		if _, err := RemoveScript(PathTools, label, path); err != nil {
+			t.Errorf("RemoveScript refused %q: %v", label, err)
+		}
+		if _, err := KickstartScript(PathTools, label); err != nil {
+			t.Errorf("KickstartScript refused %q: %v", label, err)
+		}
+	}
+	for _, label := range []string{
+		colimaLabelPrefix,
+		colimaLabelPrefix + "a b",
+		colimaLabelPrefix + "a;id",
+		colimaLabelPrefix + "-a",
+		colimaLabelPrefix + "a..b",
+		colimaLabelPrefix + "a\n",
+		colimaLabelPrefix + strings.Repeat("a", 70), // colima-AAAA… is longer than a Lima name may be
+		"io.github.limabar.colima.autostart.dev",
+		"io.github.limabar.colima.dev",
+		"homebrew.mxcl.colima",
+	} {
+		path := "/Library/LaunchDaemons/" + label + ".plist"
+		if s, err := InstallScript(PathTools, label, path, plist); err == nil {
+			t.Errorf("InstallScript accepted %q: %q", label, s)
+		}
+		if s, err := RemoveScript(PathTools, label, path); err == nil {
+			t.Errorf("RemoveScript accepted %q: %q", label, s)
+		}
+		if s, err := KickstartScript(PathTools, label); err == nil {
+			t.Errorf("KickstartScript accepted %q: %q", label, s)
+		}
+	}
+}
+
+// TestColimaInstallScriptWaitsLonger: the install script of a Colima
+// daemon waits for the old job longer than launchd gives it to stop
+// (launchd.ColimaExitTimeOut, 360 s), a Lima daemon's as before.
+func TestColimaInstallScriptWaitsLonger(t *testing.T) {
+	for _, tc := range []struct {
+		label string
+		want  string
+	}{
+		{colimaLabelPrefix + "dev", `if [ "$waited" -ge 420 ]; then`},
+		{goldenLabel, `if [ "$waited" -ge 240 ]; then`},
+	} {
+		s, err := InstallScript(PathTools, tc.label, "/Library/LaunchDaemons/"+tc.label+".plist", []byte(goldenPlist))
+		must(t, err)
+		if !strings.Contains(s, tc.want) {
+			t.Errorf("the install script of %s does not hold %q:\n%s", tc.label, tc.want, s)
+		}
+	}
+}
+
+// TestColimaInstallScriptRuns runs the install script of a Colima daemon
+// against a temporary root with the recording fakes: the same commands as
+// for a Lima daemon, on LimaBar's label.
+func TestColimaInstallScriptRuns(t *testing.T) {
+	sb := newSandbox(t)
+	root := t.TempDir()
+	dir := filepath.Join(root, "Library", "LaunchDaemons")
+	must(t, os.MkdirAll(dir, 0o755))
+	label := colimaLabelPrefix + "dev"
+	path := filepath.Join(dir, label+".plist")
+	script, err := installScript(PathTools, label, path, []byte(goldenPlist), noPause, true)
+	must(t, err)
+	r := sb.run(t, root, script)
+	if r.code != 0 || r.stderr != "" {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	tmp, bak := tempNames(t, r.calls, label, path)
+	if want := installCalls(label, path, tmp, "", 1); bak != "" || !reflect.DeepEqual(r.calls, want) {
+		t.Errorf("calls:\n got %q\nwant %q", r.calls, want)
+	}
+	got, err := os.ReadFile(path)
+	must(t, err)
+	if string(got) != goldenPlist {
+		t.Errorf("installed %q, want %q", got, goldenPlist)
+	}
+}

@@ -1,0 +1,80 @@
+package systemd
+
+import (
+	"bytes"
+	"fmt"
+	"path/filepath"
+
+	"github.com/limabar/limabar/autostart/colima"
+)
+
+// ColimaTimeoutStopSec is how long systemd gives a Colima unit between
+// SIGTERM and SIGKILL. The unit runs `colima start --foreground`, which
+// on SIGTERM runs a whole `colima stop` before it exits (colima v0.10.1
+// cmd/start.go, awaitForInterruption; app/app.go, Stop): the container
+// runtime in the guest (`systemctl stop docker.service`, up to systemd's
+// default of 90 s there), then `limactl stop`, which waits up to 3 min
+// 10 s for the host agent to power QEMU off (Lima's pkg/instance/stop.go,
+// waitForHostAgentTermination). The same 360 s as launchd's
+// ColimaExitTimeOut leave more than a minute beyond those 280 s.
+const ColimaTimeoutStopSec = 360
+
+// ColimaUnitPath is LimaBar's unit for a Colima profile in the user unit
+// folder.
+func ColimaUnitPath(unitDir, profile string) string {
+	return filepath.Join(unitDir, colima.UnitName(profile))
+}
+
+// ColimaParams are the facts a Colima profile's unit is built from.
+type ColimaParams struct {
+	Profile    string // already checked (colima.CheckProfile)
+	Colima     string // absolute, unresolved path of colima
+	ColimaHome string // set only when not the default ~/.colima
+	PATH       string // the PATH the job gets
+}
+
+// ColimaUnit returns the unit that starts a Colima profile:
+// `colima start --foreground --profile P` (the profile written out, not
+// %i, so that the unit says what it runs), Lima's unit's stop and restart
+// settings with ColimaTimeoutStopSec, and KillMode=mixed: SIGTERM goes to
+// colima alone, which stops the runtime and the VM in order, and whatever
+// is left of the unit's processes once it has exited (or at the timeout)
+// is SIGKILLed. Environment= holds PATH and, when not ~/.colima,
+// COLIMA_HOME; never LIMA_HOME, which colima sets itself. A value a unit
+// file cannot hold is refused, naming it.
+func ColimaUnit(p ColimaParams) ([]byte, error) {
+	if err := colima.CheckProfile(p.Profile); err != nil {
+		return nil, fmt.Errorf("the profile: %w", err)
+	}
+	exe, err := quoteWord(p.Colima)
+	if err != nil {
+		return nil, fmt.Errorf("the colima path %w", err)
+	}
+	var b bytes.Buffer
+	b.WriteString("[Unit]\n")
+	fmt.Fprintf(&b, "Description=Colima profile %s, started by LimaBar\n", p.Profile)
+	b.WriteString("Documentation=https://github.com/abiosoft/colima\n")
+	b.WriteString("\n[Service]\n")
+	fmt.Fprintf(&b, "ExecStart=%s start --foreground --profile %s\n", exe, p.Profile)
+	b.WriteString("WorkingDirectory=%h\n")
+	b.WriteString("Type=simple\n")
+	fmt.Fprintf(&b, "TimeoutStopSec=%d\n", ColimaTimeoutStopSec)
+	b.WriteString("KillMode=mixed\n")
+	b.WriteString("Restart=on-failure\n")
+	for _, v := range []struct{ key, val, what string }{
+		{"PATH", p.PATH, "the job's PATH"},
+		{"COLIMA_HOME", p.ColimaHome, "the COLIMA_HOME path"},
+	} {
+		if v.val == "" {
+			continue
+		}
+		w, err := quoteWord(v.key + "=" + v.val)
+		if err != nil {
+			return nil, fmt.Errorf("%s %w", v.what, err)
+		}
+		fmt.Fprintf(&b, "Environment=%s\n", w)
+	}
+	b.WriteString("\n[Install]\n")
+	b.WriteString("WantedBy=default.target\n")
+	return b.Bytes(), nil
+}
