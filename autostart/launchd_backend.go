@@ -20,12 +20,12 @@ import (
 // the privileged script) for boot.
 type launchdBackend struct{ env *Env }
 
-func (b *launchdBackend) agentPath(name string) string {
-	return launchd.PlistPath(b.env.LaunchAgentsDir(), launchd.AgentLabel(name))
+func (b *launchdBackend) agentPath(inst Instance) string {
+	return launchd.PlistPath(b.env.LaunchAgentsDir(), agentLabelOf(inst))
 }
 
-func (b *launchdBackend) daemonPath(name string) string {
-	return launchd.PlistPath(b.env.LaunchDaemonsDir, launchd.DaemonLabel(name))
+func (b *launchdBackend) daemonPath(inst Instance) string {
+	return launchd.PlistPath(b.env.LaunchDaemonsDir, daemonLabelOf(inst))
 }
 
 func (b *launchdBackend) gui() string { return launchd.GUIDomain(b.env.UID) }
@@ -40,6 +40,22 @@ func (b *launchdBackend) params(inst Instance) launchd.Params {
 	}
 	if b.env.CustomLimaHome() {
 		p.LimaHome = b.env.LimaHome
+	}
+	return p
+}
+
+// colimaParams are the facts of LimaBar's jobs for a Colima profile.
+func (b *launchdBackend) colimaParams(inst Instance) launchd.ColimaParams {
+	p := launchd.ColimaParams{
+		Profile:     inst.Profile,
+		InstanceDir: inst.Dir,
+		Colima:      b.env.Colima,
+		Limactl:     b.env.Limactl,
+		Home:        b.env.Home,
+		User:        b.env.User,
+	}
+	if b.env.CustomColimaHome() {
+		p.ColimaHome = b.env.colimaHome()
 	}
 	return p
 }
@@ -64,23 +80,22 @@ func (b *launchdBackend) disabledIn(ctx context.Context, domain string, c *statu
 
 func (b *launchdBackend) status(ctx context.Context, inst Instance, c *statusCache) (Status, error) {
 	var st Status
-	st.Login = b.readJob(b.agentPath(inst.Name), launchd.Agent(b.params(inst)), false)
-	if st.Login.Enabled && b.disabledIn(ctx, b.gui(), c)[launchd.AgentLabel(inst.Name)] {
+	st.Login = b.readJob(inst, b.agentPath(inst), false)
+	if st.Login.Enabled && b.disabledIn(ctx, b.gui(), c)[agentLabelOf(inst)] {
 		st.Login.Problems = append(st.Login.Problems, mkProblem(problem.DisabledOverride,
 			"launchd has a disable override for this job, so it will not start at login"))
 	}
-	want := launchd.Daemon(b.params(inst))
-	st.Boot = b.readJob(b.daemonPath(inst.Name), want, true)
-	if owner := b.daemonAccount(inst.Name); owner != "" && owner != b.env.User && !b.env.Admin {
+	st.Boot = b.readJob(inst, b.daemonPath(inst), true)
+	if owner := b.daemonAccount(inst); owner != "" && owner != b.env.User && !b.env.Admin {
 		// Labels are machine-wide: another account's instance of the same
 		// name. It is not this instance's boot state, and LimaBar leaves
 		// it alone.
 		st.Boot = CondStatus{Supported: true, Path: st.Boot.Path, Problems: []Problem{mkProblem(problem.OtherAccount,
-			fmt.Sprintf("%s starts an instance named %s of the account %s at boot; remove it with sudo if it is stale", st.Boot.Path, inst.Name, owner))}}
+			fmt.Sprintf("%s starts an instance named %s of the account %s at boot; remove it with sudo if it is stale", st.Boot.Path, inst.title(), owner))}}
 	}
 	if st.Boot.Enabled {
 		st.Boot.Problems = append(st.Boot.Problems, b.daemonFileProblems(st.Boot.Path)...)
-		label := launchd.DaemonLabel(inst.Name)
+		label := daemonLabelOf(inst)
 		if b.disabledIn(ctx, "system", c)[label] {
 			st.Boot.Problems = append(st.Boot.Problems, mkProblem(problem.DisabledOverride,
 				"launchd has a disable override for this daemon, so it will not start at boot"))
@@ -89,6 +104,9 @@ func (b *launchdBackend) status(ctx context.Context, inst Instance, c *statusCac
 			st.Boot.Problems = append(st.Boot.Problems, mkProblem(problem.NotLoaded,
 				"the daemon is not loaded in launchd; it starts at the next boot or after Repair"))
 		}
+	}
+	if inst.IsColima() {
+		b.colimaStatus(ctx, inst, &st, c)
 	}
 	if st.Login.Enabled && st.Boot.Enabled {
 		p := mkProblem(problem.BothConditions, "registered for both login and boot: the VM would be started twice")
@@ -99,7 +117,7 @@ func (b *launchdBackend) status(ctx context.Context, inst Instance, c *statusCac
 }
 
 // readJob reads one plist and compares it with what LimaBar would write.
-func (b *launchdBackend) readJob(path string, want launchd.Job, daemon bool) CondStatus {
+func (b *launchdBackend) readJob(inst Instance, path string, daemon bool) CondStatus {
 	cs := CondStatus{Supported: true, Path: path, Problems: []Problem{}}
 	data, ok, err := readOptional(path)
 	if !ok && err == nil {
@@ -115,21 +133,29 @@ func (b *launchdBackend) readJob(path string, want launchd.Job, daemon bool) Con
 		cs.Problems = append(cs.Problems, mkProblem(problem.Unparseable, fmt.Sprintf("%s is not a valid launchd plist: %v", path, err)))
 		return cs
 	}
-	cs.Problems = append(cs.Problems, b.jobProblems(job, want, daemon)...)
+	cs.Problems = append(cs.Problems, b.jobProblems(inst, job, daemon)...)
 	return cs
 }
 
 // jobProblems lists how a job differs from what LimaBar would write now, in
 // the ways that matter: a job written by limactl is still a working
 // registration, so each missing key is a problem, never "off".
-func (b *launchdBackend) jobProblems(job, want launchd.Job, daemon bool) []Problem {
+func (b *launchdBackend) jobProblems(inst Instance, job launchd.Job, daemon bool) []Problem {
 	var ps []Problem
 	args := job.ProgramArguments
-	if len(args) != 4 || args[1] != "start" || args[2] != want.ProgramArguments[2] || args[3] != "--foreground" {
-		ps = append(ps, mkProblem(problem.Args, fmt.Sprintf("the job runs %q instead of `limactl start %s --foreground`", strings.Join(args, " "), want.ProgramArguments[2])))
+	want := launchd.Agent(b.params(inst))
+	stop := launchdLimaStop
+	if inst.IsColima() {
+		ps = append(ps, b.env.colimaJobProblems(inst, args, job.EnvironmentVariables)...)
+		want.WorkingDirectory = inst.Dir
+		stop = launchdColimaStop
+	} else {
+		if len(args) != 4 || args[1] != "start" || args[2] != want.ProgramArguments[2] || args[3] != "--foreground" {
+			ps = append(ps, mkProblem(problem.Args, fmt.Sprintf("the job runs %q instead of `limactl start %s --foreground`", strings.Join(args, " "), want.ProgramArguments[2])))
+		}
+		ps = append(ps, limactlProblems(args, b.env.Limactl)...)
+		ps = append(ps, envProblems(job.EnvironmentVariables, want.EnvironmentVariables)...)
 	}
-	ps = append(ps, limactlProblems(args, b.env.Limactl)...)
-	ps = append(ps, envProblems(job.EnvironmentVariables, want.EnvironmentVariables)...)
 	if job.WorkingDirectory != want.WorkingDirectory {
 		ps = append(ps, mkProblem(problem.WorkingDir, fmt.Sprintf("WorkingDirectory is %q, not the instance folder %q", job.WorkingDirectory, want.WorkingDirectory)))
 	}
@@ -139,7 +165,7 @@ func (b *launchdBackend) jobProblems(job, want launchd.Job, daemon bool) []Probl
 	case !daemon && (!filepath.IsAbs(job.StandardOutPath) || !filepath.IsAbs(job.StandardErrorPath)):
 		ps = append(ps, mkProblem(problem.LogPaths, "the log paths are not absolute, so the VM's output is lost"))
 	}
-	ps = append(ps, jobStopProblems(job)...)
+	ps = append(ps, jobStopProblems(job, stop)...)
 	if !slices.Contains(job.AssociatedBundleIdentifiers, launchd.BundleID) {
 		ps = append(ps, mkProblem(problem.BundleID, "without AssociatedBundleIdentifiers, Login Items shows it as an item from an unidentified developer"))
 	}
@@ -157,13 +183,24 @@ func (b *launchdBackend) jobProblems(job, want launchd.Job, daemon bool) []Probl
 	return ps
 }
 
+// stopNeed is the ExitTimeOut a job needs, and what it needs it for.
+type stopNeed struct {
+	seconds int
+	what    string
+}
+
+var (
+	launchdLimaStop   = stopNeed{launchd.ExitTimeOut, "less than the 3 minutes Lima allows"}
+	launchdColimaStop = stopNeed{launchd.ColimaExitTimeOut, "less than the 6 minutes a `colima stop` may take"}
+)
+
 // jobStopProblems checks how launchd stops, throttles and restarts the
 // job: what limactl writes (no ExitTimeOut, ProcessType Background, no
 // KeepAlive) lets launchd SIGKILL a VM 5 s into its shutdown, throttles
 // it, and leaves a crashed one down.
-func jobStopProblems(job launchd.Job) []Problem {
+func jobStopProblems(job launchd.Job, need stopNeed) []Problem {
 	var ps []Problem
-	if job.ExitTimeOut < launchd.ExitTimeOut {
+	if job.ExitTimeOut < need.seconds {
 		// launchd's default: `launchctl print` shows `exit timeout = 5`
 		// for jobs that set no ExitTimeOut (samples and their sources:
 		// launchdmodel.DefaultExitTimeOut); launchd.plist(5) now calls it
@@ -173,7 +210,7 @@ func jobStopProblems(job launchd.Job) []Problem {
 			given = fmt.Sprintf("%d s", job.ExitTimeOut)
 		}
 		ps = append(ps, mkProblem(problem.StopTimeout, fmt.Sprintf(
-			"launchd gives the VM %s to shut down when the job stops (logout, shutdown), less than the 3 minutes Lima allows: the VM would be killed mid-shutdown", given)))
+			"launchd gives the VM %s to shut down when the job stops (logout, shutdown), %s: the VM would be killed mid-shutdown", given, need.what)))
 	}
 	if job.ProcessType != launchd.ProcessType {
 		ps = append(ps, mkProblem(problem.ProcessType, fmt.Sprintf(
@@ -256,7 +293,7 @@ func (b *launchdBackend) daemonParams(inst Instance, userName string) (launchd.P
 	p := b.params(inst)
 	u, err := resolveBootUser(b.env, userName)
 	if err != nil {
-		return p, fmt.Errorf("cannot make instance %q start at boot: %w", inst.Name, err)
+		return p, fmt.Errorf("cannot make %s start at boot: %w", inst.subject(), err)
 	}
 	p.User = u.Username
 	if u.Username != b.env.User {
@@ -273,8 +310,8 @@ func (b *launchdBackend) daemonParams(inst Instance, userName string) (launchd.P
 // instance is meant to: it belongs to no other account, so it shows on this
 // instance with the user-name problem, and Repair or Enable reinstall it for
 // the user, rather than hiding it as someone else's.
-func (b *launchdBackend) daemonAccount(name string) string {
-	job, err := b.readDaemon(name)
+func (b *launchdBackend) daemonAccount(inst Instance) string {
+	job, err := b.readDaemon(inst)
 	if err != nil || job.UserName == "root" {
 		return ""
 	}
@@ -311,6 +348,22 @@ type launchdState struct {
 	// says whether the agent is loaded again.
 	RestartsStopped fileState
 	AgentLoaded     bool
+
+	// For a Colima profile: ColimaAgent and ColimaDaemon are the facts of
+	// LimaBar's jobs (ColimaDaemon's User is the account DaemonParams
+	// resolved to). LimaAgent and LimaDaemon are Lima's jobs for the
+	// profile's instance when they start it (limactl's labels, with
+	// Colima's Lima home: limaJobForProfile), which a plan that registers
+	// LimaBar's job removes; LimaDaemonRunsVM as DaemonRunsVM for Lima's.
+	// Brew is brew services' agent when it starts the profile (exists and
+	// is not disabled), BrewLoaded whether launchd has it loaded, and
+	// TakeOver that the caller asked LimaBar to take over from it.
+	ColimaAgent, ColimaDaemon launchd.ColimaParams
+	LimaAgent, LimaDaemon     fileState
+	LimaDaemonRunsVM          bool
+	Brew                      fileState
+	BrewLoaded                bool
+	TakeOver                  bool
 }
 
 // read gathers the launchd state of one instance for a plan; bootUser is
@@ -327,8 +380,8 @@ func (b *launchdBackend) read(ctx context.Context, inst Instance, bootUser strin
 	st := launchdState{
 		Inst:        inst,
 		Cur:         cur,
-		Agent:       readFile(b.agentPath(inst.Name)),
-		Daemon:      readFile(b.daemonPath(inst.Name)),
+		Agent:       readFile(b.agentPath(inst)),
+		Daemon:      readFile(b.daemonPath(inst)),
 		AgentParams: b.params(inst),
 		UID:         b.env.UID,
 		Tools:       b.env.Tools,
@@ -336,9 +389,12 @@ func (b *launchdBackend) read(ctx context.Context, inst Instance, bootUser strin
 	}
 	st.DaemonParams, st.DaemonErr = b.daemonParams(inst, bootUser)
 	b.readRestartsStopped(ctx, &st)
-	st.DaemonRunsVM = st.Daemon.Exists && b.daemonRunsVM(ctx, inst)
-	if owner := b.daemonAccount(inst.Name); owner != "" && owner != b.env.User && !b.env.Admin {
-		st.OwnerErr = fmt.Errorf("the boot registration of instance %q belongs to the account %s; LimaBar leaves it alone (as root: sudo limabar disable --condition=boot %s)", inst.Name, owner, inst.Name)
+	st.DaemonRunsVM = st.Daemon.Exists && b.daemonRunsVM(ctx, inst, daemonLabelOf(inst))
+	if owner := b.daemonAccount(inst); owner != "" && owner != b.env.User && !b.env.Admin {
+		st.OwnerErr = fmt.Errorf("the boot registration of %s belongs to the account %s; LimaBar leaves it alone (as root: sudo limabar disable --condition=boot %s)", inst.subject(), owner, inst.Name)
+	}
+	if inst.IsColima() {
+		b.readColima(ctx, &st)
 	}
 	return st, nil
 }
@@ -351,6 +407,7 @@ func (b *launchdBackend) planEnable(ctx context.Context, inst Instance, cond Con
 	if err != nil {
 		return Plan{}, err
 	}
+	st.TakeOver = opts.TakeOver
 	return planLaunchdEnable(cond, b.withSession(ctx, st, cond))
 }
 
@@ -366,7 +423,7 @@ func (b *launchdBackend) planDisable(ctx context.Context, inst Instance, cond Co
 }
 
 func (b *launchdBackend) planRepair(ctx context.Context, inst Instance) (Plan, error) {
-	st, err := b.read(ctx, inst, b.daemonRepairUser(inst.Name), true)
+	st, err := b.read(ctx, inst, b.daemonRepairUser(inst), true)
 	if err != nil {
 		return Plan{}, err
 	}
@@ -382,11 +439,11 @@ const keepsRunning = "; the VM keeps running until it is stopped"
 // say Running). A job that keeps failing to start its VM (a deleted
 // instance, a missing QEMU) has no VM to lose, and is unloaded, so that
 // KeepAlive does not go on starting it until the next boot.
-func (b *launchdBackend) daemonRunsVM(ctx context.Context, inst Instance) bool {
+func (b *launchdBackend) daemonRunsVM(ctx context.Context, inst Instance, label string) bool {
 	if inst.Dir == "" || !exists(filepath.Join(inst.Dir, "ha.pid")) {
 		return false
 	}
-	out, err := b.env.Runner.Run(ctx, b.env.Tools.Launchctl, launchd.PrintArgv("system", launchd.DaemonLabel(inst.Name))...)
+	out, err := b.env.Runner.Run(ctx, b.env.Tools.Launchctl, launchd.PrintArgv("system", label)...)
 	return err == nil && launchd.ParsePrint(out).Running()
 }
 
@@ -396,15 +453,20 @@ func (b *launchdBackend) daemonRunsVM(ctx context.Context, inst Instance) bool {
 // prompt that may be cancelled, which takes the agent back out); for boot,
 // the daemon first and then, once it is in place, the agent's removal.
 func planLaunchdEnable(cond Condition, st launchdState) (Plan, error) {
-	name := st.Inst.Name
-	p := newPlan(name)
+	name := st.Inst.title()
+	p := newPlanFor(st.Inst)
+	takeOver, err := st.takeOverBrew(true)
+	if err != nil {
+		return Plan{}, err
+	}
 	if cond == Login {
 		agent, err := st.agentSteps(false)
 		if err != nil {
 			return Plan{}, err
 		}
-		p.Steps = agent
-		p.Result = resultOf(agent, fmt.Sprintf("%s will start at login", name), fmt.Sprintf("%s already starts at login", name))
+		agent = append(agent, st.removeLimaAgent()...)
+		p.Steps = append(takeOver, agent...)
+		p.Result = resultOf(p.Steps, fmt.Sprintf("%s will start at login", name), fmt.Sprintf("%s already starts at login", name))
 		if st.NoGUI && len(agent) > 0 {
 			p.Result.Message = st.nextDesktopLogin()
 		} else if reload, after := st.reloadAgent(); len(reload)+len(after) > 0 {
@@ -414,50 +476,56 @@ func planLaunchdEnable(cond Condition, st launchdState) (Plan, error) {
 				p.Result = Result{Changed: true, Message: fmt.Sprintf("%s will start at login, and its job, whose restarts were stopped, is loaded again and starts now", name)}
 			}
 		}
-		if !st.Cur.Boot.Enabled {
-			return p, nil
+		if st.Cur.Boot.Enabled {
+			remove, err := st.removeDaemon()
+			if err != nil {
+				return Plan{}, err
+			}
+			p.Steps = append(p.Steps, remove...)
+			p.Result = Result{Changed: true, SwitchedFrom: string(Boot), Message: fmt.Sprintf("%s now starts at login instead of at boot", name)}
+			if st.DaemonRunsVM {
+				p.Result.Message += keepsRunning
+			}
 		}
-		remove, err := st.removeDaemon()
-		if err != nil {
-			return Plan{}, err
-		}
-		p.Steps = append(p.Steps, remove...)
-		p.Result = Result{Changed: true, SwitchedFrom: string(Boot), Message: fmt.Sprintf("%s now starts at login instead of at boot", name)}
-		if st.DaemonRunsVM {
-			p.Result.Message += keepsRunning
-		}
+		st.tookOver(&p, takeOver)
 		return p, nil
 	}
 	daemon, err := st.installDaemon(false)
 	if err != nil {
 		return Plan{}, err
 	}
-	p.Steps = daemon
-	p.Result = Result{Changed: len(daemon) > 0, Message: fmt.Sprintf("%s will start at boot as %s", name, st.DaemonParams.User)}
+	limaDaemon, err := st.removeLimaDaemon()
+	if err != nil {
+		return Plan{}, err
+	}
+	daemon = append(daemon, limaDaemon...)
+	p.Steps = append(takeOver, daemon...)
+	user := st.DaemonParams.User
+	p.Result = Result{Changed: len(p.Steps) > 0, Message: fmt.Sprintf("%s will start at boot as %s", name, user)}
 	switch {
-	case len(daemon) == 0:
+	case len(p.Steps) == 0:
 		p.Result.Message = fmt.Sprintf("%s already starts at boot", name)
 	case st.DaemonRunsVM:
-		p.Result.Message = fmt.Sprintf("%s will start at boot as %s with the new settings from the next boot; the running VM was not stopped", name, st.DaemonParams.User)
+		p.Result.Message = fmt.Sprintf("%s will start at boot as %s with the new settings from the next boot; the running VM was not stopped", name, user)
 	}
-	if !st.Cur.Login.Enabled {
-		return p, nil
+	if st.Cur.Login.Enabled {
+		// The daemon is in place: a failure to remove the agent then is
+		// reported, and leaves the daemon as it is.
+		p.After = st.removeAgent()
+		p.made = fmt.Sprintf("%s now starts at boot", st.Inst.subject())
+		p.Result = Result{Changed: true, SwitchedFrom: string(Login), Message: fmt.Sprintf("%s now starts at boot instead of at login", name)}
 	}
-	// The daemon is in place: a failure to remove the agent then is
-	// reported, and leaves the daemon as it is.
-	p.After = st.removeAgent()
-	p.made = fmt.Sprintf("instance %q now starts at boot", name)
-	p.Result = Result{Changed: true, SwitchedFrom: string(Login), Message: fmt.Sprintf("%s now starts at boot instead of at login", name)}
+	st.tookOver(&p, takeOver)
 	return p, nil
 }
 
 // planLaunchdDisable turns the state into the steps that unregister the
 // instance for cond.
 func planLaunchdDisable(cond Condition, st launchdState) (Plan, error) {
-	name := st.Inst.Name
-	p := newPlan(name)
+	name := st.Inst.title()
+	p := newPlanFor(st.Inst)
 	if cond == Login {
-		if !st.Agent.Exists {
+		if !st.Agent.Exists && !st.LimaAgent.Exists {
 			p.Result = Result{Message: fmt.Sprintf("%s does not start at login", name)}
 			return p, nil
 		}
@@ -465,7 +533,7 @@ func planLaunchdDisable(cond Condition, st launchdState) (Plan, error) {
 		p.Result = Result{Changed: true, Message: fmt.Sprintf("%s will no longer start at login", name)}
 		return p, nil
 	}
-	if !st.Daemon.Exists {
+	if !st.Daemon.Exists && !st.LimaDaemon.Exists {
 		p.Result = Result{Message: fmt.Sprintf("%s does not start at boot", name)}
 		return p, nil
 	}
@@ -475,7 +543,7 @@ func planLaunchdDisable(cond Condition, st launchdState) (Plan, error) {
 	}
 	p.Steps = steps
 	p.Result = Result{Changed: true, Message: fmt.Sprintf("%s will no longer start at boot", name)}
-	if st.DaemonRunsVM {
+	if st.DaemonRunsVM || st.LimaDaemonRunsVM {
 		p.Result.Message += keepsRunning
 	}
 	return p, nil
@@ -485,10 +553,12 @@ func planLaunchdDisable(cond Condition, st launchdState) (Plan, error) {
 // its condition and account. An instance registered for both keeps boot,
 // the stronger promise, and loses its login agent. Every rewrite is
 // checked before anything is planned, so that a refused value leaves both
-// registrations as they were.
+// registrations as they were. For a Colima profile, a Lima job that starts
+// it is replaced with LimaBar's, and brew services' agent beside
+// LimaBar's job is disabled (not stopped: it runs until the next logout).
 func planLaunchdRepair(st launchdState) (Plan, error) {
-	name := st.Inst.Name
-	p := newPlan(name)
+	name := st.Inst.title()
+	p := newPlanFor(st.Inst)
 	login, boot := st.Cur.Login, st.Cur.Boot
 	var msgs []string
 	if login.Enabled && boot.Enabled {
@@ -497,12 +567,23 @@ func planLaunchdRepair(st launchdState) (Plan, error) {
 		login = CondStatus{}
 		boot.Problems = without(boot.Problems, problem.BothConditions)
 	}
+	if st.Brew.Exists && (login.Enabled || boot.Enabled) {
+		brew, err := st.takeOverBrew(false)
+		if err != nil {
+			return Plan{}, err
+		}
+		p.Steps = append(p.Steps, brew...)
+		msgs = append(msgs, "brew services' agent disabled (it keeps running until you log out)")
+		login.Problems = without(login.Problems, problem.BrewServices)
+		boot.Problems = without(boot.Problems, problem.BrewServices)
+	}
 	if login.Enabled && len(login.Problems) > 0 {
 		agent, err := st.agentSteps(true)
 		if err != nil {
 			return Plan{}, err
 		}
 		p.Steps = append(p.Steps, agent...)
+		p.Steps = append(p.Steps, st.removeLimaAgent()...)
 		// launchd reads an agent's file when the user logs in.
 		msgs = append(msgs, "login registration rewritten (it takes effect at the next login)")
 	}
@@ -511,8 +592,13 @@ func planLaunchdRepair(st launchdState) (Plan, error) {
 		if err != nil {
 			return Plan{}, err
 		}
+		limaDaemon, err := st.removeLimaDaemon()
+		if err != nil {
+			return Plan{}, err
+		}
 		p.Steps = append(p.Steps, daemon...)
-		if st.DaemonRunsVM {
+		p.Steps = append(p.Steps, limaDaemon...)
+		if st.DaemonRunsVM || st.LimaDaemonRunsVM {
 			msgs = append(msgs, "boot registration rewritten (it takes effect at the next boot; the running VM was not stopped)")
 		} else {
 			msgs = append(msgs, "boot registration reinstalled")
@@ -526,21 +612,52 @@ func planLaunchdRepair(st launchdState) (Plan, error) {
 	return p, nil
 }
 
+// agentJob is the LaunchAgent LimaBar writes for the instance, checked.
+func (st launchdState) agentJob() (launchd.Job, error) {
+	if st.Inst.IsColima() {
+		if err := st.ColimaAgent.Check(); err != nil {
+			return launchd.Job{}, fmt.Errorf("cannot register %s: %w", st.Inst.subject(), err)
+		}
+		return launchd.ColimaAgent(st.ColimaAgent), nil
+	}
+	if err := checkValues(st.Inst, st.AgentParams); err != nil {
+		return launchd.Job{}, err
+	}
+	return launchd.Agent(st.AgentParams), nil
+}
+
+// daemonJob is the LaunchDaemon LimaBar installs for the instance,
+// checked.
+func (st launchdState) daemonJob() (launchd.Job, error) {
+	if st.Inst.IsColima() {
+		p := st.ColimaDaemon
+		p.User, p.Home = st.DaemonParams.User, st.DaemonParams.Home
+		if err := p.Check(); err != nil {
+			return launchd.Job{}, fmt.Errorf("cannot register %s: %w", st.Inst.subject(), err)
+		}
+		return launchd.ColimaDaemon(p), nil
+	}
+	if err := checkValues(st.Inst, st.DaemonParams); err != nil {
+		return launchd.Job{}, err
+	}
+	return launchd.Daemon(st.DaemonParams), nil
+}
+
 // agentSteps write the LaunchAgent and clear launchd's disable override
 // for it, or are none when the agent there is already LimaBar's and has no
 // problem (unless force). The undo of a new agent disables it again.
 func (st launchdState) agentSteps(force bool) ([]plan.Step, error) {
-	name := st.Inst.Name
-	if err := checkValues(st.Inst, st.AgentParams); err != nil {
+	job, err := st.agentJob()
+	if err != nil {
 		return nil, err
 	}
-	data, err := launchd.Encode(launchd.Agent(st.AgentParams))
+	data, err := launchd.Encode(job)
 	if err != nil {
-		return nil, fmt.Errorf("failed to build the LaunchAgent for instance %q: %w", name, err)
+		return nil, fmt.Errorf("failed to build the LaunchAgent for %s: %w", st.Inst.subject(), err)
 	}
 	if st.Agent.ReadErr != nil {
 		// Taken for none, it would be deleted by a rollback.
-		return nil, fmt.Errorf("cannot register instance %q: %w", name, st.Agent.ReadErr)
+		return nil, fmt.Errorf("cannot register %s: %w", st.Inst.subject(), st.Agent.ReadErr)
 	}
 	if !force && st.Agent.Exists && bytes.Equal(st.Agent.Data, data) && len(st.Cur.Login.Problems) == 0 {
 		return nil, nil
@@ -550,26 +667,45 @@ func (st launchdState) agentSteps(force bool) ([]plan.Step, error) {
 		// desktop login (launchd_session.go).
 		return []plan.Step{st.Agent.write("write the LaunchAgent", data)}, nil
 	}
-	enable := plan.Command{Purpose: "enable the LaunchAgent", Argv: st.launchctl(launchd.EnableArgv(st.gui(), launchd.AgentLabel(name)))}
+	label := agentLabelOf(st.Inst)
+	enable := plan.Command{Purpose: "enable the LaunchAgent", Argv: st.launchctl(launchd.EnableArgv(st.gui(), label))}
 	if !st.Agent.Exists {
-		enable.Undo = st.launchctl(launchd.DisableArgv(st.gui(), launchd.AgentLabel(name)))
+		enable.Undo = st.launchctl(launchd.DisableArgv(st.gui(), label))
 	}
 	return []plan.Step{st.Agent.write("write the LaunchAgent", data), enable}, nil
 }
 
 // removeAgent disables the LaunchAgent and removes it; the undo enables
-// it again and puts it back.
+// it again and puts it back. For a Colima profile it removes Lima's agent
+// for it too, when there is one.
 func (st launchdState) removeAgent() []plan.Step {
-	label := launchd.AgentLabel(st.Inst.Name)
+	var steps []plan.Step
+	if st.Agent.Exists || !st.Inst.IsColima() {
+		steps = removeAgentSteps(st, agentLabelOf(st.Inst), st.Agent, "the LaunchAgent")
+	}
+	return append(steps, st.removeLimaAgent()...)
+}
+
+// removeLimaAgent is the removal of Lima's agent that starts a Colima
+// profile's instance, if there is one.
+func (st launchdState) removeLimaAgent() []plan.Step {
+	if !st.LimaAgent.Exists {
+		return nil
+	}
+	return removeAgentSteps(st, launchd.AgentLabel(st.Inst.Name), st.LimaAgent, "Lima's LaunchAgent")
+}
+
+// removeAgentSteps disable the agent label and remove its file.
+func removeAgentSteps(st launchdState, label string, f fileState, what string) []plan.Step {
 	if st.NoGUI {
 		// No gui/UID: nothing is loaded, and without its file nothing
 		// loads at the next desktop login (launchd_session.go).
-		return []plan.Step{st.Agent.remove("remove the LaunchAgent")}
+		return []plan.Step{f.remove("remove " + what)}
 	}
 	return []plan.Step{
-		plan.Command{Purpose: "disable the LaunchAgent", Argv: st.launchctl(launchd.DisableArgv(st.gui(), label)),
+		plan.Command{Purpose: "disable " + what, Argv: st.launchctl(launchd.DisableArgv(st.gui(), label)),
 			Undo: st.launchctl(launchd.EnableArgv(st.gui(), label))},
-		st.Agent.remove("remove the LaunchAgent"),
+		f.remove("remove " + what),
 	}
 }
 
@@ -580,19 +716,19 @@ func (st launchdState) removeAgent() []plan.Step {
 // enables the job: launchd reads it at the next boot, and the VM is not
 // stopped.
 func (st launchdState) installDaemon(force bool) ([]plan.Step, error) {
-	name := st.Inst.Name
 	if st.OwnerErr != nil {
 		return nil, st.OwnerErr
 	}
 	if st.DaemonErr != nil {
 		return nil, st.DaemonErr
 	}
-	if err := checkValues(st.Inst, st.DaemonParams); err != nil {
+	job, err := st.daemonJob()
+	if err != nil {
 		return nil, err
 	}
-	data, err := launchd.Encode(launchd.Daemon(st.DaemonParams))
+	data, err := launchd.Encode(job)
 	if err != nil {
-		return nil, fmt.Errorf("failed to build the LaunchDaemon for instance %q: %w", name, err)
+		return nil, fmt.Errorf("failed to build the LaunchDaemon for %s: %w", st.Inst.subject(), err)
 	}
 	if !force && st.Daemon.Exists && bytes.Equal(st.Daemon.Data, data) && len(st.Cur.Boot.Problems) == 0 {
 		return nil, nil
@@ -601,33 +737,59 @@ func (st launchdState) installDaemon(force bool) ([]plan.Step, error) {
 	if st.DaemonRunsVM {
 		build, purpose = elevate.RewriteScript, "rewrite the LaunchDaemon, leaving the running job"
 	}
-	script, err := build(st.ScriptTools, launchd.DaemonLabel(name), st.Daemon.Path, data)
+	script, err := build(st.ScriptTools, daemonLabelOf(st.Inst), st.Daemon.Path, data)
 	if err != nil {
-		return nil, fmt.Errorf("failed to build the install script for instance %q: %w", name, err)
+		return nil, fmt.Errorf("failed to build the install script for %s: %w", st.Inst.subject(), err)
 	}
 	return []plan.Step{plan.Privileged{Purpose: purpose, Script: script,
-		Prompt: fmt.Sprintf("LimaBar wants to make %s start at boot.", name), Path: st.Daemon.Path, Data: data}}, nil
+		Prompt: fmt.Sprintf("LimaBar wants to make %s start at boot.", st.Inst.title()), Path: st.Daemon.Path, Data: data}}, nil
 }
 
 // removeDaemon is the privileged script that unloads, disables and removes
 // the LaunchDaemon; one that runs the VM is disabled and removed but not
 // unloaded, so that the VM keeps running (it does not start at the next
-// boot).
+// boot). For a Colima profile it removes Lima's daemon for it too, when
+// there is one.
 func (st launchdState) removeDaemon() ([]plan.Step, error) {
-	name := st.Inst.Name
 	if st.OwnerErr != nil {
 		return nil, st.OwnerErr
 	}
-	build, purpose := elevate.RemoveScript, "remove the LaunchDaemon"
-	if st.DaemonRunsVM {
-		build, purpose = elevate.UnregisterScript, "remove the LaunchDaemon, leaving the running job"
+	var steps []plan.Step
+	if st.Daemon.Exists || !st.Inst.IsColima() {
+		s, err := removeDaemonStep(st, daemonLabelOf(st.Inst), st.Daemon.Path, st.DaemonRunsVM, "the LaunchDaemon")
+		if err != nil {
+			return nil, err
+		}
+		steps = append(steps, s)
 	}
-	script, err := build(st.ScriptTools, launchd.DaemonLabel(name), st.Daemon.Path)
+	lima, err := st.removeLimaDaemon()
+	return append(steps, lima...), err
+}
+
+// removeLimaDaemon is the removal of Lima's daemon that starts a Colima
+// profile's instance, if there is one.
+func (st launchdState) removeLimaDaemon() ([]plan.Step, error) {
+	if !st.LimaDaemon.Exists {
+		return nil, nil
+	}
+	s, err := removeDaemonStep(st, launchd.DaemonLabel(st.Inst.Name), st.LimaDaemon.Path, st.LimaDaemonRunsVM, "Lima's LaunchDaemon")
 	if err != nil {
-		return nil, fmt.Errorf("failed to build the removal script for instance %q: %w", name, err)
+		return nil, err
 	}
-	return []plan.Step{plan.Privileged{Purpose: purpose, Script: script,
-		Prompt: fmt.Sprintf("LimaBar wants to stop %s from starting at boot.", name)}}, nil
+	return []plan.Step{s}, nil
+}
+
+func removeDaemonStep(st launchdState, label, path string, runsVM bool, what string) (plan.Step, error) {
+	build, purpose := elevate.RemoveScript, "remove "+what
+	if runsVM {
+		build, purpose = elevate.UnregisterScript, "remove "+what+", leaving the running job"
+	}
+	script, err := build(st.ScriptTools, label, path)
+	if err != nil {
+		return nil, fmt.Errorf("failed to build the removal script for %s: %w", st.Inst.subject(), err)
+	}
+	return plan.Privileged{Purpose: purpose, Script: script,
+		Prompt: fmt.Sprintf("LimaBar wants to stop %s from starting at boot.", st.Inst.title())}, nil
 }
 
 func (st launchdState) gui() string { return launchd.GUIDomain(st.UID) }
@@ -638,15 +800,15 @@ func (st launchdState) launchctl(args []string) []string {
 
 // daemonRepairUser is the account a reinstalled daemon keeps: the one it
 // was made for, or "" (the user) when it names none or root.
-func (b *launchdBackend) daemonRepairUser(name string) string {
-	if job, err := b.readDaemon(name); err == nil && job.UserName != "" && job.UserName != "root" {
+func (b *launchdBackend) daemonRepairUser(inst Instance) string {
+	if job, err := b.readDaemon(inst); err == nil && job.UserName != "" && job.UserName != "root" {
 		return job.UserName
 	}
 	return ""
 }
 
-func (b *launchdBackend) readDaemon(name string) (launchd.Job, error) {
-	data, err := os.ReadFile(b.daemonPath(name))
+func (b *launchdBackend) readDaemon(inst Instance) (launchd.Job, error) {
+	data, err := os.ReadFile(b.daemonPath(inst))
 	if err != nil {
 		return launchd.Job{}, err
 	}

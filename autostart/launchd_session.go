@@ -66,5 +66,5 @@ func (b *launchdBackend) withSession(ctx context.Context, st launchdState, cond 
 // desktop session.
 func (st launchdState) nextDesktopLogin() string {
 	return fmt.Sprintf("%s will start at the next desktop login (nobody is logged in at the desktop now, so launchd was not asked; it loads %s at login)",
-		st.Inst.Name, st.Agent.Path)
+		st.Inst.title(), st.Agent.Path)
 }

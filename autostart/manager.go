@@ -56,6 +56,11 @@ func newPlan(name string) Plan {
 	return Plan{Plan: plan.Plan{Subject: fmt.Sprintf("instance %q", name)}}
 }
 
+// newPlanFor is newPlan naming a Colima profile as such.
+func newPlanFor(inst Instance) Plan {
+	return Plan{Plan: plan.Plan{Subject: inst.subject()}}
+}
+
 // statusCache holds answers shared by the statuses of many instances read
 // together (one `launchctl print-disabled` for all of them).
 type statusCache struct {
@@ -70,6 +75,11 @@ type EnableOptions struct {
 	// User is the account a boot job runs as; empty means Env.User. Root is
 	// always refused: a VM never runs as root.
 	User string
+	// TakeOver lets Enable of a Colima profile that `brew services`
+	// starts (Status.BrewServices) stop brew's job and register
+	// LimaBar's, leaving one job for the profile. Without it such an
+	// Enable fails with ErrBrewServices and changes nothing.
+	TakeOver bool
 }
 
 // New checks env and returns a Manager for its platform.
@@ -104,6 +114,13 @@ func (m *Manager) Env() Env { return m.env }
 func (m *Manager) instance(inst Instance) (Instance, error) {
 	if err := ValidateName(inst.Name); err != nil {
 		return inst, err
+	}
+	switch inst.Tool {
+	case ToolColima:
+		return m.env.colimaInstance(inst)
+	case "", ToolLima:
+	default:
+		return inst, fmt.Errorf("instance %q: unknown tool %q", inst.Name, inst.Tool)
 	}
 	if inst.Dir == "" {
 		inst.Dir = m.env.InstanceDir(inst.Name)
@@ -157,14 +174,11 @@ func (m *Manager) PlanEnable(ctx context.Context, inst Instance, cond Condition,
 	if err != nil {
 		return Plan{}, err
 	}
-	if m.env.Limactl == "" {
-		return Plan{}, fmt.Errorf("cannot register instance %q: limactl was not found", inst.Name)
-	}
-	if !filepath.IsAbs(m.env.Limactl) {
-		return Plan{}, fmt.Errorf("cannot register instance %q: limactl path %q is not absolute", inst.Name, m.env.Limactl)
+	if err := m.env.checkTool(inst, "register"); err != nil {
+		return Plan{}, err
 	}
 	if _, err := os.Stat(inst.Dir); err != nil {
-		return Plan{}, fmt.Errorf("cannot register instance %q: %w", inst.Name, err)
+		return Plan{}, fmt.Errorf("cannot register %s: %w", inst.subject(), err)
 	}
 	return m.backend.planEnable(ctx, inst, cond, opts)
 }
@@ -205,7 +219,11 @@ func (m *Manager) PlanRepair(ctx context.Context, inst Instance) (Plan, error) {
 	if err != nil {
 		return Plan{}, err
 	}
-	if m.env.Limactl == "" {
+	if inst.IsColima() {
+		if err := m.env.checkTool(inst, "repair"); err != nil {
+			return Plan{}, err
+		}
+	} else if m.env.Limactl == "" {
 		return Plan{}, fmt.Errorf("cannot repair instance %q: limactl was not found", inst.Name)
 	}
 	return m.backend.planRepair(ctx, inst)
@@ -273,6 +291,22 @@ func resolveBootUser(env *Env, name string) (*user.User, error) {
 		return nil, fmt.Errorf("user %q has no numeric uid", name)
 	}
 	return u, nil
+}
+
+// checkTool refuses to write a job for inst without the program it runs:
+// limactl, or colima for a Colima profile, found at an absolute path.
+func (e *Env) checkTool(inst Instance, verb string) error {
+	tool, path := "limactl", e.Limactl
+	if inst.IsColima() {
+		tool, path = "colima", e.Colima
+	}
+	if path == "" {
+		return fmt.Errorf("cannot %s %s: %s was not found", verb, inst.subject(), tool)
+	}
+	if !filepath.IsAbs(path) {
+		return fmt.Errorf("cannot %s %s: %s path %q is not absolute", verb, inst.subject(), tool, path)
+	}
+	return nil
 }
 
 // exists reports whether path exists (following links).

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/limabar/limabar/autostart/colima"
 	"github.com/limabar/limabar/autostart/launchd"
 	"github.com/limabar/limabar/autostart/systemd"
 )
@@ -32,6 +33,18 @@ type Registration struct {
 	// resolved (%h in a unit), or the job file itself cannot be read. Such
 	// a registration must not be taken for one whose instance is gone.
 	Unverified string `json:"unverified,omitempty"`
+	// Tool is ToolColima for LimaBar's job of a Colima profile (Name is
+	// then the profile's instance, colima or colima-P, and Profile the
+	// profile; OtherLimaHome and Unverified speak of the Lima home of the
+	// COLIMA_HOME the job passes), empty for a Lima job.
+	Tool    Tool   `json:"tool,omitempty"`
+	Profile string `json:"profile,omitempty"`
+}
+
+// Instance is the instance the registration starts, as Status, Disable
+// and Repair take it.
+func (r Registration) Instance() Instance {
+	return Instance{Name: r.Name, Tool: r.Tool, Profile: r.Profile}
 }
 
 // Registered lists, by instance name, every registration in the
@@ -170,7 +183,7 @@ func (b *launchdBackend) registered(context.Context) ([]Registration, error) {
 		return nil, err
 	}
 	for _, name := range agents {
-		path := b.agentPath(name)
+		path := b.agentPath(Instance{Name: name})
 		out = append(out, b.env.registration(name, Login, path, plistEnv))
 	}
 	daemons, err := registrationNames(b.env.LaunchDaemonsDir, launchd.DaemonLabel(""), ".plist")
@@ -182,13 +195,83 @@ func (b *launchdBackend) registered(context.Context) ([]Registration, error) {
 		// LIMA_HOME, which the limactl of this one never lists. It is
 		// not this account's registration, with Admin too: root lists
 		// the instances of the account it acts for.
-		if owner := b.daemonAccount(name); owner != "" && owner != b.env.User {
+		if owner := b.daemonAccount(Instance{Name: name}); owner != "" && owner != b.env.User {
 			continue
 		}
-		path := b.daemonPath(name)
+		path := b.daemonPath(Instance{Name: name})
 		out = append(out, b.env.registration(name, Boot, path, plistEnv))
 	}
+	profiles, err := registrationNames(b.env.LaunchAgentsDir(), colima.AgentLabel(""), ".plist")
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range profiles {
+		inst := colimaRegInstance(p)
+		out = append(out, b.env.colimaRegistration(inst, Login, b.agentPath(inst), plistEnv))
+	}
+	profiles, err = registrationNames(b.env.LaunchDaemonsDir, colima.DaemonLabel(""), ".plist")
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range profiles {
+		inst := colimaRegInstance(p)
+		if owner := b.daemonAccount(inst); owner != "" && owner != b.env.User {
+			continue
+		}
+		out = append(out, b.env.colimaRegistration(inst, Boot, b.daemonPath(inst), plistEnv))
+	}
 	return out, nil
+}
+
+// colimaRegInstance is the Colima instance of a profile named by a job
+// file.
+func colimaRegInstance(profile string) Instance {
+	return Instance{Name: colima.InstanceName(profile), Tool: ToolColima, Profile: profile}
+}
+
+// colimaRegistration is the Registration of LimaBar's job for a Colima
+// profile: whether the profile's instance is still in the Lima home of the
+// COLIMA_HOME the job passes (or ~/.colima of its HOME), as locate tells
+// it for a Lima job. An instance of the engine's own COLIMA_HOME whose
+// folder is there is not gone.
+func (e *Env) colimaRegistration(inst Instance, cond Condition, path string, jobEnv func([]byte) (map[string]string, error)) Registration {
+	r := Registration{Name: inst.Name, Condition: cond, Path: path, Tool: ToolColima, Profile: inst.Profile}
+	data, err := os.ReadFile(path)
+	var env map[string]string
+	if err == nil {
+		env, err = jobEnv(data)
+	}
+	if err != nil {
+		r.Unverified = "its job file cannot be read, so the COLIMA_HOME it uses is unknown"
+		return r
+	}
+	home := env["COLIMA_HOME"]
+	switch {
+	case home == "" && env["HOME"] != "":
+		home = colima.DefaultHome(env["HOME"])
+	case home == "":
+		home = colima.DefaultHome(e.Home)
+	}
+	limaHome := colima.LimaHome(home)
+	if !filepath.IsAbs(limaHome) {
+		r.Unverified = fmt.Sprintf("its COLIMA_HOME %q is not an absolute path", home)
+		return r
+	}
+	if _, err := os.ReadDir(limaHome); err != nil {
+		r.Unverified = fmt.Sprintf("its COLIMA_HOME %s cannot be read: %v", home, err)
+		return r
+	}
+	dir := filepath.Join(limaHome, inst.Name)
+	switch _, err := os.Lstat(dir); {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		r.Unverified = fmt.Sprintf("its folder %s cannot be read: %v", dir, err)
+	case filepath.Clean(home) == filepath.Clean(e.colimaHome()):
+		r.Unverified = fmt.Sprintf("its folder %s still exists", dir)
+	default:
+		r.OtherLimaHome = limaHome
+	}
+	return r
 }
 
 func (b *systemdBackend) registered(context.Context) ([]Registration, error) {
@@ -203,8 +286,16 @@ func (b *systemdBackend) registered(context.Context) ([]Registration, error) {
 	}
 	var out []Registration
 	for _, name := range names {
-		path := b.unitPath(name)
+		path := b.unitPath(Instance{Name: name})
 		out = append(out, b.env.registration(name, cond, path, unitEnv))
+	}
+	profiles, err := registrationNames(b.env.UnitDir(), strings.TrimSuffix(colima.UnitName(""), ".service"), ".service")
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range profiles {
+		inst := colimaRegInstance(p)
+		out = append(out, b.env.colimaRegistration(inst, cond, b.unitPath(inst), unitEnv))
 	}
 	return out, nil
 }

@@ -16,10 +16,20 @@ import (
 // once (planLaunchdEnable), as Stop Retrying says it will. It is "" when
 // LimaBar keeps no records (no state folder).
 func RestartsStoppedPath(stateDir, name string) string {
+	return restartsStoppedPath(stateDir, launchd.AgentLabel(name))
+}
+
+// RestartsStoppedPathOf is RestartsStoppedPath of any instance, a Colima
+// profile's too (its record is named for LimaBar's agent label).
+func RestartsStoppedPathOf(stateDir string, inst Instance) string {
+	return restartsStoppedPath(stateDir, agentLabelOf(inst))
+}
+
+func restartsStoppedPath(stateDir, label string) string {
 	if stateDir == "" {
 		return ""
 	}
-	return filepath.Join(stateDir, "restarts-stopped", launchd.AgentLabel(name))
+	return filepath.Join(stateDir, "restarts-stopped", label)
 }
 
 // readRestartsStopped reads the record of stopped restarts and, only when
@@ -27,13 +37,13 @@ func RestartsStoppedPath(stateDir, name string) string {
 // (`launchctl print` of it succeeds), so that no other plan asks launchd
 // more than before.
 func (b *launchdBackend) readRestartsStopped(ctx context.Context, st *launchdState) {
-	path := RestartsStoppedPath(b.env.StateDir, st.Inst.Name)
+	path := RestartsStoppedPathOf(b.env.StateDir, st.Inst)
 	if path == "" {
 		return
 	}
 	st.RestartsStopped = readFile(path)
 	if st.RestartsStopped.Exists {
-		_, err := b.env.Runner.Run(ctx, b.env.Tools.Launchctl, launchd.PrintArgv(b.gui(), launchd.AgentLabel(st.Inst.Name))...)
+		_, err := b.env.Runner.Run(ctx, b.env.Tools.Launchctl, launchd.PrintArgv(b.gui(), agentLabelOf(st.Inst))...)
 		st.AgentLoaded = err == nil
 	}
 }
@@ -50,7 +60,7 @@ func (st launchdState) reloadAgent() (steps, after []plan.Step) {
 	if st.AgentLoaded {
 		return nil, after
 	}
-	label := launchd.AgentLabel(st.Inst.Name)
+	label := agentLabelOf(st.Inst)
 	steps = []plan.Step{plan.Command{Purpose: "load the LaunchAgent again (its restarts were stopped)",
 		Argv: st.launchctl([]string{"bootstrap", st.gui(), st.Agent.Path}),
 		Undo: st.launchctl([]string{"bootout", launchd.Target(st.gui(), label)})}}

@@ -20,7 +20,7 @@ func TestStopTimeoutOfLimasPlist(t *testing.T) {
 		{launchd.ExitTimeOut, ""},
 	} {
 		var got string
-		for _, p := range jobStopProblems(launchd.Job{ExitTimeOut: tc.exitTimeOut}) {
+		for _, p := range jobStopProblems(launchd.Job{ExitTimeOut: tc.exitTimeOut}, launchdLimaStop) {
 			if p.Code == problem.StopTimeout {
 				got = p.Message
 			}

@@ -24,8 +24,8 @@ import (
 // status says so.
 type systemdBackend struct{ env *Env }
 
-func (b *systemdBackend) unitPath(name string) string {
-	return systemd.UnitPath(b.env.UnitDir(), name)
+func (b *systemdBackend) unitPath(inst Instance) string {
+	return filepath.Join(b.env.UnitDir(), unitNameOf(inst))
 }
 
 func (b *systemdBackend) lingerPath() string { return filepath.Join(b.env.LingerDir, b.env.User) }
@@ -38,6 +38,18 @@ func (b *systemdBackend) params() systemd.Params {
 		p.LimaHome = b.env.LimaHome
 	}
 	return p
+}
+
+// unitData is the unit LimaBar writes for the instance.
+func (b *systemdBackend) unitData(inst Instance) ([]byte, error) {
+	if !inst.IsColima() {
+		return systemd.Unit(b.params())
+	}
+	p := systemd.ColimaParams{Profile: inst.Profile, Colima: b.env.Colima, PATH: jobenv.ColimaPATH(b.env.Colima, b.env.Limactl)}
+	if b.env.CustomColimaHome() {
+		p.ColimaHome = b.env.colimaHome()
+	}
+	return systemd.ColimaUnit(p)
 }
 
 // wantsLinks lists the targets whose .wants folder links to the unit, which
@@ -76,18 +88,21 @@ func (b *systemdBackend) listWants() map[string][]string {
 }
 
 func (b *systemdBackend) status(_ context.Context, inst Instance, c *statusCache) (Status, error) {
-	path := b.unitPath(inst.Name)
+	path := b.unitPath(inst)
 	st := Status{
 		Login: CondStatus{Supported: true, Path: path, Problems: []Problem{}},
 		Boot:  CondStatus{Supported: true, Path: path, Problems: []Problem{}},
 	}
-	data, ok, err := readOptional(path)
-	if !ok && err == nil {
-		return st, nil
-	}
 	cs := &st.Login
 	if b.lingering() {
 		cs = &st.Boot
+	}
+	if inst.IsColima() {
+		defer b.colimaStatus(inst, &st, cs, c)
+	}
+	data, ok, err := readOptional(path)
+	if !ok && err == nil {
+		return st, nil
 	}
 	cs.Enabled = true
 	if err != nil {
@@ -101,7 +116,7 @@ func (b *systemdBackend) status(_ context.Context, inst Instance, c *statusCache
 // unitProblems checks a unit; c, when not nil, shares folder listings
 // between the instances of one read.
 func (b *systemdBackend) unitProblems(inst Instance, data []byte, c *statusCache) []Problem {
-	path := b.unitPath(inst.Name)
+	path := b.unitPath(inst)
 	f, err := systemd.Parse(data)
 	if err != nil {
 		return []Problem{mkProblem(problem.Unparseable, fmt.Sprintf("%s is not a valid unit: %v", path, err))}
@@ -112,17 +127,23 @@ func (b *systemdBackend) unitProblems(inst Instance, data []byte, c *statusCache
 	}
 	var ps []Problem
 	args := info.ExecStart
-	if len(args) != 4 || args[1] != "start" || (args[2] != "%i" && args[2] != inst.Name) || args[3] != "--foreground" {
-		ps = append(ps, mkProblem(problem.Args, fmt.Sprintf("the unit runs %q instead of `limactl start %%i --foreground`", strings.Join(args, " "))))
+	stop := systemdLimaStop
+	if inst.IsColima() {
+		ps = append(ps, b.env.colimaJobProblems(inst, args, info.Environment)...)
+		stop = systemdColimaStop
+	} else {
+		if len(args) != 4 || args[1] != "start" || (args[2] != "%i" && args[2] != inst.Name) || args[3] != "--foreground" {
+			ps = append(ps, mkProblem(problem.Args, fmt.Sprintf("the unit runs %q instead of `limactl start %%i --foreground`", strings.Join(args, " "))))
+		}
+		ps = append(ps, limactlProblems(args, b.env.Limactl)...)
+		want := map[string]string{}
+		if b.env.CustomLimaHome() {
+			want["LIMA_HOME"] = b.env.LimaHome
+		}
+		ps = append(ps, envProblems(info.Environment, want)...)
 	}
-	ps = append(ps, limactlProblems(args, b.env.Limactl)...)
-	want := map[string]string{}
-	if b.env.CustomLimaHome() {
-		want["LIMA_HOME"] = b.env.LimaHome
-	}
-	ps = append(ps, envProblems(info.Environment, want)...)
-	ps = append(ps, unitStopProblems(info)...)
-	unit := systemd.UnitName(inst.Name)
+	ps = append(ps, unitStopProblems(info, stop)...)
+	unit := unitNameOf(inst)
 	links := b.wantsLinks(unit, c)
 	switch {
 	case slices.Contains(info.WantedBy, "multi-user.target") || slices.Contains(links, "multi-user.target"):
@@ -133,12 +154,17 @@ func (b *systemdBackend) unitProblems(inst Instance, data []byte, c *statusCache
 	return ps
 }
 
+var (
+	systemdLimaStop   = stopNeed{systemd.TimeoutStopSec, "less than the 3 minutes Lima allows"}
+	systemdColimaStop = stopNeed{systemd.ColimaTimeoutStopSec, "less than the 6 minutes a `colima stop` may take"}
+)
+
 // unitStopProblems checks how the unit stops and restarts the host agent.
-func unitStopProblems(info systemd.Info) []Problem {
+func unitStopProblems(info systemd.Info, need stopNeed) []Problem {
 	var ps []Problem
-	if info.StopTimeoutOK && info.StopTimeout < time.Duration(systemd.TimeoutStopSec)*time.Second {
+	if info.StopTimeoutOK && info.StopTimeout < time.Duration(need.seconds)*time.Second {
 		ps = append(ps, mkProblem(problem.StopTimeout, fmt.Sprintf(
-			"the unit gives the VM %d s to shut down when it stops (logout, shutdown), less than the 3 minutes Lima allows: the VM would be killed mid-shutdown", int(info.StopTimeout.Seconds()))))
+			"the unit gives the VM %d s to shut down when it stops (logout, shutdown), %s: the VM would be killed mid-shutdown", int(info.StopTimeout.Seconds()), need.what)))
 	}
 	if info.Restart != "on-failure" {
 		ps = append(ps, mkProblem(problem.KeepAlive, fmt.Sprintf(
@@ -171,22 +197,37 @@ type systemdState struct {
 	// StateDir is where the record lives; empty keeps none.
 	StateDir string
 	Tools    Tools
+
+	// Inst is the instance, for a Colima profile (a Lima instance's
+	// plans go by its name alone). LimaUnit is then Lima's unit for the
+	// profile's instance when it starts it (Colima's Lima home:
+	// limaJobForProfile), which a plan that registers LimaBar's unit
+	// removes; Brew is brew services' unit when it is enabled, and
+	// TakeOver that the caller asked LimaBar to take over from it.
+	Inst     Instance
+	LimaUnit fileState
+	Brew     fileState
+	TakeOver bool
 }
 
 // read gathers the systemd state of one instance for a plan.
 func (b *systemdBackend) read(inst Instance) systemdState {
 	st := systemdState{
 		User:       b.env.User,
-		Unit:       readFile(b.unitPath(inst.Name)),
-		Links:      b.wantsLinks(systemd.UnitName(inst.Name), nil),
+		Unit:       readFile(b.unitPath(inst)),
+		Links:      b.wantsLinks(unitNameOf(inst), nil),
 		Lingering:  b.lingering(),
 		Record:     readFile(b.recordPath()),
 		RecordOurs: b.lingerOurs(),
-		OtherUnits: b.otherUnits(inst.Name),
+		OtherUnits: b.otherUnits(unitNameOf(inst)),
 		StateDir:   b.env.StateDir,
 		Tools:      b.env.Tools,
 	}
-	st.UnitData, st.UnitErr = systemd.Unit(b.params())
+	st.UnitData, st.UnitErr = b.unitData(inst)
+	if inst.IsColima() {
+		st.Inst = inst
+		b.readColima(&st)
+	}
 	if st.Unit.Exists && st.Unit.ReadErr == nil {
 		st.Problems = b.unitProblems(inst, st.Unit.Data, nil)
 	}
@@ -198,11 +239,13 @@ func (b *systemdBackend) planEnable(_ context.Context, inst Instance, cond Condi
 	if cond == Boot && opts.User != "" && opts.User != b.env.User {
 		return Plan{}, fmt.Errorf("cannot make instance %q start at boot as %q: on Linux an instance starts as the user whose systemd manages it", inst.Name, opts.User)
 	}
-	return planSystemdEnable(inst.Name, cond, b.read(inst))
+	st := b.read(inst)
+	st.TakeOver = opts.TakeOver
+	return planSystemdEnable(inst.title(), cond, st)
 }
 
 func (b *systemdBackend) planDisable(_ context.Context, inst Instance, cond Condition) (Plan, error) {
-	return planSystemdDisable(inst.Name, cond, b.read(inst))
+	return planSystemdDisable(inst.title(), cond, b.read(inst))
 }
 
 func (b *systemdBackend) planRepair(ctx context.Context, inst Instance) (Plan, error) {
@@ -210,7 +253,7 @@ func (b *systemdBackend) planRepair(ctx context.Context, inst Instance) (Plan, e
 	if err != nil {
 		return Plan{}, err
 	}
-	return planSystemdRepair(inst.Name, st, b.read(inst))
+	return planSystemdRepair(inst.title(), st, b.read(inst))
 }
 
 // planSystemdEnable turns the state into the steps that register name for
@@ -218,7 +261,22 @@ func (b *systemdBackend) planRepair(ctx context.Context, inst Instance) (Plan, e
 // login on where LimaBar's lingering makes it boot today turns lingering
 // off first, when no other instance needs it.
 func planSystemdEnable(name string, cond Condition, st systemdState) (Plan, error) {
-	p := newPlan(name)
+	takeOver, err := st.takeOverBrew(true)
+	if err != nil {
+		return Plan{}, err
+	}
+	p, err := planSystemdRegister(name, cond, st)
+	if err != nil || len(takeOver) == 0 {
+		return p, err
+	}
+	p.Steps = append(takeOver, p.Steps...)
+	st.tookOver(&p, takeOver)
+	return p, nil
+}
+
+// planSystemdRegister is planSystemdEnable without brew services.
+func planSystemdRegister(name string, cond Condition, st systemdState) (Plan, error) {
+	p := st.newPlan(name)
 	switch cond {
 	case Login:
 		if st.Lingering && st.RecordOurs && len(st.OtherUnits) == 0 {
@@ -227,6 +285,7 @@ func planSystemdEnable(name string, cond Condition, st systemdState) (Plan, erro
 			if err != nil {
 				return Plan{}, fmt.Errorf("cannot switch instance %q to login: %w", name, err)
 			}
+			reg = append(reg, st.removeLimaUnit()...)
 			p.Steps = append(p.Steps, reg...)
 			st.reloadAfter(&p, reg)
 			st.forget(&p, name)
@@ -241,9 +300,10 @@ func planSystemdEnable(name string, cond Condition, st systemdState) (Plan, erro
 		if err != nil {
 			return Plan{}, err
 		}
-		p.Steps = reg
+		reg = append(reg, st.removeLimaUnit()...)
+		p.Steps = append(p.Steps, reg...)
 		st.reloadAfter(&p, reg)
-		p.Result = resultOf(reg, fmt.Sprintf("%s will start at login", name), fmt.Sprintf("%s already starts at login", name))
+		p.Result = resultOf(p.Steps, fmt.Sprintf("%s will start at login", name), fmt.Sprintf("%s already starts at login", name))
 		st.forget(&p, name)
 		if st.Lingering {
 			p.Result.Message = fmt.Sprintf("%s is registered; lingering is on for %s, so it also starts at boot", name, st.User)
@@ -257,7 +317,8 @@ func planSystemdEnable(name string, cond Condition, st systemdState) (Plan, erro
 		if err != nil {
 			return Plan{}, err
 		}
-		p.Steps = reg
+		reg = append(reg, st.removeLimaUnit()...)
+		p.Steps = append(p.Steps, reg...)
 		st.reloadAfter(&p, reg)
 		if !st.Lingering {
 			p.Steps = append(p.Steps, st.lingerSteps(true)...)
@@ -278,10 +339,10 @@ func planSystemdEnable(name string, cond Condition, st systemdState) (Plan, erro
 // any more; its failure then undoes nothing, since the instance no longer
 // starts at boot, as asked.
 func planSystemdDisable(name string, cond Condition, st systemdState) (Plan, error) {
-	p := newPlan(name)
+	p := st.newPlan(name)
 	switch cond {
 	case Login:
-		if !st.Unit.Exists || st.Lingering {
+		if !st.Unit.Exists && !st.LimaUnit.Exists || st.Lingering {
 			p.Result = Result{Message: fmt.Sprintf("%s does not start at login", name)}
 			return p, nil
 		}
@@ -295,7 +356,7 @@ func planSystemdDisable(name string, cond Condition, st systemdState) (Plan, err
 		return p, nil
 	case Boot:
 		release := st.releaseLinger()
-		if !st.Unit.Exists || !st.Lingering {
+		if !st.Unit.Exists && !st.LimaUnit.Exists || !st.Lingering {
 			// The unit may have been removed by limactl: lingering that
 			// LimaBar turned on for it is no longer needed.
 			p.Steps = release
@@ -325,7 +386,7 @@ func planSystemdDisable(name string, cond Condition, st systemdState) (Plan, err
 // registration has problems, keeping its condition (lingering is left as
 // it is).
 func planSystemdRepair(name string, cur Status, st systemdState) (Plan, error) {
-	p := newPlan(name)
+	p := st.newPlan(name)
 	cs := cur.Login
 	if cur.Boot.Enabled {
 		cs = cur.Boot
@@ -334,14 +395,24 @@ func planSystemdRepair(name string, cur Status, st systemdState) (Plan, error) {
 		p.Result = Result{Message: fmt.Sprintf("%s: nothing to repair", name)}
 		return p, nil
 	}
+	msg := "unit rewritten and enabled"
+	if st.Brew.Exists {
+		brew, err := st.takeOverBrew(false)
+		if err != nil {
+			return Plan{}, err
+		}
+		p.Steps = append(p.Steps, brew...)
+		msg = "brew services' unit disabled (it keeps running until you log out), " + msg
+	}
 	reg, err := st.register(name, true)
 	if err != nil {
 		return Plan{}, err
 	}
-	p.Steps = reg
+	reg = append(reg, st.removeLimaUnit()...)
+	p.Steps = append(p.Steps, reg...)
 	st.reloadAfter(&p, reg)
 	st.forget(&p, name)
-	p.Result = Result{Changed: true, Message: fmt.Sprintf("%s: unit rewritten and enabled", name)}
+	p.Result = Result{Changed: true, Message: fmt.Sprintf("%s: %s", name, msg)}
 	return p, nil
 }
 
@@ -366,7 +437,7 @@ func (st systemdState) register(name string, force bool) ([]plan.Step, error) {
 	if st.Unit.Exists && !force && bytes.Equal(st.Unit.Data, st.UnitData) && len(st.Problems) == 0 {
 		return nil, nil
 	}
-	unit := systemd.UnitName(name)
+	unit := st.unit(name)
 	// First, so that on a rollback it runs last, once the old unit and
 	// its links are back.
 	steps := []plan.Step{plan.OnRollback{Purpose: "reload systemd", Argv: st.systemctl(systemd.DaemonReloadArgv())}}
@@ -400,7 +471,7 @@ func (st systemdState) register(name string, force bool) ([]plan.Step, error) {
 func (st systemdState) forget(p *Plan, name string) {
 	if len(p.Steps) > 0 {
 		p.Steps = append(p.Steps, plan.Command{Purpose: "forget the failures of an earlier registration",
-			Argv: st.systemctl(systemd.ResetFailedArgv(systemd.UnitName(name))), IgnoreFailure: true})
+			Argv: st.systemctl(systemd.ResetFailedArgv(st.unit(name))), IgnoreFailure: true})
 	}
 }
 
@@ -432,11 +503,15 @@ func (st systemdState) unregister(name string) ([]plan.Step, error) {
 		// Neither removable as none nor restorable after a failure.
 		return nil, fmt.Errorf("cannot unregister instance %q: %w", name, st.Unit.ReadErr)
 	}
-	unit := systemd.UnitName(name)
-	return []plan.Step{
-		plan.Command{Purpose: "disable the unit", Argv: st.systemctl(systemd.DisableArgv(unit)), Undo: st.systemctl(systemd.EnableArgv(unit))},
-		st.Unit.remove("remove the unit"),
-	}, nil
+	var steps []plan.Step
+	if st.Unit.Exists || !st.Inst.IsColima() {
+		unit := st.unit(name)
+		steps = []plan.Step{
+			plan.Command{Purpose: "disable the unit", Argv: st.systemctl(systemd.DisableArgv(unit)), Undo: st.systemctl(systemd.EnableArgv(unit))},
+			st.Unit.remove("remove the unit"),
+		}
+	}
+	return append(steps, st.removeLimaUnit()...), nil
 }
 
 // releaseLinger is the steps that turn lingering off when LimaBar turned
@@ -471,14 +546,16 @@ func (st systemdState) systemctl(args []string) []string {
 	return append([]string{st.Tools.Systemctl}, args...)
 }
 
-// otherUnits lists the instances other than name that have a unit.
-func (b *systemdBackend) otherUnits(name string) []string {
-	matches, _ := filepath.Glob(filepath.Join(b.env.UnitDir(), "lima-vm@*.service"))
+// otherUnits lists the units, other than self, that lingering starts at
+// boot: Lima's units and LimaBar's units of Colima profiles.
+func (b *systemdBackend) otherUnits(self string) []string {
 	var out []string
-	for _, m := range matches {
-		n := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(m), "lima-vm@"), ".service")
-		if n != name {
-			out = append(out, n)
+	for _, pattern := range []string{"lima-vm@*.service", "limabar-colima@*.service"} {
+		matches, _ := filepath.Glob(filepath.Join(b.env.UnitDir(), pattern))
+		for _, m := range matches {
+			if unit := filepath.Base(m); unit != self {
+				out = append(out, unit)
+			}
 		}
 	}
 	return out

@@ -105,6 +105,13 @@ type CondStatus struct {
 type Status struct {
 	Login CondStatus `json:"login"`
 	Boot  CondStatus `json:"boot"`
+	// BrewServices is, for a Colima profile that `brew services` starts
+	// (the default profile only), the file of brew's job:
+	// ~/Library/LaunchAgents/homebrew.mxcl.colima.plist, or
+	// homebrew.colima.service in the systemd user unit folder. The switch
+	// shows "started by brew services"; Enable asks to take over
+	// (EnableOptions.TakeOver). Empty otherwise.
+	BrewServices string `json:"brewServices,omitempty"`
 }
 
 // Of returns the status of one condition.

@@ -49,4 +49,26 @@ const (
 	// its folder still exists cannot be told (its LIMA_HOME is unreadable
 	// or unresolvable), so doctor --fix leaves the registration alone.
 	InstanceUnverified = "instance-unverified"
+
+	// ColimaMissing: the colima a Colima profile's job runs does not
+	// exist (ProgramArguments, ExecStart=).
+	ColimaMissing = "colima-missing"
+	// ColimaDiffers: the job runs another colima than the one found.
+	ColimaDiffers = "colima-differs"
+	// ColimaHomeMissing: COLIMA_HOME is not ~/.colima but the job does
+	// not pass it, so colima looks in ~/.colima (and makes a new VM).
+	ColimaHomeMissing = "colima-home-missing"
+	// ColimaHomeDiffers: the job passes another COLIMA_HOME.
+	ColimaHomeDiffers = "colima-home-differs"
+	// ProfileMissing: the profile's instance folder,
+	// COLIMA_HOME/_lima/colima-P, is gone.
+	ProfileMissing = "profile-missing"
+	// LimaJob: a Lima job (io.lima-vm.autostart.colima*,
+	// lima-vm@colima*.service) starts a Colima profile's instance with
+	// `limactl start`, skipping Colima's set-up.
+	LimaJob = "lima-job"
+	// BrewServices: `brew services` starts the profile too
+	// (homebrew.mxcl.colima, homebrew.colima.service), beside LimaBar's
+	// job.
+	BrewServices = "brew-services"
 )

@@ -49,6 +49,13 @@ var severities = map[string]Severity{
 	StopTimeout:        Degraded, // a stop kills the guest mid-shutdown
 	ProcessType:        Degraded, // the VM runs throttled
 	KeepAlive:          Degraded, // a crash is not restarted, or a stop is undone
+	ColimaMissing:      Broken,
+	ColimaDiffers:      Degraded, // starts, but another colima
+	ColimaHomeMissing:  Broken,   // colima makes a new VM in ~/.colima
+	ColimaHomeDiffers:  Degraded,
+	ProfileMissing:     Broken,   // colima would make a new VM
+	LimaJob:            Broken,   // the VM comes up without Colima's runtime and docker context
+	BrewServices:       Degraded, // the second start finds the VM running
 }
 
 // SeverityOf returns the severity of a problem code. A code this package

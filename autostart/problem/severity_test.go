@@ -87,6 +87,13 @@ func TestEverySeverity(t *testing.T) {
 		"stop-timeout":        Degraded,
 		"process-type":        Degraded,
 		"keep-alive":          Degraded,
+		"colima-missing":      Broken,
+		"colima-differs":      Degraded,
+		"colima-home-missing": Broken,
+		"colima-home-differs": Degraded,
+		"profile-missing":     Broken,
+		"lima-job":            Broken,
+		"brew-services":       Degraded,
 	}
 	for name, code := range declaredCodes(t) {
 		t.Run(code, func(t *testing.T) {
