@@ -50,23 +50,33 @@ func (i Instance) subject() string {
 	return fmt.Sprintf("instance %q", i.Name)
 }
 
+// profile is the Colima profile of the instance: Profile, or the one its
+// name says.
+func (i Instance) profile() string {
+	if i.Profile != "" {
+		return i.Profile
+	}
+	p, _ := colima.ProfileOf(i.Name)
+	return p
+}
+
 func agentLabelOf(i Instance) string {
 	if i.IsColima() {
-		return colima.AgentLabel(i.Profile)
+		return colima.AgentLabel(i.profile())
 	}
 	return launchd.AgentLabel(i.Name)
 }
 
 func daemonLabelOf(i Instance) string {
 	if i.IsColima() {
-		return colima.DaemonLabel(i.Profile)
+		return colima.DaemonLabel(i.profile())
 	}
 	return launchd.DaemonLabel(i.Name)
 }
 
 func unitNameOf(i Instance) string {
 	if i.IsColima() {
-		return colima.UnitName(i.Profile)
+		return colima.UnitName(i.profile())
 	}
 	return systemd.UnitName(i.Name)
 }

@@ -97,20 +97,25 @@ func (b *systemdBackend) status(_ context.Context, inst Instance, c *statusCache
 	if b.lingering() {
 		cs = &st.Boot
 	}
+	b.readUnit(inst, path, cs, c)
 	if inst.IsColima() {
-		defer b.colimaStatus(inst, &st, cs, c)
+		b.colimaStatus(inst, &st, cs, c)
 	}
+	return st, nil
+}
+
+// readUnit reads the instance's unit at path into cs.
+func (b *systemdBackend) readUnit(inst Instance, path string, cs *CondStatus, c *statusCache) {
 	data, ok, err := readOptional(path)
 	if !ok && err == nil {
-		return st, nil
+		return
 	}
 	cs.Enabled = true
 	if err != nil {
 		cs.Problems = append(cs.Problems, mkProblem(problem.Unparseable, fmt.Sprintf("cannot read %s: %v", path, err)))
-		return st, nil
+		return
 	}
 	cs.Problems = append(cs.Problems, b.unitProblems(inst, data, c)...)
-	return st, nil
 }
 
 // unitProblems checks a unit; c, when not nil, shares folder listings
