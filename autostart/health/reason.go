@@ -10,9 +10,11 @@ import (
 const maxReason = 300
 
 // Reason returns the last meaningful line of a job's log, in the job's own
-// words: Lima's logrus lines (`time=… level=fatal msg="…"`, or the host
-// agent's JSON `{"level":"fatal","msg":"…"}`) are reduced to their
-// message. Error and fatal lines win over later info lines, which Lima
+// words: Lima's and Colima's logrus lines (`time=… level=fatal msg="…"`,
+// or the host agent's JSON `{"level":"fatal","msg":"…"}`) are reduced to
+// their message. A Colima job's log holds colima's fatal line after the
+// lines of the limactl it ran (testdata/SOURCES.md): colima's, the last,
+// is the reason. Error and fatal lines win over later info lines, which Lima
 // prints while it gives up ("exiting"); blank lines and lines of lesser
 // levels count only when nothing better is there.
 func Reason(log string) string {
