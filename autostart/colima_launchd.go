@@ -82,6 +82,7 @@ func (b *launchdBackend) readColima(ctx context.Context, st *launchdState) {
 	inst := st.Inst
 	st.ColimaAgent = b.colimaParams(inst)
 	st.ColimaDaemon = b.colimaParams(inst)
+	st.ColimaHome = b.env.colimaHome()
 	if f := readFile(b.limaAgentPath(inst)); f.Exists && b.env.limaJobForProfile(f.Path, plistEnv) {
 		st.LimaAgent = f
 	}

@@ -39,7 +39,10 @@ func newColimaFixture(t *testing.T, p Platform, custom bool) *colimaFixture {
 	}
 	must(t, os.WriteFile(c.colima, []byte("#!/bin/sh\n"), 0o755))
 	for _, name := range []string{"colima", "colima-dev"} {
-		must(t, os.MkdirAll(filepath.Join(colima.LimaHome(c.colimaHome), name), 0o755))
+		dir := filepath.Join(colima.LimaHome(c.colimaHome), name)
+		must(t, os.MkdirAll(dir, 0o755))
+		// colima writes the instance's lima.yaml from colima.yaml.
+		must(t, os.WriteFile(filepath.Join(dir, "lima.yaml"), []byte("vmType: qemu\n"), 0o644))
 	}
 	c.dev = Instance{Name: "colima-dev", Tool: ToolColima}
 	c.def = Instance{Name: "colima", Tool: ToolColima, Profile: "default"}
@@ -583,5 +586,108 @@ func TestColimaDarwinBrewTakeOver(t *testing.T) {
 	must(t, err)
 	if st.BrewServices != "" || !st.Login.Enabled || len(st.Login.Problems) != 0 {
 		t.Errorf("after the take-over: %+v, want LimaBar's login alone", st)
+	}
+}
+
+// TestColimaDarwinLimaAgentReplaced: Lima's agent for colima-dev that
+// starts it from Colima's Lima home (`limactl start-at-login` run with
+// LIMA_HOME=~/.colima/_lima) shows on the profile as lima-job; Repair
+// writes LimaBar's Colima agent and disables and removes Lima's.
+func TestColimaDarwinLimaAgentReplaced(t *testing.T) {
+	c, m, el := newColimaDarwin(t)
+	ctx := context.Background()
+	gui := launchd.GUIDomain(c.env.UID)
+	agents := filepath.Join(c.env.Home, "Library", "LaunchAgents")
+	lima := filepath.Join(agents, "io.lima-vm.autostart.colima-dev.plist")
+	job := launchd.Job{Label: "io.lima-vm.autostart.colima-dev", ProgramArguments: []string{c.limctl, "start", "colima-dev", "--foreground"},
+		RunAtLoad: true, EnvironmentVariables: map[string]string{"LIMA_HOME": colima.LimaHome(c.colimaHome)}}
+	data, err := launchd.Encode(job)
+	must(t, err)
+	must(t, os.MkdirAll(agents, 0o755))
+	must(t, os.WriteFile(lima, data, 0o644))
+
+	st, err := c.m.Status(ctx, c.dev)
+	must(t, err)
+	if !st.Login.Enabled || st.Login.Path != lima || !reflect.DeepEqual(codes(st.Login.Problems), []string{problem.LimaJob}) {
+		t.Fatalf("status %+v, want login on through Lima's agent with lima-job", st.Login)
+	}
+	res, err := c.m.Repair(ctx, c.dev)
+	must(t, err)
+	if res.Message != "Colima profile dev: login registration rewritten (it takes effect at the next login)" || len(el.prompts) != 0 {
+		t.Errorf("result %+v, prompts %q", res, el.prompts)
+	}
+	ours := filepath.Join(agents, "io.github.limabar.colima.autostart.dev.plist")
+	if exists(lima) || !exists(ours) {
+		t.Errorf("Lima's agent there %v, LimaBar's %v", exists(lima), exists(ours))
+	}
+	if d, _ := m.Disabled(gui, "io.lima-vm.autostart.colima-dev"); !d {
+		t.Error("Lima's agent is not disabled")
+	}
+	st, err = c.m.Status(ctx, c.dev)
+	must(t, err)
+	if !st.Login.Enabled || st.Login.Path != ours || len(st.Login.Problems) != 0 {
+		t.Errorf("after Repair: %+v", st.Login)
+	}
+}
+
+// TestColimaDarwinRegistered: Registered lists LimaBar's Colima agent and
+// this account's Colima daemon with Tool and Profile, leaves another
+// account's Colima daemon out, and lists Lima's agent for colima-dev as a
+// Lima job whose instance is in another Lima home (Colima's).
+func TestColimaDarwinRegistered(t *testing.T) {
+	c, _, _ := newColimaDarwin(t)
+	agents := filepath.Join(c.env.Home, "Library", "LaunchAgents")
+	write := func(path string, job launchd.Job) {
+		data, err := launchd.Encode(job)
+		must(t, err)
+		must(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		must(t, os.WriteFile(path, data, 0o644))
+	}
+	p := launchd.ColimaParams{Profile: "default", InstanceDir: filepath.Join(colima.LimaHome(c.colimaHome), "colima"), Colima: c.colima, Home: c.env.Home, User: c.env.User}
+	write(filepath.Join(agents, "io.github.limabar.colima.autostart.default.plist"), launchd.ColimaAgent(p))
+	p.Profile, p.InstanceDir = "gone", filepath.Join(colima.LimaHome(c.colimaHome), "colima-gone")
+	write(filepath.Join(c.env.LaunchDaemonsDir, "io.github.limabar.colima.daemon.gone.plist"), launchd.ColimaDaemon(p))
+	p.Profile, p.User = "theirs", "ci"
+	write(filepath.Join(c.env.LaunchDaemonsDir, "io.github.limabar.colima.daemon.theirs.plist"), launchd.ColimaDaemon(p))
+	write(filepath.Join(agents, "io.lima-vm.autostart.colima-dev.plist"), launchd.Job{Label: "io.lima-vm.autostart.colima-dev",
+		ProgramArguments: []string{c.limctl, "start", "colima-dev", "--foreground"}, EnvironmentVariables: map[string]string{"LIMA_HOME": colima.LimaHome(c.colimaHome)}})
+
+	regs, err := c.m.Registered(context.Background())
+	must(t, err)
+	want := []Registration{
+		{Name: "colima", Condition: Login, Path: filepath.Join(agents, "io.github.limabar.colima.autostart.default.plist"), Tool: ToolColima, Profile: "default",
+			Unverified: "its folder " + filepath.Join(colima.LimaHome(c.colimaHome), "colima") + " still exists"},
+		{Name: "colima-dev", Condition: Login, Path: filepath.Join(agents, "io.lima-vm.autostart.colima-dev.plist"), OtherLimaHome: colima.LimaHome(c.colimaHome)},
+		{Name: "colima-gone", Condition: Boot, Path: filepath.Join(c.env.LaunchDaemonsDir, "io.github.limabar.colima.daemon.gone.plist"), Tool: ToolColima, Profile: "gone"},
+	}
+	if !reflect.DeepEqual(regs, want) {
+		t.Errorf("Registered\n got %+v\nwant %+v", regs, want)
+	}
+}
+
+// TestColimaLinuxBoot: Start at Boot of a profile on Linux is its unit
+// plus lingering, as for a Lima instance.
+func TestColimaLinuxBoot(t *testing.T) {
+	c := newColimaFixture(t, Linux, false)
+	unit := "limabar-colima@dev.service"
+	c.fake.Expect(
+		answer("", "systemctl", "--user", "enable", "--no-reload", unit),
+		answer("", "systemctl", "--user", "daemon-reload"),
+		answer("", "systemctl", "--user", "reset-failed", unit),
+		answer("", "loginctl", "enable-linger", c.env.User),
+	)
+	res, err := c.m.Enable(context.Background(), c.dev, Boot, EnableOptions{})
+	must(t, err)
+	if res.Message != "Colima profile dev will start at boot" {
+		t.Errorf("message %q", res.Message)
+	}
+	want := []string{
+		"systemctl --user enable --no-reload " + unit,
+		"loginctl enable-linger " + c.env.User,
+		"systemctl --user reset-failed " + unit,
+		"systemctl --user daemon-reload",
+	}
+	if got := c.fake.Argvs(); !reflect.DeepEqual(got, want) {
+		t.Errorf("calls\n got %q\nwant %q", got, want)
 	}
 }

@@ -359,11 +359,15 @@ type launchdState struct {
 	// is not disabled), BrewLoaded whether launchd has it loaded, and
 	// TakeOver that the caller asked LimaBar to take over from it.
 	ColimaAgent, ColimaDaemon launchd.ColimaParams
-	LimaAgent, LimaDaemon     fileState
-	LimaDaemonRunsVM          bool
-	Brew                      fileState
-	BrewLoaded                bool
-	TakeOver                  bool
+	// ColimaHome is the COLIMA_HOME in use, which a daemon run by another
+	// account is given even when it is ~/.colima (that account's is
+	// elsewhere).
+	ColimaHome            string
+	LimaAgent, LimaDaemon fileState
+	LimaDaemonRunsVM      bool
+	Brew                  fileState
+	BrewLoaded            bool
+	TakeOver              bool
 }
 
 // read gathers the launchd state of one instance for a plan; bootUser is
@@ -631,6 +635,9 @@ func (st launchdState) agentJob() (launchd.Job, error) {
 func (st launchdState) daemonJob() (launchd.Job, error) {
 	if st.Inst.IsColima() {
 		p := st.ColimaDaemon
+		if st.DaemonParams.User != p.User {
+			p.ColimaHome = st.ColimaHome
+		}
 		p.User, p.Home = st.DaemonParams.User, st.DaemonParams.Home
 		if err := p.Check(); err != nil {
 			return launchd.Job{}, fmt.Errorf("cannot register %s: %w", st.Inst.subject(), err)
