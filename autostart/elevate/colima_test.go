@@ -95,3 +95,32 @@ func TestColimaInstallScriptRuns(t *testing.T) {
 		t.Errorf("installed %q, want %q", got, goldenPlist)
 	}
 }
+
+// FuzzColimaDaemonLabel: the scripts take LimaBar's daemon label of a
+// Colima profile exactly when the profile is a Lima name whose instance
+// (colima, or colima-PROFILE, as colima v0.10.1 config/profile.go makes
+// it) is one too, written out here apart from the product's check.
+func FuzzColimaDaemonLabel(f *testing.F) {
+	for _, p := range []string{"default", "dev", "colima", "colima-dev", "a;id", "-x", strings.Repeat("a", 70)} {
+		f.Add(p)
+	}
+	f.Fuzz(func(t *testing.T, profile string) {
+		instance := "colima-" + strings.TrimPrefix(profile, "colima-")
+		if profile == "default" || profile == "colima" || profile == "" {
+			instance = "colima"
+		}
+		want := isLimaName(profile) && isLimaName(instance)
+		label := colimaLabelPrefix + profile
+		path := "/Library/LaunchDaemons/" + label + ".plist"
+		if !isDialogSafe(path) && want {
+			t.Fatalf("a Lima name made an unsafe path %q", path)
+		}
+		_, err := InstallScript(PathTools, label, path, []byte(goldenPlist))
+		if (err == nil) != want {
+			t.Fatalf("InstallScript of profile %q: %v, want accepted=%v", profile, err, want)
+		}
+		if _, err := KickstartScript(PathTools, label); (err == nil) != want {
+			t.Fatalf("KickstartScript of profile %q: %v, want accepted=%v", profile, err, want)
+		}
+	})
+}
