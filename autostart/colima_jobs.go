@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/limabar/limabar/autostart/colima"
 	"github.com/limabar/limabar/autostart/launchd"
@@ -125,7 +126,7 @@ func (e *Env) colimaJobProblems(inst Instance, args []string, env map[string]str
 	var ps []Problem
 	want := launchd.ColimaArgs("colima", inst.Profile)
 	if len(args) != len(want) || args[1] != want[1] || args[2] != want[2] || args[3] != want[3] || args[4] != want[4] {
-		ps = append(ps, mkProblem(problem.Args, fmt.Sprintf("the job runs %q instead of `colima start --foreground --profile %s`", joinArgs(args), inst.Profile)))
+		ps = append(ps, mkProblem(problem.Args, fmt.Sprintf("the job runs %q instead of `colima start --foreground --profile %s`", strings.Join(args, " "), inst.Profile)))
 	}
 	if len(args) > 0 {
 		switch exe := args[0]; {
@@ -149,17 +150,6 @@ func (e *Env) colimaJobProblems(inst Instance, args []string, env map[string]str
 		ps = append(ps, mkProblem(problem.ProfileMissing, fmt.Sprintf("the profile's folder %s is gone (colima delete?): the job would make a new VM for profile %s", inst.Dir, inst.Profile)))
 	}
 	return ps
-}
-
-func joinArgs(args []string) string {
-	s := ""
-	for i, a := range args {
-		if i > 0 {
-			s += " "
-		}
-		s += a
-	}
-	return s
 }
 
 // colimaLimaHome is Colima's Lima home, where its profiles' instances are.
