@@ -103,7 +103,11 @@ func (b *launchdBackend) readColima(ctx context.Context, st *launchdState) {
 // `brew services stop colima` would), undone by bootstrapping it again;
 // then, for Enable and Repair, `launchctl disable`, which keeps it from
 // loading at the next login, undone by enable. Brew's plist stays: LimaBar
-// never writes Homebrew's files.
+// never writes Homebrew's files. Start at Login runs these steps before
+// it registers LimaBar's agent; Start at Boot after the privileged install
+// (Plan.After), so that dismissing the administrator prompt changes
+// nothing, and so that no bootstrap of brew's agent is needed while its
+// colima is still stopping (launchd refuses it until the job has exited).
 func (st launchdState) takeOverBrew(stop bool) ([]plan.Step, error) {
 	if !st.Brew.Exists {
 		return nil, nil

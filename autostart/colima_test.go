@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/limabar/limabar/autostart/colima"
 	"github.com/limabar/limabar/autostart/launchd"
@@ -689,5 +690,69 @@ func TestColimaLinuxBoot(t *testing.T) {
 	}
 	if got := c.fake.Argvs(); !reflect.DeepEqual(got, want) {
 		t.Errorf("calls\n got %q\nwant %q", got, want)
+	}
+}
+
+// cancellingElevator is the administrator prompt dismissed.
+type cancellingElevator struct{ prompts int }
+
+func (e *cancellingElevator) RunAsRoot(context.Context, string, string) error {
+	e.prompts++
+	return ErrCancelled
+}
+
+// TestColimaDarwinTakeOverBootCancelled: Start at Boot of the default
+// profile taking over from brew services, with the administrator prompt
+// dismissed, changes nothing: brew's agent, whose colima takes its time to
+// stop, is still loaded and not disabled, and launchd is as it was. With
+// the prompt answered, LimaBar's daemon is installed and then brew's agent
+// stopped and disabled.
+func TestColimaDarwinTakeOverRolledBack(t *testing.T) {
+	c, m, _ := newColimaDarwin(t)
+	el := &cancellingElevator{}
+	c.env.Elevator = el
+	c.rebuild(t)
+	gui := launchd.GUIDomain(c.env.UID)
+	brewPath := filepath.Join(c.env.Home, "Library", "LaunchAgents", "homebrew.mxcl.colima.plist")
+	data, err := launchd.Encode(brewAgentPlist())
+	must(t, err)
+	must(t, os.MkdirAll(filepath.Dir(brewPath), 0o755))
+	must(t, os.WriteFile(brewPath, data, 0o644))
+	m.SetExitDelay(gui+"/"+colima.BrewAgentLabel, 90*time.Second)
+	m.Load(gui, brewPath, brewAgentPlist())
+	before := m.Summary()
+
+	_, err = c.m.Enable(context.Background(), c.def, Boot, EnableOptions{TakeOver: true})
+	if !errors.Is(err, ErrCancelled) || el.prompts != 1 {
+		t.Fatalf("Enable: %v after %d prompts, want the cancellation of one", err, el.prompts)
+	}
+	if after := m.Summary(); !reflect.DeepEqual(after, before) {
+		t.Errorf("the cancelled take-over changed launchd:\n%q\n%q", before, after)
+	}
+	if exists(filepath.Join(c.env.LaunchDaemonsDir, "io.github.limabar.colima.daemon.default.plist")) {
+		t.Error("LimaBar's daemon is there")
+	}
+	st, err := c.m.Status(context.Background(), c.def)
+	must(t, err)
+	if st.BrewServices != brewPath || st.Boot.Enabled {
+		t.Errorf("status %+v, want brew's job alone as before", st)
+	}
+
+	mel := &modelElevator{t: t, m: m}
+	c.env.Elevator = mel
+	c.rebuild(t)
+	res, err := c.m.Enable(context.Background(), c.def, Boot, EnableOptions{TakeOver: true})
+	must(t, err)
+	if len(mel.prompts) != 1 || !strings.HasPrefix(res.Message, "Colima profile default will start at boot as "+c.env.User+"; LimaBar took over from brew services") {
+		t.Errorf("result %+v after prompts %q", res, mel.prompts)
+	}
+	if _, ok := m.Job("system/io.github.limabar.colima.daemon.default"); !ok {
+		t.Error("LimaBar's daemon is not loaded")
+	}
+	if d, _ := m.Disabled(gui, colima.BrewAgentLabel); !d {
+		t.Error("brew's agent is not disabled")
+	}
+	if j, ok := m.Job(gui + "/" + colima.BrewAgentLabel); ok && !j.Unloading {
+		t.Errorf("brew's agent is loaded and not being booted out: %+v", j)
 	}
 }

@@ -503,7 +503,11 @@ func planLaunchdEnable(cond Condition, st launchdState) (Plan, error) {
 		return Plan{}, err
 	}
 	daemon = append(daemon, limaDaemon...)
-	p.Steps = append(takeOver, daemon...)
+	// brew's agent goes once LimaBar's daemon is in place: the
+	// administrator prompt comes first, and dismissing it changes
+	// nothing, brew's job included. A failure then is reported and
+	// leaves the daemon.
+	p.Steps = daemon
 	user := st.DaemonParams.User
 	p.Result = Result{Changed: len(p.Steps) > 0, Message: fmt.Sprintf("%s will start at boot as %s", name, user)}
 	switch {
@@ -512,10 +516,14 @@ func planLaunchdEnable(cond Condition, st launchdState) (Plan, error) {
 	case st.DaemonRunsVM:
 		p.Result.Message = fmt.Sprintf("%s will start at boot as %s with the new settings from the next boot; the running VM was not stopped", name, user)
 	}
+	p.After = takeOver
+	if len(takeOver) > 0 {
+		p.made = fmt.Sprintf("%s now starts at boot", st.Inst.subject())
+	}
 	if st.Cur.Login.Enabled {
 		// The daemon is in place: a failure to remove the agent then is
 		// reported, and leaves the daemon as it is.
-		p.After = st.removeAgent()
+		p.After = append(p.After, st.removeAgent()...)
 		p.made = fmt.Sprintf("%s now starts at boot", st.Inst.subject())
 		p.Result = Result{Changed: true, SwitchedFrom: string(Login), Message: fmt.Sprintf("%s now starts at boot instead of at login", name)}
 	}
