@@ -429,6 +429,15 @@ func (e *modelElevator) RunAsRoot(_ context.Context, script, prompt string) erro
 		if r := e.m.Launchctl("bootstrap", "system", path); r.Code != 0 {
 			return errors.New(r.Stderr)
 		}
+		// An install followed by a removal (elevate.ThenRemove): the
+		// last `rm -f` of a literal path is the other daemon's.
+		rms := scriptRm.FindAllStringSubmatch(script, -1)
+		if other := rms[len(rms)-1][1]; other != path {
+			old := strings.TrimSuffix(filepath.Base(other), ".plist")
+			e.m.Launchctl("disable", "system/"+old)
+			e.m.Launchctl("bootout", "system/"+old)
+			return os.Remove(other)
+		}
 		return nil
 	}
 	e.m.Launchctl("disable", "system/"+label)
@@ -754,5 +763,43 @@ func TestColimaDarwinTakeOverRolledBack(t *testing.T) {
 	}
 	if j, ok := m.Job(gui + "/" + colima.BrewAgentLabel); ok && !j.Unloading {
 		t.Errorf("brew's agent is loaded and not being booted out: %+v", j)
+	}
+}
+
+// TestColimaDarwinLimaDaemonReplacedInOnePrompt: Lima's daemon of
+// colima-dev that starts it from Colima's Lima home shows on the profile
+// as lima-job at boot; Repair installs LimaBar's daemon and removes Lima's
+// through one administrator prompt.
+func TestColimaDarwinLimaDaemonReplacedInOnePrompt(t *testing.T) {
+	c, m, el := newColimaDarwin(t)
+	ctx := context.Background()
+	lima := filepath.Join(c.env.LaunchDaemonsDir, "io.lima-vm.daemon.colima-dev.plist")
+	job := launchd.Job{Label: "io.lima-vm.daemon.colima-dev", ProgramArguments: []string{c.limctl, "start", "colima-dev", "--foreground"},
+		RunAtLoad: true, UserName: c.env.User, EnvironmentVariables: map[string]string{"LIMA_HOME": colima.LimaHome(c.colimaHome), "HOME": c.env.Home}}
+	data, err := launchd.Encode(job)
+	must(t, err)
+	must(t, os.MkdirAll(c.env.LaunchDaemonsDir, 0o755))
+	must(t, os.WriteFile(lima, data, 0o644))
+	m.Load("system", lima, job)
+
+	st, err := c.m.Status(ctx, c.dev)
+	must(t, err)
+	if !st.Boot.Enabled || st.Boot.Path != lima || !reflect.DeepEqual(codes(st.Boot.Problems), []string{problem.LimaJob}) {
+		t.Fatalf("status %+v, want boot on through Lima's daemon with lima-job", st.Boot)
+	}
+	_, err = c.m.Repair(ctx, c.dev)
+	must(t, err)
+	if want := []string{"LimaBar wants to make Colima profile dev start at boot."}; !reflect.DeepEqual(el.prompts, want) {
+		t.Errorf("prompts %q, want %q", el.prompts, want)
+	}
+	ours := filepath.Join(c.env.LaunchDaemonsDir, "io.github.limabar.colima.daemon.dev.plist")
+	if exists(lima) || !exists(ours) {
+		t.Errorf("Lima's daemon there %v, LimaBar's %v", exists(lima), exists(ours))
+	}
+	if _, ok := m.Job("system/io.lima-vm.daemon.colima-dev"); ok {
+		t.Error("Lima's daemon is still loaded")
+	}
+	if _, ok := m.Job("system/io.github.limabar.colima.daemon.dev"); !ok {
+		t.Error("LimaBar's daemon is not loaded")
 	}
 }

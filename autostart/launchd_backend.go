@@ -494,15 +494,10 @@ func planLaunchdEnable(cond Condition, st launchdState) (Plan, error) {
 		st.tookOver(&p, takeOver)
 		return p, nil
 	}
-	daemon, err := st.installDaemon(false)
+	daemon, err := st.installReplacing(false)
 	if err != nil {
 		return Plan{}, err
 	}
-	limaDaemon, err := st.removeLimaDaemon()
-	if err != nil {
-		return Plan{}, err
-	}
-	daemon = append(daemon, limaDaemon...)
 	// brew's agent goes once LimaBar's daemon is in place: the
 	// administrator prompt comes first, and dismissing it changes
 	// nothing, brew's job included. A failure then is reported and
@@ -600,16 +595,11 @@ func planLaunchdRepair(st launchdState) (Plan, error) {
 		msgs = append(msgs, "login registration rewritten (it takes effect at the next login)")
 	}
 	if boot.Enabled && len(boot.Problems) > 0 {
-		daemon, err := st.installDaemon(true)
-		if err != nil {
-			return Plan{}, err
-		}
-		limaDaemon, err := st.removeLimaDaemon()
+		daemon, err := st.installReplacing(true)
 		if err != nil {
 			return Plan{}, err
 		}
 		p.Steps = append(p.Steps, daemon...)
-		p.Steps = append(p.Steps, limaDaemon...)
 		if st.DaemonRunsVM || st.LimaDaemonRunsVM {
 			msgs = append(msgs, "boot registration rewritten (it takes effect at the next boot; the running VM was not stopped)")
 		} else {
@@ -758,6 +748,30 @@ func (st launchdState) installDaemon(force bool) ([]plan.Step, error) {
 	}
 	return []plan.Step{plan.Privileged{Purpose: purpose, Script: script,
 		Prompt: fmt.Sprintf("LimaBar wants to make %s start at boot.", st.Inst.title()), Path: st.Daemon.Path, Data: data}}, nil
+}
+
+// installReplacing is installDaemon, whose one script also removes Lima's
+// daemon of a Colima profile when there is one (elevate.ThenRemove): one
+// administrator prompt replaces Lima's job with LimaBar's. With LimaBar's
+// daemon already in place, it is Lima's removal alone.
+func (st launchdState) installReplacing(force bool) ([]plan.Step, error) {
+	steps, err := st.installDaemon(force)
+	if err != nil || !st.LimaDaemon.Exists {
+		return steps, err
+	}
+	if len(steps) == 0 {
+		return st.removeLimaDaemon()
+	}
+	pr := steps[0].(plan.Privileged)
+	pr.Script, err = elevate.ThenRemove(st.ScriptTools, pr.Script, launchd.DaemonLabel(st.Inst.Name), st.LimaDaemon.Path, !st.LimaDaemonRunsVM)
+	if err != nil {
+		return nil, fmt.Errorf("failed to build the install script for %s: %w", st.Inst.subject(), err)
+	}
+	pr.Purpose += ", then remove Lima's LaunchDaemon"
+	if st.LimaDaemonRunsVM {
+		pr.Purpose += ", leaving its running job"
+	}
+	return []plan.Step{pr}, nil
 }
 
 // removeDaemon is the privileged script that unloads, disables and removes

@@ -124,3 +124,65 @@ func FuzzColimaDaemonLabel(f *testing.F) {
 		}
 	})
 }
+
+// TestThenRemoveRuns: one script installs LimaBar's daemon of a Colima
+// profile and then removes Lima's daemon of the profile's instance; with
+// the removal failing, the new daemon stays and the script says which
+// step failed.
+func TestThenRemoveRuns(t *testing.T) {
+	sb := newSandbox(t)
+	root := t.TempDir()
+	dir := filepath.Join(root, "Library", "LaunchDaemons")
+	must(t, os.MkdirAll(dir, 0o755))
+	label := colimaLabelPrefix + "dev"
+	path := filepath.Join(dir, label+".plist")
+	oldLabel := "io.lima-vm.daemon.colima-dev"
+	oldPath := filepath.Join(dir, oldLabel+".plist")
+	must(t, os.WriteFile(oldPath, []byte(oldDaemon), 0o644))
+	install, err := installScript(PathTools, label, path, []byte(goldenPlist), noPause, true)
+	must(t, err)
+	script, err := ThenRemove(PathTools, install, oldLabel, oldPath, true)
+	must(t, err)
+
+	r := sb.run(t, root, script)
+	if r.code != 0 || r.stderr != "" {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	tmp, _ := tempNames(t, r.calls, label, path)
+	want := append(installCalls(label, path, tmp, "", 1),
+		[]string{"launchctl", "disable", "system/" + oldLabel},
+		[]string{"launchctl", "bootout", "system/" + oldLabel},
+		[]string{"rm", "-f", oldPath})
+	if !reflect.DeepEqual(r.calls, want) {
+		t.Errorf("calls:\n got %q\nwant %q", r.calls, want)
+	}
+	if got, err := os.ReadFile(path); err != nil || string(got) != goldenPlist {
+		t.Errorf("new daemon %q, %v", got, err)
+	}
+	if _, err := os.Stat(oldPath); !os.IsNotExist(err) {
+		t.Errorf("Lima's daemon is still there: %v", err)
+	}
+
+	keep, err := installScript(PathTools, label, path, []byte(goldenPlist), noPause, false)
+	must(t, err)
+	script, err = ThenRemove(PathTools, keep, oldLabel, oldPath, false)
+	must(t, err)
+	if strings.Contains(script, "'bootout' 'system/"+oldLabel+"'") {
+		t.Error("the removal of a daemon that runs the VM unloads it")
+	}
+	must(t, os.WriteFile(oldPath, []byte(oldDaemon), 0o644))
+	r = sb.run(t, root, script, "FAKE_FAIL=disable")
+	if r.code != 1 || !strings.HasSuffix(r.stderr, "limabar: launchctl disable failed\n") {
+		t.Errorf("exit %d, stderr %q; want 1 naming launchctl disable", r.code, r.stderr)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("the new daemon went with the failed removal: %v", err)
+	}
+
+	if _, err := ThenRemove(PathTools, "rm -rf /\n", oldLabel, oldPath, true); err == nil {
+		t.Error("ThenRemove took a script of its own")
+	}
+	if _, err := ThenRemove(PathTools, install, "com.example.x", "/L/com.example.x.plist", true); err == nil {
+		t.Error("ThenRemove took a label that is not a daemon's of LimaBar or Lima")
+	}
+}

@@ -245,6 +245,26 @@ func installScriptWait(t Tools, label, path string, plist []byte, pause int, rel
 	return s.String(), nil
 }
 
+// ThenRemove returns install, a script of InstallScript or RewriteScript,
+// followed by the removal of another LaunchDaemon, label at path, as
+// RemoveScript (unload) or UnregisterScript does it: one script, so one
+// administrator prompt, replaces a job with another (Lima's daemon of a
+// Colima profile with LimaBar's). The removal runs only once the new
+// daemon is in place; if it fails, the script exits non-zero naming the
+// step, and the new daemon stays.
+func ThenRemove(t Tools, install, label, path string, unload bool) (string, error) {
+	if err := checkTarget(t, label, path); err != nil {
+		return "", err
+	}
+	if !strings.HasPrefix(install, headerText()) {
+		return "", errors.New("not a script of this package")
+	}
+	var s script
+	s.b.WriteString(install)
+	s.removal(t, label, path, unload)
+	return s.String(), nil
+}
+
 // RemoveScript returns the shell script that unloads the LaunchDaemon label
 // (ignored when it is not loaded), disables it, and removes path, to be run
 // as root. Unloading stops a VM the job runs.
@@ -263,9 +283,16 @@ func removeScript(t Tools, label, path string, unload bool) (string, error) {
 	if err := checkTarget(t, label, path); err != nil {
 		return "", err
 	}
-	target := "system/" + label
 	var s script
 	s.header()
+	s.removal(t, label, path, unload)
+	return s.String(), nil
+}
+
+// removal disables the daemon label, unloads it when unload, and removes
+// path.
+func (s *script) removal(t Tools, label, path string, unload bool) {
+	target := "system/" + label
 	// disable first: if it fails nothing has changed yet, whereas a
 	// bootout cannot be taken back.
 	s.step("launchctl disable", argv(t.Launchctl, "disable", target))
@@ -273,7 +300,6 @@ func removeScript(t Tools, label, path string, unload bool) (string, error) {
 		s.ignore(argv(t.Launchctl, "bootout", target))
 	}
 	s.step("rm", argv(t.Rm, "-f", path))
-	return s.String(), nil
 }
 
 // KickstartScript returns the shell script that starts the LaunchDaemon
@@ -374,10 +400,12 @@ func (s *script) raw(line string) {
 // all (the plist must be 0644 whatever umask sudo or osascript passes on).
 // pipefail is not POSIX (dash has none); the one pipeline starts with the
 // printf builtin writing a constant.
-func (s *script) header() {
-	s.raw(`umask 022`)
-	s.raw(`set -eu`)
-	s.raw(`fail() { printf 'limabar: %s failed\n' "$1" >&2; exit 1; }`)
+func (s *script) header() { s.b.WriteString(headerText()) }
+
+func headerText() string {
+	return "umask 022\n" +
+		"set -eu\n" +
+		`fail() { printf 'limabar: %s failed\n' "$1" >&2; exit 1; }` + "\n"
 }
 
 // step runs cmd and fails the script naming what when it fails.
