@@ -33,6 +33,7 @@ func NewDesktop(cmds *tray.MacCommands, r runner.Runner, logger *slog.Logger) *D
 	if logger == nil {
 		logger = slog.Default()
 	}
+	centerHook()
 	fallback := macnotify.Osascript{Runner: r, Path: cmds.Osascript}
 	return &Desktop{
 		MacCommands: cmds,
