@@ -22,6 +22,7 @@ import (
 type Desktop struct {
 	*tray.MacCommands
 	notifier *macnotify.Notifier
+	native   bool
 }
 
 var _ tray.Desktop = (*Desktop)(nil)
@@ -35,15 +36,21 @@ func NewDesktop(cmds *tray.MacCommands, r runner.Runner, logger *slog.Logger) *D
 	}
 	centerHook()
 	fallback := macnotify.Osascript{Runner: r, Path: cmds.Osascript}
+	center := notificationCenter(logger)
 	return &Desktop{
 		MacCommands: cmds,
+		native:      center != nil,
 		notifier: macnotify.New(macnotify.Options{
-			Center:   notificationCenter(logger),
+			Center:   center,
 			Fallback: fallback.Notify,
 			Logger:   logger,
 		}),
 	}
 }
+
+// Native says whether notifications go through the notification center
+// (LimaBar runs from its bundle) rather than osascript.
+func (d *Desktop) Native() bool { return d.native }
 
 // OpenURL implements tray.Desktop with NSWorkspace.
 func (d *Desktop) OpenURL(u string) error { return OpenURL(u) }
