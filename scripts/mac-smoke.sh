@@ -3,7 +3,19 @@
 # the app starts, is still running after 10 s with no crash report, and
 # quits cleanly (exit status 0, within 10 s) on SIGTERM.
 #
-# Usage: scripts/mac-smoke.sh [APP]      (default: build/LimaBar.app)
+# With --native, it checks LimaBar's native pieces from inside the bundle
+# instead: PROBE (go build ./scripts/macsmoke/probe) becomes the executable
+# of a copy of APP, which keeps APP's Info.plist, bundle identifier and
+# icon; the copy is signed ad hoc and registered with Launch Services, and
+# the probe registers the login item through SMAppService.mainApp, reads
+# its status, unregisters it, and posts a notification through
+# UNUserNotificationCenter. It passes when the probe exits 0 and no crash
+# report was written.
+#
+# Usage: scripts/mac-smoke.sh [APP]                 (default: build/LimaBar.app)
+#        scripts/mac-smoke.sh --native APP PROBE [CHECK...]
+#
+# CHECKs are the probe's: login-item, notification (default both).
 #
 # The executable is started directly rather than with open(1), so that the
 # script knows its pid and its exit status. Its stderr and LimaBar's log
@@ -11,7 +23,20 @@
 set -euo pipefail
 # macOS's own bash 3.2 runs this: no bash 4 expansions.
 
-app=${1:-build/LimaBar.app}
+probe=
+if [ "${1:-}" = --native ]; then
+  if [ "$#" -lt 3 ]; then
+    echo "usage: $0 --native APP PROBE [CHECK...]" >&2
+    exit 2
+  fi
+  app=$2
+  probe=$3
+  # What is left are the probe's checks.
+  shift 3
+else
+  app=${1:-build/LimaBar.app}
+fi
+lsregister=${LSREGISTER:-/System/Library/Frameworks/CoreServices.framework/Frameworks/LaunchServices.framework/Support/lsregister}
 stay=10
 quit_within=10
 
@@ -40,9 +65,13 @@ exe="$app/Contents/MacOS/$exe_name"
 reports="$HOME/Library/Logs/DiagnosticReports"
 work=$(mktemp -d)
 pid=
+copy=
 cleanup() {
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
     kill -KILL "$pid" 2>/dev/null || true
+  fi
+  if [ -n "$copy" ]; then
+    "$lsregister" -u "$copy" >/dev/null 2>&1 || true
   fi
   rm -rf "$work"
 }
@@ -58,6 +87,25 @@ crash_reports() {
   fi
   return 0
 }
+
+if [ -n "$probe" ]; then
+  [ -x "$probe" ] || fail "$probe is not an executable"
+  copy="$work/LimaBar.app"
+  cp -R "$app" "$copy"
+  cp "$probe" "$copy/Contents/MacOS/$exe_name"
+  codesign --force --sign - "$copy" >"$work/codesign" 2>&1 || fail "codesign of the copy failed: $(cat "$work/codesign")"
+  "$lsregister" -f "$copy" || fail "lsregister -f $copy failed"
+  echo "mac-smoke: running the probe as $copy/Contents/MacOS/$exe_name"
+  status=0
+  "$copy/Contents/MacOS/$exe_name" ${1+"$@"} 2>"$stderr_file" || status=$?
+  [ "$status" -eq 0 ] || fail "the probe exited with status $status"
+  found=$(crash_reports)
+  [ -z "$found" ] || fail "crash reports were written: $found"
+  echo "--- log of the probe"
+  cat "$stderr_file"
+  echo "mac-smoke: the probe passed in the bundle, no crash report"
+  exit 0
+fi
 
 echo "mac-smoke: starting $exe"
 "$exe" 2>"$stderr_file" &

@@ -1,6 +1,11 @@
-// Package macos holds the few pieces of LimaBar that call AppKit through
-// darwinkit: opening URLs and Finder folders with NSWorkspace, on the main
-// thread, where AppKit must be called.
+// Package macos holds the few pieces of LimaBar that call Apple's
+// frameworks through darwinkit: opening URLs and Finder folders with
+// NSWorkspace, on the main thread, where AppKit must be called; the Mac's
+// Desktop, whose notifications go through UNUserNotificationCenter
+// (app/macnotify decides); and SMAppService.mainApp for Open LimaBar at
+// Login (app/loginitem decides). darwinkit has no binding for the last two
+// frameworks: they are loaded at run time and reached through its
+// Objective-C runtime, so the module needs no cgo of its own.
 //
 // Nothing here may keep the main thread busy for longer than one AppKit
 // call: systray draws every menu change there and waits for it, so a modal

@@ -33,6 +33,9 @@ const defaultAction = "default"
 // bus (no desktop, or one without notifications).
 var ErrUnavailable = errors.New("no notification service on the session bus")
 
+// ErrNoBus means there is no session bus to reach a notification service on.
+var ErrNoBus = errors.New("no session bus")
+
 // Notifier sends notifications for one application.
 type Notifier struct {
 	conn    *dbus.Conn
@@ -53,7 +56,7 @@ type Notifier struct {
 func Connect(appName string) (*Notifier, error) {
 	conn, err := sessionbus.Connect(context.Background())
 	if err != nil {
-		return nil, fmt.Errorf("notifications: cannot connect to the session bus: %w", err)
+		return nil, fmt.Errorf("notifications: %w: %w", ErrNoBus, err)
 	}
 	n := New(conn, appName)
 	n.ownConn = true

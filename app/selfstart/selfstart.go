@@ -1,7 +1,10 @@
 // Package selfstart is the "Open LimaBar at Login" switch: it registers
 // LimaBar itself, not a Lima instance, to open when the user logs in. On
 // macOS that is a LaunchAgent in ~/Library/LaunchAgents, on Linux an XDG
-// autostart entry in $XDG_CONFIG_HOME/autostart.
+// autostart entry in $XDG_CONFIG_HOME/autostart. On macOS 13 and later,
+// LimaBar.app registers itself with SMAppService instead (app/loginitem),
+// which keeps this agent for older macOS and for a binary run outside the
+// bundle, and migrates the agent an earlier LimaBar wrote.
 //
 // Like the engine, it has no build tags: the platform is a value, every path
 // comes from the caller and launchctl goes through the runner seam, so both

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"strings"
@@ -84,6 +85,8 @@ type XDG struct {
 	// whose click runs onClick when onClick is not nil; nil means
 	// notify-send.
 	Notifications func(ctx context.Context, title, body, label string, onClick func()) error
+	// Logger gets the failures of notify-send; nil is slog.Default().
+	Logger *slog.Logger
 }
 
 var _ Desktop = (*XDG)(nil)
@@ -195,13 +198,31 @@ func (x *XDG) Notify(title, message string) error {
 func (x *XDG) NotifyAction(title, message, label string, onClick func()) error {
 	if x.Notifications != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		return x.Notifications(ctx, title, message, label, onClick)
+		err := x.Notifications(ctx, title, message, label, onClick)
+		cancel()
+		if !errors.Is(err, notify.ErrUnavailable) && !errors.Is(err, notify.ErrNoBus) {
+			return err
+		}
+	}
+	return x.notifySend(title, message)
+}
+
+// notifySend is the fallback without a notification service on the
+// session bus; its failure is logged, with notify-send's own message.
+func (x *XDG) notifySend(title, message string) error {
+	logger := x.Logger
+	if logger == nil {
+		logger = slog.Default()
 	}
 	if _, err := x.Cmd.LookPath("notify-send"); err != nil {
+		logger.Warn("notification not shown: no notification service, and notify-send is not installed (package libnotify-bin)", "title", title)
 		return fmt.Errorf("notify-send: %w", ErrUnavailable)
 	}
-	return x.Cmd.Start([]string{"notify-send", "--app-name=LimaBar", "--", title, message})
+	if err := x.Cmd.Start([]string{"notify-send", "--app-name=LimaBar", "--", title, message}); err != nil {
+		logger.Warn("notification not shown: notify-send failed", "title", title, "err", err)
+		return err
+	}
+	return nil
 }
 
 // Alert implements Desktop with zenity or kdialog, or a notification when

@@ -1,12 +1,18 @@
 package tray
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/limabar/limabar/app/notify"
 	"github.com/limabar/limabar/autostart/runner"
 )
 
@@ -251,4 +257,56 @@ func TestStartDetached(t *testing.T) {
 	if err := startDetached(runner.Exec{}, []string{"sleep", "3"}); err != nil {
 		t.Errorf("a program that keeps running: %v", err)
 	}
+}
+
+func TestNotifySendFallbackReportsItsFailureInTheLog(t *testing.T) {
+	dir := t.TempDir()
+	// A stand-in notify-send that fails as libnotify's does without a
+	// notification service: its message on stderr, exit status 1.
+	script := "#!/bin/sh\necho 'GDBus.Error:org.freedesktop.DBus.Error.ServiceUnknown: The name org.freedesktop.Notifications was not provided by any .service files' >&2\nexit 1\n"
+	if err := os.WriteFile(filepath.Join(dir, "notify-send"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir)
+	for _, tc := range []struct {
+		name string
+		err  error
+	}{
+		{"no notification service", fmt.Errorf("notification %q: %w", "T", notify.ErrUnavailable)},
+		{"no session bus", fmt.Errorf("notifications: %w: %w", notify.ErrNoBus, errors.New("DBUS_SESSION_BUS_ADDRESS is not set"))},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var log bytes.Buffer
+			x := &XDG{
+				Cmd:           SystemCommands(runner.Exec{}),
+				Notifications: func(context.Context, string, string, string, func()) error { return tc.err },
+				Logger:        slog.New(slog.NewTextHandler(&log, nil)),
+			}
+			if err := x.NotifyAction("T", "m", "Show Log", func() {}); err == nil {
+				t.Error("NotifyAction: no error")
+			}
+			if !strings.Contains(log.String(), "level=WARN") || !strings.Contains(log.String(), "was not provided by any .service files") {
+				t.Errorf("log: got %q, want a warning with notify-send's message", log.String())
+			}
+		})
+	}
+	t.Run("not installed", func(t *testing.T) {
+		t.Setenv("PATH", t.TempDir())
+		var log bytes.Buffer
+		x := &XDG{Cmd: SystemCommands(runner.Exec{}), Logger: slog.New(slog.NewTextHandler(&log, nil))}
+		if err := x.Notify("T", "m"); !errors.Is(err, ErrUnavailable) {
+			t.Errorf("Notify: got %v, want ErrUnavailable", err)
+		}
+		if !strings.Contains(log.String(), "notify-send is not installed") {
+			t.Errorf("log: got %q", log.String())
+		}
+	})
+	t.Run("another failure is not hidden by notify-send", func(t *testing.T) {
+		boom := errors.New("org.freedesktop.DBus.Error.NoReply")
+		x := &XDG{Cmd: fakeCommands(nil, nil, new([][]string)),
+			Notifications: func(context.Context, string, string, string, func()) error { return boom }}
+		if err := x.Notify("T", "m"); !errors.Is(err, boom) {
+			t.Errorf("Notify: got %v, want the service's error", err)
+		}
+	})
 }
