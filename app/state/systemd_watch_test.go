@@ -132,7 +132,7 @@ func newWatchWorld(t *testing.T, userBus bool) *watchWorld {
 		t.Fatal(err)
 	}
 	units := map[string]string{
-		w.unit:          "[Service]\nExecStart=/bin/sleep 3600\n",
+		w.unit:           "[Service]\nExecStart=/bin/sleep 3600\n",
 		"churn@.service": "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n",
 	}
 	for name, text := range units {
