@@ -109,10 +109,10 @@ func connectSystemdHealth(ctx context.Context, r runner.Runner, logger *slog.Log
 	s := &SystemdHealth{Runner: r, Process: Procfs{}, Logger: logger, reasons: map[string]reason{}, watched: map[dbus.ObjectPath]string{}}
 	conn, busErr := s.connectSessionBus(ctx, opts)
 	if conn != nil {
+		logger.Info("the user's systemd", "through", "the session bus")
 		s.conn = conn
 		return s, nil
 	}
-	logger.Debug("systemd through its private socket", "reason", busErr)
 	var err error = busErr
 	if dir := os.Getenv("XDG_RUNTIME_DIR"); dir != "" {
 		conn, err = sdbus.NewConnection(dialPrivate(filepath.Join(dir, "systemd", "private"), opts))
@@ -120,6 +120,7 @@ func connectSystemdHealth(ctx context.Context, r runner.Runner, logger *slog.Log
 	if conn == nil {
 		return nil, fmt.Errorf("cannot reach the user's systemd over D-Bus: %w", err)
 	}
+	logger.Info("the user's systemd", "through", "its private socket", "session bus", busErr)
 	s.conn = conn
 	return s, nil
 }
