@@ -2,6 +2,7 @@ package state
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -410,13 +411,18 @@ func (s *SystemdHealth) WatchHealth(ctx context.Context, changed func()) error {
 	defer s.signals.RemoveSignal(signals)
 	// A reload may bring new units of LimaBar's (a unit file written by
 	// limactl or another LimaBar), which are then listed again.
-	if err := s.signals.AddMatchSignalContext(ctx, dbus.WithMatchSender(systemdName), dbus.WithMatchObjectPath(systemdPath),
-		dbus.WithMatchInterface("org.freedesktop.systemd1.Manager"), dbus.WithMatchMember("Reloading")); err != nil {
+	reloads := []dbus.MatchOption{dbus.WithMatchSender(systemdName), dbus.WithMatchObjectPath(systemdPath),
+		dbus.WithMatchInterface("org.freedesktop.systemd1.Manager"), dbus.WithMatchMember("Reloading")}
+	if err := s.signals.AddMatchSignalContext(ctx, reloads...); err != nil {
 		return fmt.Errorf("cannot ask the session bus for systemd's reloads: %w", err)
 	}
+	defer s.signals.RemoveMatchSignal(reloads...)
 	// Systemd sends its signals to the bus only while some client is
 	// subscribed; the bus hands each to the connections whose rules match.
-	if err := s.signals.Object(systemdName, systemdPath).CallWithContext(ctx, "org.freedesktop.systemd1.Manager.Subscribe", 0).Err; err != nil {
+	// The subscription ends with the connection.
+	err := s.signals.Object(systemdName, systemdPath).CallWithContext(ctx, "org.freedesktop.systemd1.Manager.Subscribe", 0).Err
+	var derr dbus.Error
+	if err != nil && !(errors.As(err, &derr) && derr.Name == "org.freedesktop.systemd1.AlreadySubscribed") {
 		return fmt.Errorf("cannot subscribe to systemd's unit changes: %w", err)
 	}
 	if err := s.watchOwnUnits(ctx); err != nil {

@@ -237,7 +237,22 @@ func TestWatchOnTheSessionBusHearsOnlyLimaBarsUnits(t *testing.T) {
 	if w.h.signals == nil {
 		t.Fatal("connected through the private socket although systemd is on the session bus")
 	}
+	// A second watcher on the same connection, which systemd counts as
+	// subscribed already, watches too until it is stopped.
+	ctx, cancel := context.WithCancel(context.Background())
+	second := make(chan error, 1)
+	go func() { second <- w.h.WatchHealth(ctx, func() {}) }()
 	signals := w.round()
+	select {
+	case err := <-second:
+		t.Errorf("the second watcher returned before it was stopped: %v", err)
+	default:
+		cancel()
+		if err := <-second; err != nil {
+			t.Errorf("the second watcher: %v", err)
+		}
+	}
+	cancel()
 	var foreign, own []string
 	for _, m := range signals {
 		if concerns(m, w.unit) {
