@@ -14,6 +14,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/limabar/limabar/app/lastsnap"
 	"github.com/limabar/limabar/scripts/testenv"
 )
 
@@ -250,7 +251,8 @@ func trayFigures(h *harness, cfg config, bins binaries, r *report) {
 	r.systemdVersion = systemdVersion()
 
 	// One start of each that is not timed: the caches are warm for both,
-	// and LimaBar has kept its last snapshot, which it draws first.
+	// and LimaBar has kept its last snapshot (app/lastsnap), which it
+	// draws first.
 	for _, w := range []struct {
 		name, bin string
 		ready     func(item) bool
@@ -259,6 +261,8 @@ func trayFigures(h *harness, cfg config, bins binaries, r *report) {
 		e.waitMenu(p, 10*time.Millisecond, w.ready)
 		p.stop()
 	}
+	_, err := os.Stat(filepath.Join(e.sd.Home, ".local", "state", "limabar", lastsnap.FileName))
+	r.startLastSnapshot = err == nil
 	// Start to menu, alternating which program goes first so that a warm
 	// cache helps both alike.
 	for i := range cfg.startRuns {
