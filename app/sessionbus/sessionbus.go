@@ -18,9 +18,10 @@ import (
 
 // Connect opens a private connection to the session bus named by
 // DBUS_SESSION_BUS_ADDRESS or found at $XDG_RUNTIME_DIR/bus, authenticated
-// and registered. It never starts a bus.
-func Connect(ctx context.Context) (*dbus.Conn, error) {
-	conn, err := dbus.SessionBusPrivateNoAutoStartup(dbus.WithContext(ctx))
+// and registered. It never starts a bus. opts are godbus's options for the
+// connection (an interceptor, a handler).
+func Connect(ctx context.Context, opts ...dbus.ConnOption) (*dbus.Conn, error) {
+	conn, err := dbus.SessionBusPrivateNoAutoStartup(append([]dbus.ConnOption{dbus.WithContext(ctx)}, opts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("no session bus: %w", err)
 	}
@@ -33,4 +34,15 @@ func Connect(ctx context.Context) (*dbus.Conn, error) {
 		return nil, fmt.Errorf("session bus: %w", err)
 	}
 	return conn, nil
+}
+
+// HasOwner reports whether some program owns name on the bus conn is
+// connected to, such as org.freedesktop.systemd1 where the user's systemd
+// is on the session bus.
+func HasOwner(ctx context.Context, conn *dbus.Conn, name string) (bool, error) {
+	var owned bool
+	if err := conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.NameHasOwner", 0, name).Store(&owned); err != nil {
+		return false, fmt.Errorf("session bus: %w", err)
+	}
+	return owned, nil
 }

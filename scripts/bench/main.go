@@ -1,11 +1,13 @@
 // Command bench measures what LimaBar costs on a user's machine and how fast
-// it reacts, on Linux, with the real binary: the tray under Xvfb with a
-// private D-Bus bus, a real systemd user manager, Lima's limactl v1.2.1 for
+// it reacts, on Linux, with the real binary: the tray under Xvfb, a real
+// systemd user manager and the session bus it runs and is on (as on a
+// desktop), Lima's limactl v1.2.1 for
 // the refresh figures and a stub limactl for the tray. It also runs the
 // fault tests and writes everything to docs/PERFORMANCE.md.
 //
 //	go run ./scripts/bench -out docs/PERFORMANCE.md   # the recorded figures (about 15 minutes)
 //	go run ./scripts/bench -quick                     # a short try (about 2 minutes), printed only
+//	go run ./scripts/bench -quick -only tray -app DIR  # the tray figures of the LimaBar in DIR, to compare
 //
 // It needs root, like the end-to-end tests: the systemd user manager gets a
 // cgroup of its own through scripts/testenv, and limactl runs as nobody.
@@ -19,6 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 )
@@ -35,6 +38,11 @@ type config struct {
 	refreshRuns int
 	soak        time.Duration
 	faults      bool
+	// only names the sections to run (tray, refresh, menu, soak, faults);
+	// empty runs them all.
+	only []string
+	// app is the module folder LimaBar is built from; empty is this one.
+	app string
 }
 
 func main() {
@@ -46,6 +54,8 @@ func main() {
 	flag.BoolVar(&cfg.quick, "quick", false, "fewer runs and shorter waits, to try the harness")
 	flag.DurationVar(&cfg.soak, "soak", 10*time.Minute, "how long the soak runs")
 	flag.BoolVar(&cfg.faults, "faults", true, "run the fault tests and report them")
+	only := flag.String("only", "", "run only these sections, comma-separated: tray, refresh, menu, soak, faults")
+	flag.StringVar(&cfg.app, "app", "", "build LimaBar from this module folder (another checkout, to compare versions)")
 	starts := flag.Int("starts", 0, "how many start-to-menu runs of each program (default 10, 3 with -quick)")
 	flag.Parse()
 	if cfg.quick {
@@ -57,6 +67,9 @@ func main() {
 		if !flagSet("faults") {
 			cfg.faults = false
 		}
+	}
+	if *only != "" {
+		cfg.only = strings.Split(*only, ",")
 	}
 	if *starts > 0 {
 		cfg.startRuns = *starts
@@ -116,12 +129,18 @@ func run(cfg config) (*report, error) {
 		// bench's own root; the minimal program ignores the tag.
 		cmd := exec.Command("go", "build", "-tags", "testhooks", "-o", out, pkg)
 		cmd.Dir = root
+		if out == bins.limabar && cfg.app != "" {
+			cmd.Dir = cfg.app
+		}
 		if b, err := cmd.CombinedOutput(); err != nil {
 			return nil, fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
 		}
 	}
 
-	section := func(name string, f func(h *harness)) {
+	section := func(key, name string, f func(h *harness)) {
+		if len(cfg.only) > 0 && !slices.Contains(cfg.only, key) {
+			return
+		}
 		log.Printf("%s…", name)
 		began := time.Now()
 		if err := scope(f); err != nil {
@@ -131,12 +150,12 @@ func run(cfg config) (*report, error) {
 		}
 		log.Printf("%s done in %s", name, time.Since(began).Round(time.Second))
 	}
-	section("tray: start, idle, outside change, click", func(h *harness) { trayFigures(h, cfg, bins, r) })
-	section("refresh against limactl list", func(h *harness) { refreshFigures(h, cfg, r) })
-	section("menu model", func(h *harness) { menuFigures(r) })
-	section("soak", func(h *harness) { soakFigures(h, cfg, bins, r) })
+	section("tray", "tray: start, idle, unrelated units, outside change, click", func(h *harness) { trayFigures(h, cfg, bins, r) })
+	section("refresh", "refresh against limactl list", func(h *harness) { refreshFigures(h, cfg, r) })
+	section("menu", "menu model", func(h *harness) { menuFigures(r) })
+	section("soak", "soak", func(h *harness) { soakFigures(h, cfg, bins, r) })
 	if cfg.faults {
-		section("fault tests", func(h *harness) { faultFigures(h, root, r) })
+		section("faults", "fault tests", func(h *harness) { faultFigures(h, root, r) })
 	}
 	r.took = time.Since(r.began)
 	r.loadAfter = loadAverage()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/limabar/limabar/app/lastsnap"
 	"github.com/limabar/limabar/scripts/testenv"
 )
 
@@ -55,7 +56,8 @@ Restart=on-failure
 WantedBy=default.target
 `
 
-// trayEnv is one user's desktop: a systemd user manager, a session bus, an
+// trayEnv is one user's desktop: a systemd user manager, the session bus
+// that manager runs and is on (as on a desktop with dbus-user-session), an
 // X display and a LIMA_HOME with trayInstances instances. The tray runs as
 // that user, as LimaBar refuses to run as root on Linux.
 type trayEnv struct {
@@ -75,7 +77,7 @@ type trayEnv struct {
 func newTrayEnv(h *harness) *trayEnv {
 	e := &trayEnv{h: h}
 	e.sd = testenv.SystemdUser(h, testenv.SystemdOptions{User: limaUser})
-	e.bus = testenv.SharedSessionBus(h)
+	e.bus = e.sd.UserBus(h)
 	e.display = testenv.Xvfb(h)
 	conn, err := dialBus(e.bus)
 	if err != nil {
@@ -248,6 +250,19 @@ func trayFigures(h *harness, cfg config, bins binaries, r *report) {
 	e := newTrayEnv(h)
 	r.systemdVersion = systemdVersion()
 
+	// One start of each that is not timed: the caches are warm for both,
+	// and LimaBar has kept its last snapshot (app/lastsnap), which it
+	// draws first.
+	for _, w := range []struct {
+		name, bin string
+		ready     func(item) bool
+	}{{"limabar", bins.limabar, e.showsAll}, {"minimal", bins.minimal, hasQuit}} {
+		p := e.start(w.name, w.bin)
+		e.waitMenu(p, 10*time.Millisecond, w.ready)
+		p.stop()
+	}
+	_, err := os.Stat(filepath.Join(e.sd.Home, ".local", "state", "limabar", lastsnap.FileName))
+	r.startLastSnapshot = err == nil
 	// Start to menu, alternating which program goes first so that a warm
 	// cache helps both alike.
 	for i := range cfg.startRuns {
@@ -302,9 +317,64 @@ func trayFigures(h *harness, cfg config, bins binaries, r *report) {
 		r.idleLimabar.Run, r.idleLimabar.Switches, r.idleLimabar.Anon/1024, r.idleMinimal.Run, r.idleMinimal.Anon/1024)
 	mn.stop()
 
+	churnFigure(e, lb, cfg, r)
 	outsideChanges(e, lb, cfg, r)
 	clicks(e, lb, cfg, r)
 	lb.stop()
+}
+
+// churnUnits is how many unrelated units start and stop in the churn
+// figure.
+const churnUnits = 100
+
+// churnFigure counts LimaBar's context switches while churnUnits units that
+// are not LimaBar's start and stop, one after the other, as a desktop
+// starts a unit per application (transient units, through systemd-run),
+// and then in a quiet window of the same length.
+func churnFigure(e *trayEnv, lb *proc, cfg config, r *report) {
+	var owned bool
+	if err := e.conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, "org.freedesktop.systemd1").Store(&owned); err != nil {
+		e.h.Fatal(err)
+	}
+	r.churnSystemdOnBus = owned
+	before, err := readUsage(lb.pid())
+	if err != nil {
+		e.h.Fatal(err)
+	}
+	began := time.Now()
+	for i := range churnUnits {
+		unit := fmt.Sprintf("bench-churn-%d.service", i)
+		if out, err := e.sd.Run("systemd-run", "--user", "--quiet", "--unit="+unit, "--property=RemainAfterExit=yes", "/bin/true"); err != nil {
+			e.h.Fatalf("systemd-run %s: %v: %s", unit, err, out)
+		}
+	}
+	for i := range churnUnits {
+		unit := fmt.Sprintf("bench-churn-%d.service", i)
+		if out, err := e.sd.Systemctl("stop", unit); err != nil {
+			e.h.Fatalf("systemctl stop %s: %v: %s", unit, err, out)
+		}
+	}
+	// A second more, so that what LimaBar does after the last unit is
+	// counted too; the quiet window has it as well.
+	time.Sleep(time.Second)
+	after, err := readUsage(lb.pid())
+	if err != nil {
+		e.h.Fatal(err)
+	}
+	r.churnWindow = time.Since(began)
+	r.churnLimabar = after.sub(before)
+	q0, err := readUsage(lb.pid())
+	if err != nil {
+		e.h.Fatal(err)
+	}
+	time.Sleep(r.churnWindow)
+	q1, err := readUsage(lb.pid())
+	if err != nil {
+		e.h.Fatal(err)
+	}
+	r.churnQuiet = q1.sub(q0)
+	log.Printf("churn of %d unrelated units in %s: limabar %d switches; quiet window %d (systemd on the session bus: %v)",
+		churnUnits, r.churnWindow.Round(time.Millisecond), r.churnLimabar.Switches, r.churnQuiet.Switches, owned)
 }
 
 // outsideChanges writes and removes units as limactl does and times how
