@@ -174,10 +174,12 @@ func (l *Live) readRegistrations(ctx context.Context, instances []Instance, inst
 		si := &instances[i]
 		si.AutostartErr, si.Autostart = "", autostart.Status{}
 		si.Health, si.HealthCondition = nil, ""
+		si.BrewServices = ""
 		if err != nil {
 			si.AutostartErr = err.Error()
 		} else {
 			si.Autostart = statuses[i]
+			si.BrewServices = brewServicesOf(statuses[i])
 		}
 		if c, ok := healthCondition(si.Autostart); ok && l.Health != nil {
 			h := currentHealth(l.Health.Health(ctx, insts[i], c), si.Autostart.Of(c).Path)
@@ -335,8 +337,14 @@ func (l *Live) findColima(ctx context.Context, profile string) (autostart.Instan
 }
 
 // Enable implements Service.
+// A Colima profile's switch takes over from `brew services` (takeOver):
+// the menu says so on the switch.
 func (l *Live) Enable(ctx context.Context, name string, c autostart.Condition) (autostart.Result, error) {
-	return l.EnableAs(ctx, name, c, autostart.EnableOptions{})
+	o := autostart.EnableOptions{}
+	if _, ok := ParseID(name); ok {
+		o = takeOver(o)
+	}
+	return l.EnableAs(ctx, name, c, o)
 }
 
 // EnableAs is Enable with options (the account a boot job runs as).

@@ -26,7 +26,11 @@ type Instance struct {
 	Profile string
 	// Runtime is the Colima profile's container runtime where its
 	// colima.yaml says it (docker, containerd, incus, "+k3s").
-	Runtime   string
+	Runtime string
+	// BrewServices is, for a Colima profile that `brew services` starts,
+	// the file of brew's job (the engine's Status.BrewServices); "" else.
+	BrewServices string
+
 	Autostart autostart.Status
 	// AutostartErr is set when the registrations could not be read.
 	AutostartErr string
