@@ -8,10 +8,10 @@ import "github.com/limabar/limabar/autostart"
 // "" while the engine does not say it.
 func brewServicesOf(autostart.Status) string { return "" }
 
-// takeOver is o asking the engine to take a profile over from `brew
+// TakeOver is o asking the engine to take a profile over from `brew
 // services` (EnableOptions.TakeOver: stop brew's job, then register
 // LimaBar's). The menu's switch of such a profile says that turning it on
 // takes over, so a click on it is the user's consent; the command line asks
 // for it with --take-over. Without it the engine refuses rather than add a
 // second job.
-func takeOver(o autostart.EnableOptions) autostart.EnableOptions { return o }
+func TakeOver(o autostart.EnableOptions) autostart.EnableOptions { return o }

@@ -337,12 +337,12 @@ func (l *Live) findColima(ctx context.Context, profile string) (autostart.Instan
 }
 
 // Enable implements Service.
-// A Colima profile's switch takes over from `brew services` (takeOver):
+// A Colima profile's switch takes over from `brew services` (TakeOver):
 // the menu says so on the switch.
 func (l *Live) Enable(ctx context.Context, name string, c autostart.Condition) (autostart.Result, error) {
 	o := autostart.EnableOptions{}
 	if _, ok := ParseID(name); ok {
-		o = takeOver(o)
+		o = TakeOver(o)
 	}
 	return l.EnableAs(ctx, name, c, o)
 }
