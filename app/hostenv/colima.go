@@ -131,4 +131,3 @@ func (h *Host) ColimaLimactlEnviron() []string {
 	}
 	return append(env, "LIMA_HOME="+names.LimaHome(h.ColimaHome))
 }
-
