@@ -271,11 +271,11 @@ type InstanceJSON struct {
 	Profile  string         `json:"profile"`
 	Runtime  string         `json:"runtime,omitempty"`
 	Status   string         `json:"status"`
-	Dir      string   `json:"dir"`
-	Login    CondJSON `json:"login"`
-	Boot     CondJSON `json:"boot"`
-	Errors   []string `json:"errors"`
-	Problems int      `json:"problemCount"`
+	Dir      string         `json:"dir"`
+	Login    CondJSON       `json:"login"`
+	Boot     CondJSON       `json:"boot"`
+	Errors   []string       `json:"errors"`
+	Problems int            `json:"problemCount"`
 }
 
 // CondJSON is one condition of `list --json`: the registration, and what
