@@ -825,18 +825,19 @@ type missing struct {
 func missingInstances(s state.Snapshot, regs []autostart.Registration) []missing {
 	listed := map[string]bool{}
 	for _, in := range s.Instances {
-		listed[in.Name] = true
+		listed[in.ID()] = true
 	}
 	var out []missing
 	for _, r := range regs {
-		if listed[r.Name] || r.OtherLimaHome != "" {
+		id := regID(r)
+		if listed[id] || r.OtherLimaHome != "" {
 			continue
 		}
-		if n := len(out); n > 0 && out[n-1].name == r.Name {
+		if n := len(out); n > 0 && out[n-1].name == id {
 			out[n-1].regs = append(out[n-1].regs, r)
 			continue
 		}
-		out = append(out, missing{name: r.Name, regs: []autostart.Registration{r}})
+		out = append(out, missing{name: id, regs: []autostart.Registration{r}})
 	}
 	return out
 }

@@ -20,3 +20,16 @@ func checkID(id string) error {
 	}
 	return autostart.ValidateName(id)
 }
+
+// regID is the ID (state.Instance.ID) of the instance a registration
+// starts: its name, or "colima:PROFILE" for LimaBar's job of a Colima
+// profile, which the engine's Registration tells through its Instance
+// method (Tool and Profile); a Registration without one is Lima's.
+func regID(r autostart.Registration) string {
+	if ri, ok := any(r).(interface{ Instance() autostart.Instance }); ok {
+		if in := ri.Instance(); in.IsColima() {
+			return state.ColimaID(in.Profile)
+		}
+	}
+	return r.Name
+}
