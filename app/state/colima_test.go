@@ -215,3 +215,14 @@ func TestJobNamesOfAColimaProfile(t *testing.T) {
 		}
 	}
 }
+
+func TestInstanceHomes(t *testing.T) {
+	s := Snapshot{LimaHome: "/h/.lima"}
+	if got := s.InstanceHomes(); !reflect.DeepEqual(got, []string{"/h/.lima"}) {
+		t.Errorf("without Colima: %q", got)
+	}
+	s.ColimaHome = "/h/.colima"
+	if got, want := s.InstanceHomes(), []string{"/h/.lima", "/h/.colima/_lima"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("with Colima: %q, want %q", got, want)
+	}
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/limabar/limabar/app/lima"
 	"github.com/limabar/limabar/autostart"
+	names "github.com/limabar/limabar/autostart/colima"
 	"github.com/limabar/limabar/autostart/health"
 )
 
@@ -186,3 +187,16 @@ func (s Snapshot) KeepLastInstances(prev *Snapshot) Snapshot {
 }
 
 func isLima(i Instance) bool { return !i.IsColima() }
+
+// InstanceHomes are the Lima homes whose instance folders the snapshot
+// lists: LIMA_HOME, then Colima's Lima home when Colima's profiles are
+// listed. A change in either lists the instances again, and each is
+// watched as LIMA_HOME is (watch.InstanceNames), never every file of its
+// instance folders.
+func (s Snapshot) InstanceHomes() []string {
+	homes := []string{s.LimaHome}
+	if s.ColimaHome != "" {
+		homes = append(homes, names.LimaHome(s.ColimaHome))
+	}
+	return homes
+}
