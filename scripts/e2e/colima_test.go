@@ -109,6 +109,28 @@ func TestColimaTray(t *testing.T) {
 		}
 	})
 
+	t.Run("Start runs colima start --profile, which says why it cannot", func(t *testing.T) {
+		row, _ := m.colimaRow("work")
+		start, ok := row.find("Start")
+		if !ok || start.Label != "Start" {
+			t.Fatalf("no Start in %s", row)
+		}
+		app.click(start)
+		n, _ := app.waitFor("the failed start", 60*time.Second, func(n menuNode) bool {
+			_, ok := n.find("⚠ colima:work: ")
+			return ok
+		})
+		line, _ := n.find("⚠ colima:work: ")
+		t.Logf("failure line: %q", line.Label)
+		// colima's own fatal line, as far as the short line holds it.
+		if !strings.Contains(line.Label, "qemu-img not found") {
+			t.Errorf("failure line %q, want colima's reason (qemu-img not found)", line.Label)
+		}
+		if _, err := os.Stat(filepath.Join(w.sd.Home, ".colima", "work")); err != nil {
+			t.Errorf("colima did not run for the profile (no %s): %v", filepath.Join(w.sd.Home, ".colima", "work"), err)
+		}
+	})
+
 	unit := filepath.Join(w.units, "limabar-colima@work.service")
 	t.Run("Start at Login on a profile writes a unit that runs colima", func(t *testing.T) {
 		row, _ := m.colimaRow("work")
