@@ -49,8 +49,8 @@ func (r asUser) RunStderr(_ context.Context, name string, args ...string) ([]byt
 // TestRealColima runs Colima v0.10.1 and Lima's limactl as they are
 // installed, without QEMU: the profiles LimaBar lists are those `colima
 // list --json` lists, `colima status` says a profile is not running, and
-// Start runs `colima start --profile P`, which fails for want of QEMU and
-// says so.
+// Start runs `colima start --profile P`, which fails for want of QEMU, or
+// of limactl, and says so.
 func TestRealColima(t *testing.T) {
 	prefix := testenv.ColimaPrefix(t)
 	home := testenv.UserDir(t, "nobody")
@@ -112,6 +112,14 @@ func TestRealColima(t *testing.T) {
 	wantErr := `failed to start Colima profile "work": error in config: cannot use vmType: 'qemu', error: qemu-img not found, run 'brew install qemu' to install (exit status 1)`
 	if err == nil || err.Error() != wantErr {
 		t.Errorf("Start: %v\nwant %s", err, wantErr)
+	}
+
+	// Without limactl on PATH colima stops at once and says so.
+	noLima := &Client{Colima: c.Colima, Home: colimaHome, Runner: asUser{t, "nobody", Environ(base, colimaHome, "")}}
+	err = noLima.Start(ctx, "work")
+	wantErr = `failed to start Colima profile "work": lima compatibility error: error checking Lima version: exec: "limactl": executable file not found in $PATH (exit status 1)`
+	if err == nil || err.Error() != wantErr {
+		t.Errorf("Start without limactl: %v\nwant %s", err, wantErr)
 	}
 }
 
