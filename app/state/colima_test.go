@@ -226,3 +226,21 @@ func TestInstanceHomes(t *testing.T) {
 		t.Errorf("with Colima: %q, want %q", got, want)
 	}
 }
+
+// TestDisableAProfileGone: a profile Colima no longer lists can still
+// have its registration removed, with a warning saying why, as a Lima
+// instance can.
+func TestDisableAProfileGone(t *testing.T) {
+	w := newColimaWorld(t)
+	p, err := w.live.PlanDisable(context.Background(), "colima:gone", autostart.Login)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `no Colima profile "gone" (profiles: default, work); removing the registration anyway`
+	if p.Result.Warning != want {
+		t.Errorf("warning %q, want %q", p.Result.Warning, want)
+	}
+	if _, err := w.live.PlanDisable(context.Background(), "colima:a/../b", autostart.Login); err == nil {
+		t.Error("a profile that is no Lima name: no error")
+	}
+}
