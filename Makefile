@@ -55,7 +55,7 @@ build-deps:
 deps:
 	./scripts/deps.sh
 
-# Unit and end-to-end tests (real systemd, D-Bus, Xvfb, limactl), the darwin
+# Unit and end-to-end tests (real systemd, D-Bus, Xvfb, limactl, colima), the darwin
 # type-check (darwin-only tests included), the CI workflows and a bounded
 # fuzz run. The test-only switches (LIMABAR_TEST_*) exist only with -tags testhooks:
 # the end-to-end harness and make bench build limabar so, and app/hostenv
@@ -65,6 +65,7 @@ test:
 	@:$(call checkgo,test)
 	@$(MAKE) --no-print-directory deps
 	./scripts/build-limactl.sh
+	./scripts/build-colima.sh
 	$(GO) vet ./...
 	$(GO) vet -tags testhooks ./...
 	$(GO) test -race -count=1 -timeout 15m ./...
@@ -93,6 +94,7 @@ BENCHFLAGS ?= -out docs/PERFORMANCE.md
 
 bench: deps
 	./scripts/build-limactl.sh
+	./scripts/build-colima.sh
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(GO) run ./scripts/bench $(BENCHFLAGS)
 

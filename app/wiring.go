@@ -6,10 +6,12 @@ import (
 	"os"
 
 	"github.com/limabar/limabar/app/cli"
+	"github.com/limabar/limabar/app/colima"
 	"github.com/limabar/limabar/app/hostenv"
 	"github.com/limabar/limabar/app/lima"
 	"github.com/limabar/limabar/app/state"
 	"github.com/limabar/limabar/autostart"
+	names "github.com/limabar/limabar/autostart/colima"
 	"github.com/limabar/limabar/autostart/runner"
 )
 
@@ -57,8 +59,25 @@ func newLive(host *hostenv.Host, logger *slog.Logger, asUser string) (*state.Liv
 		// removal of a stale registration.
 		SetupErr: host.CheckLimaHome(),
 	}
+	attachColima(live, host, logger)
 	attachHealth(live, host, env, logger)
 	return live, nil
+}
+
+// attachColima lets the Service list Colima's profiles (limactl on
+// Colima's Lima home) and run colima for them, with the COLIMA_HOME found.
+func attachColima(live *state.Live, host *hostenv.Host, logger *slog.Logger) {
+	if host.ColimaHome == "" {
+		return
+	}
+	live.Colima = &colima.Client{
+		Colima: host.Colima,
+		Home:   host.ColimaHome,
+		Limactl: &lima.Client{Limactl: host.Limactl, LimaHome: names.LimaHome(host.ColimaHome),
+			Runner: runner.Exec{Logger: logger, Env: host.ColimaLimactlEnviron()}},
+		Runner: runner.Exec{Logger: logger, Env: host.ColimaEnviron()},
+	}
+	live.ColimaErr = host.ColimaErr
 }
 
 // attachHealth gives the Service the service manager's view of the

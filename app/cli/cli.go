@@ -44,29 +44,33 @@ var commandHelp = map[string]string{
 
 Lists the Lima instances with their status, whether each starts at login
 and at boot, the health of its autostart job, and how many problems it has.
+Colima's profiles follow, as colima:PROFILE, when Colima has a Lima home.
 
 Flags:
   --json   print JSON, one object per instance (fields in docs/JSON.md)
 `,
-	"enable": `Usage: limabar enable [--condition=login|boot] [--user U] [--dry-run [--json]] NAME
+	"enable": `Usage: limabar enable [--condition=login|boot] [--user U] [--take-over] [--dry-run [--json]] NAME
 
 Makes instance NAME start at login or at boot: on Linux with a unit of your
 systemd (at boot, with lingering on), on macOS with a LaunchAgent (login)
-or a LaunchDaemon (boot).
+or a LaunchDaemon (boot). NAME colima:PROFILE is a Colima profile, which
+the job starts with colima start --foreground --profile PROFILE.
 
 Flags:
   --condition=login|boot   when NAME starts (default login)
   --user U                 the account a boot start runs as (default: the
                            one running limabar)
+  --take-over              for a Colima profile that brew services starts,
+                           stop brew's job and register LimaBar's instead
   --dry-run                print what would be done, and do nothing
   --json                   with --dry-run, print the steps as JSON
 `,
 	"disable": `Usage: limabar disable [--condition=login|boot|all] [--dry-run [--json]] NAME
        limabar disable --all [--dry-run]
 
-Stops instance NAME from starting at login, at boot, or both. It works even
-when limactl cannot confirm the instance, so that a stale registration can
-always be removed. With --all it removes every registration LimaBar or
+Stops instance NAME (colima:PROFILE for a Colima profile) from starting at
+login, at boot, or both. It works even when limactl cannot confirm the
+instance, so that a stale registration can always be removed. With --all it removes every registration LimaBar or
 limactl made, of every instance, as before uninstalling LimaBar.
 
 Flags:
@@ -257,13 +261,21 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 // InstanceJSON is one element of `list --json`. Its fields are documented in
 // docs/JSON.md and stay stable.
 type InstanceJSON struct {
-	Name     string   `json:"name"`
-	Status   string   `json:"status"`
-	Dir      string   `json:"dir"`
-	Login    CondJSON `json:"login"`
-	Boot     CondJSON `json:"boot"`
-	Errors   []string `json:"errors"`
-	Problems int      `json:"problemCount"`
+	Name string `json:"name"`
+	// ID is what enable and disable take: the name, or "colima:PROFILE"
+	// for a Colima profile.
+	ID string `json:"id"`
+	// Tool is "lima" for an instance of LIMA_HOME, "colima" for a Colima
+	// profile's in COLIMA_HOME/_lima; Profile and Runtime are Colima's.
+	Tool     autostart.Tool `json:"tool"`
+	Profile  string         `json:"profile"`
+	Runtime  string         `json:"runtime,omitempty"`
+	Status   string         `json:"status"`
+	Dir      string         `json:"dir"`
+	Login    CondJSON       `json:"login"`
+	Boot     CondJSON       `json:"boot"`
+	Errors   []string       `json:"errors"`
+	Problems int            `json:"problemCount"`
 }
 
 // CondJSON is one condition of `list --json`: the registration, and what
@@ -276,9 +288,13 @@ type CondJSON struct {
 
 func toJSON(in state.Instance) InstanceJSON {
 	j := InstanceJSON{
-		Name: in.Name, Status: in.Status, Dir: in.Dir,
+		Name: in.Name, ID: in.ID(), Tool: autostart.ToolLima, Profile: in.Profile, Runtime: in.Runtime,
+		Status: in.Status, Dir: in.Dir,
 		Login: CondJSON{CondStatus: in.Autostart.Login}, Boot: CondJSON{CondStatus: in.Autostart.Boot},
 		Errors: append([]string{}, in.Errors...),
+	}
+	if in.IsColima() {
+		j.Tool = autostart.ToolColima
 	}
 	if in.Health != nil {
 		if in.HealthCondition == autostart.Boot {
@@ -354,7 +370,7 @@ func (c *CLI) list(ctx context.Context, args []string) (int, error) {
 		}
 		// The column counts what limactl says is wrong with the instance
 		// too (a broken lima.yaml), not only its registrations' problems.
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", j.Name, j.Status, onOff(j.Login.CondStatus), onOff(j.Boot.CondStatus), hs, j.Problems+len(j.Errors))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", j.ID, j.Status, onOff(j.Login.CondStatus), onOff(j.Boot.CondStatus), hs, j.Problems+len(j.Errors))
 	}
 	return 0, tw.Flush()
 }
@@ -389,8 +405,10 @@ func (c *CLI) change(ctx context.Context, on bool, args []string) (int, error) {
 	}
 	cond := fs.String("condition", def, "login or boot"+map[bool]string{false: " or all", true: ""}[on])
 	user := ""
+	takeOver := false
 	if on {
 		fs.StringVar(&user, "user", "", "the account a boot job runs as (macOS)")
+		fs.BoolVar(&takeOver, "take-over", false, "take a Colima profile over from brew services")
 	}
 	dryRun := fs.Bool("dry-run", false, "print what would be done, and do nothing")
 	asJSON := fs.Bool("json", false, "with --dry-run, print the steps as JSON")
@@ -405,7 +423,7 @@ func (c *CLI) change(ctx context.Context, on bool, args []string) (int, error) {
 		return 2, usageError{fmt.Sprintf("%s takes exactly one instance name", verb)}
 	}
 	name := pos[0]
-	if err := autostart.ValidateName(name); err != nil {
+	if err := checkID(name); err != nil {
 		return 2, err
 	}
 	var conds []autostart.Condition
@@ -431,8 +449,12 @@ func (c *CLI) change(ctx context.Context, on bool, args []string) (int, error) {
 	if err != nil {
 		return 1, err
 	}
+	opts := autostart.EnableOptions{User: user}
+	if takeOver {
+		opts = state.TakeOver(opts)
+	}
 	if *dryRun {
-		return c.dryRun(ctx, b, verb, name, conds, autostart.EnableOptions{User: user}, *asJSON)
+		return c.dryRun(ctx, b, verb, name, conds, opts, *asJSON)
 	}
 	// A warning is printed once, though --condition=all meets it for each
 	// condition; a failure prints only its error, as one line.
@@ -440,7 +462,7 @@ func (c *CLI) change(ctx context.Context, on bool, args []string) (int, error) {
 	for _, cd := range conds {
 		var res autostart.Result
 		if on {
-			res, err = b.EnableAs(ctx, name, cd, autostart.EnableOptions{User: user})
+			res, err = b.EnableAs(ctx, name, cd, opts)
 		} else {
 			res, err = b.Disable(ctx, name, cd)
 		}
@@ -584,7 +606,7 @@ func (c *CLI) doctor(ctx context.Context, args []string) (int, error) {
 		if len(ps) == 0 && !failed {
 			continue
 		}
-		d := DoctorJSON{Name: in.Name, Problems: ps}
+		d := DoctorJSON{Name: in.ID(), Problems: ps}
 		if failed {
 			d.Health = in.Health
 		}
@@ -601,7 +623,7 @@ func (c *CLI) doctor(ctx context.Context, args []string) (int, error) {
 		}
 		repairable++
 		if *dryRun {
-			p, err := b.PlanRepair(ctx, in.Name)
+			p, err := b.PlanRepair(ctx, in.ID())
 			if err != nil {
 				d.Error = err.Error()
 			}
@@ -609,12 +631,12 @@ func (c *CLI) doctor(ctx context.Context, args []string) (int, error) {
 			plans = append(plans, p.Plan)
 			remaining++
 		} else if *fix {
-			res, err := b.Repair(ctx, in.Name)
+			res, err := b.Repair(ctx, in.ID())
 			switch {
 			case err != nil:
 				d.Error = err.Error()
 				remaining++
-			case leftAfter(ctx, b, in.Name) > 0:
+			case leftAfter(ctx, b, in.ID()) > 0:
 				d.Message = res.Message
 				d.Error = "problems remain after the repair"
 				remaining++
@@ -730,6 +752,9 @@ type failureClearer interface {
 // cannot, the entry says what to do. remaining counts what is left.
 func clearFailure(ctx context.Context, b Backend, fc failureClearer, clears bool, in state.Instance, d DoctorJSON, fix bool, remaining *int) DoctorJSON {
 	start := fmt.Sprintf("`limactl start %s`", in.Name)
+	if in.IsColima() {
+		start = fmt.Sprintf("`colima start --profile %s`", in.Profile)
+	}
 	switch {
 	case !clears:
 		*remaining++
@@ -743,13 +768,13 @@ func clearFailure(ctx context.Context, b Backend, fc failureClearer, clears bool
 		d.Message = fmt.Sprintf("fix the cause, then `limabar doctor --fix` clears the failure (it starts nothing) and %s starts the instance", start)
 		return d
 	}
-	if err := fc.ClearFailure(ctx, in.Name, in.HealthCondition); err != nil {
+	if err := fc.ClearFailure(ctx, in.ID(), in.HealthCondition); err != nil {
 		*remaining++
 		d.Error = err.Error()
 		return d
 	}
 	for _, now := range b.Snapshot(ctx).Instances {
-		if now.Name == in.Name && now.Health != nil && now.Health.Bad() {
+		if now.ID() == in.ID() && now.Health != nil && now.Health.Bad() {
 			*remaining++
 			d.Error = "the job failed again: " + healthSentence(now.Health)
 			return d
@@ -778,7 +803,7 @@ func healthSentence(h *health.Health) string {
 // leftAfter counts the problems an instance still has, read afresh.
 func leftAfter(ctx context.Context, b Backend, name string) int {
 	for _, in := range b.Snapshot(ctx).Instances {
-		if in.Name == name {
+		if in.ID() == name {
 			return len(in.Autostart.Login.Problems) + len(in.Autostart.Boot.Problems)
 		}
 	}
@@ -800,18 +825,19 @@ type missing struct {
 func missingInstances(s state.Snapshot, regs []autostart.Registration) []missing {
 	listed := map[string]bool{}
 	for _, in := range s.Instances {
-		listed[in.Name] = true
+		listed[in.ID()] = true
 	}
 	var out []missing
 	for _, r := range regs {
-		if listed[r.Name] || r.OtherLimaHome != "" {
+		id := regID(r)
+		if listed[id] || r.OtherLimaHome != "" {
 			continue
 		}
-		if n := len(out); n > 0 && out[n-1].name == r.Name {
+		if n := len(out); n > 0 && out[n-1].name == id {
 			out[n-1].regs = append(out[n-1].regs, r)
 			continue
 		}
-		out = append(out, missing{name: r.Name, regs: []autostart.Registration{r}})
+		out = append(out, missing{name: id, regs: []autostart.Registration{r}})
 	}
 	return out
 }

@@ -75,9 +75,9 @@ func (c *CLI) disableAll(ctx context.Context, args []string) (int, error) {
 	}
 	warned := map[string]bool{}
 	for _, r := range regs {
-		res, err := b.Disable(ctx, r.Name, r.Condition)
+		res, err := b.Disable(ctx, regID(r), r.Condition)
 		if err != nil {
-			return 1, fmt.Errorf("instance %q: %w", r.Name, err)
+			return 1, fmt.Errorf("instance %q: %w", regID(r), err)
 		}
 		if w := oneLine(res.Warning); w != "" && !warned[w] {
 			warned[w] = true
@@ -109,11 +109,11 @@ func (c *CLI) dryRunAll(ctx context.Context, b Backend, regs []autostart.Registr
 		return 0, nil
 	}
 	for _, r := range regs {
-		p, err := b.PlanDisable(ctx, r.Name, r.Condition)
+		p, err := b.PlanDisable(ctx, regID(r), r.Condition)
 		if err != nil {
-			return 1, fmt.Errorf("instance %q: %w", r.Name, err)
+			return 1, fmt.Errorf("instance %q: %w", regID(r), err)
 		}
-		if err := out.add("disable", r.Condition, r.Name, p); err != nil {
+		if err := out.add("disable", r.Condition, regID(r), p); err != nil {
 			return 1, err
 		}
 	}

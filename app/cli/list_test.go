@@ -64,6 +64,9 @@ func TestListHealth(t *testing.T) {
 	wantJSON := `[
   {
     "name": "default",
+    "id": "default",
+    "tool": "lima",
+    "profile": "",
     "status": "Stopped",
     "dir": "/home/a/.lima/default",
     "login": {

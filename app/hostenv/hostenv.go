@@ -50,6 +50,12 @@ type Host struct {
 	LimaHome    string
 	LimaHomeSet bool
 
+	// Colima is the colima found, "" when none; ColimaErr says why.
+	Colima    string
+	ColimaErr error
+	// ColimaHome is the COLIMA_HOME colima would use (see findColimaHome).
+	ColimaHome string
+
 	Session elevate.Session
 	// NoDesktop: the user is not logged in at the desktop (a Mac reached
 	// over SSH), so launchd may have no gui/UID domain; see
@@ -71,12 +77,18 @@ type Host struct {
 	shellDone    bool
 	shellLimactl string
 	shellHome    string
+	// shellColima and shellColimaHome are the login shell's colima and
+	// COLIMA_HOME, asked with limactl and LIMA_HOME.
+	shellColima     string
+	shellColimaHome string
 }
 
 // Settings are LimaBar's own choices, which win over everything else.
 type Settings struct {
-	Limactl  string `json:"limactl,omitempty"`
-	LimaHome string `json:"limaHome,omitempty"`
+	Limactl    string `json:"limactl,omitempty"`
+	LimaHome   string `json:"limaHome,omitempty"`
+	Colima     string `json:"colima,omitempty"`
+	ColimaHome string `json:"colimaHome,omitempty"`
 }
 
 // Options are the seams of Detect.
@@ -197,6 +209,10 @@ func Probe(o Options) (*Host, error) {
 	if err := h.findLimaHome(h.opts, h.settings); err != nil {
 		return nil, err
 	}
+	h.findColima(h.opts, h.settings)
+	if err := h.findColimaHome(h.opts, h.settings); err != nil {
+		return nil, err
+	}
 	return h, nil
 }
 
@@ -233,7 +249,9 @@ func (h *Host) Complete(ctx context.Context) error {
 		ask := h.opts.LoginShell
 		if ask == nil {
 			ask = func(ctx context.Context, shell string) (string, string, error) {
-				return loginShell(ctx, h.opts.Runner, shell)
+				a, err := loginShell(ctx, h.opts.Runner, shell)
+				h.shellColima, h.shellColimaHome = a.colima, a.colimaHome
+				return a.limactl, a.limaHome, err
 			}
 		}
 		began := time.Now()
@@ -246,6 +264,10 @@ func (h *Host) Complete(ctx context.Context) error {
 		h.shellDone, h.shellLimactl, h.shellHome = true, p, lh
 		h.findLimactl(h.opts, h.settings)
 		err = h.findLimaHome(h.opts, h.settings)
+		h.findColima(h.opts, h.settings)
+		if err == nil {
+			err = h.findColimaHome(h.opts, h.settings)
+		}
 	})
 	return err
 }
@@ -408,7 +430,7 @@ func (h *Host) CheckLimaHome() error {
 // It runs through r, which logs it, kills it with what it started when ctx
 // ends, and stops waiting for output that a background job of the startup
 // files keeps open (runner.WaitDelay).
-func loginShell(ctx context.Context, r runner.Runner, shell string) (string, string, error) {
+func loginShell(ctx context.Context, r runner.Runner, shell string) (shellAnswer, error) {
 	if shell == "" || !filepath.IsAbs(shell) {
 		shell = "/bin/zsh"
 	}
@@ -416,20 +438,29 @@ func loginShell(ctx context.Context, r runner.Runner, shell string) (string, str
 	// -i as well as -l: most people export LIMA_HOME in ~/.zshrc, which a
 	// login shell alone does not read. The marker skips anything the
 	// startup files print.
-	out, err := r.Run(ctx, shell, "-l", "-i", "-c", `printf '`+marker+`%s\n%s\n' "$(command -v limactl)" "$LIMA_HOME"`)
+	out, err := r.Run(ctx, shell, "-l", "-i", "-c",
+		`printf '`+marker+`%s\n%s\n%s\n%s\n' "$(command -v limactl)" "$LIMA_HOME" "$(command -v colima)" "$COLIMA_HOME"`)
 	if err != nil {
-		return "", "", err
+		return shellAnswer{}, err
 	}
 	_, after, ok := strings.Cut(string(out), marker)
 	if !ok {
-		return "", "", errors.New("no answer from the login shell")
+		return shellAnswer{}, errors.New("no answer from the login shell")
 	}
-	lines := strings.SplitN(after, "\n", 3)
+	lines := strings.SplitN(after, "\n", 5)
 	if len(lines) < 2 {
-		return "", "", errors.New("short answer from the login shell")
+		return shellAnswer{}, errors.New("short answer from the login shell")
 	}
-	return strings.TrimSpace(lines[0]), strings.TrimSpace(lines[1]), nil
+	a := shellAnswer{limactl: strings.TrimSpace(lines[0]), limaHome: strings.TrimSpace(lines[1])}
+	if len(lines) >= 4 {
+		a.colima, a.colimaHome = strings.TrimSpace(lines[2]), strings.TrimSpace(lines[3])
+	}
+	return a, nil
 }
+
+// shellAnswer is what the login shell says of limactl, LIMA_HOME, colima
+// and COLIMA_HOME.
+type shellAnswer struct{ limactl, limaHome, colima, colimaHome string }
 
 // detectSession tells how a privileged step can ask for a password: a GUI
 // dialog, sudo on a terminal, or not at all. A test sets it, since Linux
@@ -547,6 +578,8 @@ func (h *Host) Env(r runner.Runner) (autostart.Env, error) {
 		NoDesktop:        h.NoDesktop,
 		Limactl:          h.Limactl,
 		LimaHome:         h.LimaHome,
+		ColimaHome:       h.ColimaHomeInUse(),
+		Colima:           h.Colima,
 		Tools:            h.Tools(),
 		ScriptTools:      h.ScriptTools(),
 		Runner:           r,
@@ -607,7 +640,10 @@ func (h *Host) ActAs(name string) error {
 			return err
 		}
 	}
-	return nil
+	if s.Colima != "" {
+		h.findColima(h.opts, s)
+	}
+	return h.findColimaHome(h.opts, s)
 }
 
 // LimactlEnviron is the environment limactl runs with: the process's own,

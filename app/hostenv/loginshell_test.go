@@ -97,21 +97,23 @@ func TestLoginShellNotAsRoot(t *testing.T) {
 func TestLoginShellSkipsWhatStartupFilesPrint(t *testing.T) {
 	tmp := t.TempDir()
 	limactl := exe(t, filepath.Join(tmp, "brew bin", "limactl"))
+	colima := exe(t, filepath.Join(tmp, "brew bin", "colima"))
 	shell := filepath.Join(tmp, "zsh")
 	script := "#!/bin/sh\n" +
 		"echo 'Last login: Tue Dec  1 on ttys000'\n" +
 		"printf 'a banner without a newline'\n" +
 		"[ \"$1 $2 $3\" = '-l -i -c' ] || { echo \"unexpected flags: $*\" >&2; exit 9; }\n" +
-		"PATH='" + filepath.Dir(limactl) + "':/usr/bin:/bin LIMA_HOME=/Volumes/VMs/lima exec /bin/sh -c \"$4\"\n"
+		"PATH='" + filepath.Dir(limactl) + "':/usr/bin:/bin LIMA_HOME=/Volumes/VMs/lima COLIMA_HOME=/Volumes/VMs/colima exec /bin/sh -c \"$4\"\n"
 	if err := os.WriteFile(shell, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	p, home, err := loginShell(context.Background(), runner.Exec{}, shell)
+	a, err := loginShell(context.Background(), runner.Exec{}, shell)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p != limactl || home != "/Volumes/VMs/lima" {
-		t.Errorf("got %q and %q, want %q and /Volumes/VMs/lima", p, home, limactl)
+	want := shellAnswer{limactl: limactl, limaHome: "/Volumes/VMs/lima", colima: colima, colimaHome: "/Volumes/VMs/colima"}
+	if a != want {
+		t.Errorf("got %+v, want %+v", a, want)
 	}
 }
 
@@ -126,7 +128,7 @@ func TestLoginShellTimeLimit(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	began := time.Now()
-	_, _, err := loginShell(ctx, runner.Exec{}, shell)
+	_, err := loginShell(ctx, runner.Exec{}, shell)
 	if err == nil {
 		t.Fatal("a hanging shell gave an answer")
 	}
@@ -181,12 +183,12 @@ func TestLoginShellWithABackgroundJob(t *testing.T) {
 	t.Setenv("LIMA_HOME", "/Volumes/VMs/lima")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	_, home, err := loginShell(ctx, runner.Exec{}, shell)
+	a, err := loginShell(ctx, runner.Exec{}, shell)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if home != "/Volumes/VMs/lima" {
-		t.Errorf("LIMA_HOME = %q, want /Volumes/VMs/lima", home)
+	if a.limaHome != "/Volumes/VMs/lima" {
+		t.Errorf("LIMA_HOME = %q, want /Volumes/VMs/lima", a.limaHome)
 	}
 }
 

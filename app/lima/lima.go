@@ -312,3 +312,7 @@ func (c *Client) Version(ctx context.Context) (string, error) {
 	}
 	return f[len(f)-1], nil
 }
+
+// LogFields splits one line of logrus's text format (what limactl and
+// colima log) into its key=value fields.
+func LogFields(line string) map[string]string { return logfmt(line) }

@@ -167,6 +167,9 @@ func (b *builder) instances() []Item {
 	if snap == nil || snap.Limactl == "" {
 		return nil
 	}
+	if snap.ColimaHome != "" {
+		return b.groups(snap)
+	}
 	insts := snap.Instances
 	items := make([]Item, 0, min(len(insts), MaxInstances))
 	inline := insts
@@ -182,13 +185,18 @@ func (b *builder) instances() []Item {
 		for i := range more {
 			children = append(children, b.instance(snap, &more[i]))
 		}
-		items = append(items, Item{
-			Title:    fmt.Sprintf("More Instances (%d)", len(more)),
-			Enabled:  true,
-			Children: children,
-		})
+		items = append(items, moreItem(children))
 	}
 	return items
+}
+
+// moreItem is the "More Instances" submenu holding the rows that do not fit.
+func moreItem(children []Item) Item {
+	return Item{
+		Title:    fmt.Sprintf("More Instances (%d)", len(children)),
+		Enabled:  true,
+		Children: children,
+	}
 }
 
 // problems lists what is wrong with an instance, each once: limactl's
@@ -265,7 +273,9 @@ func statusMark(status string, problems int, busy bool) (string, IconKey) {
 }
 
 func (b *builder) instance(snap *state.Snapshot, in *state.Instance) Item {
-	name := in.Name
+	// name is what actions carry (the ID: "colima:P" for a Colima
+	// profile); label is what the row says.
+	name, label := in.ID(), in.Label()
 	probLines, serious, autostartProblems := problems(in)
 	power, powerBusy := b.busy(Slot{name, GroupPower})
 	status := in.Status
@@ -282,7 +292,11 @@ func (b *builder) instance(snap *state.Snapshot, in *state.Instance) Item {
 	mark, icon := statusMark(in.Status, serious+boolInt(bad), powerBusy)
 	title.WriteString(mark)
 	title.WriteString(" ")
-	title.WriteString(name)
+	title.WriteString(label)
+	if in.Runtime != "" {
+		title.WriteString(" · ")
+		title.WriteString(in.Runtime)
+	}
 	title.WriteString(" — ")
 	if powerBusy {
 		title.WriteString(BusyTitle(power))
@@ -360,9 +374,13 @@ func (b *builder) instance(snap *state.Snapshot, in *state.Instance) Item {
 		})
 	}
 	if autostartProblems > 0 {
+		tip := "Rewrite the registration with the current limactl, PATH and LIMA_HOME"
+		if in.IsColima() {
+			tip = "Rewrite the registration with the current colima, PATH and COLIMA_HOME"
+		}
 		repair := Item{
 			Title:   "Repair Autostart",
-			Tooltip: "Rewrite the registration with the current limactl, PATH and LIMA_HOME",
+			Tooltip: tip,
 			Enabled: true,
 			Action:  Action{Kind: Repair, Instance: name},
 		}
@@ -375,10 +393,14 @@ func (b *builder) instance(snap *state.Snapshot, in *state.Instance) Item {
 
 	// Ways to look inside.
 	shell := Item{Title: "Open Shell", Action: Action{Kind: OpenShell, Instance: name}}
-	if running {
+	switch {
+	case running && in.IsColima():
+		shell.Enabled = true
+		shell.Tooltip = "colima ssh --profile " + in.Profile
+	case running:
 		shell.Enabled = true
 		shell.Tooltip = "limactl shell " + name
-	} else {
+	default:
 		shell.Tooltip = "The instance is not running"
 	}
 	children = append(children, shell)
@@ -391,7 +413,7 @@ func (b *builder) instance(snap *state.Snapshot, in *state.Instance) Item {
 		)
 	}
 
-	if snap.InstancesStale {
+	if snap.InstancesStale && !in.IsColima() {
 		holdStale(children)
 	}
 
@@ -425,6 +447,9 @@ func holdStale(items []Item) {
 // details is the first, informational line of an instance's submenu.
 func details(in *state.Instance, status string) string {
 	parts := []string{status}
+	if in.IsColima() {
+		parts = append(parts, "Colima profile "+in.Profile)
+	}
 	if in.VMType != "" {
 		parts = append(parts, in.VMType)
 	}
@@ -461,13 +486,14 @@ func (b *builder) autostartSwitch(p autostart.Platform, in *state.Instance, c au
 		Checkable: true,
 		Checked:   st.Enabled,
 		Enabled:   st.Supported && in.AutostartErr == "",
-		Tooltip:   switchTooltip(p, c, in.Name, st),
+		Tooltip:   switchTooltip(p, c, switchSubject(in), st),
 	}
 	if st.Enabled {
-		it.Action = Action{Kind: Disable, Instance: in.Name, Condition: c}
+		it.Action = Action{Kind: Disable, Instance: in.ID(), Condition: c}
 	} else {
-		it.Action = Action{Kind: Enable, Instance: in.Name, Condition: c}
+		it.Action = Action{Kind: Enable, Instance: in.ID(), Condition: c}
 	}
+	brewSwitch(&it, in, c)
 	slot, _ := it.Action.Slot()
 	if a, ok := b.busy(slot); ok {
 		// Show where the switch is going while it gets there.
@@ -737,7 +763,7 @@ func healthItems(p autostart.Platform, in *state.Instance) []Item {
 			Item{Title: "⚠ " + StalePIDLine(h.Stale), Tooltip: h.Stale.Path},
 			Item{Title: "Remove Stale ha.pid", Enabled: true,
 				Tooltip: "Removes " + h.Stale.Path + " and ha.sock after checking again that no host agent runs under that pid",
-				Action:  Action{Kind: FixStale, Instance: in.Name}},
+				Action:  Action{Kind: FixStale, Instance: in.ID()}},
 		)
 	}
 	tryAgain := "Start the job now"
@@ -746,11 +772,11 @@ func healthItems(p autostart.Platform, in *state.Instance) []Item {
 	}
 	items = append(items, Item{Title: "Try Again", Enabled: true,
 		Tooltip: tryAgain,
-		Action:  Action{Kind: TryAgain, Instance: in.Name, Condition: c}})
+		Action:  Action{Kind: TryAgain, Instance: in.ID(), Condition: c}})
 	if h.State == health.Failing {
 		items = append(items, Item{Title: "Stop Retrying", Enabled: true,
 			Tooltip: StopRetryingTooltip(p),
-			Action:  Action{Kind: StopRetrying, Instance: in.Name, Condition: c}})
+			Action:  Action{Kind: StopRetrying, Instance: in.ID(), Condition: c}})
 	}
 	return items
 }

@@ -11,10 +11,12 @@ import (
 	"time"
 
 	"github.com/limabar/limabar/autostart"
+	"github.com/limabar/limabar/autostart/colima"
 	"github.com/limabar/limabar/autostart/elevate"
 	"github.com/limabar/limabar/autostart/health"
 	"github.com/limabar/limabar/autostart/launchd"
 	"github.com/limabar/limabar/autostart/runner"
+	"github.com/limabar/limabar/autostart/systemd"
 )
 
 // HealthReader reads what became of an instance's registered job: whether
@@ -209,16 +211,50 @@ var (
 	_ HealthActor  = (*LaunchdHealth)(nil)
 )
 
-func (l *LaunchdHealth) target(name string, c autostart.Condition) string {
+func (l *LaunchdHealth) target(in autostart.Instance, c autostart.Condition) string {
 	if c == autostart.Boot {
-		return launchd.Target("system", launchd.DaemonLabel(name))
+		return launchd.Target("system", DaemonLabel(in))
 	}
-	return launchd.Target(launchd.GUIDomain(l.UID), launchd.AgentLabel(name))
+	return launchd.Target(launchd.GUIDomain(l.UID), AgentLabel(in))
+}
+
+// AgentLabel is the label of the login agent that starts in: Lima's
+// io.lima-vm.autostart.NAME, or LimaBar's own for a Colima profile
+// (package autostart/colima).
+func AgentLabel(in autostart.Instance) string {
+	if in.IsColima() {
+		return colima.AgentLabel(in.Profile)
+	}
+	return launchd.AgentLabel(in.Name)
+}
+
+// DaemonLabel is the label of the boot daemon that starts in.
+func DaemonLabel(in autostart.Instance) string {
+	if in.IsColima() {
+		return colima.DaemonLabel(in.Profile)
+	}
+	return launchd.DaemonLabel(in.Name)
+}
+
+// UnitName is the systemd user unit that starts in: Lima's
+// lima-vm@NAME.service, or limabar-colima@PROFILE.service for a Colima
+// profile. SystemdHealth reads and acts on this unit.
+func UnitName(in autostart.Instance) string {
+	if in.IsColima() {
+		return colima.UnitName(in.Profile)
+	}
+	return systemd.UnitName(in.Name)
+}
+
+// IsJobUnit reports whether a systemd unit is one whose changes are news
+// for the menu: Lima's lima-vm@ units and LimaBar's limabar-colima@ ones.
+func IsJobUnit(unit string) bool {
+	return strings.HasPrefix(unit, "lima-vm@") || strings.HasPrefix(unit, "limabar-colima@")
 }
 
 // Health implements HealthReader.
 func (l *LaunchdHealth) Health(ctx context.Context, in autostart.Instance, c autostart.Condition) health.Health {
-	target := l.target(in.Name, c)
+	target := l.target(in, c)
 	out, err := l.Runner.Run(ctx, l.Launchctl, "print", target)
 	if notLoaded(err) {
 		// Nothing runs the job now: Lima 2's `limactl stop` boots out the
@@ -262,7 +298,7 @@ func (l *LaunchdHealth) TryAgain(ctx context.Context, in autostart.Instance, c a
 	if c == autostart.Boot {
 		return l.tryAgainBoot(ctx, in)
 	}
-	target := l.target(in.Name, c)
+	target := l.target(in, c)
 	_, err := l.Runner.Run(ctx, l.Launchctl, "kickstart", target)
 	if notLoaded(err) && c == autostart.Login && l.LaunchAgents != "" {
 		return l.loadAgent(ctx, in)
@@ -295,11 +331,11 @@ const TryAgainBootNote = "asks for an administrator password: the boot job belon
 // user it could only fail with "Operation not permitted". A dismissed
 // prompt returns an error wrapping autostart.ErrCancelled.
 func (l *LaunchdHealth) tryAgainBoot(ctx context.Context, in autostart.Instance) error {
-	target := l.target(in.Name, autostart.Boot)
+	target := l.target(in, autostart.Boot)
 	if l.Elevator == nil {
 		return fmt.Errorf("instance %q: cannot start %s: %w", in.Name, target, elevate.ErrNoPrompt)
 	}
-	script, err := elevate.KickstartScript(l.ScriptTools, launchd.DaemonLabel(in.Name))
+	script, err := elevate.KickstartScript(l.ScriptTools, DaemonLabel(in))
 	if err != nil {
 		return fmt.Errorf("instance %q: cannot start %s: %w", in.Name, target, err)
 	}
@@ -323,7 +359,7 @@ func (l *LaunchdHealth) StopRetrying(ctx context.Context, in autostart.Instance,
 	if c == autostart.Boot {
 		return ErrStopRetryingBoot
 	}
-	target := l.target(in.Name, c)
+	target := l.target(in, c)
 	if _, err := l.Runner.Run(ctx, l.Launchctl, "bootout", target); err != nil && launchd.KindOf(err) != launchd.NotLoaded {
 		return fmt.Errorf("instance %q: cannot stop the restarts of %s: %w", in.Name, target, err)
 	}

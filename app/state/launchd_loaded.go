@@ -24,7 +24,7 @@ func notLoaded(err error) bool {
 // bootout by Lima 2's `limactl stop`.
 func (l *LaunchdHealth) loadAgent(ctx context.Context, in autostart.Instance) error {
 	domain := launchd.GUIDomain(l.UID)
-	path := launchd.PlistPath(l.LaunchAgents, launchd.AgentLabel(in.Name))
+	path := launchd.PlistPath(l.LaunchAgents, AgentLabel(in))
 	if _, err := l.Runner.Run(ctx, l.Launchctl, "bootstrap", domain, path); err != nil {
 		return fmt.Errorf("instance %q: cannot load %s into %s: %w", in.Name, path, domain, err)
 	}

@@ -11,8 +11,10 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/limabar/limabar/app/colima"
 	"github.com/limabar/limabar/app/lima"
 	"github.com/limabar/limabar/autostart"
+	names "github.com/limabar/limabar/autostart/colima"
 	"github.com/limabar/limabar/autostart/health"
 )
 
@@ -26,8 +28,13 @@ type SelfStarter interface {
 // Live is the program's Service: limactl for instances, the autostart engine
 // for registrations.
 type Live struct {
-	Platform   autostart.Platform
-	Lima       *lima.Client
+	Platform autostart.Platform
+	Lima     *lima.Client
+	// Colima lists Colima's profiles and runs colima; nil, or without a
+	// Lima home (Client.Exists), when Colima has no profiles here.
+	Colima *colima.Client
+	// ColimaErr is why colima is missing, when it is.
+	ColimaErr  error
 	Engine     *autostart.Manager
 	LimactlErr error // why limactl is missing, when it is
 	SelfStart  SelfStarter
@@ -50,7 +57,7 @@ type Live struct {
 	DeferAfter bool
 
 	mu sync.Mutex
-	// known is the instances of the last Snapshot, by name: an action on
+	// known is the instances of the last Snapshot, by ID: an action on
 	// an instance the menu shows acts on what the menu showed, without
 	// asking limactl again.
 	known map[string]autostart.Instance
@@ -80,36 +87,83 @@ func (l *Live) Snapshot(ctx context.Context) Snapshot {
 		}
 		return s
 	}
+	l.listColima(ctx, &s)
 	if l.SetupErr != nil {
 		s.ListErr = l.SetupErr.Error()
-		return s
+		return l.readListed(ctx, s, false)
 	}
 	list, err := l.Lima.List(ctx)
 	if err != nil {
 		s.ListErr = err.Error()
-		return s
+		return l.readListed(ctx, s, false)
 	}
 	if len(list) == 0 {
 		if _, err := os.Stat(env.LimaHome); os.IsNotExist(err) {
 			s.LimaHomeMissing = true
 		}
 	}
-	insts := make([]autostart.Instance, 0, len(list))
-	kept := list[:0]
-	defer func() { l.remember(insts) }()
+	limas := make([]Instance, 0, len(list))
 	for _, in := range list {
 		if autostart.ValidateName(in.Name) != nil {
 			l.logger().Warn("skipping instance with an invalid name", "name", in.Name)
 			continue
 		}
-		kept = append(kept, in)
-		insts = append(insts, autostart.Instance{Name: in.Name, Dir: in.Dir})
+		limas = append(limas, Instance{Instance: in})
 	}
-	for _, in := range kept {
-		s.Instances = append(s.Instances, Instance{Instance: in})
+	s.Instances = append(limas, s.Instances...)
+	return l.readListed(ctx, s, true)
+}
+
+// readListed reads the registrations of the instances s lists and
+// remembers them for Find: all of them when LIMA_HOME's were listed
+// (limaListed), else only Colima's, keeping what Find knew of LIMA_HOME's.
+func (l *Live) readListed(ctx context.Context, s Snapshot, limaListed bool) Snapshot {
+	if !limaListed && len(s.Instances) == 0 {
+		return s
 	}
+	insts := make([]autostart.Instance, len(s.Instances))
+	for i, in := range s.Instances {
+		insts[i] = in.Target()
+	}
+	l.remember(insts, limaListed)
 	l.readRegistrations(ctx, s.Instances, insts)
 	return s
+}
+
+// hasColima reports whether Colima has profiles to list here.
+func (l *Live) hasColima() bool { return l.Colima != nil && l.Colima.Exists() }
+
+// listColima puts Colima's profiles in s.Instances (LIMA_HOME's go before
+// them) when Colima has a Lima home, with what is known of colima.
+func (l *Live) listColima(ctx context.Context, s *Snapshot) {
+	if !l.hasColima() {
+		return
+	}
+	s.ColimaHome, s.Colima = l.Colima.Home, l.Colima.Colima
+	if s.Colima == "" {
+		s.ColimaErr = colima.ErrNoColima.Error()
+		if l.ColimaErr != nil {
+			s.ColimaErr = l.ColimaErr.Error()
+		}
+	}
+	var profiles []colima.Profile
+	var err error
+	if l.ByFolder {
+		profiles, err = colima.ByFolder(l.Colima.Home)
+	} else {
+		profiles, err = l.Colima.List(ctx)
+	}
+	if err != nil {
+		s.ColimaListErr = err.Error()
+		return
+	}
+	for _, p := range profiles {
+		if autostart.ValidateName(p.Name) != nil {
+			l.logger().Warn("skipping Colima profile with an invalid name", "name", p.Name)
+			continue
+		}
+		s.Instances = append(s.Instances, Instance{Instance: p.Instance, Tool: autostart.ToolColima, Profile: p.Profile, Runtime: p.Runtime})
+	}
 }
 
 // readRegistrations fills in the registrations and health of instances,
@@ -120,10 +174,12 @@ func (l *Live) readRegistrations(ctx context.Context, instances []Instance, inst
 		si := &instances[i]
 		si.AutostartErr, si.Autostart = "", autostart.Status{}
 		si.Health, si.HealthCondition = nil, ""
+		si.BrewServices = ""
 		if err != nil {
 			si.AutostartErr = err.Error()
 		} else {
 			si.Autostart = statuses[i]
+			si.BrewServices = brewServicesOf(statuses[i])
 		}
 		if c, ok := healthCondition(si.Autostart); ok && l.Health != nil {
 			h := currentHealth(l.Health.Health(ctx, insts[i], c), si.Autostart.Of(c).Path)
@@ -150,17 +206,31 @@ func (l *Live) Restat(ctx context.Context, prev Snapshot) Snapshot {
 	}
 	insts := make([]autostart.Instance, len(s.Instances))
 	for i, in := range s.Instances {
-		insts[i] = autostart.Instance{Name: in.Name, Dir: in.Dir}
+		insts[i] = in.Target()
 	}
 	l.readRegistrations(ctx, s.Instances, insts)
 	return s
 }
 
-// remember keeps the instances a Snapshot listed, for Find.
-func (l *Live) remember(insts []autostart.Instance) {
+// remember keeps the instances a Snapshot listed, for Find: all that Find
+// knows when the Snapshot listed LIMA_HOME (all), else Colima's only.
+func (l *Live) remember(insts []autostart.Instance, all bool) {
 	known := make(map[string]autostart.Instance, len(insts))
+	if !all {
+		l.mu.Lock()
+		for id, in := range l.known {
+			if !in.IsColima() {
+				known[id] = in
+			}
+		}
+		l.mu.Unlock()
+	}
 	for _, in := range insts {
-		known[in.Name] = in
+		id := in.Name
+		if in.IsColima() {
+			id = ColimaID(in.Profile)
+		}
+		known[id] = in
 	}
 	l.mu.Lock()
 	l.known = known
@@ -169,8 +239,12 @@ func (l *Live) remember(insts []autostart.Instance) {
 
 // Find returns the instance limactl knows by that name: the one the last
 // Snapshot listed while its folder is there, or else the one limactl
-// lists now.
+// lists now. A Colima profile's ID ("colima:work", ParseID) finds the
+// profile in Colima's Lima home.
 func (l *Live) Find(ctx context.Context, name string) (autostart.Instance, error) {
+	if profile, ok := ParseID(name); ok {
+		return l.findColima(ctx, profile)
+	}
 	if err := autostart.ValidateName(name); err != nil {
 		return autostart.Instance{}, err
 	}
@@ -221,9 +295,56 @@ func (l *Live) Find(ctx context.Context, name string) (autostart.Instance, error
 	return autostart.Instance{}, fmt.Errorf("no instance named %q (instances: %s)", name, strings.Join(names, ", "))
 }
 
+// findColima returns the instance of a Colima profile: the one the last
+// Snapshot listed while its folder is there, or else the one limactl lists
+// now in Colima's Lima home.
+func (l *Live) findColima(ctx context.Context, profile string) (autostart.Instance, error) {
+	if err := names.CheckProfile(profile); err != nil {
+		return autostart.Instance{}, fmt.Errorf("Colima profile %q: %w", profile, err)
+	}
+	if !l.hasColima() {
+		return autostart.Instance{}, fmt.Errorf("no Colima profile %q: Colima has no Lima home here (COLIMA_HOME/_lima)", profile)
+	}
+	l.mu.Lock()
+	in, ok := l.known[ColimaID(profile)]
+	l.mu.Unlock()
+	if ok && in.Dir != "" {
+		if _, err := os.Stat(filepath.Join(in.Dir, "lima.yaml")); err == nil {
+			return in, nil
+		}
+	}
+	var profiles []colima.Profile
+	var err error
+	if l.ByFolder {
+		profiles, err = colima.ByFolder(l.Colima.Home)
+	} else {
+		profiles, err = l.Colima.List(ctx)
+	}
+	if err != nil {
+		return autostart.Instance{}, err
+	}
+	var all []string
+	for _, p := range profiles {
+		if p.Profile == profile {
+			return autostart.Instance{Name: p.Name, Dir: p.Dir, Tool: autostart.ToolColima, Profile: p.Profile}, nil
+		}
+		all = append(all, p.Profile)
+	}
+	if len(all) == 0 {
+		return autostart.Instance{}, fmt.Errorf("no Colima profile %q: there are none in %s", profile, l.Colima.LimaHome())
+	}
+	return autostart.Instance{}, fmt.Errorf("no Colima profile %q (profiles: %s)", profile, strings.Join(all, ", "))
+}
+
 // Enable implements Service.
+// A Colima profile's switch takes over from `brew services` (TakeOver):
+// the menu says so on the switch.
 func (l *Live) Enable(ctx context.Context, name string, c autostart.Condition) (autostart.Result, error) {
-	return l.EnableAs(ctx, name, c, autostart.EnableOptions{})
+	o := autostart.EnableOptions{}
+	if _, ok := ParseID(name); ok {
+		o = TakeOver(o)
+	}
+	return l.EnableAs(ctx, name, c, o)
 }
 
 // EnableAs is Enable with options (the account a boot job runs as).
@@ -286,6 +407,16 @@ func (l *Live) findToRemove(ctx context.Context, name string) (autostart.Instanc
 	if errors.Is(err, autostart.ErrInvalidName) {
 		return autostart.Instance{}, "", err
 	}
+	if profile, ok := ParseID(name); ok {
+		if names.CheckProfile(profile) != nil {
+			return autostart.Instance{}, "", err
+		}
+		inst := autostart.Instance{Name: names.InstanceName(profile), Tool: autostart.ToolColima, Profile: profile}
+		if l.Colima != nil && l.Colima.Home != "" {
+			inst.Dir = filepath.Join(l.Colima.LimaHome(), inst.Name)
+		}
+		return inst, err.Error() + "; removing the registration anyway", nil
+	}
 	return autostart.Instance{Name: name}, err.Error() + "; removing the registration anyway", nil
 }
 
@@ -307,14 +438,38 @@ func (l *Live) PlanRepair(ctx context.Context, name string) (autostart.Plan, err
 	return l.Engine.PlanRepair(ctx, inst)
 }
 
-// Start implements Service.
-func (l *Live) Start(ctx context.Context, name string) error { return l.Lima.Start(ctx, name) }
+// Start implements Service. A Colima profile is started by `colima start
+// --profile P`, never by limactl.
+func (l *Live) Start(ctx context.Context, name string) error {
+	if profile, ok := ParseID(name); ok {
+		return l.colimaClient().Start(ctx, profile)
+	}
+	return l.Lima.Start(ctx, name)
+}
 
 // Stop implements Service.
-func (l *Live) Stop(ctx context.Context, name string) error { return l.Lima.Stop(ctx, name) }
+func (l *Live) Stop(ctx context.Context, name string) error {
+	if profile, ok := ParseID(name); ok {
+		return l.colimaClient().Stop(ctx, profile)
+	}
+	return l.Lima.Stop(ctx, name)
+}
 
 // Restart implements Service.
-func (l *Live) Restart(ctx context.Context, name string) error { return l.Lima.Restart(ctx, name) }
+func (l *Live) Restart(ctx context.Context, name string) error {
+	if profile, ok := ParseID(name); ok {
+		return l.colimaClient().Restart(ctx, profile)
+	}
+	return l.Lima.Restart(ctx, name)
+}
+
+// colimaClient is l.Colima, or one that says colima is missing.
+func (l *Live) colimaClient() *colima.Client {
+	if l.Colima != nil {
+		return l.Colima
+	}
+	return &colima.Client{}
+}
 
 // SetSelfStart implements Service.
 func (l *Live) SetSelfStart(_ context.Context, on bool) error {
@@ -362,7 +517,7 @@ func (l *Live) FixStale(ctx context.Context, name string) error {
 		p = Procfs{}
 	}
 	if err := FixStale(inst.Dir, p); err != nil {
-		return fmt.Errorf("instance %q: %w", name, err)
+		return fmt.Errorf("instance %q: %w", inst.Name, err)
 	}
 	return nil
 }
