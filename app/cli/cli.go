@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -135,6 +136,8 @@ type CLI struct {
 	// Backend is built lazily, after the arguments were checked, so that a
 	// bad argument never touches the machine.
 	Backend func(user string) (Backend, error)
+	// Getenv reads the environment; nil is os.Getenv.
+	Getenv func(string) string
 }
 
 // usageError is bad usage (exit 2), with a message suited to stderr.
@@ -164,6 +167,9 @@ func (c *CLI) Run(ctx context.Context, args []string) int {
 		if errors.Is(err, autostart.ErrCancelled) && !undoFailed(err) {
 			msg = "cancelled: the administrator prompt was dismissed; nothing was changed"
 		}
+		if why := c.noUserManager(msg); why != "" {
+			msg = why + ": " + msg
+		}
 		fmt.Fprintf(c.Stderr, "limabar: %s\n", oneLine(msg))
 		var ue usageError
 		if errors.As(err, &ue) {
@@ -174,6 +180,27 @@ func (c *CLI) Run(ctx context.Context, args []string) int {
 		}
 	}
 	return code
+}
+
+// noUserManager says why systemctl --user could not reach the user's
+// systemd, when msg, an error, is systemctl's "Failed to connect to bus"
+// and the reason is the usual one: a shell from su, sudo -u or runuser,
+// which has no login session and so no XDG_RUNTIME_DIR, where the user
+// manager's socket is. Otherwise it returns "".
+func (c *CLI) noUserManager(msg string) string {
+	getenv := c.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if c.Platform != autostart.Linux || !strings.Contains(msg, "systemctl --user") ||
+		!strings.Contains(msg, "Failed to connect to bus") || getenv("XDG_RUNTIME_DIR") != "" {
+		return ""
+	}
+	who := c.User
+	if who == "" {
+		who = "yourself"
+	}
+	return fmt.Sprintf("cannot reach your systemd user manager: XDG_RUNTIME_DIR is not set, as in a shell from su or sudo; log in as %s (a desktop, SSH, or machinectl shell %s@)", who, who)
 }
 
 // undoFailed reports whether a failed change could not be taken back
@@ -453,6 +480,9 @@ func (c *CLI) change(ctx context.Context, on bool, args []string) (int, error) {
 		conds = []autostart.Condition{autostart.Boot, autostart.Login}
 	} else {
 		cd, err := autostart.ParseCondition(*cond)
+		if err != nil && !on {
+			return 2, usageError{fmt.Sprintf("unknown condition %q: want login, boot or all", *cond)}
+		}
 		if err != nil {
 			return 2, usageError{err.Error()}
 		}
