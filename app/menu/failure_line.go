@@ -64,9 +64,10 @@ func HealthFailureLine(name string, h *health.Health, c autostart.Condition) str
 
 // AutostartUnknownLine is the short form of a registration that could not
 // be read (msg is the whole error): "default: permission denied —
-// autostart state unknown".
+// autostart state unknown". It fits a problem line of the instance's
+// submenu (problemWidth) whole.
 func AutostartUnknownLine(name, msg string) string {
-	return shortLine(name, Cause(msg), "autostart state unknown")
+	return shortLineWithin(name, Cause(msg), "autostart state unknown", problemWidth)
 }
 
 // InstanceErrorLine is the short form of an error limactl reports for an
@@ -87,6 +88,12 @@ func NotDoneLine(name, verb, msg string) string {
 // characters (the mark takes two), shortened when they do not fit, and
 // what after them when the whole stays within FailureLineWidth-2.
 func shortLine(name, cause, what string) string {
+	return shortLineWithin(name, cause, what, FailureLineWidth-2)
+}
+
+// shortLineWithin is shortLine with what after the cause only when the
+// whole stays within width characters.
+func shortLineWithin(name, cause, what string, width int) string {
 	n := FailureWidth - 2
 	head := cause
 	if name != "" {
@@ -108,7 +115,7 @@ func shortLine(name, cause, what string) string {
 	if what == "" {
 		return head
 	}
-	if room := FailureLineWidth - 2 - runeLen(head) - runeLen(sep); room >= runeLen(what) {
+	if room := width - runeLen(head) - runeLen(sep); room >= runeLen(what) {
 		return head + sep + what
 	}
 	return head

@@ -219,6 +219,26 @@ func TestShortFormsLeadWithTheCause(t *testing.T) {
 	}
 }
 
+// TestAutostartUnknownLineFitsTheSubmenu: the line of a registration that
+// could not be read fits a problem line of the instance's submenu whole,
+// so that nothing cuts what did not happen in half.
+func TestAutostartUnknownLineFitsTheSubmenu(t *testing.T) {
+	for _, tt := range []struct{ msg, want string }{
+		{"launchctl print-disabled gui/501: exit status 125: Domain does not support specified action",
+			"default: Domain does not support specified action"},
+		{"cannot read /home/alice/.config/systemd/user/lima-vm@default.service: permission denied",
+			"default: permission denied — autostart state unknown"},
+	} {
+		got := AutostartUnknownLine("default", tt.msg)
+		if got != tt.want {
+			t.Errorf("got  %q\nwant %q", got, tt.want)
+		}
+		if n := runeLen(got); n > problemWidth {
+			t.Errorf("%q is %d characters, more than %d", got, n, problemWidth)
+		}
+	}
+}
+
 func TestHealthFailureLine(t *testing.T) {
 	h := &health.Health{State: health.Failing, Reason: "qemu-system-x86_64 not found", ExitCode: 1, Restarts: 4}
 	if got, want := HealthFailureLine("default", h, autostart.Login), "default: qemu-system-x86_64 not found — keeps failing at login"; got != want {
