@@ -464,18 +464,27 @@ func (st systemdState) register(name string, force bool) ([]plan.Step, error) {
 	), nil
 }
 
-// forget is the last step of a plan that registers an instance anew
-// (enable, switch-over, repair): the failures of the job under an earlier
+// forget ends a plan that registers an instance anew (enable,
+// switch-over, repair): the failures of the job under an earlier
 // registration are history. systemd keeps a failed unit failed, with the
 // time of its failure, across the removal of its file and a new one,
-// until reset-failed, which starts and stops nothing. Last, so that a
-// rollback never brings back an old registration without its failure; a
-// failure is ignored ("Unit … not loaded" for a unit systemd never ran),
-// and the health read takes a failure older than the unit file for
-// history anyway.
+// until reset-failed, which starts and stops nothing. It runs in
+// Plan.After, after the reload, not before the switch shows its
+// checkmark: a systemctl of its own adds about as much as the enable to
+// a click (BenchmarkClickToCheckmark in scripts/e2e: 12 to 105 ms, the
+// more the busier the machine), and the failure is history without it,
+// since the health read takes a failure older than the unit file for
+// history. A failure of it is ignored ("Unit … not loaded" for a unit
+// systemd never ran).
+//
+// After stays a reload, as Result.PendingReloads tells the menu, which
+// runs one pending reload for a series of clicks: the reset-failed of an
+// earlier click of the series may then not run, and systemd keeps that
+// unit failed until its next start, which the health read already shows
+// as history.
 func (st systemdState) forget(p *Plan, name string) {
 	if len(p.Steps) > 0 {
-		p.Steps = append(p.Steps, plan.Command{Purpose: "forget the failures of an earlier registration",
+		p.After = append(p.After, plan.Command{Purpose: "forget the failures of an earlier registration",
 			Argv: st.systemctl(systemd.ResetFailedArgv(st.unit(name))), IgnoreFailure: true})
 	}
 }

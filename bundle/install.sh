@@ -233,8 +233,8 @@ do_uninstall() {
   echo "LimaBar is uninstalled from $prefix."
   cat <<'EOF'
 Lima instances set to start at login or at boot are not changed by this and
-keep starting. `limabar disable --condition=all NAME` stops that for one
-instance: run it for each before uninstalling (or reinstall to run it).
+keep starting. `limabar disable --all` stops that for every instance: run it
+before uninstalling (or reinstall to run it).
 EOF
 }
 

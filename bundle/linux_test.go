@@ -289,7 +289,7 @@ func TestInstallScript(t *testing.T) {
 	if got := files(t, home); !slices.Equal(got, before) {
 		t.Errorf("after uninstalling, files left:\n%s", strings.Join(got, "\n"))
 	}
-	if !strings.Contains(out, "limabar disable --condition=all") {
+	if !strings.Contains(out, "limabar disable --all") {
 		t.Errorf("uninstall does not say how to remove instance registrations:\n%s", out)
 	}
 	if _, err := os.Stat(filepath.Join(home, ".local", "share", "icons", "hicolor", "16x16")); !os.IsNotExist(err) {

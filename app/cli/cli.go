@@ -10,9 +10,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/limabar/limabar/app/menu"
 	"github.com/limabar/limabar/app/state"
 	"github.com/limabar/limabar/autostart"
 	"github.com/limabar/limabar/autostart/health"
@@ -138,6 +140,8 @@ type CLI struct {
 	// Backend is built lazily, after the arguments were checked, so that a
 	// bad argument never touches the machine.
 	Backend func(user string) (Backend, error)
+	// Getenv reads the environment; nil is os.Getenv.
+	Getenv func(string) string
 }
 
 // usageError is bad usage (exit 2), with a message suited to stderr.
@@ -167,6 +171,9 @@ func (c *CLI) Run(ctx context.Context, args []string) int {
 		if errors.Is(err, autostart.ErrCancelled) && !undoFailed(err) {
 			msg = "cancelled: the administrator prompt was dismissed; nothing was changed"
 		}
+		if why := c.noUserManager(msg); why != "" {
+			msg = why + ": " + msg
+		}
 		fmt.Fprintf(c.Stderr, "limabar: %s\n", oneLine(msg))
 		var ue usageError
 		if errors.As(err, &ue) {
@@ -177,6 +184,27 @@ func (c *CLI) Run(ctx context.Context, args []string) int {
 		}
 	}
 	return code
+}
+
+// noUserManager says why systemctl --user could not reach the user's
+// systemd, when msg, an error, is systemctl's "Failed to connect to bus"
+// and the reason is the usual one: a shell from su, sudo -u or runuser,
+// which has no login session and so no XDG_RUNTIME_DIR, where the user
+// manager's socket is. Otherwise it returns "".
+func (c *CLI) noUserManager(msg string) string {
+	getenv := c.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if c.Platform != autostart.Linux || !strings.Contains(msg, "systemctl --user") ||
+		!strings.Contains(msg, "Failed to connect to bus") || getenv("XDG_RUNTIME_DIR") != "" {
+		return ""
+	}
+	who := c.User
+	if who == "" {
+		who = "yourself"
+	}
+	return fmt.Sprintf("cannot reach your systemd user manager: XDG_RUNTIME_DIR is not set, as in a shell from su or sudo; log in as %s (a desktop, SSH, or machinectl shell %s@)", who, who)
 }
 
 // undoFailed reports whether a failed change could not be taken back
@@ -372,7 +400,44 @@ func (c *CLI) list(ctx context.Context, args []string) (int, error) {
 		// too (a broken lima.yaml), not only its registrations' problems.
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", j.ID, j.Status, onOff(j.Login.CondStatus), onOff(j.Boot.CondStatus), hs, j.Problems+len(j.Errors))
 	}
-	return 0, tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return 1, err
+	}
+	var lines []string
+	for _, in := range s.Instances {
+		lines = append(lines, failureLines(in)...)
+	}
+	if len(lines) > 0 {
+		fmt.Fprintln(c.Stdout)
+		for _, l := range lines {
+			fmt.Fprintln(c.Stdout, l)
+		}
+	}
+	return 0, nil
+}
+
+// failureLines are what `limabar list` says below its table of an
+// instance whose job failed, whose registration could not be read, or
+// that limactl reports an error for: each as the menu says it, marked
+// ⚠, the instance and the cause first, then its whole text indented.
+func failureLines(in state.Instance) []string {
+	var out []string
+	if in.Health != nil && in.Health.Bad() {
+		out = append(out, failureLine(menu.HealthFailureLine(in.Name, in.Health, in.HealthCondition), healthSentence(in.Health))...)
+	}
+	for _, e := range in.Errors {
+		out = append(out, failureLine(menu.InstanceErrorLine(in.Name, e), e)...)
+	}
+	if in.AutostartErr != "" {
+		out = append(out, failureLine(menu.AutostartUnknownLine(in.Name, in.AutostartErr), "autostart state unknown: "+in.AutostartErr)...)
+	}
+	return out
+}
+
+// failureLine is a failure's short form, marked ⚠ as in the menu, and
+// its whole text on an indented line after it.
+func failureLine(short, full string) []string {
+	return []string{"⚠ " + short, "    " + oneLine(full)}
 }
 
 func onOff(cs autostart.CondStatus) string {
@@ -433,6 +498,9 @@ func (c *CLI) change(ctx context.Context, on bool, args []string) (int, error) {
 		conds = []autostart.Condition{autostart.Boot, autostart.Login}
 	} else {
 		cd, err := autostart.ParseCondition(*cond)
+		if err != nil && !on {
+			return 2, usageError{fmt.Sprintf("unknown condition %q: want login, boot or all", *cond)}
+		}
 		if err != nil {
 			return 2, usageError{err.Error()}
 		}
@@ -556,6 +624,8 @@ type DoctorJSON struct {
 	Error   string         `json:"error,omitempty"`
 	// Plan is, with --fix --dry-run, the steps the fix would run.
 	Plan []plan.StepJSON `json:"plan,omitempty"`
+	// healthCondition is the registration Health is of.
+	healthCondition autostart.Condition
 }
 
 func (c *CLI) doctor(ctx context.Context, args []string) (int, error) {
@@ -608,7 +678,7 @@ func (c *CLI) doctor(ctx context.Context, args []string) (int, error) {
 		}
 		d := DoctorJSON{Name: in.ID(), Problems: ps}
 		if failed {
-			d.Health = in.Health
+			d.Health, d.healthCondition = in.Health, in.HealthCondition
 		}
 		if len(ps) == 0 {
 			// A job that fails with a sound registration: nothing to
@@ -667,7 +737,7 @@ func (c *CLI) doctor(ctx context.Context, args []string) (int, error) {
 			// Removing what may be a working registration is worse
 			// than leaving a stale one: `limabar disable` removes it
 			// once the user knows.
-			d.Error = fmt.Sprintf("left alone, since the instance may still exist; `limabar disable --condition=all %s` removes it", m.name)
+			d.Error = fmt.Sprintf("left alone: the instance may still exist (`limabar disable --condition=all %s` removes it)", m.name)
 			remaining++
 			plans = append(plans, plan.Plan{})
 		case len(unverified) > 0:
@@ -709,7 +779,9 @@ func (c *CLI) doctor(ctx context.Context, args []string) (int, error) {
 		}
 		for i, d := range report {
 			if d.Health != nil {
-				fmt.Fprintf(c.Stdout, "%s: %s\n", d.Name, healthSentence(d.Health))
+				for _, l := range failureLine(menu.HealthFailureLine(d.Name, d.Health, d.healthCondition), healthSentence(d.Health)) {
+					fmt.Fprintln(c.Stdout, l)
+				}
 			}
 			for _, p := range d.Problems {
 				fmt.Fprintf(c.Stdout, "%s: %s (%s)\n", d.Name, p.Message, p.Code)
@@ -724,7 +796,9 @@ func (c *CLI) doctor(ctx context.Context, args []string) (int, error) {
 			case d.Fixed:
 				fmt.Fprintf(c.Stdout, "%s: %s: %s\n", d.Name, verbs[i], d.Message)
 			case d.Error != "":
-				fmt.Fprintf(c.Stdout, "%s: not %s: %s\n", d.Name, verbs[i], oneLine(d.Error))
+				for _, l := range failureLine(menu.NotDoneLine(d.Name, verbs[i], d.Error), d.Error) {
+					fmt.Fprintln(c.Stdout, l)
+				}
 			case d.Message != "" && len(d.Problems) == 0:
 				fmt.Fprintf(c.Stdout, "%s: %s\n", d.Name, d.Message)
 			}
@@ -794,8 +868,11 @@ func healthSentence(h *health.Health) string {
 	if h.Reason != "" {
 		s += ": " + h.Reason
 	}
-	if h.ExitCode != 0 {
+	switch {
+	case h.ExitCode != 0:
 		s += fmt.Sprintf(" (exit %d)", h.ExitCode)
+	case h.Signal != 0:
+		s += fmt.Sprintf(" (killed by signal %d)", h.Signal)
 	}
 	return s + " (" + string(h.State) + ")"
 }

@@ -113,3 +113,46 @@ func TestCancelledWithUndoFailureIsReported(t *testing.T) {
 		t.Errorf("got %d %q, want 1 %q", code, stderr, want)
 	}
 }
+
+// TestDisableNamesItsConditions: a bad --condition of disable names all
+// three it takes, enable's the two.
+func TestDisableNamesItsConditions(t *testing.T) {
+	for _, tt := range []struct{ verb, want string }{
+		{"disable", "limabar: unknown condition \"bogus\": want login, boot or all\n"},
+		{"enable", "limabar: unknown condition \"bogus\": want login or boot\n"},
+	} {
+		b := &warningBackend{}
+		code, _, stderr := run(b, tt.verb, "--condition=bogus", "dev")
+		if code != 2 || stderr != tt.want || len(b.calls) != 0 {
+			t.Errorf("%s: exit %d, stderr %q, calls %q; want 2, %q and no call", tt.verb, code, stderr, b.calls, tt.want)
+		}
+	}
+}
+
+// TestNoUserManagerSaysWhy: systemctl --user without XDG_RUNTIME_DIR
+// (a shell from su or runuser) fails with "Failed to connect to bus: No
+// medium found"; the one line says why first, then systemctl's words.
+func TestNoUserManagerSaysWhy(t *testing.T) {
+	const failed = `failed to enable the unit for instance "dev": systemctl --user enable --no-reload lima-vm@dev.service: Failed to connect to bus: No medium found`
+	for _, tt := range []struct {
+		name, runtimeDir string
+		platform         autostart.Platform
+		want             string
+	}{
+		{"no XDG_RUNTIME_DIR", "", autostart.Linux,
+			"limabar: cannot reach your systemd user manager: XDG_RUNTIME_DIR is not set, as in a shell from su or sudo; log in as alice (a desktop, SSH, or machinectl shell alice@): " + failed + "\n"},
+		{"another cause", "/run/user/1000", autostart.Linux, "limabar: " + failed + "\n"},
+		{"a Mac", "", autostart.Darwin, "limabar: " + failed + "\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			b := &warningBackend{err: errors.New(failed)}
+			c := &CLI{Stdout: &out, Stderr: &errb, User: "alice", Platform: tt.platform,
+				Getenv:  func(k string) string { return map[string]string{"XDG_RUNTIME_DIR": tt.runtimeDir}[k] },
+				Backend: func(string) (Backend, error) { return b, nil }}
+			if code := c.Run(context.Background(), []string{"disable", "--condition=login", "dev"}); code != 1 || errb.String() != tt.want {
+				t.Errorf("exit %d, stderr\n%q\nwant 1 and\n%q", code, errb.String(), tt.want)
+			}
+		})
+	}
+}

@@ -35,7 +35,10 @@ func (b *clearingBackend) ClearFailure(_ context.Context, name string, c autosta
 
 func clearing() *clearingBackend { return &clearingBackend{listBackend: failedBackend()} }
 
-const failingLine = "default: the autostart job keeps failing: qemu-system-x86_64 not found (exit 1) (failing)\n"
+// failingLine is doctor's report of default's failing job: the short
+// form the menu uses, then the whole text.
+const failingLine = "⚠ default: qemu-system-x86_64 not found — keeps failing at login\n" +
+	"    the autostart job keeps failing: qemu-system-x86_64 not found (exit 1) (failing)\n"
 
 // TestDoctorClearsAFailure: a job that failed with a sound registration
 // is not a repair. doctor says what to do; --fix clears the failure and
@@ -93,7 +96,8 @@ func TestDoctorClearsAFailure(t *testing.T) {
 		b := clearing()
 		b.failsAgain = true
 		code, stdout, _ := run(b, "doctor", "--fix")
-		want := failingLine + "default: not cleared: the job failed again: the autostart job keeps failing: qemu-system-x86_64 not found (exit 1) (failing)\n"
+		want := failingLine + "⚠ default: qemu-system-x86_64 not found (exit 1) (failing) — not cleared\n" +
+			"    the job failed again: the autostart job keeps failing: qemu-system-x86_64 not found (exit 1) (failing)\n"
 		if code != 3 || stdout != want {
 			t.Errorf("got exit %d, stdout:\n%s\nwant 3 and:\n%s", code, stdout, want)
 		}
@@ -102,7 +106,8 @@ func TestDoctorClearsAFailure(t *testing.T) {
 		b := clearing()
 		b.err = errors.New(`instance "default": cannot reset lima-vm@default.service: Access denied`)
 		code, stdout, _ := run(b, "doctor", "--fix")
-		want := failingLine + "default: not cleared: instance \"default\": cannot reset lima-vm@default.service: Access denied\n"
+		want := failingLine + "⚠ default: Access denied — not cleared\n" +
+			"    instance \"default\": cannot reset lima-vm@default.service: Access denied\n"
 		if code != 3 || stdout != want {
 			t.Errorf("got exit %d, stdout:\n%s\nwant 3 and:\n%s", code, stdout, want)
 		}
@@ -122,7 +127,8 @@ func TestDoctorClearsAFailure(t *testing.T) {
 // pretend: it says what to do, and exits 3.
 func TestDoctorSaysWhatToDoWhereAFailureStays(t *testing.T) {
 	code, stdout, _ := run(failedBackend(), "doctor", "--fix")
-	want := failingLine + "default: not cleared: fix the cause, then start the instance with `limactl start default` (or Try Again in the menu): the failure is shown until the job runs again\n"
+	want := failingLine + "⚠ default: the failure is shown until the job runs again — not cleared\n" +
+		"    fix the cause, then start the instance with `limactl start default` (or Try Again in the menu): the failure is shown until the job runs again\n"
 	if code != 3 || stdout != want {
 		t.Errorf("got exit %d, stdout:\n%s\nwant 3 and:\n%s", code, stdout, want)
 	}

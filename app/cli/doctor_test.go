@@ -232,7 +232,8 @@ func TestDoctorFixFailures(t *testing.T) {
 	code, stdout, _ := run(b, "doctor", "--fix")
 	want := "gone: the registration starts instance gone, which no longer exists: /Library/LaunchDaemons/io.lima-vm.daemon.gone.plist (instance-missing)\n" +
 		"gone: the registration starts instance gone, which no longer exists: /Users/alice/Library/LaunchAgents/io.lima-vm.autostart.gone.plist (instance-missing)\n" +
-		"gone: not removed: failed to remove the LaunchDaemon for instance \"gone\": launchctl bootout: Input/output error\n" +
+		"⚠ gone: Input/output error — not removed\n" +
+		"    failed to remove the LaunchDaemon for instance \"gone\": launchctl bootout: Input/output error\n" +
 		"old: the registration starts instance old, which no longer exists: /Users/alice/Library/LaunchAgents/io.lima-vm.autostart.old.plist (instance-missing)\n" +
 		"old: removed: old will no longer start at login\n"
 	if code != 3 || stdout != want {
@@ -287,7 +288,8 @@ func TestDoctorLeavesUnverifiedRegistrations(t *testing.T) {
 		t.Errorf("doctor: exit %d, stdout:\n%s", code, stdout)
 	}
 	code, stdout, _ = run(b, "doctor", "--fix")
-	wantFix := want + "vms: not removed: left alone, since the instance may still exist; `limabar disable --condition=all vms` removes it\n"
+	wantFix := want + "⚠ vms: the instance may still exist — not removed\n" +
+		"    left alone: the instance may still exist (`limabar disable --condition=all vms` removes it)\n"
 	if code != 3 || stdout != wantFix {
 		t.Errorf("doctor --fix: exit %d, stdout:\n%s\nwant:\n%s", code, stdout, wantFix)
 	}

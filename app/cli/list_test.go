@@ -25,7 +25,8 @@ func (b *listBackend) Registered(context.Context) ([]autostart.Registration, err
 
 // TestListCountsLimactlErrors: the PROBLEMS column counts a broken
 // lima.yaml as well as a registration's problems, so that `limabar list`
-// never shows 0 beside an instance that cannot start.
+// never shows 0 beside an instance that cannot start; below the table,
+// limactl's error in the menu's short form, then whole.
 func TestListCountsLimactlErrors(t *testing.T) {
 	on := autostart.CondStatus{Supported: true, Enabled: true, Problems: []autostart.Problem{{Code: "path-missing", Message: "no PATH"}}}
 	off := autostart.CondStatus{Supported: true}
@@ -36,7 +37,10 @@ func TestListCountsLimactlErrors(t *testing.T) {
 	code, stdout, stderr := run(b, "list")
 	want := "NAME     STATUS   LOGIN  BOOT  HEALTH  PROBLEMS\n" +
 		"bad      Broken   off    off   -       1\n" +
-		"default  Running  on     off   -       1\n"
+		"default  Running  on     off   -       1\n" +
+		"\n" +
+		"⚠ bad: mapping values are not allowed — limactl reports an error\n" +
+		"    lima.yaml: line 3: mapping values are not allowed\n"
 	if code != 0 || stdout != want || stderr != "" {
 		t.Errorf("got exit %d, stdout:\n%s\nstderr %q; want stdout:\n%s", code, stdout, stderr, want)
 	}
@@ -56,7 +60,10 @@ func failedBackend() *listBackend {
 func TestListHealth(t *testing.T) {
 	code, stdout, _ := run(failedBackend(), "list")
 	want := "NAME     STATUS   LOGIN  BOOT  HEALTH   PROBLEMS\n" +
-		"default  Stopped  on     off   failing  0\n"
+		"default  Stopped  on     off   failing  0\n" +
+		"\n" +
+		"⚠ default: qemu-system-x86_64 not found — keeps failing at login\n" +
+		"    the autostart job keeps failing: qemu-system-x86_64 not found (exit 1) (failing)\n"
 	if code != 0 || stdout != want {
 		t.Errorf("got exit %d, stdout:\n%s\nwant:\n%s", code, stdout, want)
 	}
@@ -101,7 +108,8 @@ func TestListHealth(t *testing.T) {
 
 func TestDoctorReportsFailedHealth(t *testing.T) {
 	code, stdout, _ := run(failedBackend(), "doctor")
-	want := "default: the autostart job keeps failing: qemu-system-x86_64 not found (exit 1) (failing)\n" +
+	want := "⚠ default: qemu-system-x86_64 not found — keeps failing at login\n" +
+		"    the autostart job keeps failing: qemu-system-x86_64 not found (exit 1) (failing)\n" +
 		"default: fix the cause, then start the instance with `limactl start default` (or Try Again in the menu): the failure is shown until the job runs again\n"
 	if code != 3 || stdout != want {
 		t.Errorf("got exit %d, stdout:\n%s\nwant 3 and:\n%s", code, stdout, want)

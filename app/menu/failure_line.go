@@ -1,7 +1,12 @@
 package menu
 
 import (
+	"fmt"
+	"regexp"
 	"strings"
+
+	"github.com/limabar/limabar/autostart"
+	"github.com/limabar/limabar/autostart/health"
 )
 
 // FailureWidth is the widest a failure line of the menu's top level gets,
@@ -31,10 +36,64 @@ func ListFailureLine(msg string) string {
 	return shortLine("", Cause(msg), "instances not listed")
 }
 
+// HealthFailureLine is the short form of a registered job that failed,
+// for the notification's title, `limabar list` and `limabar doctor`:
+// "default: qemu-system-x86_64 not found — keeps failing at login". The
+// cause is the reason the job gave, else its exit status or signal;
+// HealthLine is the whole text.
+func HealthFailureLine(name string, h *health.Health, c autostart.Condition) string {
+	what := "did not start at " + string(c)
+	if h.State == health.Failing {
+		what = "keeps failing at " + string(c)
+	}
+	cause := strings.Join(strings.Fields(firstLineOnly(h.Reason)), " ")
+	if cause != "" && runeLen(name)+2+runeLen(cause) > FailureWidth-2 {
+		cause = Cause(cause)
+	}
+	switch {
+	case cause != "":
+	case h.ExitCode != 0:
+		cause = fmt.Sprintf("exit status %d", h.ExitCode)
+	case h.Signal != 0:
+		cause = fmt.Sprintf("killed by signal %d", h.Signal)
+	default:
+		return shortLine(name, what, "")
+	}
+	return shortLine(name, cause, what)
+}
+
+// AutostartUnknownLine is the short form of a registration that could not
+// be read (msg is the whole error): "default: permission denied —
+// autostart state unknown". It fits a problem line of the instance's
+// submenu (problemWidth) whole.
+func AutostartUnknownLine(name, msg string) string {
+	return shortLineWithin(name, Cause(msg), "autostart state unknown", problemWidth)
+}
+
+// InstanceErrorLine is the short form of an error limactl reports for an
+// instance (a lima.yaml it cannot read), msg its whole text.
+func InstanceErrorLine(name, msg string) string {
+	return shortLine(name, Cause(msg), "limactl reports an error")
+}
+
+// NotDoneLine is the short form of what `limabar doctor --fix` could not
+// do for an instance: verb is what it did not do ("repaired", "cleared",
+// "removed"), msg the whole error: "default: Access denied — not
+// repaired".
+func NotDoneLine(name, verb, msg string) string {
+	return shortLine(name, Cause(msg), "not "+verb)
+}
+
 // shortLine is "name: cause — what": name and cause in FailureWidth-2
 // characters (the mark takes two), shortened when they do not fit, and
 // what after them when the whole stays within FailureLineWidth-2.
 func shortLine(name, cause, what string) string {
+	return shortLineWithin(name, cause, what, FailureLineWidth-2)
+}
+
+// shortLineWithin is shortLine with what after the cause only when the
+// whole stays within width characters.
+func shortLineWithin(name, cause, what string, width int) string {
 	n := FailureWidth - 2
 	head := cause
 	if name != "" {
@@ -53,7 +112,10 @@ func shortLine(name, cause, what string) string {
 		}
 	}
 	const sep = " — "
-	if room := FailureLineWidth - 2 - runeLen(head) - runeLen(sep); room >= runeLen(what) {
+	if what == "" {
+		return head
+	}
+	if room := width - runeLen(head) - runeLen(sep); room >= runeLen(what) {
 		return head + sep + what
 	}
 	return head
@@ -113,7 +175,8 @@ func failedWhat(a Action, msg string) string {
 // except after a wrapper's words ("failed to install … (the privileged
 // script: mkdir …: No such file or directory)"), where the cause is inside.
 // A cause of one word or an exit status ("EOF", "exit status 1") keeps the
-// command before it. Long paths are shortened to their last element. The
+// command before it, and a cause after a quoted name keeps the name
+// (`exec: "qemu-system-x86_64": executable file not found in $PATH`). Long paths are shortened to their last element. The
 // whole message is always shown on a click.
 func Cause(msg string) string {
 	msg = strings.Join(strings.Fields(firstLineOnly(msg)), " ")
@@ -130,11 +193,21 @@ func Cause(msg string) string {
 			msg = inner
 			continue
 		}
-		if len(parts) > 1 && (!strings.Contains(cause, " ") || strings.HasPrefix(cause, "exit status ")) {
+		if len(parts) > 1 && (!strings.Contains(cause, " ") || strings.HasPrefix(cause, "exit status ") || quoted(parts[len(parts)-2])) {
 			cause = command(trimUnbalanced(parts[len(parts)-2])) + ": " + cause
 		}
-		return shortenPaths(cause)
+		return shortenPaths(yamlPosition.ReplaceAllString(cause, ""))
 	}
+}
+
+// yamlPosition is the line and column a YAML error begins with ("[2:12]
+// mapping value is not allowed in this context"): where, not why.
+var yamlPosition = regexp.MustCompile(`^\[\d+:\d+\] `)
+
+// quoted reports whether s is one quoted word, `"qemu-system-x86_64"`.
+func quoted(s string) bool {
+	s = strings.TrimSpace(s)
+	return len(s) > 2 && strings.HasPrefix(s, `"`) && strings.HasSuffix(s, `"`) && !strings.ContainsAny(s, " ")
 }
 
 // splitOutside splits s at each sep that is outside parentheses.

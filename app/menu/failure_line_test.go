@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/limabar/limabar/autostart"
+	"github.com/limabar/limabar/autostart/health"
 )
 
 // first60 is what a failure line must say its most in: its first
@@ -160,6 +161,91 @@ func TestFailureLineOfAChangeMade(t *testing.T) {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 	if got, want := FailureLine(a, "writing the unit: Access denied"), "default: Access denied — Start at Login not turned on"; got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
+// TestShortFormsLeadWithTheCause goes over the failures LimaBar tells of
+// outside an action: a job that failed (the notification's title, and
+// `limabar list` and `doctor`), a registration that could not be read,
+// an error limactl reports for an instance, and what `doctor --fix`
+// could not do. Each names the instance and the cause in its first 60
+// characters and stays within FailureLineWidth.
+func TestShortFormsLeadWithTheCause(t *testing.T) {
+	qemu := `failed to find the QEMU binary for the architecture "x86_64": exec: "qemu-system-x86_64": executable file not found in $PATH`
+	tests := []struct {
+		name, line, instance, cause string
+	}{
+		{"a job that keeps failing", HealthFailureLine("default", &health.Health{State: health.Failing, Reason: "qemu-system-x86_64 not found", ExitCode: 1, Restarts: 4}, autostart.Login),
+			"default", "qemu-system-x86_64 not found"},
+		{"Lima's own words", HealthFailureLine("default", &health.Health{State: health.Failed, Reason: qemu, ExitCode: 1}, autostart.Boot),
+			"default", `"qemu-system-x86_64": executable file not found`},
+		{"a long name and reason", HealthFailureLine("a-rather-long-instance-name-for-k3s", &health.Health{State: health.Failed, Reason: qemu}, autostart.Login),
+			"a-rather-long-instance-name-for-k3s", `"qemu-system-x86_64"`},
+		{"an exit status only", HealthFailureLine("k3s", &health.Health{State: health.Failed, ExitCode: 3}, autostart.Login),
+			"k3s", "exit status 3"},
+		{"a signal only", HealthFailureLine("k3s", &health.Health{State: health.Failing, Signal: 9}, autostart.Boot),
+			"k3s", "killed by signal 9"},
+		{"nothing known", HealthFailureLine("k3s", &health.Health{State: health.Failed}, autostart.Login),
+			"k3s", "did not start at login"},
+		{"a unit that cannot be read", AutostartUnknownLine("default", "cannot read /home/alice/.config/systemd/user/lima-vm@default.service: permission denied"),
+			"default", "permission denied"},
+		{"systemd not reachable", AutostartUnknownLine("default", "systemctl --user is-enabled lima-vm@default.service: Failed to connect to bus: No such file or directory"),
+			"default", "No such file or directory"},
+		{"launchd without a desktop", AutostartUnknownLine("default", "launchctl print-disabled gui/501: exit status 125: Domain does not support specified action"),
+			"default", "Domain does not support specified action"},
+		{"a broken lima.yaml", InstanceErrorLine("default", "failed to unmarshal YAML (main file /home/alice/.lima/default/lima.yaml): [2:12] mapping value is not allowed in this context"),
+			"default", "mapping value is not allowed in this context"},
+		{"a repair refused", NotDoneLine("default", "repaired", `failed to write the unit for instance "default": open /home/alice/.config/systemd/user/lima-vm@default.service: read-only file system; nothing was changed`),
+			"default", "read-only file system"},
+		{"a removal that failed", NotDoneLine("gone", "removed", `failed to remove the LaunchDaemon for instance "gone": launchctl bootout: Input/output error`),
+			"gone", "Input/output error"},
+		{"a failure systemd keeps", NotDoneLine("default", "cleared", `instance "default": cannot reset lima-vm@default.service: Access denied`),
+			"default", "Access denied"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			head := first60("⚠ " + tt.line)
+			if !strings.HasPrefix(head, "⚠ "+tt.instance+": ") {
+				t.Errorf("line %q does not begin with the instance %s", tt.line, tt.instance)
+			}
+			if !strings.Contains(head, tt.cause) {
+				t.Errorf("line %q: its first %d characters %q do not hold the cause %q", tt.line, FailureWidth, head, tt.cause)
+			}
+			if n := len([]rune("⚠ " + tt.line)); n > FailureLineWidth {
+				t.Errorf("line %q is %d characters, more than %d", tt.line, n, FailureLineWidth)
+			}
+		})
+	}
+}
+
+// TestAutostartUnknownLineFitsTheSubmenu: the line of a registration that
+// could not be read fits a problem line of the instance's submenu whole,
+// so that nothing cuts what did not happen in half.
+func TestAutostartUnknownLineFitsTheSubmenu(t *testing.T) {
+	for _, tt := range []struct{ msg, want string }{
+		{"launchctl print-disabled gui/501: exit status 125: Domain does not support specified action",
+			"default: Domain does not support specified action"},
+		{"cannot read /home/alice/.config/systemd/user/lima-vm@default.service: permission denied",
+			"default: permission denied — autostart state unknown"},
+	} {
+		got := AutostartUnknownLine("default", tt.msg)
+		if got != tt.want {
+			t.Errorf("got  %q\nwant %q", got, tt.want)
+		}
+		if n := runeLen(got); n > problemWidth {
+			t.Errorf("%q is %d characters, more than %d", got, n, problemWidth)
+		}
+	}
+}
+
+func TestHealthFailureLine(t *testing.T) {
+	h := &health.Health{State: health.Failing, Reason: "qemu-system-x86_64 not found", ExitCode: 1, Restarts: 4}
+	if got, want := HealthFailureLine("default", h, autostart.Login), "default: qemu-system-x86_64 not found — keeps failing at login"; got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	h = &health.Health{State: health.Failed}
+	if got, want := HealthFailureLine("default", h, autostart.Boot), "default: did not start at boot"; got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }

@@ -78,8 +78,8 @@ func TestLinuxBootWithLingering(t *testing.T) {
 			"limactl list --json",
 			"systemctl --user enable --no-reload lima-vm@default.service",
 			"loginctl enable-linger " + user,
-			"systemctl --user reset-failed lima-vm@default.service",
 			"systemctl --user daemon-reload",
+			"systemctl --user reset-failed lima-vm@default.service",
 		}
 		if got := s.calls(); !reflect.DeepEqual(got, want) {
 			t.Errorf("calls:\n got %q\nwant %q", got, want)

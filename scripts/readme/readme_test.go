@@ -1,19 +1,27 @@
 // Package readme checks README.md and docs/*.md as a new user meets
 // them: a README read in five minutes (under 200 lines, none over 120
-// characters), links that lead to files that exist, and every shell
-// command in the README either run by a named test or marked as an
-// example.
+// characters), links that lead to files that exist, and every command in
+// the README, in a shell block or inline in the text, either run by a
+// named test, or (limabar's own) run through the command line's parser
+// and checked against `limabar help`, or marked as an example.
 package readme
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/limabar/limabar/app/cli"
+	"github.com/limabar/limabar/autostart"
 )
 
 // MaxLines and MaxWidth bound the README: it is read in five minutes,
@@ -45,6 +53,12 @@ var runs = map[string]runner{
 	"limabar doctor --fix":             {"TestDoctorRemovesUnitOfDeletedInstance", `"doctor", "--fix"`},
 	"limabar disable --all":            {"TestDisableAllAgainstSystemd", `"disable", "--all"`},
 	"./install.sh --uninstall --purge": {"TestUninstallLeavesNothing", `"--uninstall", "--purge"`},
+	"./install.sh --autostart":         {"TestInstallScript", `runInstall(t, script, home, "--autostart")`},
+	"scripts/deps.sh --build":          {"Makefile", "./scripts/deps.sh --build"},
+	"make run ARGS=version":            {"scripts/makerun/makerun_test.go", `w.make("run", "ARGS=version"`},
+	"make bundle":                      {"TestMakeBundleLinux", "makeBundle(t"},
+	"sudo apt-get remove --purge limabar": {"TestDebInstallAndPurge",
+		`apt("remove", "--purge", "limabar")`},
 }
 
 // root is the repository, two folders up from this package.
@@ -190,6 +204,17 @@ func TestCheckReadmeFinds(t *testing.T) {
 		{"test without the command", "```sh\nit --later\n```\n", []string{`TestOther, which does not hold "it", "--later"`}},
 		{"no such test", "```sh\nit --gone\n```\n", []string{"TestGone, which no test file defines"}},
 		{"no such file", "```sh\nit --file\n```\n", []string{"missing.sh, which cannot be read"}},
+		{"an inline command", "Run `make check` and `sudo rm -rf /x`.\n", []string{`README.md:1 (inline): "sudo rm -rf /x" is run by no test`}},
+		{"inline commands marked", "<!-- example: a Mac's -->\n- `sudo rm -rf /x`,\n- `brew install\n  x`.\n\nThen `brew install y`.\n",
+			[]string{`README.md:6 (inline): "brew install y" is run by no test`}},
+		{"a span over a line break", "Run `brew\ninstall x`.\n", []string{`README.md:1 (inline): "brew install x"`}},
+		{"commands joined", "Run `cd x && it --now`.\n", []string{`"cd x" is run by no test`}},
+		{"a flag limabar does not take", "Run `limabar list --colour`.\n", []string{`"limabar list --colour": limabar list --colour exits 2`}},
+		{"limabar as root on a Mac", "`sudo limabar enable --condition=boot --user ci default`\n", nil},
+		{"limabar refused", "<!-- example -->\n`limabar enable --condition=login --user ci default`\n",
+			[]string{"run limabar as ci, not as alice"}},
+		{"limabar's placeholders", "`limabar help CMD`, `limabar CMD --help`, `limabar enable --condition=boot NAME`\n", nil},
+		{"names, not commands", "`xdg-open`, `make`, `LIMA_HOME`, `--dry-run`\n", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -306,27 +331,174 @@ func checkReadme(readme, dir string, known map[string]runner) (map[string]bool, 
 	problems = append(problems, checkLinks("README.md", readme, dir)...)
 
 	used := map[string]bool{}
+	var cmds []command
 	for _, b := range blocks(readme) {
 		if b.info == "" {
 			problems = append(problems, fmt.Sprintf("README.md:%d: a fenced block without an info string: say sh, text or json", b.start))
 			continue
 		}
-		if !isShell(b.info) || b.example {
+		if !isShell(b.info) {
 			continue
 		}
 		for _, c := range commands(b) {
-			r, ok := known[c.text]
-			if !ok {
-				problems = append(problems, fmt.Sprintf("README.md:%d: %q is run by no test: list it with its test, or mark its block <!-- example -->", c.n, c.text))
-				continue
+			cmds = append(cmds, command{c, b.example, false})
+		}
+	}
+	cmds = append(cmds, inlineCommands(readme)...)
+	for _, c := range cmds {
+		where := "README.md:" + strconv.Itoa(c.n)
+		if c.inline {
+			where += " (inline)"
+		}
+		if isLimabar(c.text) {
+			// limabar's own commands, examples too, are run through
+			// its parser, and their flags are in its help.
+			if p := checkLimabar(c.text); p != "" {
+				problems = append(problems, fmt.Sprintf("%s: %q: %s", where, c.text, p))
 			}
+		}
+		r, ok := known[c.text]
+		switch {
+		case ok:
 			used[c.text] = true
 			if p := r.check(dir); p != "" {
-				problems = append(problems, fmt.Sprintf("README.md:%d: %q is run by %s", c.n, c.text, p))
+				problems = append(problems, fmt.Sprintf("%s: %q is run by %s", where, c.text, p))
 			}
+		case c.example || isLimabar(c.text):
+		default:
+			problems = append(problems, fmt.Sprintf("%s: %q is run by no test: list it with its test, or mark it <!-- example -->", where, c.text))
 		}
 	}
 	return used, problems
+}
+
+// command is a command of the README, in a shell block or inline.
+type command struct {
+	line
+	example, inline bool
+}
+
+// commandWords are the programs whose name begins an inline command:
+// `make run`, `sudo apt-get remove limabar`. A span of one word is a name,
+// not a command (`xdg-open`).
+var commandWords = []string{"limabar", "limactl", "make", "sudo", "brew", "apt-get", "apt", "dnf", "rpm",
+	"tar", "curl", "wget", "sha256sum", "xcode-select", "systemctl", "journalctl", "loginctl", "launchctl",
+	"plutil", "osascript", "open", "xdg-open", "ssh", "go", "git", "cd", "rm", "mkdir", "cp", "mv", "chmod",
+	"chown", "ln", "export", "env"}
+
+// isCommand reports whether the text of a code span is a command.
+func isCommand(span string) bool {
+	f := strings.Fields(span)
+	if len(f) == 0 {
+		return false
+	}
+	if strings.HasPrefix(f[0], "./") || (strings.HasPrefix(f[0], "scripts/") && strings.HasSuffix(f[0], ".sh")) {
+		return true
+	}
+	return len(f) > 1 && slices.Contains(commandWords, f[0])
+}
+
+// span matches an inline code span.
+var span = regexp.MustCompile("`([^`]+)`")
+
+// inlineCommands are the commands in the README's code spans outside
+// fenced blocks, one per part of a span joined with "&&". A span may run
+// on over a line break. An example mark, a line of its own, marks the
+// commands of the lines after it up to the next blank line (a paragraph,
+// or a whole list).
+func inlineCommands(text string) []command {
+	var out []command
+	lines := parseLines(text)
+	marked := false
+	for i := 0; i < len(lines); i++ {
+		l := lines[i]
+		trimmed := strings.TrimSpace(l.text)
+		switch {
+		case l.fenced:
+			marked = false
+			continue
+		case trimmed == "":
+			marked = false
+			continue
+		case exampleMark.MatchString(trimmed):
+			marked = true
+			continue
+		}
+		// A paragraph: this line and the next ones up to a blank line
+		// or a fence, joined, so that a span may cross a line break.
+		start := i
+		var para []string
+		for ; i < len(lines) && strings.TrimSpace(lines[i].text) != "" && !lines[i].fenced; i++ {
+			para = append(para, lines[i].text)
+		}
+		i--
+		joined := strings.Join(para, "\n")
+		for _, m := range span.FindAllStringSubmatchIndex(joined, -1) {
+			n := lines[start].n + strings.Count(joined[:m[0]], "\n")
+			text := strings.Join(strings.Fields(joined[m[2]:m[3]]), " ")
+			for _, part := range strings.Split(text, " && ") {
+				if isCommand(part) {
+					out = append(out, command{line{n, part, false}, marked, true})
+				}
+			}
+		}
+		marked = false
+	}
+	return out
+}
+
+// isLimabar reports whether c runs limabar (as root with sudo).
+func isLimabar(c string) bool {
+	f := strings.Fields(strings.TrimPrefix(c, "sudo "))
+	return len(f) > 0 && f[0] == "limabar"
+}
+
+// placeholders are the README's words for what a reader puts in.
+var placeholders = map[string]string{"CMD": "list", "NAME": "default", "U": "alice"}
+
+// errReached is the machine a command of the README reaches once its
+// arguments passed: the check stops there and changes nothing.
+var errReached = errors.New("reached the machine")
+
+// checkLimabar runs a limabar command of the README through the command
+// line's parser, in this process, as alice on Linux, or with sudo as root
+// on a Mac (the README's sudo is a Mac's, over SSH): it must print its
+// help or get as far as the machine, which it is not given. Each flag it
+// names must be in the command's `limabar help`. It returns "" or what
+// is wrong.
+func checkLimabar(c string) string {
+	root := strings.HasPrefix(c, "sudo ")
+	args := strings.Fields(strings.TrimPrefix(c, "sudo "))[1:]
+	for i, a := range args {
+		if v, ok := placeholders[a]; ok {
+			args[i] = v
+		}
+	}
+	var out, errb strings.Builder
+	reached := false
+	cmd := &cli.CLI{Stdout: &out, Stderr: &errb, Version: "dev", Platform: autostart.Linux, User: "alice",
+		Backend: func(string) (cli.Backend, error) { reached = true; return nil, errReached }}
+	if root {
+		cmd.Platform, cmd.IsRoot, cmd.User = autostart.Darwin, true, "root"
+	}
+	code := cmd.Run(context.Background(), args)
+	if code != 0 && !reached {
+		return fmt.Sprintf("limabar %s exits %d: %s", strings.Join(args, " "), code, strings.TrimSpace(errb.String()))
+	}
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") || args[0] == "help" {
+		return ""
+	}
+	var help strings.Builder
+	if code := (&cli.CLI{Stdout: &help, Stderr: io.Discard}).Run(context.Background(), []string{"help", args[0]}); code != 0 {
+		return fmt.Sprintf("limabar help %s exits %d", args[0], code)
+	}
+	for _, a := range args[1:] {
+		name, _, _ := strings.Cut(a, "=")
+		if strings.HasPrefix(name, "--") && name != "--help" && !strings.Contains(help.String(), name) {
+			return fmt.Sprintf("limabar help %s does not name %s", args[0], name)
+		}
+	}
+	return ""
 }
 
 // check says what is wrong with r in the repository at dir: "" when its
