@@ -107,8 +107,8 @@ func TestColimaLinuxLogin(t *testing.T) {
 			}
 			wantCalls := []string{
 				"systemctl --user enable --no-reload " + unit,
-				"systemctl --user reset-failed " + unit,
 				"systemctl --user daemon-reload",
+				"systemctl --user reset-failed " + unit,
 			}
 			if got := c.fake.Argvs(); !reflect.DeepEqual(got, wantCalls) {
 				t.Errorf("calls %q, want %q", got, wantCalls)
@@ -274,8 +274,8 @@ func TestColimaLinuxBrewServices(t *testing.T) {
 	want := []string{
 		"systemctl --user disable --now " + colima.BrewUnit,
 		"systemctl --user enable --no-reload " + unit,
-		"systemctl --user reset-failed " + unit,
 		"systemctl --user daemon-reload",
+		"systemctl --user reset-failed " + unit,
 	}
 	if got := c.fake.Argvs(); !reflect.DeepEqual(got, want) {
 		t.Errorf("calls\n got %q\nwant %q", got, want)
@@ -346,8 +346,8 @@ func TestColimaLinuxLimaJobReplaced(t *testing.T) {
 	want := []string{
 		"systemctl --user enable --no-reload " + unit,
 		"systemctl --user disable --no-reload lima-vm@colima-dev.service",
-		"systemctl --user reset-failed " + unit,
 		"systemctl --user daemon-reload",
+		"systemctl --user reset-failed " + unit,
 	}
 	if got := c.fake.Argvs(); !reflect.DeepEqual(got, want) {
 		t.Errorf("calls\n got %q\nwant %q", got, want)
@@ -694,8 +694,8 @@ func TestColimaLinuxBoot(t *testing.T) {
 	want := []string{
 		"systemctl --user enable --no-reload " + unit,
 		"loginctl enable-linger " + c.env.User,
-		"systemctl --user reset-failed " + unit,
 		"systemctl --user daemon-reload",
+		"systemctl --user reset-failed " + unit,
 	}
 	if got := c.fake.Argvs(); !reflect.DeepEqual(got, want) {
 		t.Errorf("calls\n got %q\nwant %q", got, want)
