@@ -168,12 +168,9 @@ func TestAdminPromptLeavesTheMenuUsable(t *testing.T) {
 	desktop := &fakeDesktop{}
 	g := newGUI(live, desktop, nil)
 	quitted := make(chan struct{})
-	g.quit = func() { main.do(func() { close(quitted) }) }
+	g.cfg.Quit = func() { main.do(func() { close(quitted) }) }
 	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(func() {
-		cancel()
-		g.wg.Wait()
-	})
+	t.Cleanup(func() { g.stop(cancel) })
 	g.start(ctx, view)
 	h := &harness{t: t, view: &view.fakeView, g: g}
 
@@ -226,7 +223,7 @@ func TestAdminPromptLeavesTheMenuUsable(t *testing.T) {
 	if held := time.Since(opened); held < promptHold {
 		t.Errorf("the dialog was open for %s, want at least %s", held, promptHold)
 	}
-	g.wg.Wait()
+	g.idle()
 	m := h.waitFor("default's Start at Boot idle again", func(m menu.Menu) bool {
 		it, ok := find(m.Instances, "default", "Start at Boot")
 		return ok && it.Title == "Start at Boot"

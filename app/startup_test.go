@@ -15,6 +15,7 @@ import (
 	"github.com/limabar/limabar/app/hostenv"
 	"github.com/limabar/limabar/app/menu"
 	"github.com/limabar/limabar/app/tray"
+	"github.com/limabar/limabar/app/ui"
 	"github.com/limabar/limabar/autostart"
 	"github.com/limabar/limabar/autostart/elevate"
 	"github.com/limabar/limabar/autostart/runner"
@@ -32,7 +33,7 @@ func newFakeToolkit() *fakeToolkit {
 	return &fakeToolkit{view: &timedView{began: time.Now(), drawn: make(chan struct{}, 100)}, quit: make(chan struct{})}
 }
 
-func (k *fakeToolkit) Run(_ func(menu.Action), ready func(view)) {
+func (k *fakeToolkit) Run(_ func(menu.Action), ready func(ui.View), _ func()) {
 	go ready(k.view)
 	<-k.quit
 }
@@ -133,7 +134,7 @@ func TestMenuBeforeTheLoginShell(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- runGUI(ctx, host, slog.New(slog.DiscardHandler), kit) }()
+	go func() { done <- runGUI(ctx, host, slog.New(slog.DiscardHandler), kit, func() {}) }()
 
 	if at := kit.view.first(t, "Reading Lima instances…", 30*time.Second); at >= hostenv.LoginShellLimit {
 		t.Errorf("the first menu came after %s, not before the login shell's %s bound", at, hostenv.LoginShellLimit)
@@ -161,7 +162,7 @@ func TestQuitDuringStartUp(t *testing.T) {
 	kit := newFakeToolkit()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- runGUI(ctx, host, slog.New(slog.DiscardHandler), kit) }()
+	go func() { done <- runGUI(ctx, host, slog.New(slog.DiscardHandler), kit, func() {}) }()
 	kit.view.first(t, "Reading Lima instances…", 5*time.Second)
 	began := time.Now()
 	cancel()
