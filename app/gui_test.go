@@ -362,7 +362,6 @@ func (e *countingExecutor) count() int {
 	return e.started
 }
 
-
 // wait returns once no task runs.
 func (e *countingExecutor) wait() {
 	for {
