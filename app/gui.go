@@ -39,6 +39,41 @@ func runGUI(ctx context.Context, host *hostenv.Host, logger *slog.Logger, kit to
 	if runtime.GOOS == "linux" && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 		return errors.New("no graphical session (DISPLAY and WAYLAND_DISPLAY are unset): use the command line, see limabar help")
 	}
+	var desktop tray.Desktop = tray.NewXDG(runner.Exec{Logger: logger})
+	if host.Platform == autostart.Darwin {
+		desktop = macDesktop{&tray.MacCommands{Cmd: tray.SystemCommands(runner.Exec{Logger: logger}), Osascript: host.Osascript()}}
+	}
+	return runMenu(ctx, menuApp{
+		platform: host.Platform,
+		desktop:  desktop,
+		logger:   logger,
+		kit:      kit,
+		start: func(ctx context.Context) (state.Service, error) {
+			return startService(ctx, host, logger)
+		},
+		last:      lastMenu(host, logger),
+		stopped:   stopped,
+		watchTray: host.Platform == autostart.Linux && runtime.GOOS == "linux",
+	})
+}
+
+// menuApp is what runMenu wires together.
+type menuApp struct {
+	platform autostart.Platform
+	desktop  tray.Desktop
+	logger   *slog.Logger
+	kit      toolkit
+	// start is the slow part of the start-up, run behind the menu.
+	start     func(context.Context) (state.Service, error)
+	last      ui.LastMenu
+	stopped   func()
+	watchTray bool
+}
+
+// runMenu runs the menu: the single-instance lock, the loop of app/ui, the
+// start-up behind it, and the toolkit on the calling goroutine.
+func runMenu(ctx context.Context, app menuApp) error {
+	logger := app.logger
 	unlock, err := lockSingleInstance()
 	if err != nil {
 		return err
@@ -47,28 +82,22 @@ func runGUI(ctx context.Context, host *hostenv.Host, logger *slog.Logger, kit to
 	// loop, the start-up and the watchers end in the exit callback.
 	live, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var desktop tray.Desktop = tray.NewXDG(runner.Exec{Logger: logger})
-	if host.Platform == autostart.Darwin {
-		desktop = macDesktop{&tray.MacCommands{Cmd: tray.SystemCommands(runner.Exec{Logger: logger}), Osascript: host.Osascript()}}
-	}
-	svc := newLateService(host.Platform)
+	svc := newLateService(app.platform)
 	mailbox := ui.NewMailbox()
 	loop := ui.New(ui.Config{
 		Service: svc,
-		Desktop: desktop,
+		Desktop: app.desktop,
 		Logger:  logger,
 		Mailbox: mailbox,
-		Quit:    kit.Quit,
-		Last:    lastMenu(host, logger),
+		Quit:    app.kit.Quit,
+		Last:    app.last,
 		Version: version,
 	})
-	logger.Info("menu-bar app starting", "platform", host.Platform)
-	if host.Platform == autostart.Linux && runtime.GOOS == "linux" {
+	logger.Info("menu-bar app starting", "platform", app.platform)
+	if app.watchTray {
 		go watchTray(live, logger, os.Stderr, os.Getenv("DISPLAY"))
 	}
-	go svc.connect(live, logger, func(ctx context.Context) (state.Service, error) {
-		return startService(ctx, host, logger)
-	})
+	go svc.connect(live, logger, app.start)
 	go loop.Run(live)
 	// A signal at any moment of the start-up quits: the toolkit keeps a
 	// Quit that comes before it is ready.
@@ -93,10 +122,10 @@ func runGUI(ctx context.Context, host *hostenv.Host, logger *slog.Logger, kit to
 			cancel()
 			unlock()
 			logger.Info("menu-bar app stopped")
-			stopped()
+			app.stopped()
 		})
 	}
-	kit.Run(loop.Click, func(v ui.View) {
+	app.kit.Run(loop.Click, func(v ui.View) {
 		go mailbox.Serve(v)
 		loop.Send(ui.ToolkitReady{})
 	}, exit)
