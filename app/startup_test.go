@@ -305,3 +305,20 @@ func (b *commandLog) wait(t *testing.T, argvPrefix, exit string) {
 		}
 	}
 }
+
+// TestSecondInstanceExits: a second LimaBar of the same user says that one
+// runs and ends, instead of adding a second icon.
+func TestSecondInstanceExits(t *testing.T) {
+	guiEnv(t)
+	unlock, err := lockSingleInstance()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	host := macHost(t, slowShell(t), nil)
+	kit := newFakeToolkit()
+	err = runGUI(context.Background(), host, slog.New(slog.DiscardHandler), kit, func() {})
+	if err == nil || err.Error() != "LimaBar is already running" {
+		t.Errorf("runGUI: %v, want LimaBar is already running", err)
+	}
+}
