@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/limabar/limabar/app/hostenv"
+	"github.com/limabar/limabar/app/lastsnap"
 	"github.com/limabar/limabar/app/state"
 	"github.com/limabar/limabar/app/tray"
 	"github.com/limabar/limabar/app/ui"
@@ -135,8 +136,8 @@ func runMenu(ctx context.Context, app menuApp) error {
 
 // lastMenu keeps the last menu in LimaBar's state folder, for the next
 // start.
-func lastMenu(*hostenv.Host, *slog.Logger) ui.LastMenu {
-	return ui.NoLastMenu{}
+func lastMenu(host *hostenv.Host, logger *slog.Logger) ui.LastMenu {
+	return lastsnap.New(host.StateDir(), logger)
 }
 
 // lockSingleInstance makes a second LimaBar of the same user exit instead

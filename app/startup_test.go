@@ -13,7 +13,10 @@ import (
 	"time"
 
 	"github.com/limabar/limabar/app/hostenv"
+	"github.com/limabar/limabar/app/lastsnap"
+	"github.com/limabar/limabar/app/lima"
 	"github.com/limabar/limabar/app/menu"
+	"github.com/limabar/limabar/app/state"
 	"github.com/limabar/limabar/app/tray"
 	"github.com/limabar/limabar/app/ui"
 	"github.com/limabar/limabar/autostart"
@@ -151,6 +154,32 @@ func TestMenuBeforeTheLoginShell(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("runGUI did not return after its context ended")
+	}
+}
+
+// TestLastMenuBeforeTheLoginShell: with a snapshot kept from the last run
+// in the state folder, the first menu, drawn before the login shell is
+// done, shows its instances, marked as being refreshed.
+func TestLastMenuBeforeTheLoginShell(t *testing.T) {
+	guiEnv(t)
+	host := macHost(t, slowShell(t), nil)
+	last := state.Snapshot{Platform: autostart.Darwin, Limactl: "/opt/homebrew/bin/limactl", LimaHome: filepath.Join(host.Home, ".lima"),
+		Instances: []state.Instance{{Instance: lima.Instance{Name: "default", Status: lima.StatusStopped, Dir: filepath.Join(host.Home, ".lima", "default")}}}}
+	lastsnap.New(host.StateDir(), nil).Save(last)
+	kit := newFakeToolkit()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- runGUI(ctx, host, slog.New(slog.DiscardHandler), kit, func() {}) }()
+	kit.view.first(t, menu.RefreshingLine, 5*time.Second)
+	kit.view.mu.Lock()
+	first := kit.view.menus[0]
+	kit.view.mu.Unlock()
+	if !hasTitle(first.Header, menu.RefreshingLine) || !hasTitle(first.Instances, "default") {
+		t.Errorf("first menu: header %q, instances %q; want the last one, marked", titles(first.Header), titles(first.Instances))
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }
 
