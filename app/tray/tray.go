@@ -35,10 +35,11 @@ type Options struct {
 	// goroutine that serves clicks and must not block: hand long work to
 	// another goroutine.
 	OnClick func(menu.Action)
-	// OnExit runs in the toolkit's exit callback, on the main thread,
-	// once nothing is drawn any more. On a Mac the process ends when it
-	// returns ([NSApp terminate:] exits after it), so what must be done
-	// before the program ends is done here.
+	// OnExit runs in the toolkit's exit callback, on the main thread. On
+	// a Mac the process ends when it returns ([NSApp terminate:] exits
+	// after it), so what must be done before the program ends is done
+	// here; it must stop drawing first, since a draw waits for the main
+	// thread it holds.
 	OnExit func()
 }
 
