@@ -32,7 +32,7 @@
 //     list the instances or read only the registrations of those shown,
 //     and are bounded (Config.SnapshotTimeout): TestUpdate "a change during
 //     a read asks for one more, merged", "which starts when the read ends",
-//     TestChangeShowsBeforeItsTidyingUp.
+//     TestChangeShowsBeforeItsTidyingUp, TestLoopReadIsBounded.
 //   - "Waiting for limactl…" after 2 s: TestLoopSlowReadSaysItWaits,
 //     TestSlowLimactlKeepsTheMenuResponsive, TestUpdate "a slow read says it
 //     waits".

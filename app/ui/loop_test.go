@@ -84,6 +84,7 @@ func (e *manualExecutor) run() int {
 
 // loopService is a Service whose answers the test sets between steps.
 type loopService struct {
+	hang   bool
 	snap   chan state.Snapshot // the next snapshots, one per read
 	last   state.Snapshot
 	calls  chan string
@@ -97,7 +98,12 @@ func newLoopService() *loopService {
 		errs: map[string]error{}, panics: map[string]any{}, res: map[string]autostart.Result{}}
 }
 
-func (s *loopService) Snapshot(context.Context) state.Snapshot {
+func (s *loopService) Snapshot(ctx context.Context) state.Snapshot {
+	if s.hang {
+		// limactl that never answers: only the read's bound ends it.
+		<-ctx.Done()
+		return state.Snapshot{Platform: autostart.Linux, Limactl: "/usr/bin/limactl", ListErr: "limactl list: " + ctx.Err().Error()}
+	}
 	select {
 	case s.last = <-s.snap:
 	default:
@@ -205,18 +211,22 @@ type loopHarness struct {
 	menu    menu.Menu
 }
 
-func newLoopHarness(t *testing.T, last *state.Snapshot) *loopHarness {
+func newLoopHarness(t *testing.T, last *state.Snapshot, opts ...func(*Config)) *loopHarness {
 	h := &loopHarness{
 		t: t, svc: newLoopService(), desktop: &loopDesktop{told: make(chan string, 100)},
 		clock: newManualClock(), exec: &manualExecutor{tasks: make(chan func(), 100)}, box: NewMailbox(),
 		last: &lastMenu{load: last, saved: make(chan state.Snapshot, 100)}, quits: make(chan struct{}, 10),
 		watched: make(chan string, 10),
 	}
-	h.loop = New(Config{
+	cfg := Config{
 		Service: h.svc, Desktop: h.desktop, Mailbox: h.box, Last: h.last, Clock: h.clock, Executor: h.exec,
 		Quit:  func() { h.quits <- struct{}{} },
 		Watch: func(_ context.Context, home string, _ func(Event)) { h.watched <- home },
-	})
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	h.loop = New(cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(func() { cancel(); <-h.loop.Done() })
 	go h.loop.Run(ctx)
@@ -354,6 +364,17 @@ func TestLoopSlowReadSaysItWaits(t *testing.T) {
 	h.step()
 	if h.has("Waiting for limactl…") || !h.has("0 of 1 instance running") {
 		t.Errorf("header %q after the answer", h.header())
+	}
+}
+
+// TestLoopReadIsBounded: a read that limactl never answers ends at
+// SnapshotTimeout with its error in the menu.
+func TestLoopReadIsBounded(t *testing.T) {
+	h := newLoopHarness(t, nil, func(c *Config) { c.SnapshotTimeout = time.Millisecond })
+	h.svc.hang = true
+	h.step()
+	if !h.has("⚠ context deadline exceeded — instances not listed") {
+		t.Errorf("header %q, want the list's failure", h.header())
 	}
 }
 
