@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"sync"
 
 	"github.com/limabar/limabar/app/hostenv"
 	"github.com/limabar/limabar/app/logfile"
@@ -33,7 +34,7 @@ func runApp(ctx context.Context) error {
 	slog.SetDefault(logger)
 	host.SetLogger(logger)
 	logger.Info("LimaBar starting", "version", version, "platform", host.Platform, "testMode", host.TestMode)
-	return runGUI(ctx, host, logger, systrayToolkit{})
+	return runGUI(ctx, host, logger, systrayToolkit{}, closeLog)
 }
 
 // startService is the slow part of the start-up, run behind the tray: the
@@ -64,7 +65,8 @@ func openLog(path string) (*slog.Logger, func()) {
 	var w io.Writer = os.Stderr
 	closeFn := func() {}
 	if f, err := logfile.Open(path, logfile.DefaultMaxSize); err == nil {
-		w, closeFn = f, func() { f.Close() }
+		var once sync.Once
+		w, closeFn = f, func() { once.Do(func() { f.Close() }) }
 	} else {
 		fmt.Fprintf(os.Stderr, "limabar: cannot open the log (%v); logging to stderr\n", err)
 	}

@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -15,6 +18,7 @@ import (
 	"github.com/limabar/limabar/app/menu"
 	"github.com/limabar/limabar/app/state"
 	"github.com/limabar/limabar/app/tray"
+	"github.com/limabar/limabar/app/ui"
 	"github.com/limabar/limabar/autostart"
 	"github.com/limabar/limabar/autostart/elevate"
 	"github.com/limabar/limabar/autostart/runner"
@@ -168,12 +172,9 @@ func TestAdminPromptLeavesTheMenuUsable(t *testing.T) {
 	desktop := &fakeDesktop{}
 	g := newGUI(live, desktop, nil)
 	quitted := make(chan struct{})
-	g.quit = func() { main.do(func() { close(quitted) }) }
+	g.cfg.Quit = func() { main.do(func() { close(quitted) }) }
 	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(func() {
-		cancel()
-		g.wg.Wait()
-	})
+	t.Cleanup(func() { g.stop(cancel) })
 	g.start(ctx, view)
 	h := &harness{t: t, view: &view.fakeView, g: g}
 
@@ -226,7 +227,7 @@ func TestAdminPromptLeavesTheMenuUsable(t *testing.T) {
 	if held := time.Since(opened); held < promptHold {
 		t.Errorf("the dialog was open for %s, want at least %s", held, promptHold)
 	}
-	g.wg.Wait()
+	g.idle()
 	m := h.waitFor("default's Start at Boot idle again", func(m menu.Menu) bool {
 		it, ok := find(m.Instances, "default", "Start at Boot")
 		return ok && it.Title == "Start at Boot"
@@ -275,4 +276,229 @@ func TestMacDesktopWaitsInChildProcesses(t *testing.T) {
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("started %q, want the programs %q", started, want)
 	}
+}
+
+// appKit stands in for getlantern/systray on a Mac, as AppKit runs it: one
+// main thread runs the draws and Quit, each waiting for it
+// (performSelectorOnMainThread:…waitUntilDone:YES); Quit is [NSApp
+// terminate:], which runs the exit callback (applicationWillTerminate,
+// systray's onExit) on the main thread and then exits the process, so Run
+// never returns (systray_darwin.m; getlantern/systray#212).
+type appKit struct {
+	main        chan func()
+	terminating chan struct{} // closed as the exit callback begins
+	menus       chan menu.Menu
+	onClick     chan func(menu.Action)
+	exit        func()
+}
+
+func newAppKit() *appKit {
+	return &appKit{main: make(chan func()), terminating: make(chan struct{}),
+		menus: make(chan menu.Menu, 1000), onClick: make(chan func(menu.Action), 1)}
+}
+
+func (k *appKit) do(fn func()) {
+	done := make(chan struct{})
+	k.main <- func() { defer close(done); fn() }
+	<-done
+}
+
+func (k *appKit) Run(onClick func(menu.Action), ready func(ui.View), exit func()) {
+	k.exit = exit
+	k.onClick <- onClick
+	go ready(appKitView{k})
+	for fn := range k.main {
+		fn()
+	}
+}
+
+func (k *appKit) Quit() {
+	k.do(func() {
+		close(k.terminating)
+		k.exit()
+		os.Exit(0)
+	})
+}
+
+type appKitView struct{ k *appKit }
+
+func (v appKitView) Render(m menu.Menu) { v.k.do(func() { v.k.menus <- m }) }
+
+// appKitRunner is the Mac's commands for the program in appKit: limactl
+// lists default, every launchctl call succeeds, and the administrator
+// dialog stays open until the app is terminating, then is answered with
+// the password. Each command is written to a file as it runs.
+type appKitRunner struct {
+	limaHome string
+	argv     *os.File
+	opened   chan struct{}
+	quitting <-chan struct{}
+	once     sync.Once
+}
+
+func (r *appKitRunner) RunStderr(ctx context.Context, name string, args ...string) ([]byte, []byte, error) {
+	line := strings.Join(append([]string{name}, args...), " ")
+	line, _, _ = strings.Cut(line, "\n")
+	fmt.Fprintln(r.argv, line)
+	switch name {
+	case "/opt/homebrew/bin/limactl":
+		return []byte(`{"name":"default","status":"Stopped","dir":"` + filepath.Join(r.limaHome, "default") + `"}` + "\n"), nil, nil
+	case "/usr/bin/osascript":
+		r.once.Do(func() { close(r.opened) })
+		// The password is typed a moment after the quit: long enough
+		// for a process that ended without waiting to be gone.
+		<-r.quitting
+		<-time.After(answerAfterQuit)
+	}
+	return nil, nil, nil
+}
+
+func (r *appKitRunner) Run(ctx context.Context, name string, args ...string) ([]byte, error) {
+	out, _, err := r.RunStderr(ctx, name, args...)
+	return out, err
+}
+
+// answerAfterQuit is how long after the quit the administrator dialog of
+// TestQuitDuringTheBootPromptOnAMac is answered.
+const answerAfterQuit = 500 * time.Millisecond
+
+// appKitChildVar names the folder of TestQuitDuringTheBootPromptOnAMac's
+// child process.
+const appKitChildVar = "LIMABAR_APPKIT_CHILD"
+
+// TestQuitDuringTheBootPromptOnAMac: on a Mac, Quit while "Start at Boot"
+// waits at the administrator prompt finishes the change inside the exit
+// callback, before the process ends: default, registered at login, ends
+// registered at boot only (the prompt's daemon, the login agent removed).
+// The single-instance lock is released, and the log ends with the line
+// that says the app stopped. The program runs in a child process with the
+// appKit stand-in, whose Quit exits the process as AppKit does.
+func TestQuitDuringTheBootPromptOnAMac(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "tmp"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestAppKitChild$", "-test.count=1", "-test.v")
+	cmd.Env = append(os.Environ(), appKitChildVar+"="+dir, "XDG_RUNTIME_DIR="+dir, "TMPDIR="+filepath.Join(dir, "tmp"))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the child process: %v\n%s", err, out)
+	}
+	if strings.Contains(string(out), "--- PASS") || strings.Contains(string(out), "--- FAIL") {
+		t.Fatalf("the child's test ended instead of its process:\n%s", out)
+	}
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatalf("%v; the child said:\n%s", err, out)
+		}
+		return string(b)
+	}
+
+	var prompts, removals int
+	for l := range strings.Lines(read("argv")) {
+		switch {
+		case strings.HasPrefix(l, "/usr/bin/osascript -e do shell script"):
+			prompts++
+		case strings.TrimSpace(l) == "/bin/launchctl disable gui/65534/io.lima-vm.autostart.default" && prompts == 1:
+			removals++
+		}
+	}
+	if prompts != 1 || removals != 1 {
+		t.Errorf("%d prompts, then %d removals of the login agent; want the boot daemon installed once and the login agent removed after it:\n%s", prompts, removals, read("argv"))
+	}
+	if _, err := os.Stat(read("agent")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the login agent is still there (%v): default is registered twice", err)
+	}
+
+	if got := read("relock"); got != "free" {
+		t.Errorf("taking the lock again at the end of the exit callback: %s", got)
+	}
+	t.Setenv("XDG_RUNTIME_DIR", dir)
+	unlock, err := lockSingleInstance()
+	if err != nil {
+		t.Errorf("after the process: %v", err)
+	} else {
+		unlock()
+	}
+
+	lines := strings.Split(strings.TrimSpace(read("log")), "\n")
+	if last := lines[len(lines)-1]; !strings.Contains(last, `msg="menu-bar app stopped"`) {
+		t.Errorf("the log ends with %q, want the app stopped", last)
+	}
+	if !strings.Contains(read("log"), `msg="action done" action=enable instance=default condition=boot`) {
+		t.Errorf("the log does not have the change done:\n%s", read("log"))
+	}
+}
+
+// TestAppKitChild is the child process of
+// TestQuitDuringTheBootPromptOnAMac; run by itself it does nothing.
+func TestAppKitChild(t *testing.T) {
+	dir := os.Getenv(appKitChildVar)
+	if dir == "" {
+		return
+	}
+	kit := newAppKit()
+	argv, err := os.Create(filepath.Join(dir, "argv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &appKitRunner{argv: argv, opened: make(chan struct{}), quitting: kit.terminating}
+	live := newMacLive(t, r)
+	r.limaHome = live.Engine.Env().LimaHome
+	if _, err := live.Enable(context.Background(), "default", autostart.Login); err != nil {
+		t.Fatal(err)
+	}
+	agent := filepath.Join(live.Engine.Env().Home, "Library", "LaunchAgents", "io.lima-vm.autostart.default.plist")
+	if _, err := os.Stat(agent); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "agent"), []byte(agent), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	logFile, err := os.Create(filepath.Join(dir, "log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(logFile, nil))
+	stopped := func() {
+		relock := "free"
+		if unlock, err := lockSingleInstance(); err != nil {
+			relock = err.Error()
+		} else {
+			unlock()
+		}
+		os.WriteFile(filepath.Join(dir, "relock"), []byte(relock), 0o600)
+		logFile.Close()
+	}
+
+	go func() {
+		click := <-kit.onClick
+		for m := range kit.menus {
+			login, _ := find(m.Instances, "default", "Start at Login")
+			boot, _ := find(m.Instances, "default", "Start at Boot")
+			if login.Checked && boot.Enabled && boot.Action.Kind == menu.Enable {
+				click(boot.Action)
+				break
+			}
+		}
+		go func() {
+			for range kit.menus {
+			}
+		}()
+		<-r.opened
+		click(menu.Action{Kind: menu.Quit})
+	}()
+	err = runMenu(context.Background(), menuApp{
+		platform: autostart.Darwin,
+		desktop:  &fakeDesktop{},
+		logger:   logger,
+		kit:      kit,
+		start:    func(context.Context) (state.Service, error) { return live, nil },
+		last:     ui.NoLastMenu{},
+		stopped:  stopped,
+	})
+	t.Fatalf("runMenu returned (%v): on a Mac the process ends in the exit callback", err)
 }

@@ -9,12 +9,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/limabar/limabar/app/lima"
 	"github.com/limabar/limabar/app/menu"
 	"github.com/limabar/limabar/app/state"
+	"github.com/limabar/limabar/app/tray"
+	"github.com/limabar/limabar/app/ui"
 	"github.com/limabar/limabar/autostart"
 	"github.com/limabar/limabar/autostart/health"
 )
@@ -271,28 +272,153 @@ func (d *fakeDesktop) wait(n int) []string {
 	}
 }
 
+// testGUI is the GUI as the program runs it, the loop of app/ui, with an
+// executor that counts the work in flight so that a test can wait for it
+// to end.
+type testGUI struct {
+	cfg  ui.Config
+	loop *ui.Loop
+	exec *countingExecutor
+}
+
+func newGUI(svc state.Service, desktop tray.Desktop, logger *slog.Logger) *testGUI {
+	g := &testGUI{exec: &countingExecutor{}}
+	g.cfg = ui.Config{Service: svc, Desktop: desktop, Logger: logger, Executor: g.exec, Version: version}
+	return g
+}
+
+// start runs the loop and draws on v, as the toolkit's ready does.
+func (g *testGUI) start(ctx context.Context, v ui.View) {
+	g.cfg.Mailbox = ui.NewMailbox()
+	g.loop = ui.New(g.cfg)
+	go g.loop.Run(ctx)
+	go g.cfg.Mailbox.Serve(v)
+	g.loop.Send(ui.ToolkitReady{})
+}
+
+func (g *testGUI) click(a menu.Action) { g.loop.Click(a) }
+
+// idle waits until no work is in flight and the loop has handled every
+// event the work sent: the tasks started are done, the loop has handled
+// what they sent (Sync), and that started no other task.
+func (g *testGUI) idle() {
+	for {
+		started := g.exec.count()
+		g.exec.wait()
+		g.loop.Sync()
+		if g.exec.count() == started {
+			return
+		}
+	}
+}
+
+// stop ends the loop and waits for its work.
+func (g *testGUI) stop(cancel func()) {
+	cancel()
+	<-g.loop.Done()
+	g.exec.wait()
+}
+
+// countingExecutor runs each task on a goroutine and counts those running;
+// once held, it keeps the tasks until the test runs them.
+type countingExecutor struct {
+	mu      sync.Mutex
+	started int
+	n       int
+	zero    chan struct{}
+	holding bool
+	held    []func()
+}
+
+func (e *countingExecutor) Go(task func()) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.holding {
+		e.held = append(e.held, task)
+		return
+	}
+	e.n++
+	e.started++
+	go func() {
+		defer e.done()
+		task()
+	}()
+}
+
+func (e *countingExecutor) done() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.n--
+	if e.n == 0 && e.zero != nil {
+		close(e.zero)
+		e.zero = nil
+	}
+}
+
+// count is the number of tasks started so far.
+func (e *countingExecutor) count() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.started
+}
+
+// wait returns once no task runs.
+func (e *countingExecutor) wait() {
+	for {
+		e.mu.Lock()
+		if e.n == 0 {
+			e.mu.Unlock()
+			return
+		}
+		if e.zero == nil {
+			e.zero = make(chan struct{})
+		}
+		ch := e.zero
+		e.mu.Unlock()
+		<-ch
+	}
+}
+
+// hold keeps the tasks from now on; take returns those kept.
+func (e *countingExecutor) hold() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.holding = true
+}
+
+func (e *countingExecutor) take() []func() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	t := e.held
+	e.held = nil
+	return t
+}
+
 type harness struct {
 	t       *testing.T
 	svc     *fakeService
 	view    *fakeView
 	desktop *fakeDesktop
-	g       *gui
+	g       *testGUI
 	quits   chan struct{}
 }
 
-func newHarness(t *testing.T, svc *fakeService, opts ...func(*gui)) *harness {
+func newHarness(t *testing.T, svc *fakeService, opts ...func(*ui.Config)) *harness {
 	t.Helper()
-	h := &harness{t: t, svc: svc, view: &fakeView{}, desktop: &fakeDesktop{}, quits: make(chan struct{}, 4)}
+	return newHarnessOf(t, svc, svc, opts...)
+}
+
+// newHarnessOf is newHarness with a Service that wraps fs.
+func newHarnessOf(t *testing.T, svc state.Service, fs *fakeService, opts ...func(*ui.Config)) *harness {
+	t.Helper()
+	h := &harness{t: t, svc: fs, view: &fakeView{}, desktop: &fakeDesktop{}, quits: make(chan struct{}, 4)}
 	h.g = newGUI(svc, h.desktop, nil)
+	h.g.cfg.Quit = func() { h.quits <- struct{}{} }
 	for _, o := range opts {
-		o(h.g)
+		o(&h.g.cfg)
 	}
-	h.g.quit = func() { h.quits <- struct{}{} }
 	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(func() {
-		cancel()
-		h.g.wg.Wait()
-	})
+	t.Cleanup(func() { h.g.stop(cancel) })
 	h.g.start(ctx, h.view)
 	return h
 }
@@ -389,7 +515,7 @@ func TestTwoQuickClicksRunOneOperation(t *testing.T) {
 		it, _ := find(m.Instances, "default", "Start at Login")
 		return it.Title == "Start at Login" && it.Checked && it.Enabled
 	})
-	h.g.wg.Wait()
+	h.g.idle()
 	if got := svc.Calls(); len(got) != 1 || got[0] != "enable login default" {
 		t.Errorf("calls: got %q, want one enable", got)
 	}
@@ -409,7 +535,7 @@ func TestClickAfterTheActionEndsUsesTheNewState(t *testing.T) {
 		it, _ := find(m.Instances, "default", "Start at Login")
 		return it.Title == "Start at Login" && !it.Checked
 	})
-	h.g.wg.Wait()
+	h.g.idle()
 	want := []string{"enable login default", "disable login default"}
 	if got := svc.Calls(); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("calls: got %q, want %q", got, want)
@@ -429,7 +555,7 @@ func TestFailureShowsInTheMenuAndAsANotification(t *testing.T) {
 		boot, _ := find(m.Instances, "default", "Start at Boot")
 		return hasTitle(m.Header, line) && !boot.Checked && boot.Title == "Start at Boot"
 	})
-	h.g.wg.Wait()
+	h.g.idle()
 	if got := h.desktop.Got(); len(got) != 1 || got[0] != "notify default: access denied — Start at Boot not turned on: loginctl enable-linger: access denied" {
 		t.Errorf("desktop: got %q, want one notification", got)
 	}
@@ -458,7 +584,7 @@ func TestCancelledPasswordPromptIsNotAFailure(t *testing.T) {
 	h := newHarness(t, svc)
 	h.waitFor("the instance", func(m menu.Menu) bool { return hasTitle(m.Instances, "default") })
 	h.click("default", "Start at Boot")
-	h.g.wg.Wait()
+	h.g.idle()
 	m := h.waitFor("the switch idle", func(m menu.Menu) bool {
 		it, _ := find(m.Instances, "default", "Start at Boot")
 		return it.Title == "Start at Boot"
@@ -479,7 +605,7 @@ func TestSwitchOverIsAnnounced(t *testing.T) {
 	h := newHarness(t, svc)
 	h.waitFor("the instance", func(m menu.Menu) bool { return hasTitle(m.Instances, "default") })
 	h.click("default", "Start at Login")
-	h.g.wg.Wait()
+	h.g.idle()
 	if got := h.desktop.Got(); len(got) != 1 || got[0] != "notify default: default now starts at login instead of at boot" {
 		t.Errorf("desktop: got %q", got)
 	}
@@ -488,7 +614,7 @@ func TestSwitchOverIsAnnounced(t *testing.T) {
 func TestSlowLimactlKeepsTheMenuResponsive(t *testing.T) {
 	svc := newFakeService(stopped("default"))
 	svc.snapshotHold = make(chan struct{})
-	h := newHarness(t, svc, func(g *gui) { g.waitingAfter = 50 * time.Millisecond })
+	h := newHarness(t, svc, func(c *ui.Config) { c.Timings = ui.DefaultTimings; c.Timings.Waiting = 50 * time.Millisecond })
 	h.waitFor("the waiting line", func(m menu.Menu) bool { return hasTitle(m.Header, "Waiting for limactl…") })
 	if hasTitle(h.view.menu().Header, "Reading Lima instances…") == false {
 		t.Errorf("before the first answer the menu should say it is reading: %q", titles(h.view.menu().Header))
@@ -509,33 +635,38 @@ func TestSlowLimactlKeepsTheMenuResponsive(t *testing.T) {
 
 // TestAutostartChangesOfOneInstanceAreSerialised: a second switch of an
 // instance clicked while the first is still changing runs only once the
-// first has ended. The clicks run in a synctest bubble, and synctest.Wait
-// returns once both of their goroutines are blocked: the first in the
-// service, the second, if the changes are serialised, behind it; had the
-// second not waited, it would have called the service by then. The menu
-// was drawn before, outside the bubble, where its refresh loop and watcher
-// run.
+// first has ended. Once the menu is drawn, the executor keeps the tasks the
+// loop hands it, and the test runs them: after both clicks have been
+// handled (Sync), only the first change was handed over; had the second not
+// waited, it would be there too. The second is handed over when the first
+// ends.
 func TestAutostartChangesOfOneInstanceAreSerialised(t *testing.T) {
 	svc := newFakeService(stopped("default"))
 	h := newHarness(t, svc)
 	h.waitFor("the instance", func(m menu.Menu) bool { return hasTitle(m.Instances, "default") })
-	synctest.Test(t, func(t *testing.T) {
-		release := make(chan struct{})
-		svc.mu.Lock()
-		svc.hold["enable login default"] = release
-		svc.mu.Unlock()
-		h.g.click(menu.Action{Kind: menu.Enable, Instance: "default", Condition: autostart.Login})
-		h.g.click(menu.Action{Kind: menu.Enable, Instance: "default", Condition: autostart.Boot})
-		synctest.Wait()
-		if got := svc.Calls(); len(got) != 1 {
-			t.Errorf("boot ran while login was still changing: %q", got)
+	h.g.idle()
+	h.g.exec.hold()
+	h.g.click(menu.Action{Kind: menu.Enable, Instance: "default", Condition: autostart.Login})
+	h.g.click(menu.Action{Kind: menu.Enable, Instance: "default", Condition: autostart.Boot})
+	h.g.loop.Sync()
+	tasks := h.g.exec.take()
+	if len(tasks) != 1 {
+		t.Fatalf("boot ran while login was still changing: %d tasks handed over", len(tasks))
+	}
+	tasks[0]()
+	if got := svc.Calls(); len(got) != 1 {
+		t.Errorf("boot ran while login was still changing: %q", got)
+	}
+	for len(tasks) > 0 {
+		h.g.loop.Sync()
+		tasks = h.g.exec.take()
+		for _, task := range tasks {
+			task()
 		}
-		close(release)
-		h.g.wg.Wait()
-		if got := svc.Calls(); strings.Join(got, "|") != "enable login default|enable boot default" {
-			t.Errorf("calls: got %q", got)
-		}
-	})
+	}
+	if got := svc.Calls(); strings.Join(got, "|") != "enable login default|enable boot default" {
+		t.Errorf("calls: got %q", got)
+	}
 }
 
 func TestOpenActions(t *testing.T) {
@@ -547,7 +678,7 @@ func TestOpenActions(t *testing.T) {
 	h.click("default", "Open Shell")
 	h.click("default", "Show Log")
 	h.click("default", "Open Folder")
-	h.g.wg.Wait()
+	h.g.idle()
 	want := []string{
 		"terminal /usr/bin/env LIMA_HOME=/home/u/lima /usr/bin/limactl shell default",
 		"file /home/u/lima/default/ha.stderr.log",
@@ -572,7 +703,7 @@ func TestInstallLimaWhenMissing(t *testing.T) {
 	h := newHarness(t, svc)
 	h.waitFor("the install line", func(m menu.Menu) bool { return hasTitle(m.Header, "Install Lima…") })
 	h.click("Install Lima…")
-	h.g.wg.Wait()
+	h.g.idle()
 	if got := h.desktop.Got(); len(got) != 1 || got[0] != "url "+menu.InstallURL {
 		t.Errorf("desktop: got %q", got)
 	}
@@ -599,8 +730,8 @@ func (b *syncBuffer) String() string {
 	return b.b.String()
 }
 
-func withLog(buf *syncBuffer) func(*gui) {
-	return func(g *gui) { g.logger = slog.New(slog.NewTextHandler(buf, nil)) }
+func withLog(buf *syncBuffer) func(*ui.Config) {
+	return func(c *ui.Config) { c.Logger = slog.New(slog.NewTextHandler(buf, nil)) }
 }
 
 // TestPanickingActionIsAFailure: a panic in an action is shown as that
@@ -620,7 +751,7 @@ func TestPanickingActionIsAFailure(t *testing.T) {
 	if line, _ := find(m.Header, "⚠ default: internal error in LimaBar"); line.Tooltip != "Could not start default: "+msg {
 		t.Errorf("failure line %q says %q, want %q", line.Title, line.Tooltip, "Could not start default: "+msg)
 	}
-	h.g.wg.Wait()
+	h.g.idle()
 	if got := h.desktop.Got(); len(got) != 1 || got[0] != "notify default: internal error in LimaBar; the log has the detai…: "+msg {
 		t.Errorf("desktop: got %q, want one notification of the failure", got)
 	}
@@ -653,7 +784,7 @@ func TestPanicAfterTheActionFreesTheItem(t *testing.T) {
 		it, _ := find(m.Instances, "default", "Start at Boot")
 		return it.Title == "Start at Boot" && it.Enabled && hasTitle(m.Header, "⚠ default: access denied — Start at Boot not turned on")
 	})
-	h.g.wg.Wait()
+	h.g.idle()
 	n := 0
 	for _, it := range m.Header {
 		if strings.HasPrefix(it.Title, "⚠") {
@@ -769,11 +900,7 @@ func TestChangeShowsBeforeItsTidyingUp(t *testing.T) {
 			<-reload
 			return errors.New("default will start at login, but failed to reload systemd: Connection refused")
 		}}
-	h := &harness{t: t, svc: fs, view: &fakeView{}, desktop: &fakeDesktop{}, quits: make(chan struct{}, 4)}
-	h.g = newGUI(svc, h.desktop, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(func() { cancel(); h.g.wg.Wait() })
-	h.g.start(ctx, h.view)
+	h := newHarnessOf(t, svc, fs)
 	h.waitFor("the instance", func(m menu.Menu) bool { return hasTitle(m.Instances, "default") })
 	listed, _ := svc.counts()
 
@@ -792,7 +919,7 @@ func TestChangeShowsBeforeItsTidyingUp(t *testing.T) {
 	if it, _ := find(m.Instances, "default", "Start at Login"); !it.Checked {
 		t.Error("the switch went off although the change stays made")
 	}
-	h.g.wg.Wait()
+	h.g.idle()
 	if got := h.desktop.Got(); len(got) != 1 || !strings.Contains(got[0], "failed to reload systemd") {
 		t.Errorf("desktop: got %q, want one notification of the failed reload", got)
 	}
@@ -802,9 +929,6 @@ func TestChangeShowsBeforeItsTidyingUp(t *testing.T) {
 // reload of systemd, run once the clicks pause (here: when the program
 // ends, which runs a reload that still waits), and no click waits for it.
 func TestClicksShareOneReload(t *testing.T) {
-	quiet := reloadQuiet
-	reloadQuiet = time.Hour
-	t.Cleanup(func() { reloadQuiet = quiet })
 	svc := newFakeService(stopped("default"), stopped("k3s"))
 	var mu sync.Mutex
 	var ran []string
@@ -817,7 +941,10 @@ func TestClicksShareOneReload(t *testing.T) {
 				return nil
 			}}
 	}
-	h := newHarness(t, svc)
+	h := newHarness(t, svc, func(c *ui.Config) {
+		c.Timings = ui.DefaultTimings
+		c.Timings.ReloadQuiet, c.Timings.ReloadMax = time.Hour, time.Hour
+	})
 	h.waitFor("the instances", func(m menu.Menu) bool { return hasTitle(m.Instances, "k3s") })
 	for _, name := range []string{"default", "k3s"} {
 		h.click(name, "Start at Login")
@@ -826,14 +953,14 @@ func TestClicksShareOneReload(t *testing.T) {
 			return it.Title == "Start at Login" && it.Checked
 		})
 	}
-	h.g.wg.Wait()
+	h.g.idle()
 	mu.Lock()
 	before := len(ran)
 	mu.Unlock()
 	// limactl start hands the instance to systemd, which must have
 	// read its unit first: Start runs the reload that waits.
 	h.click("default", "Start")
-	h.g.wg.Wait()
+	h.g.idle()
 	mu.Lock()
 	defer mu.Unlock()
 	if before != 0 || len(ran) != 1 || ran[0] != "k3s" {
@@ -842,7 +969,12 @@ func TestClicksShareOneReload(t *testing.T) {
 	if calls := svc.Calls(); calls[len(calls)-1] != "start default" {
 		t.Errorf("calls %q, want the start last", calls)
 	}
-	h.g.flushReload()
+	// The end of the program runs a reload that waits: none does now.
+	mu.Unlock()
+	h.g.loop.Gone()
+	<-h.g.loop.Done()
+	h.g.exec.wait()
+	mu.Lock()
 	if len(ran) != 1 {
 		t.Errorf("a flush with nothing waiting ran %q", ran)
 	}
@@ -870,6 +1002,8 @@ func TestHealthFailureNotificationOpensTheLog(t *testing.T) {
 		t.Fatal("no Show Log in the menu")
 	}
 
+	// The notification is sent after the menu is drawn, never before.
+	h.g.idle()
 	want := "notify default: Keeps failing at login: qemu-system-x86_64 not found (exit 1, 4 restarts): " +
 		"Open LimaBar's menu to try again or show the log. [Show Log]"
 	if got := h.desktop.Got(); len(got) != 1 || got[0] != want {
@@ -877,7 +1011,7 @@ func TestHealthFailureNotificationOpensTheLog(t *testing.T) {
 	}
 
 	h.desktop.click(0)
-	h.g.wg.Wait()
+	h.g.idle()
 	got := h.desktop.Got()
 	wantOpen := "file /home/u/lima/default/ha.stderr.log"
 	if len(got) != 2 || got[1] != wantOpen {
@@ -896,6 +1030,7 @@ func TestHealthFailureNotificationWithoutAFolderHasNoAction(t *testing.T) {
 		_, ok := find(m.Instances, "default", "⚠ Keeps failing at login")
 		return ok
 	})
+	h.g.idle()
 	want := "notify default: Keeps failing at login: qemu-system-x86_64 not found (exit 1, 4 restarts): " +
 		"Open LimaBar's menu to try again or show the log."
 	if got := h.desktop.Got(); len(got) != 1 || got[0] != want {

@@ -10,23 +10,25 @@ import (
 	"github.com/limabar/limabar/app/menu"
 	"github.com/limabar/limabar/app/state"
 	"github.com/limabar/limabar/app/tray"
+	"github.com/limabar/limabar/app/ui"
 	"github.com/limabar/limabar/autostart"
 )
 
 // toolkit is what runGUI needs from the tray: Run draws it and runs its
 // event loop on the main goroutine until Quit, calling ready once it can
-// draw; Quit may come from any goroutine at any time, before Run too.
-// systrayToolkit is the real one; tests stand in for it at this seam, the
-// one the macOS build uses too.
+// draw and exit when it ends; Quit may come from any goroutine at any
+// time, before Run too. On a Mac the process ends right after exit, and
+// Run never returns. systrayToolkit is the real one; tests stand in for it
+// at this seam, the one the macOS build uses too.
 type toolkit interface {
-	Run(onClick func(menu.Action), ready func(view))
+	Run(onClick func(menu.Action), ready func(ui.View), exit func())
 	Quit()
 }
 
 type systrayToolkit struct{}
 
-func (systrayToolkit) Run(onClick func(menu.Action), ready func(view)) {
-	tray.Run(tray.Options{Icons: tray.DefaultIcons(), OnClick: onClick}, func(t *tray.Tray) { ready(t) })
+func (systrayToolkit) Run(onClick func(menu.Action), ready func(ui.View), exit func()) {
+	tray.Run(tray.Options{Icons: tray.DefaultIcons(), OnClick: onClick, OnExit: exit}, func(t *tray.Tray) { ready(t) })
 }
 
 func (systrayToolkit) Quit() { tray.Quit() }
@@ -57,7 +59,7 @@ func (l *lateService) connect(ctx context.Context, logger *slog.Logger, start fu
 		defer func() {
 			if p := recover(); p != nil {
 				logger.Error("start-up panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-				svc, err = nil, panicError(p)
+				svc, err = nil, ui.PanicError(p)
 			}
 		}()
 		svc, err = start(ctx)

@@ -13,8 +13,12 @@ import (
 	"time"
 
 	"github.com/limabar/limabar/app/hostenv"
+	"github.com/limabar/limabar/app/lastsnap"
+	"github.com/limabar/limabar/app/lima"
 	"github.com/limabar/limabar/app/menu"
+	"github.com/limabar/limabar/app/state"
 	"github.com/limabar/limabar/app/tray"
+	"github.com/limabar/limabar/app/ui"
 	"github.com/limabar/limabar/autostart"
 	"github.com/limabar/limabar/autostart/elevate"
 	"github.com/limabar/limabar/autostart/runner"
@@ -32,7 +36,7 @@ func newFakeToolkit() *fakeToolkit {
 	return &fakeToolkit{view: &timedView{began: time.Now(), drawn: make(chan struct{}, 100)}, quit: make(chan struct{})}
 }
 
-func (k *fakeToolkit) Run(_ func(menu.Action), ready func(view)) {
+func (k *fakeToolkit) Run(_ func(menu.Action), ready func(ui.View), _ func()) {
 	go ready(k.view)
 	<-k.quit
 }
@@ -133,7 +137,7 @@ func TestMenuBeforeTheLoginShell(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- runGUI(ctx, host, slog.New(slog.DiscardHandler), kit) }()
+	go func() { done <- runGUI(ctx, host, slog.New(slog.DiscardHandler), kit, func() {}) }()
 
 	if at := kit.view.first(t, "Reading Lima instances…", 30*time.Second); at >= hostenv.LoginShellLimit {
 		t.Errorf("the first menu came after %s, not before the login shell's %s bound", at, hostenv.LoginShellLimit)
@@ -153,6 +157,32 @@ func TestMenuBeforeTheLoginShell(t *testing.T) {
 	}
 }
 
+// TestLastMenuBeforeTheLoginShell: with a snapshot kept from the last run
+// in the state folder, the first menu, drawn before the login shell is
+// done, shows its instances, marked as being refreshed.
+func TestLastMenuBeforeTheLoginShell(t *testing.T) {
+	guiEnv(t)
+	host := macHost(t, slowShell(t), nil)
+	last := state.Snapshot{Platform: autostart.Darwin, Limactl: "/opt/homebrew/bin/limactl", LimaHome: filepath.Join(host.Home, ".lima"),
+		Instances: []state.Instance{{Instance: lima.Instance{Name: "default", Status: lima.StatusStopped, Dir: filepath.Join(host.Home, ".lima", "default")}}}}
+	lastsnap.New(host.StateDir(), nil).Save(last)
+	kit := newFakeToolkit()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- runGUI(ctx, host, slog.New(slog.DiscardHandler), kit, func() {}) }()
+	kit.view.first(t, menu.RefreshingLine, 5*time.Second)
+	kit.view.mu.Lock()
+	first := kit.view.menus[0]
+	kit.view.mu.Unlock()
+	if !hasTitle(first.Header, menu.RefreshingLine) || !hasTitle(first.Instances, "default") {
+		t.Errorf("first menu: header %q, instances %q; want the last one, marked", titles(first.Header), titles(first.Instances))
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestQuitDuringStartUp: a quit while the login shell still runs ends the
 // app at once, without waiting for the shell.
 func TestQuitDuringStartUp(t *testing.T) {
@@ -161,7 +191,7 @@ func TestQuitDuringStartUp(t *testing.T) {
 	kit := newFakeToolkit()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- runGUI(ctx, host, slog.New(slog.DiscardHandler), kit) }()
+	go func() { done <- runGUI(ctx, host, slog.New(slog.DiscardHandler), kit, func() {}) }()
 	kit.view.first(t, "Reading Lima instances…", 5*time.Second)
 	began := time.Now()
 	cancel()
@@ -302,5 +332,22 @@ func (b *commandLog) wait(t *testing.T, argvPrefix, exit string) {
 			b.want(t, argvPrefix, exit)
 			return
 		}
+	}
+}
+
+// TestSecondInstanceExits: a second LimaBar of the same user says that one
+// runs and ends, instead of adding a second icon.
+func TestSecondInstanceExits(t *testing.T) {
+	guiEnv(t)
+	unlock, err := lockSingleInstance()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	host := macHost(t, slowShell(t), nil)
+	kit := newFakeToolkit()
+	err = runGUI(context.Background(), host, slog.New(slog.DiscardHandler), kit, func() {})
+	if err == nil || err.Error() != "LimaBar is already running" {
+		t.Errorf("runGUI: %v, want LimaBar is already running", err)
 	}
 }

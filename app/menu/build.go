@@ -24,6 +24,10 @@ type Input struct {
 	// Waiting is set while a refresh has taken long (limactl slow or hung);
 	// the menu keeps showing the last snapshot and says so.
 	Waiting bool
+	// Refreshing says that Snapshot is the one kept from LimaBar's last
+	// run, shown at start-up until the first read replaces it: the menu
+	// says so, and holds what would act on it.
+	Refreshing bool
 	// Version is LimaBar's own version, shown on the About line above
 	// Quit; "" leaves the line out.
 	Version string
@@ -139,6 +143,9 @@ func (b *builder) header() []Item {
 		})
 	default:
 		h = append(h, line(summary(snap.Instances)))
+	}
+	if b.in.Refreshing && snap != nil {
+		h = append(h, Item{Title: RefreshingLine, Tooltip: RefreshingTooltip})
 	}
 	if b.in.Waiting {
 		h = append(h, line("Waiting for limactl…"))
@@ -413,8 +420,11 @@ func (b *builder) instance(snap *state.Snapshot, in *state.Instance) Item {
 		)
 	}
 
-	if snap.InstancesStale && !in.IsColima() {
-		holdStale(children)
+	switch {
+	case snap.InstancesStale && !in.IsColima():
+		holdStale(children, StaleTooltip)
+	case b.in.Refreshing:
+		holdStale(children, RefreshingTooltip)
 	}
 
 	return Item{
@@ -430,16 +440,24 @@ func (b *builder) instance(snap *state.Snapshot, in *state.Instance) Item {
 // not offered.
 const StaleTooltip = "Not available while limactl cannot list the instances: what this shows was read before, and may have changed since"
 
+// RefreshingLine is the header line of the menu kept from LimaBar's last
+// run, shown at start-up until the first read replaces it.
+const RefreshingLine = "Refreshing…"
+
+// RefreshingTooltip says why an action of the menu kept from the last run
+// is not offered yet.
+const RefreshingTooltip = "Not available until LimaBar has read the instances again: this menu is the one of LimaBar's last run"
+
 // holdStale turns off the items that would change an instance shown from
 // an earlier list: its switches and status were read then, and acting on
 // them now could do the opposite of what is on disk. Looking inside (log,
 // folder, shell) stays.
-func holdStale(items []Item) {
+func holdStale(items []Item, why string) {
 	for i := range items {
 		switch items[i].Action.Kind {
 		case Start, Stop, Restart, Enable, Disable, Repair, TryAgain, StopRetrying, FixStale:
 			items[i].Enabled = false
-			items[i].Tooltip = StaleTooltip
+			items[i].Tooltip = why
 		}
 	}
 }

@@ -873,3 +873,36 @@ func TestAboutLine(t *testing.T) {
 		}
 	})
 }
+
+// TestBuildRefreshing: the menu kept from LimaBar's last run, shown at
+// start-up until the first read, says it is being refreshed, and holds what
+// would act on what it shows; looking inside stays.
+func TestBuildRefreshing(t *testing.T) {
+	running := inst("default", lima.StatusRunning)
+	running.Autostart.Login.Enabled = true
+	got := dumpMenu(Build(Input{Snapshot: snap(running), Refreshing: true}))
+	want := `~1 of 1 instance running
+~Refreshing…
+---
+● default — Running · starts at login
+  ~Running
+  ~Stop
+  ~Restart
+  ~[x] Start at Login
+  ~[ ] Start at Boot
+  Open Shell -> open-shell
+  Show Log -> show-log /home/u/.lima/default/ha.stderr.log
+  Open Folder -> open-folder /home/u/.lima/default
+---
+[ ] Open LimaBar at Login -> set-self-start true
+Refresh -> refresh
+Quit LimaBar -> quit
+`
+	if got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+	m := Build(Input{Snapshot: snap(running), Refreshing: true})
+	if stop := m.Instances[0].Children[1]; stop.Tooltip != RefreshingTooltip {
+		t.Errorf("Stop's tooltip %q, want %q", stop.Tooltip, RefreshingTooltip)
+	}
+}

@@ -35,6 +35,12 @@ type Options struct {
 	// goroutine that serves clicks and must not block: hand long work to
 	// another goroutine.
 	OnClick func(menu.Action)
+	// OnExit runs in the toolkit's exit callback, on the main thread. On
+	// a Mac the process ends when it returns ([NSApp terminate:] exits
+	// after it), so what must be done before the program ends is done
+	// here; it must stop drawing first, since a draw waits for the main
+	// thread it holds.
+	OnExit func()
 }
 
 // Tray is the running tray icon and its menu.
@@ -57,8 +63,9 @@ var lifecycle struct {
 
 // Run shows the tray icon and runs the toolkit's event loop on the calling
 // goroutine, which must be the main one (macOS draws only there). ready is
-// called on its own goroutine once the icon exists. Run returns after Quit,
-// also when Quit came first.
+// called on its own goroutine once the icon exists. After Quit, also when
+// Quit came first, the toolkit runs opts.OnExit and then Run returns; on a
+// Mac the process exits instead of returning.
 func Run(opts Options, ready func(*Tray)) {
 	done := make(chan struct{})
 	var once sync.Once
@@ -76,6 +83,9 @@ func Run(opts Options, ready func(*Tray)) {
 		ready(t)
 	}, func() {
 		once.Do(func() { close(done) })
+		if opts.OnExit != nil {
+			opts.OnExit()
+		}
 	})
 }
 
