@@ -6,7 +6,7 @@ import "github.com/limabar/limabar/autostart"
 // Colima profile, as the engine's status of the profile says
 // (Status.BrewServices, homebrew.mxcl.colima or homebrew.colima.service);
 // "" while the engine does not say it.
-func brewServicesOf(autostart.Status) string { return "" }
+func brewServicesOf(st autostart.Status) string { return st.BrewServices }
 
 // TakeOver is o asking the engine to take a profile over from `brew
 // services` (EnableOptions.TakeOver: stop brew's job, then register
@@ -14,4 +14,4 @@ func brewServicesOf(autostart.Status) string { return "" }
 // takes over, so a click on it is the user's consent; the command line asks
 // for it with --take-over. Without it the engine refuses rather than add a
 // second job.
-func TakeOver(o autostart.EnableOptions) autostart.EnableOptions { return o }
+func TakeOver(o autostart.EnableOptions) autostart.EnableOptions { o.TakeOver = true; return o }
