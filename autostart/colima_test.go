@@ -144,7 +144,7 @@ func TestColimaLinuxLogin(t *testing.T) {
 func TestColimaRegisteredProfileGone(t *testing.T) {
 	c := newColimaFixture(t, Linux, true)
 	unit := "limabar-colima@dev.service"
-	data, err := systemd.ColimaUnit(systemd.ColimaParams{Profile: "dev", Colima: c.colima, PATH: "/usr/bin", ColimaHome: c.colimaHome})
+	data, err := systemd.ColimaUnit(systemd.ColimaParams{Profile: "dev", Colima: c.colima, PATH: "/usr/bin", ColimaHome: c.colimaHome, InstanceDir: filepath.Join(colima.LimaHome(c.colimaHome), "colima-dev")})
 	must(t, err)
 	must(t, os.MkdirAll(c.unitDir(), 0o755))
 	must(t, os.WriteFile(filepath.Join(c.unitDir(), unit), data, 0o644))
@@ -198,7 +198,7 @@ func TestColimaJobProblems(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newColimaFixture(t, Linux, true)
 			unit := "limabar-colima@dev.service"
-			data, err := systemd.ColimaUnit(systemd.ColimaParams{Profile: "dev", Colima: c.colima, PATH: "/usr/bin", ColimaHome: c.colimaHome})
+			data, err := systemd.ColimaUnit(systemd.ColimaParams{Profile: "dev", Colima: c.colima, PATH: "/usr/bin", ColimaHome: c.colimaHome, InstanceDir: filepath.Join(colima.LimaHome(c.colimaHome), "colima-dev")})
 			must(t, err)
 			must(t, os.MkdirAll(c.unitDir(), 0o755))
 			must(t, os.WriteFile(filepath.Join(c.unitDir(), unit), []byte(tc.edit(c, string(data))), 0o644))

@@ -45,7 +45,7 @@ func (b *systemdBackend) unitData(inst Instance) ([]byte, error) {
 	if !inst.IsColima() {
 		return systemd.Unit(b.params())
 	}
-	p := systemd.ColimaParams{Profile: inst.Profile, Colima: b.env.Colima, PATH: jobenv.ColimaPATH(b.env.Colima, b.env.Limactl)}
+	p := systemd.ColimaParams{Profile: inst.Profile, Colima: b.env.Colima, PATH: jobenv.ColimaPATH(b.env.Colima, b.env.Limactl), InstanceDir: inst.Dir}
 	if b.env.CustomColimaHome() {
 		p.ColimaHome = b.env.colimaHome()
 	}

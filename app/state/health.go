@@ -59,14 +59,16 @@ func healthCondition(st autostart.Status) (autostart.Condition, bool) {
 
 // logReason finds why a job failed in the log files Lima and LimaBar keep
 // in the instance folder (ha.stderr.log, which Lima's host agent writes
-// also under --foreground when not on a terminal, and launchd.stderr.log,
-// the job's stderr on a Mac), taking only a file written since the job last
-// started: an older one tells of another run. It returns the reason and
-// the file it was read from.
-func logReason(dir string, started time.Time) (reason, file string) {
+// also under --foreground when not on a terminal, launchd.stderr.log, the
+// job's stderr on a Mac, and more names, such as the Colima unit's
+// systemd.stderr.log), taking only a file written since the job last
+// started: an older one tells of another run. Of the files with a reason,
+// the one written last wins. It returns the reason and the file it was
+// read from.
+func logReason(dir string, started time.Time, more ...string) (reason, file string) {
 	var best, bestFile string
 	var bestTime time.Time
-	for _, name := range []string{"ha.stderr.log", "launchd.stderr.log"} {
+	for _, name := range append([]string{"ha.stderr.log", "launchd.stderr.log"}, more...) {
 		p := filepath.Join(dir, name)
 		fi, err := os.Stat(p)
 		if err != nil || !fi.Mode().IsRegular() || (!started.IsZero() && fi.ModTime().Before(started.Add(-time.Second))) {

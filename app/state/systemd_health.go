@@ -262,7 +262,7 @@ func usec(v any) time.Time {
 
 // Health implements HealthReader.
 func (s *SystemdHealth) Health(ctx context.Context, in autostart.Instance, _ autostart.Condition) health.Health {
-	unit := systemd.UnitName(in.Name)
+	unit := UnitName(in)
 	// Watched before it is read, so that no change falls in between.
 	if err := s.watch(ctx, unit); err != nil {
 		s.Logger.Debug("unit not watched", "unit", unit, "err", err)
@@ -307,7 +307,10 @@ func (s *SystemdHealth) Health(ctx context.Context, in autostart.Instance, _ aut
 type reason struct{ text, file string }
 
 // reason reads why the last run failed: the unit's journal where journald
-// runs, else the logs in the instance folder. One failure is read once.
+// runs, else the logs in the instance folder. A Colima unit appends
+// colima's standard error to its own file in the instance folder
+// (systemd.ColimaStderrLog), which is read first: its journal holds only
+// systemd's lines about the unit. One failure is read once.
 func (s *SystemdHealth) reason(ctx context.Context, in autostart.Instance, unit string, started time.Time) reason {
 	key := unit + "@" + started.String()
 	s.mu.Lock()
@@ -316,7 +319,10 @@ func (s *SystemdHealth) reason(ctx context.Context, in autostart.Instance, unit 
 	if ok {
 		return r
 	}
-	if s.Runner != nil && !started.IsZero() {
+	if in.IsColima() && in.Dir != "" {
+		r.text, r.file = logReason(in.Dir, started, systemd.ColimaStderrLog)
+	}
+	if r.text == "" && s.Runner != nil && !started.IsZero() {
 		out, err := s.Runner.Run(ctx, "journalctl", "--user", "--unit="+unit, "--output=cat", "--quiet", "--no-pager",
 			"--lines=50", fmt.Sprintf("--since=@%d", started.Add(-time.Second).Unix()))
 		if err == nil {
@@ -337,7 +343,7 @@ func (s *SystemdHealth) reason(ctx context.Context, in autostart.Instance, unit 
 // TryAgain implements HealthActor: reset-failed (past the start limit),
 // then start, as `systemctl --user reset-failed` and `start` do.
 func (s *SystemdHealth) TryAgain(ctx context.Context, in autostart.Instance, _ autostart.Condition) error {
-	unit := systemd.UnitName(in.Name)
+	unit := UnitName(in)
 	// The end of the job is JobRemoved of the unit.
 	if err := s.watch(ctx, unit); err != nil {
 		return fmt.Errorf("instance %q: %w", in.Name, err)
@@ -363,7 +369,7 @@ func (s *SystemdHealth) TryAgain(ctx context.Context, in autostart.Instance, _ a
 // StopRetrying implements HealthActor: stop (which cancels a restart that
 // is due) and reset-failed, leaving the unit inactive.
 func (s *SystemdHealth) StopRetrying(ctx context.Context, in autostart.Instance, _ autostart.Condition) error {
-	unit := systemd.UnitName(in.Name)
+	unit := UnitName(in)
 	// The end of the job is JobRemoved of the unit.
 	if err := s.watch(ctx, unit); err != nil {
 		return fmt.Errorf("instance %q: %w", in.Name, err)
@@ -387,7 +393,7 @@ func (s *SystemdHealth) StopRetrying(ctx context.Context, in autostart.Instance,
 // failed unit back to inactive (and forgets its restarts and start limit)
 // and starts or stops nothing.
 func (s *SystemdHealth) ClearFailure(ctx context.Context, in autostart.Instance, _ autostart.Condition) error {
-	unit := systemd.UnitName(in.Name)
+	unit := UnitName(in)
 	if err := s.conn.ResetFailedUnitContext(ctx, unit); err != nil && !notFailed(err) {
 		return fmt.Errorf("instance %q: cannot reset %s: %w", in.Name, unit, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/limabar/limabar/autostart/colima"
 )
@@ -31,7 +32,19 @@ type ColimaParams struct {
 	Colima     string // absolute, unresolved path of colima
 	ColimaHome string // set only when not the default ~/.colima
 	PATH       string // the PATH the job gets
+	// InstanceDir is the profile's Lima instance folder,
+	// COLIMA_HOME/_lima/colima-P, where the unit appends colima's standard
+	// error (ColimaStderrLog).
+	InstanceDir string
 }
+
+// ColimaStderrLog is the file in a profile's instance folder the unit
+// appends colima's standard error to, as the LaunchAgent's
+// StandardErrorPath does with launchd.stderr.log on a Mac. Colima logs its
+// fatal line there and only there: the health reader finds it where no
+// journald runs, and where one runs, journalctl --unit has only systemd's
+// own lines of the unit.
+const ColimaStderrLog = "systemd.stderr.log"
 
 // ColimaUnit returns the unit that starts a Colima profile:
 // `colima start --foreground --profile P` (the profile written out, not
@@ -50,6 +63,13 @@ func ColimaUnit(p ColimaParams) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the colima path %w", err)
 	}
+	stderr, err := pathValue(filepath.Join(p.InstanceDir, ColimaStderrLog))
+	if err != nil || !filepath.IsAbs(p.InstanceDir) {
+		if err == nil {
+			err = fmt.Errorf("is not absolute: %q", p.InstanceDir)
+		}
+		return nil, fmt.Errorf("the instance folder %w", err)
+	}
 	var b bytes.Buffer
 	b.WriteString("[Unit]\n")
 	fmt.Fprintf(&b, "Description=Colima profile %s, started by LimaBar\n", p.Profile)
@@ -61,6 +81,7 @@ func ColimaUnit(p ColimaParams) ([]byte, error) {
 	fmt.Fprintf(&b, "TimeoutStopSec=%d\n", ColimaTimeoutStopSec)
 	b.WriteString("KillMode=mixed\n")
 	b.WriteString("Restart=on-failure\n")
+	fmt.Fprintf(&b, "StandardError=append:%s\n", stderr)
 	for _, v := range []struct{ key, val, what string }{
 		{"PATH", p.PATH, "the job's PATH"},
 		{"COLIMA_HOME", p.ColimaHome, "the COLIMA_HOME path"},
@@ -77,4 +98,15 @@ func ColimaUnit(p ColimaParams) ([]byte, error) {
 	b.WriteString("\n[Install]\n")
 	b.WriteString("WantedBy=default.target\n")
 	return b.Bytes(), nil
+}
+
+// pathValue writes a path for a setting systemd takes as the rest of the
+// line, expanding specifiers but removing no quotes or escapes
+// (StandardError=append:PATH): '%' is doubled, and a character a unit file
+// cannot hold is refused as quoteWord refuses it.
+func pathValue(path string) (string, error) {
+	if _, err := quoteWord(path); err != nil {
+		return "", err
+	}
+	return strings.ReplaceAll(path, "%", "%%"), nil
 }

@@ -21,11 +21,13 @@ func TestColimaUnitMatchesGolden(t *testing.T) {
 		golden string
 	}{
 		{"profile dev, default COLIMA_HOME", ColimaParams{Profile: "dev", Colima: "/home/linuxbrew/.linuxbrew/bin/colima",
-			PATH: "/home/linuxbrew/.linuxbrew/bin:/opt/homebrew/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"}, "colima-dev.service"},
+			PATH:        "/home/linuxbrew/.linuxbrew/bin:/opt/homebrew/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
+			InstanceDir: "/home/bob/.colima/_lima/colima-dev"}, "colima-dev.service"},
 		{"default profile, custom COLIMA_HOME with quotes, dollar and percent", ColimaParams{Profile: "default",
 			Colima:     "/home/alice/bin/colima 100%/colima",
 			PATH:       "/home/alice/bin/colima 100%:/home/alice/lima/bin:/opt/homebrew/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
-			ColimaHome: `/srv/vms/"colima" $HOME`}, "colima-default-custom-home.service"},
+			ColimaHome:  `/srv/vms/"colima" $HOME`,
+			InstanceDir: `/srv/vms/"colima" $HOME/_lima/colima 50%`}, "colima-default-custom-home.service"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := ColimaUnit(tc.p)
@@ -65,9 +67,11 @@ func TestColimaUnitRefuses(t *testing.T) {
 		p    ColimaParams
 		want string
 	}{
-		{ColimaParams{Profile: "dev", Colima: "/bin/co\nlima", PATH: "/bin"}, "the colima path contains a character a unit file cannot hold (U+000A)"},
-		{ColimaParams{Profile: "dev", Colima: "/bin/colima", PATH: "/bin", ColimaHome: "/x\n[Service]"}, "the COLIMA_HOME path contains a character a unit file cannot hold (U+000A)"},
+		{ColimaParams{Profile: "dev", Colima: "/bin/co\nlima", PATH: "/bin", InstanceDir: "/d"}, "the colima path contains a character a unit file cannot hold (U+000A)"},
+		{ColimaParams{Profile: "dev", Colima: "/bin/colima", PATH: "/bin", ColimaHome: "/x\n[Service]", InstanceDir: "/d"}, "the COLIMA_HOME path contains a character a unit file cannot hold (U+000A)"},
 		{ColimaParams{Profile: "a b", Colima: "/bin/colima", PATH: "/bin"}, `the profile: invalid instance name "colima-a b"`},
+		{ColimaParams{Profile: "dev", Colima: "/bin/colima", PATH: "/bin", InstanceDir: "/x\n[Service]"}, "the instance folder contains a character a unit file cannot hold (U+000A)"},
+		{ColimaParams{Profile: "dev", Colima: "/bin/colima", PATH: "/bin"}, `the instance folder is not absolute: ""`},
 	} {
 		_, err := ColimaUnit(tc.p)
 		if err == nil || len(err.Error()) < len(tc.want) || err.Error()[:len(tc.want)] != tc.want {
@@ -92,8 +96,8 @@ func TestColimaUnitPassesSystemdAnalyze(t *testing.T) {
 		name string
 		p    ColimaParams
 	}{
-		{"default profile", ColimaParams{Profile: "default", Colima: bin, PATH: "/usr/bin:/bin"}},
-		{"profile with separators, custom COLIMA_HOME", ColimaParams{Profile: "my.dev_2-x", Colima: bin, PATH: filepath.Dir(bin) + ":/usr/bin", ColimaHome: `/srv/"vms" $x 50%`}},
+		{"default profile", ColimaParams{Profile: "default", Colima: bin, PATH: "/usr/bin:/bin", InstanceDir: "/home/bob/.colima/_lima/colima"}},
+		{"profile with separators, custom COLIMA_HOME", ColimaParams{Profile: "my.dev_2-x", Colima: bin, PATH: filepath.Dir(bin) + ":/usr/bin", ColimaHome: `/srv/"vms" $x 50%`, InstanceDir: `/srv/"vms" $x 50%/_lima/colima-my.dev_2-x`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			data, err := ColimaUnit(tc.p)
@@ -112,7 +116,7 @@ func TestColimaUnitPassesSystemdAnalyze(t *testing.T) {
 	}
 	t.Run("missing colima is caught", func(t *testing.T) {
 		missing := filepath.Join(t.TempDir(), "nope", "colima")
-		data, err := ColimaUnit(ColimaParams{Profile: "dev", Colima: missing, PATH: "/bin"})
+		data, err := ColimaUnit(ColimaParams{Profile: "dev", Colima: missing, PATH: "/bin", InstanceDir: "/d"})
 		if err != nil {
 			t.Fatal(err)
 		}
