@@ -1004,7 +1004,7 @@ func TestHealthFailureNotificationOpensTheLog(t *testing.T) {
 
 	// The notification is sent after the menu is drawn, never before.
 	h.g.idle()
-	want := "notify default: Keeps failing at login: qemu-system-x86_64 not found (exit 1, 4 restarts): " +
+	want := "notify default: qemu-system-x86_64 not found — keeps failing at login: " +
 		"Open LimaBar's menu to try again or show the log. [Show Log]"
 	if got := h.desktop.Got(); len(got) != 1 || got[0] != want {
 		t.Fatalf("desktop got %q, want one notification %q", got, want)
@@ -1031,7 +1031,7 @@ func TestHealthFailureNotificationWithoutAFolderHasNoAction(t *testing.T) {
 		return ok
 	})
 	h.g.idle()
-	want := "notify default: Keeps failing at login: qemu-system-x86_64 not found (exit 1, 4 restarts): " +
+	want := "notify default: qemu-system-x86_64 not found — keeps failing at login: " +
 		"Open LimaBar's menu to try again or show the log."
 	if got := h.desktop.Got(); len(got) != 1 || got[0] != want {
 		t.Fatalf("desktop got %q, want one plain notification %q", got, want)

@@ -170,8 +170,10 @@ type Notice struct {
 	Show menu.Action
 }
 
-// StartWatchers watches the folders and the service manager.
-type StartWatchers struct{ LimaHome string }
+// StartWatchers watches the folders and the service manager. Homes are the
+// Lima homes whose instances the menu lists (state.Snapshot.InstanceHomes):
+// LIMA_HOME, and Colima's Lima home when Colima's profiles are listed.
+type StartWatchers struct{ Homes []string }
 
 // SaveLast keeps Snap for the next start (LastMenu).
 type SaveLast struct{ Snap state.Snapshot }

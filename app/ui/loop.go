@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"time"
 
 	"github.com/limabar/limabar/app/menu"
@@ -68,7 +69,7 @@ type Config struct {
 	SnapshotTimeout, FinishTimeout time.Duration
 	// Watch watches the folders and the service manager until ctx ends,
 	// sending their changes; nil for the real watchers.
-	Watch func(ctx context.Context, limaHome string, send func(Event))
+	Watch func(ctx context.Context, homes []string, send func(Event))
 }
 
 // Loop is the one goroutine that owns the GUI's state.
@@ -261,7 +262,7 @@ func (l *Loop) carryOut(ef Effect) {
 		}
 		// The watchers live as long as the loop: not a task of the
 		// executor, whose tasks end.
-		go watchFn(l.ctx, ef.LimaHome, l.Send)
+		go watchFn(l.ctx, ef.Homes, l.Send)
 	case SaveLast:
 		l.cfg.Executor.Go(func() {
 			recovering(log, "keeping the last menu", func() { l.cfg.Last.Save(ef.Snap) })
@@ -334,15 +335,27 @@ func (l *Loop) tell(rec *notified.Record, n HealthNotices) {
 	}
 }
 
-// watch reads the snapshot again whenever LIMA_HOME or a registration
-// folder changes, and whenever the service manager says a job changed.
-// Without it the menu still refreshes after each action and on Refresh.
-func (l *Loop) watch(ctx context.Context, limaHome string, send func(Event)) {
+// watch reads the snapshot again whenever one of the Lima homes (LIMA_HOME,
+// Colima's) or a registration folder changes, and whenever the service
+// manager says a job changed. A home is watched for its instance folders
+// only (watch.InstanceNames). Without it the menu still refreshes after
+// each action and on Refresh.
+func (l *Loop) watch(ctx context.Context, homes []string, send func(Event)) {
 	log := l.cfg.Logger
+	homes = slices.DeleteFunc(slices.Clone(homes), func(h string) bool { return h == "" })
+	isHome := func(d string) bool {
+		return slices.ContainsFunc(homes, func(h string) bool { return filepath.Clean(h) == filepath.Clean(d) })
+	}
+	paths := l.cfg.Service.WatchDirs()
+	for _, h := range homes {
+		if !slices.ContainsFunc(paths, func(d string) bool { return filepath.Clean(d) == filepath.Clean(h) }) {
+			paths = append(paths, h)
+		}
+	}
 	var dirs []watch.Dir
-	for _, d := range l.cfg.Service.WatchDirs() {
+	for _, d := range paths {
 		wd := watch.Dir{Path: d}
-		if limaHome != "" && filepath.Clean(d) == filepath.Clean(limaHome) {
+		if isHome(d) {
 			wd.Names = watch.InstanceNames
 		}
 		dirs = append(dirs, wd)

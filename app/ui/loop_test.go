@@ -207,7 +207,7 @@ type loopHarness struct {
 	box     *Mailbox
 	last    *lastMenu
 	quits   chan struct{}
-	watched chan string
+	watched chan []string
 	menu    menu.Menu
 }
 
@@ -216,12 +216,12 @@ func newLoopHarness(t *testing.T, last *state.Snapshot, opts ...func(*Config)) *
 		t: t, svc: newLoopService(), desktop: &loopDesktop{told: make(chan string, 100)},
 		clock: newManualClock(), exec: &manualExecutor{tasks: make(chan func(), 100)}, box: NewMailbox(),
 		last: &lastMenu{load: last, saved: make(chan state.Snapshot, 100)}, quits: make(chan struct{}, 10),
-		watched: make(chan string, 10),
+		watched: make(chan []string, 10),
 	}
 	cfg := Config{
 		Service: h.svc, Desktop: h.desktop, Mailbox: h.box, Last: h.last, Clock: h.clock, Executor: h.exec,
 		Quit:  func() { h.quits <- struct{}{} },
-		Watch: func(_ context.Context, home string, _ func(Event)) { h.watched <- home },
+		Watch: func(_ context.Context, homes []string, _ func(Event)) { h.watched <- homes },
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -308,7 +308,7 @@ func TestLoopClickBusyUntilALaterReadIsDrawn(t *testing.T) {
 	}
 	h.svc.snap <- snap("default")
 	h.step()
-	if got := <-h.watched; got != "/home/u/lima" {
+	if got := <-h.watched; !slices.Equal(got, []string{"/home/u/lima"}) {
 		t.Errorf("watching %q", got)
 	}
 	h.click("default", "Start at Login")
@@ -479,7 +479,7 @@ func TestLoopOneNotificationPerFailedAutostart(t *testing.T) {
 	h.sync()
 	h.svc.snap <- failing
 	h.step()
-	want := "notify default: Keeps failing at login: qemu not found (exit 1): Open LimaBar's menu to try again or show the log. [Show Log]"
+	want := "notify default: qemu not found — keeps failing at login: Open LimaBar's menu to try again or show the log. [Show Log]"
 	if got := h.desktop.got(); len(got) != 1 || got[0] != want {
 		t.Errorf("desktop %q, want one notification %q", got, want)
 	}

@@ -217,14 +217,15 @@ func Update(s State, e Event) (State, []Effect) {
 	case HealthChanged:
 		u.requestRead(false)
 	case FolderChanged:
-		// A change in LIMA_HOME (an instance, its ha.pid) lists the
-		// instances again; one in a registration folder only reads the
-		// registrations of the instances shown.
-		home := ""
+		// A change in LIMA_HOME or Colima's Lima home (an instance, its
+		// ha.pid) lists the instances again; one in a registration
+		// folder only reads the registrations of the instances shown.
+		full := true
 		if u.s.Snap != nil {
-			home = u.s.Snap.LimaHome
+			homes := slices.DeleteFunc(u.s.Snap.InstanceHomes(), func(h string) bool { return h == "" })
+			full = len(homes) == 0 || slices.ContainsFunc(homes, e.Change.Touches)
 		}
-		u.requestRead(home == "" || e.Change.Touches(home))
+		u.requestRead(full)
 	case ToolkitReady:
 		u.do(Draw{})
 	case QuitAsked:
@@ -307,7 +308,7 @@ func (u *update) readDone(e ReadDone) {
 	}
 	if !u.s.Watching {
 		u.s.Watching = true
-		u.do(StartWatchers{LimaHome: s.LimaHome})
+		u.do(StartWatchers{Homes: s.InstanceHomes()})
 	}
 	for i := 0; i < len(u.s.Steps); {
 		if u.s.Steps[i].After < e.Read {
@@ -332,18 +333,21 @@ func healthNotices(s state.Snapshot) HealthNotices {
 			continue
 		}
 		h, c := in.Health, in.HealthCondition
-		job := in.Name + "/" + string(c)
+		// Keyed by the ID: Lima's instance "colima" and Colima's
+		// default profile (colima:default) are two jobs.
+		id := in.ID()
+		job := id + "/" + string(c)
 		switch {
 		case h.State == health.Running || h.State == health.Stopped:
 			n.Well = append(n.Well, job)
 		case h.Bad() && !h.Restarting:
 			// The notification's Show Log opens the log the menu's
-			// opens, which holds Lima's own words on why.
-			no := Notice{Job: job, Instance: in.Name, Condition: c, Health: h,
-				Title: in.Name + ": " + menu.HealthLine(h, c),
+			// opens, which holds Lima's or Colima's own words on why.
+			no := Notice{Job: job, Instance: id, Condition: c, Health: h,
+				Title: menu.HealthFailureLine(id, h, c),
 				Msg:   "Open LimaBar's menu to try again or show the log."}
 			if log := menu.LogOf(in); log != "" {
-				no.Show = menu.Action{Kind: menu.ShowLog, Instance: in.Name, Target: log}
+				no.Show = menu.Action{Kind: menu.ShowLog, Instance: id, Target: log}
 			}
 			n.Failed = append(n.Failed, no)
 		}
@@ -425,25 +429,11 @@ func (u *update) run(a menu.Action) {
 	u.s.InFlight++
 	r := Run{Action: a}
 	if a.Kind == menu.OpenShell {
-		r.Shell = shellArgv(u.s.Snap, a.Instance)
+		// `colima ssh --profile P` for a Colima profile, else `limactl
+		// shell NAME` with the LIMA_HOME LimaBar uses.
+		r.Shell = menu.ShellArgv(u.s.Snap, a.Instance)
 	}
 	u.do(r)
-}
-
-// shellArgv is `limactl shell NAME` with the LIMA_HOME LimaBar uses: a
-// terminal opened from a GUI app does not have the shell's environment.
-func shellArgv(snap *state.Snapshot, name string) []string {
-	limactl, home := "limactl", ""
-	if snap != nil {
-		if snap.Limactl != "" {
-			limactl = snap.Limactl
-		}
-		home = snap.LimaHome
-	}
-	if home == "" {
-		return []string{limactl, "shell", name}
-	}
-	return []string{"/usr/bin/env", "LIMA_HOME=" + home, limactl, "shell", name}
 }
 
 func changesRegistration(a menu.Action) bool {

@@ -152,7 +152,7 @@ func TestUpdate(t *testing.T) {
 			state:  State{Timings: DefaultTimings, Snap: ptr(snap("old")), Refreshing: true, Reads: 1, Reading: 1},
 			event:  ReadDone{Read: 1, Snap: snap("default")},
 			want:   shown(),
-			effect: []Effect{Draw{}, SaveLast{Snap: snap("default")}, StartWatchers{LimaHome: "/home/u/lima"}},
+			effect: []Effect{Draw{}, SaveLast{Snap: snap("default")}, StartWatchers{Homes: []string{"/home/u/lima"}}},
 		},
 		{
 			name:   "a slow read says it waits",
@@ -428,7 +428,7 @@ func TestUpdate(t *testing.T) {
 			want:  with(shown(), func(s *State) { s.Reads, s.Shown, s.Snap = 2, 2, ptr(failing) }),
 			effect: []Effect{Draw{}, HealthNotices{Failed: []Notice{{
 				Job: "default/login", Instance: "default", Condition: autostart.Login, Health: failing.Instances[0].Health,
-				Title: "default: Keeps failing at login: qemu not found (exit 1)", Msg: "Open LimaBar's menu to try again or show the log.",
+				Title: "default: qemu not found — keeps failing at login", Msg: "Open LimaBar's menu to try again or show the log.",
 				Show: menu.Action{Kind: menu.ShowLog, Instance: "default", Target: "/home/u/lima/default/ha.stderr.log"},
 			}}}, SaveLast{Snap: failing}},
 		},

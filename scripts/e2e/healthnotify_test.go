@@ -50,7 +50,7 @@ func (w *healthWorld) failureNote() testenv.Notification {
 	w.t.Helper()
 	got := w.note.WaitFor(w.t, 1, 15*time.Second)
 	n := got[0]
-	if len(got) != 1 || n.AppName != "LimaBar" || !strings.HasPrefix(n.Summary, "default: Keeps failing at login: qemu-system-x86_64 not found") {
+	if len(got) != 1 || n.AppName != "LimaBar" || n.Summary != "default: qemu-system-x86_64 not found — keeps failing at login" {
 		w.t.Fatalf("notifications %+v, want one naming the instance and the reason", got)
 	}
 	if want := []string{"default", "Show Log"}; !slices.Equal(n.Actions, want) {
