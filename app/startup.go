@@ -120,6 +120,20 @@ func (l *lateService) Disable(ctx context.Context, name string, c autostart.Cond
 	return svc.Disable(ctx, name, c)
 }
 
+// EnableTakingOver implements state.TakeOverEnabler where the Service
+// does; else it is Enable, which the engine refuses while brew services
+// starts the profile.
+func (l *lateService) EnableTakingOver(ctx context.Context, name string, c autostart.Condition) (autostart.Result, error) {
+	svc, err := l.wait(ctx)
+	if err != nil {
+		return autostart.Result{}, err
+	}
+	if t, ok := svc.(state.TakeOverEnabler); ok {
+		return t.EnableTakingOver(ctx, name, c)
+	}
+	return svc.Enable(ctx, name, c)
+}
+
 func (l *lateService) Repair(ctx context.Context, name string) (autostart.Result, error) {
 	svc, err := l.wait(ctx)
 	if err != nil {

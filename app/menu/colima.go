@@ -116,19 +116,29 @@ func switchSubject(in *state.Instance) string {
 // while `brew services` starts the profile.
 const BrewTitleNote = "started by brew services"
 
+// BrewTakeOverNote is what the switches of such a profile say turning them
+// on does.
+const BrewTakeOverNote = "turn on to take over"
+
 // brewSwitch marks the switch of a profile that `brew services` starts:
-// the login switch says so, and turning either switch on is the offer to
-// take over (LimaBar stops brew's job, then registers its own), never a
-// second job beside brew's.
+// the login switch says so, and both say that turning them on takes over
+// (LimaBar stops brew's job, then registers its own), never a second job
+// beside brew's. Only a click on a switch that says so takes over
+// (Action.TakeOver): a profile brew took up after the menu was drawn is
+// refused by the engine, not taken over unasked.
 func brewSwitch(it *Item, in *state.Instance, c autostart.Condition) {
-	if in.BrewServices == "" || it.Checked {
+	if in.BrewServices == "" || it.Checked || it.Action.Kind != Enable {
 		return
 	}
 	if c == autostart.Login {
-		it.Title = SwitchTitle(c) + " — " + BrewTitleNote
+		it.Title = SwitchTitle(c) + " — " + BrewTitleNote + " (" + BrewTakeOverNote + ")"
+	} else {
+		it.Title = SwitchTitle(c) + " — " + BrewTakeOverNote + " from brew services"
 	}
+	it.Action.TakeOver = true
 	it.Tooltip = fmt.Sprintf("brew services starts %s at login (%s). Turning this on takes over: "+
-		"LimaBar stops brew's job, then registers its own, so that one job starts the VM", switchSubject(in), in.BrewServices)
+		"LimaBar stops and disables brew's job, which stops the VM if it runs, then registers its own, "+
+		"so that one job starts the VM. Brew's file is left as it is", switchSubject(in), in.BrewServices)
 }
 
 // ShellArgv is the command Open Shell runs in a terminal for the instance

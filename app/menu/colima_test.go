@@ -131,22 +131,37 @@ func TestColimaGroupListFailed(t *testing.T) {
 }
 
 // TestBrewServicesSwitch: a profile that brew services starts says so on
-// its login switch, and turning it on is the offer to take over.
+// its login switch, and both switches say that turning them on takes
+// over, which only their click asks for (Action.TakeOver); the tooltip
+// says that brew's job, and the VM it runs, are stopped.
 func TestBrewServicesSwitch(t *testing.T) {
 	def := profile("default", lima.StatusRunning, "docker")
 	def.BrewServices = "/home/u/.config/systemd/user/homebrew.colima.service"
 	m := Build(Input{Snapshot: colimaSnap(def)})
 	sw := m.Instances[1].Children[3]
-	if sw.Title != "Start at Login — started by brew services" || sw.Checked || !sw.Enabled ||
-		sw.Action != (Action{Kind: Enable, Instance: "colima:default", Condition: autostart.Login}) {
+	if sw.Title != "Start at Login — started by brew services (turn on to take over)" || sw.Checked || !sw.Enabled ||
+		sw.Action != (Action{Kind: Enable, Instance: "colima:default", Condition: autostart.Login, TakeOver: true}) {
 		t.Errorf("switch %+v", sw)
 	}
-	if !strings.Contains(sw.Tooltip, "takes over") || !strings.Contains(sw.Tooltip, def.BrewServices) {
+	const tip = "brew services starts Colima profile default at login (/home/u/.config/systemd/user/homebrew.colima.service). " +
+		"Turning this on takes over: LimaBar stops and disables brew's job, which stops the VM if it runs, " +
+		"then registers its own, so that one job starts the VM. Brew's file is left as it is"
+	if sw.Tooltip != tip {
 		t.Errorf("tooltip %q", sw.Tooltip)
+	}
+	boot := m.Instances[1].Children[4]
+	if boot.Title != "Start at Boot — turn on to take over from brew services" || boot.Tooltip != tip ||
+		boot.Action != (Action{Kind: Enable, Instance: "colima:default", Condition: autostart.Boot, TakeOver: true}) {
+		t.Errorf("boot switch %+v", boot)
 	}
 	busy := Build(Input{Snapshot: colimaSnap(def), Busy: map[Slot]Action{{"colima:default", GroupLogin}: sw.Action}})
 	if got := busy.Instances[1].Children[3].Title; got != "Start at Login — Enabling…" {
 		t.Errorf("busy switch %q", got)
+	}
+	// Without brew services, a switch asks for no take-over.
+	m = Build(Input{Snapshot: colimaSnap(profile("default", lima.StatusRunning, "docker"))})
+	if sw := m.Instances[1].Children[3]; sw.Title != "Start at Login" || sw.Action.TakeOver {
+		t.Errorf("switch without brew services %+v", sw)
 	}
 }
 

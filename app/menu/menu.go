@@ -75,6 +75,12 @@ type Action struct {
 	Target string
 	// Failure is the ID of the failure a ShowFailure action shows.
 	Failure int
+	// TakeOver is set on Enable by the switch of a Colima profile that
+	// `brew services` starts, whose words offer to take over: the click
+	// is the user's consent to stop brew's job before LimaBar registers
+	// its own (state.TakeOverEnabler). Without it the engine refuses
+	// rather than add a second job or stop brew's unasked.
+	TakeOver bool
 }
 
 // Group names what an action changes, so that two actions on the same thing

@@ -336,15 +336,12 @@ func (l *Live) findColima(ctx context.Context, profile string) (autostart.Instan
 	return autostart.Instance{}, fmt.Errorf("no Colima profile %q (profiles: %s)", profile, strings.Join(all, ", "))
 }
 
-// Enable implements Service.
-// A Colima profile's switch takes over from `brew services` (TakeOver):
-// the menu says so on the switch.
+// Enable implements Service. It never takes a Colima profile over from
+// `brew services`: the engine refuses while brew's job starts the profile
+// (autostart.ErrBrewServices), and EnableTakingOver is the user's
+// consent.
 func (l *Live) Enable(ctx context.Context, name string, c autostart.Condition) (autostart.Result, error) {
-	o := autostart.EnableOptions{}
-	if _, ok := ParseID(name); ok {
-		o = TakeOver(o)
-	}
-	return l.EnableAs(ctx, name, c, o)
+	return l.EnableAs(ctx, name, c, autostart.EnableOptions{})
 }
 
 // EnableAs is Enable with options (the account a boot job runs as).

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"reflect"
 	"testing"
 	"time"
@@ -85,5 +86,42 @@ func TestUpdateColimaFailureIsItsOwnJob(t *testing.T) {
 	s.Instances[0].Health = &health.Health{State: health.Running}
 	if n := healthNotices(s); !reflect.DeepEqual(n.Well, []string{"colima/login"}) || len(n.Failed) != 1 || n.Failed[0].Job != "colima:default/login" {
 		t.Errorf("Lima's colima well again: %#v", n)
+	}
+}
+
+// takeOverService records which of Enable and EnableTakingOver the loop
+// called.
+type takeOverService struct {
+	state.Service
+	calls []string
+}
+
+func (s *takeOverService) Enable(_ context.Context, name string, c autostart.Condition) (autostart.Result, error) {
+	s.calls = append(s.calls, "enable "+name+" "+string(c))
+	return autostart.Result{}, nil
+}
+
+func (s *takeOverService) EnableTakingOver(_ context.Context, name string, c autostart.Condition) (autostart.Result, error) {
+	s.calls = append(s.calls, "take over "+name+" "+string(c))
+	return autostart.Result{}, nil
+}
+
+// TestPerformTakesOverOnlyWhenTheSwitchSaysSo: a click on a switch that
+// says it takes over from brew services (Action.TakeOver) takes over; any
+// other Enable is a plain one, which the engine refuses while brew's job
+// starts the profile.
+func TestPerformTakesOverOnlyWhenTheSwitchSaysSo(t *testing.T) {
+	svc := &takeOverService{}
+	for _, a := range []menu.Action{
+		{Kind: menu.Enable, Instance: "colima:default", Condition: autostart.Login, TakeOver: true},
+		{Kind: menu.Enable, Instance: "colima:work", Condition: autostart.Login},
+		{Kind: menu.Enable, Instance: "colima:default", Condition: autostart.Boot, TakeOver: true},
+	} {
+		if _, err := perform(Config{Service: svc}, Run{Action: a}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want := []string{"take over colima:default login", "enable colima:work login", "take over colima:default boot"}; !reflect.DeepEqual(svc.calls, want) {
+		t.Errorf("calls %q, want %q", svc.calls, want)
 	}
 }

@@ -425,6 +425,11 @@ func perform(cfg Config, r Run) (autostart.Result, error) {
 	case menu.Restart:
 		return autostart.Result{}, svc.Restart(ctx, a.Instance)
 	case menu.Enable:
+		// Only a switch that says it takes over from brew services
+		// does; else the engine refuses rather than add a second job.
+		if t, ok := svc.(state.TakeOverEnabler); ok && a.TakeOver {
+			return t.EnableTakingOver(ctx, a.Instance, a.Condition)
+		}
 		return svc.Enable(ctx, a.Instance, a.Condition)
 	case menu.Disable:
 		return svc.Disable(ctx, a.Instance, a.Condition)

@@ -234,7 +234,7 @@ func TestColimaBrewServicesTakeOver(t *testing.T) {
 		t.Fatalf("systemctl --user enable homebrew.colima.service: %v %s", err, out)
 	}
 	app := w.start()
-	const brewTitle = "Start at Login — started by brew services"
+	const brewTitle = "Start at Login — started by brew services (turn on to take over)"
 	m, _ := app.waitFor("the default profile's brew services switch", 30*time.Second, func(n menuNode) bool {
 		r, ok := n.colimaRow("default")
 		if !ok {
@@ -245,8 +245,8 @@ func TestColimaBrewServicesTakeOver(t *testing.T) {
 	})
 	row, _ := m.colimaRow("default")
 	sw, _ := row.find(brewTitle)
-	if sw.ToggleState != 0 || !sw.Enabled {
-		t.Errorf("the switch: toggle-state %d, enabled %v; want off and clickable", sw.ToggleState, sw.Enabled)
+	if sw.Label != brewTitle || sw.ToggleState != 0 || !sw.Enabled {
+		t.Errorf("the switch: %q, toggle-state %d, enabled %v; want %q, off and clickable", sw.Label, sw.ToggleState, sw.Enabled, brewTitle)
 	}
 	if lima, ok := m.instance("default"); !ok || strings.Contains(lima.String(), "brew") {
 		t.Errorf("Lima's default shows brew services too:\n%s", lima)
