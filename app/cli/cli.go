@@ -295,15 +295,19 @@ type InstanceJSON struct {
 	ID string `json:"id"`
 	// Tool is "lima" for an instance of LIMA_HOME, "colima" for a Colima
 	// profile's in COLIMA_HOME/_lima; Profile and Runtime are Colima's.
-	Tool     autostart.Tool `json:"tool"`
-	Profile  string         `json:"profile"`
-	Runtime  string         `json:"runtime,omitempty"`
-	Status   string         `json:"status"`
-	Dir      string         `json:"dir"`
-	Login    CondJSON       `json:"login"`
-	Boot     CondJSON       `json:"boot"`
-	Errors   []string       `json:"errors"`
-	Problems int            `json:"problemCount"`
+	Tool    autostart.Tool `json:"tool"`
+	Profile string         `json:"profile"`
+	Runtime string         `json:"runtime,omitempty"`
+	// BrewServices is, for a Colima profile that `brew services` starts,
+	// the file of brew's job (homebrew.mxcl.colima's plist,
+	// homebrew.colima.service); absent otherwise.
+	BrewServices string   `json:"brewServices,omitempty"`
+	Status       string   `json:"status"`
+	Dir          string   `json:"dir"`
+	Login        CondJSON `json:"login"`
+	Boot         CondJSON `json:"boot"`
+	Errors       []string `json:"errors"`
+	Problems     int      `json:"problemCount"`
 }
 
 // CondJSON is one condition of `list --json`: the registration, and what
@@ -316,7 +320,7 @@ type CondJSON struct {
 
 func toJSON(in state.Instance) InstanceJSON {
 	j := InstanceJSON{
-		Name: in.Name, ID: in.ID(), Tool: autostart.ToolLima, Profile: in.Profile, Runtime: in.Runtime,
+		Name: in.Name, ID: in.ID(), Tool: autostart.ToolLima, Profile: in.Profile, Runtime: in.Runtime, BrewServices: in.BrewServices,
 		Status: in.Status, Dir: in.Dir,
 		Login: CondJSON{CondStatus: in.Autostart.Login}, Boot: CondJSON{CondStatus: in.Autostart.Boot},
 		Errors: append([]string{}, in.Errors...),

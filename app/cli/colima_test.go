@@ -62,6 +62,20 @@ func TestListColimaProfiles(t *testing.T) {
 
 // TestEnableAColimaProfile: enable takes a profile by its ID, and refuses
 // an ID whose profile is no Lima name before anything is read.
+// TestListBrewServices: list --json names brew's job of a profile that
+// brew services starts, and says nothing of it for the others.
+func TestListBrewServices(t *testing.T) {
+	b := colimaBackend()
+	b.snap.Instances[1].BrewServices = "/home/a/.config/systemd/user/homebrew.colima.service"
+	code, stdout, _ := run(b, "list", "--json")
+	want := `"runtime": "containerd",
+    "brewServices": "/home/a/.config/systemd/user/homebrew.colima.service",
+    "status": "Running",`
+	if code != 0 || !strings.Contains(stdout, want) || strings.Count(stdout, "brewServices") != 1 {
+		t.Errorf("list --json: exit %d, stdout:\n%s\nwant it to hold, once:\n%s", code, stdout, want)
+	}
+}
+
 func TestEnableAColimaProfile(t *testing.T) {
 	b := colimaBackend()
 	code, stdout, stderr := run(b, "enable", "--condition=boot", "colima:work")
