@@ -139,13 +139,15 @@ func TestColimaTray(t *testing.T) {
 			t.Fatalf("no Start at Login in %s", row)
 		}
 		app.click(login)
+		// GTK checks a check item as it is clicked, before LimaBar draws
+		// the switch busy: the switch on counts once the unit is enabled.
 		app.waitFor("work's login switch on", 15*time.Second, func(n menuNode) bool {
 			r, ok := n.colimaRow("work")
 			if !ok {
 				return false
 			}
 			it, ok := r.find("Start at Login")
-			return ok && it.Label == "Start at Login" && it.ToggleState == 1
+			return ok && it.Label == "Start at Login" && it.ToggleState == 1 && w.isEnabled("limabar-colima@work.service") == "enabled"
 		})
 		data, err := os.ReadFile(unit)
 		if err != nil {
@@ -200,6 +202,13 @@ func TestColimaTray(t *testing.T) {
 		if !ok || !strings.Contains(line.Label, reason) {
 			t.Errorf("want a health line with colima's reason %q; submenu:\n%s", reason, row)
 		}
+		t.Logf("health line: %q", line.Label)
+		// No journald here: the reason is read from the file the unit
+		// appends colima's standard error to, in the instance folder.
+		log := filepath.Join(w.sd.Home, ".colima", "_lima", "colima-work", "systemd.stderr.log")
+		if data, err := os.ReadFile(log); err != nil || !strings.Contains(string(data), `level=fatal msg="error in config: cannot use vmType: 'qemu'`) {
+			t.Errorf("%s: %v\n%s\nwant colima's fatal line", log, err, data)
+		}
 	})
 }
 
@@ -252,13 +261,15 @@ func TestColimaBrewServicesTakeOver(t *testing.T) {
 		t.Errorf("Lima's default shows brew services too:\n%s", lima)
 	}
 	app.click(sw)
+	// GTK checks a check item as it is clicked: the switch on counts once
+	// LimaBar's unit is enabled, and brew's note is gone from it.
 	app.waitFor("LimaBar's job on", 30*time.Second, func(n menuNode) bool {
 		r, ok := n.colimaRow("default")
 		if !ok {
 			return false
 		}
 		it, ok := r.find("Start at Login")
-		return ok && it.Label == "Start at Login" && it.ToggleState == 1
+		return ok && it.Label == "Start at Login" && it.ToggleState == 1 && w.isEnabled("limabar-colima@default.service") == "enabled"
 	})
 	jobs := map[string]string{
 		"homebrew.colima.service":        w.isEnabled("homebrew.colima.service"),
