@@ -2,20 +2,22 @@
 
 // Package e2e runs the real limabar binary (built with -tags testhooks)
 // against stand-ins or real systems; each test's doc comment says which it
-// uses. Of its 53 tests:
+// uses. Of its 56 tests:
 //
 //   - 21 run in the sandbox (newSandbox), where everything LimaBar calls is
 //     a stand-in that records what it was asked: limactl (stubLimactl), and
 //     in macOS mode launchctl (the launchd model), plutil, osascript and
 //     chown, in Linux mode systemctl and loginctl (fakeSystemctl,
 //     fakeLoginctl). No service manager runs.
-//   - 24 run in the tray's world (newTrayWorld): a real systemd user
+//   - 27 run in the tray's world (newTrayWorld): a real systemd user
 //     manager, a test session bus and Xvfb, with the app's menu read and
 //     clicked over D-Bus as a panel does, and stand-ins for limactl and
 //     loginctl (and, where a test needs them, the notification server, the
 //     panel's StatusNotifierWatcher and xdg-open). Five of them run macOS
 //     mode there, with the launchctl stand-in (two of those with a stand-in
-//     of Lima 2.2's limactl); one uses Lima's limactl.
+//     of Lima 2.2's limactl); three use Lima's limactl, two of those
+//     (TestColimaTray, TestColimaBrewServicesTakeOver) with Colima's
+//     colima beside it, which fails for want of QEMU.
 //   - 5 run against a real systemd user manager alone: three with Lima's
 //     own limactl, two with a stand-in for it.
 //   - TestDebInstallAndPurge installs the built .deb with the real apt-get
