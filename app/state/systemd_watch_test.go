@@ -123,9 +123,9 @@ type watchWorld struct {
 	changed chan struct{}
 }
 
-func newWatchWorld(t *testing.T, userBus bool) *watchWorld {
+func newWatchWorld(t *testing.T, userBus bool, in autostart.Instance) *watchWorld {
 	sd := testenv.SystemdUser(t, testenv.SystemdOptions{})
-	w := &watchWorld{t: t, sd: sd, unit: "lima-vm@default.service", in: autostart.Instance{Name: "default"},
+	w := &watchWorld{t: t, sd: sd, unit: UnitName(in), in: in,
 		got: newReceived(), changed: make(chan struct{}, 1)}
 	dir := filepath.Join(sd.ConfigHome, "systemd", "user")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -231,9 +231,20 @@ func (w *watchWorld) round() []*dbus.Message {
 // TestWatchOnTheSessionBusHearsOnlyLimaBarsUnits: on the session bus with
 // the user's systemd on it, the watcher hears its unit start and stop (and
 // Try Again and Stop Retrying see their jobs end), while no signal of 30
-// unrelated units started and stopped in between reaches the process.
+// unrelated units started and stopped in between reaches the process; for
+// a Lima instance's lima-vm@ unit and for a Colima profile's
+// limabar-colima@ unit, which the health actions name by the profile.
 func TestWatchOnTheSessionBusHearsOnlyLimaBarsUnits(t *testing.T) {
-	w := newWatchWorld(t, true)
+	for _, in := range []autostart.Instance{
+		{Name: "default"},
+		{Name: "colima-work", Tool: autostart.ToolColima, Profile: "work"},
+	} {
+		t.Run(UnitName(in), func(t *testing.T) { watchOnTheSessionBus(t, in) })
+	}
+}
+
+func watchOnTheSessionBus(t *testing.T, in autostart.Instance) {
+	w := newWatchWorld(t, true, in)
 	if w.h.signals == nil {
 		t.Fatal("connected through the private socket although systemd is on the session bus")
 	}
@@ -274,7 +285,7 @@ func TestWatchOnTheSessionBusHearsOnlyLimaBarsUnits(t *testing.T) {
 // and there every unrelated unit's signals reach the process, which is why
 // the session bus comes first.
 func TestWatchThroughThePrivateSocket(t *testing.T) {
-	w := newWatchWorld(t, false)
+	w := newWatchWorld(t, false, autostart.Instance{Name: "default"})
 	if w.h.signals != nil {
 		t.Fatal("connected through the session bus, where systemd is not")
 	}
