@@ -349,7 +349,7 @@ func TestHealthFailedOnce(t *testing.T) {
 	if h["state"] != "failed" || h["reason"] != "qemu-system-x86_64 not found" || h["exitCode"] != 1.0 || h["restarts"] != 0.0 {
 		t.Errorf("list --json login.health = %v, want failed, the reason, exit code 1 and no restarts", h)
 	}
-	if got := w.note.WaitFor(t, 1, 10*time.Second); len(got) != 1 || !strings.Contains(got[0].Summary, "Did not start at login: qemu-system-x86_64 not found (exit 1)") {
+	if got := w.note.WaitFor(t, 1, 10*time.Second); len(got) != 1 || got[0].Summary != "default: qemu-system-x86_64 not found — did not start at login" {
 		t.Errorf("notifications %+v, want one naming the reason", got)
 	}
 
