@@ -74,7 +74,8 @@ func (n menuNode) colimaRow(profile string) (menuNode, bool) {
 // profiles show three rows in two groups; Start at Login on a profile
 // writes LimaBar's unit for it, which runs colima; started, the real
 // colima fails for want of QEMU and the menu says that it did not start
-// (or keeps failing, restarted by systemd) and why, in colima's words.
+// (or keeps failing, restarted by systemd) and why, in colima's words; a
+// profile made in Colima's Lima home shows without a Refresh.
 //
 // Real: a systemd user manager, a session bus, Xvfb, Lima's limactl and
 // Colima's colima. Stand-in: loginctl (trayFakeLoginctl).
@@ -209,6 +210,20 @@ func TestColimaTray(t *testing.T) {
 		if data, err := os.ReadFile(log); err != nil || !strings.Contains(string(data), `level=fatal msg="error in config: cannot use vmType: 'qemu'`) {
 			t.Errorf("%s: %v\n%s\nwant colima's fatal line", log, err, data)
 		}
+	})
+
+	t.Run("a profile made outside LimaBar shows without a Refresh", func(t *testing.T) {
+		// Made aside and moved in whole, as one change of Colima's Lima
+		// home, which the app watches as it watches LIMA_HOME.
+		staged := testenv.ColimaProfile(t, filepath.Join(w.sd.Home, ".colima-staging"), "new", "incus")
+		if err := os.Rename(staged, filepath.Join(w.sd.Home, ".colima", "_lima", "colima-new")); err != nil {
+			t.Fatal(err)
+		}
+		_, took := app.waitFor("the new profile", 15*time.Second, func(n menuNode) bool {
+			_, ok := n.colimaRow("new")
+			return ok
+		})
+		t.Logf("new profile shown %s after it was made", took.Round(time.Millisecond))
 	})
 }
 
