@@ -237,7 +237,14 @@ func problems(in *state.Instance) (lines []Item, serious, repairable int) {
 		lines = append(lines, Item{Title: "⚠ " + fitTail(first, problemWidth), Tooltip: e})
 	}
 	if in.AutostartErr != "" {
-		add("⚠", "Autostart state unknown: "+in.AutostartErr, "")
+		// The instance and the cause fit the line; the whole error is
+		// in the tooltip and one click away.
+		full := "Autostart state unknown: " + in.AutostartErr
+		if add("⚠", AutostartUnknownLine(in.Label(), in.AutostartErr), full) {
+			last := &lines[len(lines)-1]
+			last.Enabled = true
+			last.Action = Action{Kind: ShowText, Target: in.Label() + ": " + full}
+		}
 	}
 	serious = len(lines)
 	for _, sev := range []problem.Severity{problem.Broken, problem.Degraded} {
@@ -774,8 +781,12 @@ func StalePIDLine(st *health.StalePID) string {
 // healthItems are the lines and actions of a job that failed.
 func healthItems(p autostart.Platform, in *state.Instance) []Item {
 	h, c := in.Health, in.HealthCondition
+	// The line leads with the instance and the cause, in the short form
+	// of the notification, list and doctor; the whole text is in the
+	// tooltip and one click away.
 	text := HealthLine(h, c)
-	items := []Item{{Title: "⚠ " + truncate(text, headerWidth), Tooltip: text}}
+	items := []Item{{Title: "⚠ " + HealthFailureLine(in.Label(), h, c), Tooltip: text, Enabled: true,
+		Action: Action{Kind: ShowText, Target: in.Label() + ": " + text}}}
 	if h.Stale != nil {
 		items = append(items,
 			Item{Title: "⚠ " + StalePIDLine(h.Stale), Tooltip: h.Stale.Path},
