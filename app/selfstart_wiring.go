@@ -21,6 +21,16 @@ import (
 // an earlier LimaBar once; elsewhere, and on older macOS, the agent or the
 // XDG autostart entry.
 func selfStarter(host *hostenv.Host, logger *slog.Logger) state.SelfStarter {
+	var service loginitem.Service
+	if host.Platform == autostart.Darwin {
+		service = macos.MainAppService(logger)
+	}
+	return selfStarterOf(host, service, logger)
+}
+
+// selfStarterOf is selfStarter with service standing for
+// SMAppService.mainApp (nil where there is none).
+func selfStarterOf(host *hostenv.Host, service loginitem.Service, logger *slog.Logger) state.SelfStarter {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil
@@ -38,5 +48,5 @@ func selfStarter(host *hostenv.Host, logger *slog.Logger) state.SelfStarter {
 	if host.Platform != autostart.Darwin {
 		return agent
 	}
-	return loginitem.New(macos.MainAppService(logger), agent, filepath.Join(host.StateDir(), "login-item-migrated"), logger)
+	return loginitem.New(service, agent, filepath.Join(host.StateDir(), "login-item-migrated"), logger)
 }

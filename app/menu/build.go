@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/limabar/limabar/app/lima"
+	"github.com/limabar/limabar/app/loginitem"
 	"github.com/limabar/limabar/app/state"
 	"github.com/limabar/limabar/autostart"
 	"github.com/limabar/limabar/autostart/health"
@@ -575,10 +576,19 @@ func (b *builder) footer() []Item {
 		self.Checked = a.On
 		self.Enabled = false
 	}
-	items := []Item{
-		self,
-		{Title: "Refresh", Enabled: true, Action: Action{Kind: Refresh}},
+	items := []Item{self}
+	if snap := b.in.Snapshot; snap != nil && snap.SelfStartNote != "" {
+		// macOS holds the login item back (requiresApproval): the
+		// switch is off until the user approves LimaBar there, and
+		// this line opens the page.
+		items = append(items, Item{
+			Title:   "⚠ " + snap.SelfStartNote,
+			Tooltip: "Opens System Settings → General → Login Items",
+			Enabled: true,
+			Action:  Action{Kind: OpenURL, Target: loginitem.SettingsURL},
+		})
 	}
+	items = append(items, Item{Title: "Refresh", Enabled: true, Action: Action{Kind: Refresh}})
 	if b.in.Version != "" {
 		items = append(items, AboutLine(b.in.Version))
 	}

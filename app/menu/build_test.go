@@ -138,6 +138,19 @@ Quit LimaBar -> quit
 `,
 		},
 		{
+			name: "a Mac's login item waiting for the user's approval",
+			in: Input{Snapshot: &state.Snapshot{Platform: autostart.Darwin, Limactl: "/opt/homebrew/bin/limactl", SelfStartSupported: true,
+				SelfStartNote: "Approve LimaBar in System Settings → General → Login Items"}},
+			want: `~No Lima instances
+---
+---
+[ ] Open LimaBar at Login -> set-self-start true
+⚠ Approve LimaBar in System Settings → General → Login Items -> open-url x-apple.systempreferences:com.apple.LoginItems-Settings.extension
+Refresh -> refresh
+Quit LimaBar -> quit
+`,
+		},
+		{
 			name: "LIMA_HOME missing",
 			in:   Input{Snapshot: homeGone},
 			want: `~No Lima instances: /Volumes/VMs/lima does not exist
