@@ -14,6 +14,7 @@ import (
 
 	"github.com/limabar/limabar/app/hostenv"
 	"github.com/limabar/limabar/app/lastsnap"
+	"github.com/limabar/limabar/app/macos"
 	"github.com/limabar/limabar/app/state"
 	"github.com/limabar/limabar/app/tray"
 	"github.com/limabar/limabar/app/ui"
@@ -42,7 +43,22 @@ func runGUI(ctx context.Context, host *hostenv.Host, logger *slog.Logger, kit to
 	}
 	var desktop tray.Desktop = tray.NewXDG(runner.Exec{Logger: logger})
 	if host.Platform == autostart.Darwin {
-		desktop = macDesktop{&tray.MacCommands{Cmd: tray.SystemCommands(runner.Exec{Logger: logger}), Osascript: host.Osascript()}}
+		// Only the menu-bar app builds the Mac's desktop: it opens the
+		// notification center, which the command line must never touch.
+		// Its notifications, clicks included, go through the loop as
+		// the XDG desktop's do: a click on one runs the loop's Show Log.
+		r := runner.Exec{Logger: logger}
+		mac := macos.NewDesktop(&tray.MacCommands{Cmd: tray.SystemCommands(r), Osascript: host.Osascript()}, r, logger)
+		defer mac.Close()
+		desktop = mac
+		// On a Mac the process ends in the toolkit's exit callback,
+		// where no defer runs: what is queued is posted there, before
+		// the log closes, for at most quitWait.
+		closeLog := stopped
+		stopped = func() {
+			closeWithin(mac.Close, quitWait, logger)
+			closeLog()
+		}
 	}
 	return runMenu(ctx, menuApp{
 		platform: host.Platform,
@@ -132,6 +148,20 @@ func runMenu(ctx context.Context, app menuApp) error {
 	}, exit)
 	exit()
 	return nil
+}
+
+// closeWithin runs closeFn and waits for it for at most d.
+func closeWithin(closeFn func(), d time.Duration, logger *slog.Logger) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		closeFn()
+	}()
+	select {
+	case <-done:
+	case <-time.After(d):
+		logger.Warn("notifications still queued as LimaBar ends")
+	}
 }
 
 // lastMenu keeps the last menu in LimaBar's state folder, for the next

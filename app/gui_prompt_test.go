@@ -15,6 +15,7 @@ import (
 
 	"github.com/limabar/limabar/app/hostenv"
 	"github.com/limabar/limabar/app/lima"
+	"github.com/limabar/limabar/app/macos"
 	"github.com/limabar/limabar/app/menu"
 	"github.com/limabar/limabar/app/state"
 	"github.com/limabar/limabar/app/tray"
@@ -244,16 +245,19 @@ func TestAdminPromptLeavesTheMenuUsable(t *testing.T) {
 }
 
 // TestMacDesktopWaitsInChildProcesses: on a Mac, what waits for the user
-// (an alert, Terminal with its Automation prompt) and the passing
-// notification are osascript child processes, never a call into AppKit,
-// which would run on the main thread.
+// (an alert, Terminal with its Automation prompt) runs in osascript child
+// processes, never in a call into AppKit, which would run on the main
+// thread; the notification is posted off the caller's goroutine (outside a
+// bundle, as here, by osascript run to its end, whose failure is logged);
+// the log file opens with open.
 func TestMacDesktopWaitsInChildProcesses(t *testing.T) {
 	var started [][]string
-	d := macDesktop{&tray.MacCommands{Cmd: tray.Commands{
+	r := runner.NewFake(t, runner.Response{Match: []string{"/usr/bin/osascript", "-e"}})
+	d := macos.NewDesktop(&tray.MacCommands{Cmd: tray.Commands{
 		LookPath: func(name string) (string, error) { return "/usr/bin/" + name, nil },
 		Start:    func(argv []string) error { started = append(started, argv); return nil },
 		Getenv:   func(string) string { return "" },
-	}}}
+	}}, r, nil)
 	calls := []struct {
 		name string
 		call func() error
@@ -268,13 +272,19 @@ func TestMacDesktopWaitsInChildProcesses(t *testing.T) {
 			t.Errorf("%s: %v", c.name, err)
 		}
 	}
-	want := []string{"/usr/bin/osascript", "/usr/bin/osascript", "/usr/bin/osascript", "/usr/bin/open"}
+	// The notification is posted by then.
+	d.Close()
+	want := []string{"/usr/bin/osascript", "/usr/bin/osascript", "/usr/bin/open"}
 	var got []string
 	for _, argv := range started {
 		got = append(got, argv[0])
 	}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("started %q, want the programs %q", started, want)
+	}
+	wantRun := []string{"/usr/bin/osascript -e display notification \"now starts at login\" with title \"default\""}
+	if got := r.Argvs(); strings.Join(got, "\n") != strings.Join(wantRun, "\n") {
+		t.Errorf("ran %q, want the notification %q", got, wantRun)
 	}
 }
 

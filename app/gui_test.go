@@ -994,7 +994,7 @@ func TestHealthFailureNotificationOpensTheLog(t *testing.T) {
 	svc := newFakeService(failingAtLogin("default"))
 	h := newHarness(t, svc)
 	m := h.waitFor("the failure", func(m menu.Menu) bool {
-		_, ok := find(m.Instances, "default", "⚠ Keeps failing at login")
+		_, ok := find(m.Instances, "default", "⚠ default: qemu-system-x86_64 not found — keeps failing at login")
 		return ok
 	})
 	showLog, ok := find(m.Instances, "default", "Show Log")
@@ -1027,7 +1027,7 @@ func TestHealthFailureNotificationWithoutAFolderHasNoAction(t *testing.T) {
 	in.Dir = ""
 	h := newHarness(t, newFakeService(in))
 	h.waitFor("the failure", func(m menu.Menu) bool {
-		_, ok := find(m.Instances, "default", "⚠ Keeps failing at login")
+		_, ok := find(m.Instances, "default", "⚠ default: qemu-system-x86_64 not found — keeps failing at login")
 		return ok
 	})
 	h.g.idle()

@@ -35,8 +35,13 @@ func NewDesktop(cmds *tray.MacCommands, r runner.Runner, logger *slog.Logger) *D
 		logger = slog.Default()
 	}
 	centerHook()
+	return newDesktop(cmds, r, notificationCenter(logger), logger)
+}
+
+// newDesktop is NewDesktop with center standing for the framework (nil
+// outside a bundle).
+func newDesktop(cmds *tray.MacCommands, r runner.Runner, center macnotify.Center, logger *slog.Logger) *Desktop {
 	fallback := macnotify.Osascript{Runner: r, Path: cmds.Osascript}
-	center := notificationCenter(logger)
 	return &Desktop{
 		MacCommands: cmds,
 		native:      center != nil,

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/limabar/limabar/app/lima"
+	"github.com/limabar/limabar/app/loginitem"
 	"github.com/limabar/limabar/app/state"
 	"github.com/limabar/limabar/autostart"
 	"github.com/limabar/limabar/autostart/health"
@@ -237,7 +238,14 @@ func problems(in *state.Instance) (lines []Item, serious, repairable int) {
 		lines = append(lines, Item{Title: "⚠ " + fitTail(first, problemWidth), Tooltip: e})
 	}
 	if in.AutostartErr != "" {
-		add("⚠", "Autostart state unknown: "+in.AutostartErr, "")
+		// The instance and the cause fit the line; the whole error is
+		// in the tooltip and one click away.
+		full := "Autostart state unknown: " + in.AutostartErr
+		if add("⚠", AutostartUnknownLine(in.Label(), in.AutostartErr), full) {
+			last := &lines[len(lines)-1]
+			last.Enabled = true
+			last.Action = Action{Kind: ShowText, Target: in.Label() + ": " + full}
+		}
 	}
 	serious = len(lines)
 	for _, sev := range []problem.Severity{problem.Broken, problem.Degraded} {
@@ -568,10 +576,19 @@ func (b *builder) footer() []Item {
 		self.Checked = a.On
 		self.Enabled = false
 	}
-	items := []Item{
-		self,
-		{Title: "Refresh", Enabled: true, Action: Action{Kind: Refresh}},
+	items := []Item{self}
+	if snap := b.in.Snapshot; snap != nil && snap.SelfStartNote != "" {
+		// macOS holds the login item back (requiresApproval): the
+		// switch is off until the user approves LimaBar there, and
+		// this line opens the page.
+		items = append(items, Item{
+			Title:   "⚠ " + snap.SelfStartNote,
+			Tooltip: "Opens System Settings → General → Login Items",
+			Enabled: true,
+			Action:  Action{Kind: OpenURL, Target: loginitem.SettingsURL},
+		})
 	}
+	items = append(items, Item{Title: "Refresh", Enabled: true, Action: Action{Kind: Refresh}})
 	if b.in.Version != "" {
 		items = append(items, AboutLine(b.in.Version))
 	}
@@ -774,8 +791,12 @@ func StalePIDLine(st *health.StalePID) string {
 // healthItems are the lines and actions of a job that failed.
 func healthItems(p autostart.Platform, in *state.Instance) []Item {
 	h, c := in.Health, in.HealthCondition
+	// The line leads with the instance and the cause, in the short form
+	// of the notification, list and doctor; the whole text is in the
+	// tooltip and one click away.
 	text := HealthLine(h, c)
-	items := []Item{{Title: "⚠ " + truncate(text, headerWidth), Tooltip: text}}
+	items := []Item{{Title: "⚠ " + HealthFailureLine(in.Label(), h, c), Tooltip: text, Enabled: true,
+		Action: Action{Kind: ShowText, Target: in.Label() + ": " + text}}}
 	if h.Stale != nil {
 		items = append(items,
 			Item{Title: "⚠ " + StalePIDLine(h.Stale), Tooltip: h.Stale.Path},

@@ -138,6 +138,19 @@ Quit LimaBar -> quit
 `,
 		},
 		{
+			name: "a Mac's login item waiting for the user's approval",
+			in: Input{Snapshot: &state.Snapshot{Platform: autostart.Darwin, Limactl: "/opt/homebrew/bin/limactl", SelfStartSupported: true,
+				SelfStartNote: "Approve LimaBar in System Settings → General → Login Items"}},
+			want: `~No Lima instances
+---
+---
+[ ] Open LimaBar at Login -> set-self-start true
+⚠ Approve LimaBar in System Settings → General → Login Items -> open-url x-apple.systempreferences:com.apple.LoginItems-Settings.extension
+Refresh -> refresh
+Quit LimaBar -> quit
+`,
+		},
+		{
 			name: "LIMA_HOME missing",
 			in:   Input{Snapshot: homeGone},
 			want: `~No Lima instances: /Volumes/VMs/lima does not exist
@@ -343,7 +356,7 @@ func TestBuildAutostartUnreadable(t *testing.T) {
   Restart -> restart
   ~[ ] Start at Login
   ~[ ] Start at Boot
-  ~⚠ Autostart state unknown: systemctl: no user manager
+  ⚠ default: no user manager — autostart state unknown -> show-text default: Autostart state unknown: systemctl: no user manager
   Open Shell -> open-shell
   Show Log -> show-log /home/u/.lima/default/ha.stderr.log
   Open Folder -> open-folder /home/u/.lima/default
@@ -759,18 +772,23 @@ func TestBuildFailedAutostart(t *testing.T) {
 		in    state.Instance
 		title string
 		lines []string
+		// full is what a click on the first line shows.
+		full string
 	}{
 		{"failed once", failed(health.Failed, nil),
 			"⚠ default — Stopped · starts at login · did not start",
-			[]string{"⚠ Did not start at login: qemu-system-x86_64 not found (exit 1)", "Try Again -> try-again"}},
+			[]string{"⚠ default: qemu-system-x86_64 not found — did not start at login", "Try Again -> try-again"},
+			"default: Did not start at login: qemu-system-x86_64 not found (exit 1)"},
 		{"keeps failing", failed(health.Failing, nil),
 			"⚠ default — Stopped · starts at login · keeps failing",
-			[]string{"⚠ Keeps failing at login: qemu-system-x86_64 not found (exit 1, 4 restarts)", "Try Again -> try-again", "Stop Retrying -> stop-retrying"}},
+			[]string{"⚠ default: qemu-system-x86_64 not found — keeps failing at login", "Try Again -> try-again", "Stop Retrying -> stop-retrying"},
+			"default: Keeps failing at login: qemu-system-x86_64 not found (exit 1, 4 restarts)"},
 		{"stale ha.pid", failed(health.Failing, &health.StalePID{Path: "/h/.lima/default/ha.pid", PID: 4242}),
 			"⚠ default — Stopped · starts at login · keeps failing",
-			[]string{"⚠ Keeps failing at login: qemu-system-x86_64 not found (exit 1, 4 restarts)",
+			[]string{"⚠ default: qemu-system-x86_64 not found — keeps failing at login",
 				"⚠ Stale ha.pid: process 4242 is not Lima's host agent (unclean shutdown?)",
-				"Remove Stale ha.pid -> fix-stale", "Try Again -> try-again", "Stop Retrying -> stop-retrying"}},
+				"Remove Stale ha.pid -> fix-stale", "Try Again -> try-again", "Stop Retrying -> stop-retrying"},
+			"default: Keeps failing at login: qemu-system-x86_64 not found (exit 1, 4 restarts)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -785,6 +803,14 @@ func TestBuildFailedAutostart(t *testing.T) {
 			var lines []string
 			for _, c := range row.Children {
 				switch {
+				case strings.HasPrefix(c.Title, "⚠ default:"):
+					if !c.Enabled || c.Action.Kind != ShowText || c.Action.Target != tt.full {
+						t.Errorf("%q: enabled %v, action %+v; want a click that shows %q", c.Title, c.Enabled, c.Action, tt.full)
+					}
+					if n := runeLen(c.Title); n > FailureLineWidth {
+						t.Errorf("%q is %d characters, more than %d", c.Title, n, FailureLineWidth)
+					}
+					lines = append(lines, c.Title)
 				case strings.HasPrefix(c.Title, "⚠"):
 					lines = append(lines, c.Title)
 				case c.Action.Kind == TryAgain || c.Action.Kind == StopRetrying || c.Action.Kind == FixStale:

@@ -13,6 +13,7 @@ import (
 
 	"github.com/limabar/limabar/app/colima"
 	"github.com/limabar/limabar/app/lima"
+	"github.com/limabar/limabar/app/loginitem"
 	"github.com/limabar/limabar/autostart"
 	names "github.com/limabar/limabar/autostart/colima"
 	"github.com/limabar/limabar/autostart/health"
@@ -23,6 +24,13 @@ type SelfStarter interface {
 	Enabled() (bool, error)
 	Enable() error
 	Disable() error
+}
+
+// LoginItemStatus is a SelfStarter that is a login item of SMAppService
+// (*loginitem.Item): macOS keeps a status of its own for it, which may
+// hold it back until the user approves it.
+type LoginItemStatus interface {
+	Status() loginitem.Status
 }
 
 // Live is the program's Service: limactl for instances, the autostart engine
@@ -72,14 +80,25 @@ func (l *Live) logger() *slog.Logger {
 	return slog.Default()
 }
 
+// readSelfStart reads the switch of "Open LimaBar at Login" into s, and
+// what macOS says of a login item that it holds back.
+func (l *Live) readSelfStart(s *Snapshot) {
+	s.SelfStart, s.SelfStartSupported, s.SelfStartNote = false, false, ""
+	if l.SelfStart == nil {
+		return
+	}
+	on, err := l.SelfStart.Enabled()
+	s.SelfStart, s.SelfStartSupported = on, err == nil
+	if item, ok := l.SelfStart.(LoginItemStatus); ok {
+		s.SelfStartNote = loginitem.Note(item.Status())
+	}
+}
+
 // Snapshot lists the instances with limactl and reads their registrations.
 func (l *Live) Snapshot(ctx context.Context) Snapshot {
 	env := l.Engine.Env()
 	s := Snapshot{Platform: l.Platform, Limactl: l.Lima.Limactl, LimaHome: env.LimaHome}
-	if l.SelfStart != nil {
-		on, err := l.SelfStart.Enabled()
-		s.SelfStart, s.SelfStartSupported = on, err == nil
-	}
+	l.readSelfStart(&s)
 	if l.Lima.Limactl == "" {
 		s.LimactlErr = lima.ErrNoLimactl.Error()
 		if l.LimactlErr != nil {
@@ -200,10 +219,7 @@ func (l *Live) Restat(ctx context.Context, prev Snapshot) Snapshot {
 	}
 	s := prev
 	s.Instances = slices.Clone(prev.Instances)
-	if l.SelfStart != nil {
-		on, err := l.SelfStart.Enabled()
-		s.SelfStart, s.SelfStartSupported = on, err == nil
-	}
+	l.readSelfStart(&s)
 	insts := make([]autostart.Instance, len(s.Instances))
 	for i, in := range s.Instances {
 		insts[i] = in.Target()

@@ -121,6 +121,11 @@ type Snapshot struct {
 	// SelfStart says whether LimaBar itself opens at login.
 	SelfStart          bool
 	SelfStartSupported bool
+	// SelfStartNote is what the menu says beside the switch when macOS
+	// holds LimaBar's login item back (loginitem.Note of its status:
+	// requiresApproval waits for the user in System Settings → General →
+	// Login Items); "" otherwise, and always on Linux.
+	SelfStartNote string
 }
 
 // Service reads snapshots and carries out actions. The program's Service

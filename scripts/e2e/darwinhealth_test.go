@@ -181,7 +181,7 @@ func (w *darwinHealthWorld) waitNotifications(n int, timeout time.Duration) []st
 	}
 }
 
-const darwinFailLine = "⚠ Did not start at login: qemu-system-aarch64 not found (exit 1)"
+const darwinFailLine = "⚠ default: qemu-system-aarch64 not found — did not start at login"
 
 // TestDarwinHealthFailedLogin: in macOS mode, the login agent LimaBar
 // wrote is loaded at login and its `limactl start` fails at once, as when
@@ -367,7 +367,7 @@ func TestDarwinHealthKeepsFailing(t *testing.T) {
 	}
 	w.appendLog("launchd.stderr.log", `time="2026-12-03T22:00:00Z" level=fatal msg="qemu-system-aarch64 not found"`)
 
-	const line = "⚠ Keeps failing at login: qemu-system-aarch64 not found (exit 1, 2 restarts)"
+	const line = "⚠ default: qemu-system-aarch64 not found — keeps failing at login"
 	app.waitFor("the failure loop on the instance, with Stop Retrying", 30*time.Second, func(n menuNode) bool {
 		in, ok := n.instance("default")
 		if !ok || in.Label != "⚠ default — Stopped · starts at login · keeps failing" {

@@ -143,7 +143,7 @@ func TestDarwinTryAgainBootAsRoot(t *testing.T) {
 	}
 	w.appendLog("ha.stderr.log", `time="2026-12-03T22:00:00Z" level=fatal msg="qemu-system-aarch64 not found"`)
 
-	const line = "⚠ Did not start at boot: qemu-system-aarch64 not found (exit 1)"
+	const line = "⚠ default: qemu-system-aarch64 not found — did not start at boot"
 	app.waitFor("the failure on the instance, with Try Again", 30*time.Second, func(n menuNode) bool {
 		in, ok := n.instance("default")
 		if !ok {

@@ -146,7 +146,7 @@ func (w *healthWorld) isActive() string {
 	return strings.TrimSpace(out)
 }
 
-const failLine = "⚠ Keeps failing at login: qemu-system-x86_64 not found (exit 1"
+const failLine = "⚠ default: qemu-system-x86_64 not found — keeps failing at login"
 
 func failing(n menuNode) bool {
 	it, ok := n.item("default", failLine)
@@ -330,7 +330,7 @@ func TestHealthFailedOnce(t *testing.T) {
 	app.waitFor("the instance", 15*time.Second, func(n menuNode) bool { _, ok := n.instance("default"); return ok })
 
 	began := w.startUnit()
-	const line = "⚠ Did not start at login: qemu-system-x86_64 not found (exit 1)"
+	const line = "⚠ default: qemu-system-x86_64 not found — did not start at login"
 	_, took := app.waitFor("the failure on the instance, with Try Again", 10*time.Second, func(n menuNode) bool {
 		in, ok := n.instance("default")
 		if !ok || !strings.HasSuffix(in.Label, "· starts at login · did not start") {
