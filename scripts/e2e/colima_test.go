@@ -192,14 +192,14 @@ func TestColimaTray(t *testing.T) {
 		// as fast: the row may say "keeps failing" as soon as it says
 		// "did not start".
 		row, _ := n.colimaRow("work")
-		line, ok := row.find("⚠ Did not start at login")
-		if !ok {
-			line, ok = row.find("⚠ Keeps failing at login")
-		}
-		// colima's fatal line, "error in config: cannot use vmType:
-		// 'qemu', error: qemu-img not found, run 'brew install qemu' to
-		// install", as far as the menu's line holds it.
-		const reason = "cannot use vmType: 'qemu'"
+		// The submenu's line is the short failure form, the profile and
+		// colima's cause first ("⚠ work: qemu-img not found, run 'brew
+		// install qemu' to inst…"; the row itself says what did not
+		// happen). colima's fatal line is "error in config: cannot use
+		// vmType: 'qemu', error: qemu-img not found, run 'brew install
+		// qemu' to install".
+		const reason = "qemu-img not found"
+		line, ok := row.find("⚠ work: ")
 		if !ok || !strings.Contains(line.Label, reason) {
 			t.Errorf("want a health line with colima's reason %q; submenu:\n%s", reason, row)
 		}
