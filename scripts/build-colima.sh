@@ -6,41 +6,12 @@
 # packages (and the Makefile) can all call it at once and only one builds.
 set -euo pipefail
 
-script="$(readlink -f "${BASH_SOURCE[0]}")"
-root="$(cd "$(dirname "$script")/.." && pwd)"
-tools="$root/scripts/tools/colima"
-out="${1:-$root/build/tools/colima}"
-outdir="$(dirname "$out")"
+root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+# shellcheck source=scripts/lib/pinned-go-tool.sh
+. "$root/scripts/lib/pinned-go-tool.sh"
 
-mkdir -p "$outdir"
-exec 9>"$outdir/.colima.lock"
-flock 9
-
-up_to_date() {
-  [ -x "$out" ] || return 1
-  local f
-  for f in "$tools/go.mod" "$tools/go.sum" "$tools/tools.go" "$script"; do
-    [ "$out" -nt "$f" ] || return 1
-  done
-}
-
-if up_to_date; then
-  exit 0
-fi
-
-cd "$tools"
-export GOWORK=off
-version="$(go list -m -f '{{.Version}}' github.com/abiosoft/colima)"
-echo "build-colima: building colima $version into $out" >&2
-start=$SECONDS
-
-tmp="$(mktemp -d "$outdir/.colima-build.XXXXXX")"
-trap 'rm -rf "$tmp"' EXIT
-# No cgo: the tests never start a VM, and a static binary needs no C
-# toolchain. The version goes where Colima's own Makefile puts it.
-CGO_ENABLED=0 go build -trimpath -buildvcs=false \
-  -ldflags "-s -w -X github.com/abiosoft/colima/config.appVersion=$version" \
-  -o "$tmp/colima" github.com/abiosoft/colima/cmd/colima
-chmod 0755 "$tmp/colima"
-mv -f "$tmp/colima" "$out"
-echo "build-colima: done in $((SECONDS - start)) s" >&2
+# The version goes where Colima's own Makefile puts it.
+build_pinned_go_tool colima "$root/scripts/tools/colima" \
+  github.com/abiosoft/colima github.com/abiosoft/colima/cmd/colima \
+  github.com/abiosoft/colima/config.appVersion \
+  "${1:-$root/build/tools/colima}"
