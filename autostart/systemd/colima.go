@@ -1,7 +1,6 @@
 package systemd
 
 import (
-	"bytes"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -70,34 +69,17 @@ func ColimaUnit(p ColimaParams) ([]byte, error) {
 		}
 		return nil, fmt.Errorf("the instance folder %w", err)
 	}
-	var b bytes.Buffer
-	b.WriteString("[Unit]\n")
-	fmt.Fprintf(&b, "Description=Colima profile %s, started by LimaBar\n", p.Profile)
-	b.WriteString("Documentation=https://github.com/abiosoft/colima\n")
-	b.WriteString("\n[Service]\n")
-	fmt.Fprintf(&b, "ExecStart=%s start --foreground --profile %s\n", exe, p.Profile)
-	b.WriteString("WorkingDirectory=%h\n")
-	b.WriteString("Type=simple\n")
-	fmt.Fprintf(&b, "TimeoutStopSec=%d\n", ColimaTimeoutStopSec)
-	b.WriteString("KillMode=mixed\n")
-	b.WriteString("Restart=on-failure\n")
-	fmt.Fprintf(&b, "StandardError=append:%s\n", stderr)
-	for _, v := range []struct{ key, val, what string }{
-		{"PATH", p.PATH, "the job's PATH"},
-		{"COLIMA_HOME", p.ColimaHome, "the COLIMA_HOME path"},
-	} {
-		if v.val == "" {
-			continue
-		}
-		w, err := quoteWord(v.key + "=" + v.val)
-		if err != nil {
-			return nil, fmt.Errorf("%s %w", v.what, err)
-		}
-		fmt.Fprintf(&b, "Environment=%s\n", w)
-	}
-	b.WriteString("\n[Install]\n")
-	b.WriteString("WantedBy=default.target\n")
-	return b.Bytes(), nil
+	return unitSpec{
+		Description:    "Colima profile " + p.Profile + ", started by LimaBar",
+		Documentation:  "https://github.com/abiosoft/colima",
+		ExecStart:      exe + " start --foreground --profile " + p.Profile,
+		TimeoutStopSec: ColimaTimeoutStopSec,
+		Service:        []string{"StandardError=append:" + stderr},
+		Env: []envSetting{
+			{"PATH", p.PATH, "the job's PATH"},
+			{"COLIMA_HOME", p.ColimaHome, "the COLIMA_HOME path"},
+		},
+	}.render()
 }
 
 // pathValue writes a path for a setting systemd takes as the rest of the

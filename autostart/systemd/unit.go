@@ -55,21 +55,53 @@ func Unit(p Params) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the limactl path %w", err)
 	}
+	return unitSpec{
+		Description:    "Lima - Linux virtual machines, with a focus on running containers.",
+		Documentation:  "man:lima(1)",
+		ExecStart:      exe + " start %i --foreground",
+		TimeoutStopSec: TimeoutStopSec,
+		Env: []envSetting{
+			{"PATH", p.PATH, "the job's PATH"},
+			{"LIMA_HOME", p.LimaHome, "the LIMA_HOME path"},
+		},
+	}.render()
+}
+
+// unitSpec is what differs between LimaBar's units (Unit, ColimaUnit); render
+// writes the lines they share: WorkingDirectory=%h, Type=simple,
+// KillMode=mixed, Restart=on-failure and WantedBy=default.target.
+type unitSpec struct {
+	Description   string
+	Documentation string
+	// ExecStart is the command line as written, its words already quoted.
+	ExecStart      string
+	TimeoutStopSec int
+	// Service holds whole [Service] lines written after Restart=.
+	Service []string
+	// Env is written as Environment= lines, in order, leaving out those
+	// without a value.
+	Env []envSetting
+}
+
+// envSetting is one Environment= variable; what names it in errors.
+type envSetting struct{ key, val, what string }
+
+func (s unitSpec) render() ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString("[Unit]\n")
-	b.WriteString("Description=Lima - Linux virtual machines, with a focus on running containers.\n")
-	b.WriteString("Documentation=man:lima(1)\n")
+	fmt.Fprintf(&b, "Description=%s\n", s.Description)
+	fmt.Fprintf(&b, "Documentation=%s\n", s.Documentation)
 	b.WriteString("\n[Service]\n")
-	fmt.Fprintf(&b, "ExecStart=%s start %%i --foreground\n", exe)
+	fmt.Fprintf(&b, "ExecStart=%s\n", s.ExecStart)
 	b.WriteString("WorkingDirectory=%h\n")
 	b.WriteString("Type=simple\n")
-	fmt.Fprintf(&b, "TimeoutStopSec=%d\n", TimeoutStopSec)
+	fmt.Fprintf(&b, "TimeoutStopSec=%d\n", s.TimeoutStopSec)
 	b.WriteString("KillMode=mixed\n")
 	b.WriteString("Restart=on-failure\n")
-	for _, v := range []struct{ key, val, what string }{
-		{"PATH", p.PATH, "the job's PATH"},
-		{"LIMA_HOME", p.LimaHome, "the LIMA_HOME path"},
-	} {
+	for _, l := range s.Service {
+		b.WriteString(l + "\n")
+	}
+	for _, v := range s.Env {
 		if v.val == "" {
 			continue
 		}
