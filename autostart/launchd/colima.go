@@ -1,8 +1,6 @@
 package launchd
 
 import (
-	"path/filepath"
-
 	"github.com/limabar/limabar/autostart/colima"
 	"github.com/limabar/limabar/autostart/jobenv"
 )
@@ -60,30 +58,14 @@ func ColimaArgs(colimaPath, profile string) []string {
 // health reader and the watcher read as for a Lima instance) with
 // colima's command, its stop time, and its environment.
 func ColimaAgent(p ColimaParams) Job {
-	return Job{
-		Label:                       colima.AgentLabel(p.Profile),
-		ProgramArguments:            ColimaArgs(p.Colima, p.Profile),
-		RunAtLoad:                   true,
-		WorkingDirectory:            p.InstanceDir,
-		StandardOutPath:             filepath.Join(p.InstanceDir, "launchd.stdout.log"),
-		StandardErrorPath:           filepath.Join(p.InstanceDir, "launchd.stderr.log"),
-		ProcessType:                 ProcessType,
-		ExitTimeOut:                 ColimaExitTimeOut,
-		KeepAlive:                   keepAliveOnFailure(),
-		EnvironmentVariables:        colimaEnv(p, false),
-		AssociatedBundleIdentifiers: []string{BundleID},
-	}
+	return agentJob(colima.AgentLabel(p.Profile), ColimaArgs(p.Colima, p.Profile),
+		p.InstanceDir, ColimaExitTimeOut, colimaEnv(p, false))
 }
 
 // ColimaDaemon is LimaBar's LaunchDaemon that starts a Colima profile at
 // boot as p.User, without log paths for the reason Daemon gives.
 func ColimaDaemon(p ColimaParams) Job {
-	j := ColimaAgent(p)
-	j.Label = colima.DaemonLabel(p.Profile)
-	j.UserName = p.User
-	j.EnvironmentVariables = colimaEnv(p, true)
-	j.StandardOutPath, j.StandardErrorPath = "", ""
-	return j
+	return daemonJob(ColimaAgent(p), colima.DaemonLabel(p.Profile), p.User, colimaEnv(p, true))
 }
 
 // colimaEnv is a Colima job's environment: PATH (colima, limactl, QEMU and
@@ -92,15 +74,5 @@ func ColimaDaemon(p ColimaParams) Job {
 // daemon. No LIMA_HOME: colima sets it for every limactl it runs
 // (environment/vm/lima/limautil/limautil.go, Limactl).
 func colimaEnv(p ColimaParams, daemon bool) map[string]string {
-	e := map[string]string{
-		"PATH": jobenv.ColimaPATH(p.Colima, p.Limactl),
-		"HOME": p.Home,
-	}
-	if p.ColimaHome != "" {
-		e["COLIMA_HOME"] = p.ColimaHome
-	}
-	if daemon {
-		e["USER"] = p.User
-	}
-	return e
+	return jobEnv(jobenv.ColimaPATH(p.Colima, p.Limactl), p.Home, "COLIMA_HOME", p.ColimaHome, p.User, daemon)
 }

@@ -134,19 +134,8 @@ type Params struct {
 
 // Agent is the LaunchAgent that starts the instance at login.
 func Agent(p Params) Job {
-	return Job{
-		Label:                       AgentLabel(p.Name),
-		ProgramArguments:            []string{p.Limactl, "start", p.Name, "--foreground"},
-		RunAtLoad:                   true,
-		WorkingDirectory:            p.InstanceDir,
-		StandardOutPath:             filepath.Join(p.InstanceDir, "launchd.stdout.log"),
-		StandardErrorPath:           filepath.Join(p.InstanceDir, "launchd.stderr.log"),
-		ProcessType:                 ProcessType,
-		ExitTimeOut:                 ExitTimeOut,
-		KeepAlive:                   keepAliveOnFailure(),
-		EnvironmentVariables:        env(p, false),
-		AssociatedBundleIdentifiers: []string{BundleID},
-	}
+	return agentJob(AgentLabel(p.Name), []string{p.Limactl, "start", p.Name, "--foreground"},
+		p.InstanceDir, ExitTimeOut, env(p, false))
 }
 
 // Daemon is the LaunchDaemon that starts the instance at boot as p.User.
@@ -156,24 +145,55 @@ func Agent(p Params) Job {
 // write VM output into any file. Lima's own ha.stdout.log and ha.stderr.log
 // in the instance folder still record the host agent.
 func Daemon(p Params) Job {
-	j := Agent(p)
-	j.Label = DaemonLabel(p.Name)
-	j.UserName = p.User
-	j.EnvironmentVariables = env(p, true)
+	return daemonJob(Agent(p), DaemonLabel(p.Name), p.User, env(p, true))
+}
+
+func env(p Params, daemon bool) map[string]string {
+	return jobEnv(jobenv.PATH(p.Limactl), p.Home, "LIMA_HOME", p.LimaHome, p.User, daemon)
+}
+
+// agentJob is a LaunchAgent of LimaBar's that runs args at load, in the
+// instance folder, with its logs there (launchd.stdout.log,
+// launchd.stderr.log), ProcessType, KeepAlive on failure only, and the
+// given stop time and environment.
+func agentJob(label string, args []string, instanceDir string, exitTimeOut int, env map[string]string) Job {
+	return Job{
+		Label:                       label,
+		ProgramArguments:            args,
+		RunAtLoad:                   true,
+		WorkingDirectory:            instanceDir,
+		StandardOutPath:             filepath.Join(instanceDir, "launchd.stdout.log"),
+		StandardErrorPath:           filepath.Join(instanceDir, "launchd.stderr.log"),
+		ProcessType:                 ProcessType,
+		ExitTimeOut:                 exitTimeOut,
+		KeepAlive:                   keepAliveOnFailure(),
+		EnvironmentVariables:        env,
+		AssociatedBundleIdentifiers: []string{BundleID},
+	}
+}
+
+// daemonJob is agent j as a LaunchDaemon run as user, with the daemon's
+// label and environment and without log paths (see Daemon).
+func daemonJob(j Job, label, user string, env map[string]string) Job {
+	j.Label = label
+	j.UserName = user
+	j.EnvironmentVariables = env
 	j.StandardOutPath, j.StandardErrorPath = "", ""
 	return j
 }
 
-func env(p Params, daemon bool) map[string]string {
+// jobEnv is a job's environment: PATH, HOME, homeVar (LIMA_HOME or
+// COLIMA_HOME) when homeVal is set, and USER for a daemon.
+func jobEnv(path, home, homeVar, homeVal, user string, daemon bool) map[string]string {
 	e := map[string]string{
-		"PATH": jobenv.PATH(p.Limactl),
-		"HOME": p.Home,
+		"PATH": path,
+		"HOME": home,
 	}
-	if p.LimaHome != "" {
-		e["LIMA_HOME"] = p.LimaHome
+	if homeVal != "" {
+		e[homeVar] = homeVal
 	}
 	if daemon {
-		e["USER"] = p.User
+		e["USER"] = user
 	}
 	return e
 }
