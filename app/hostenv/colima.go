@@ -15,24 +15,7 @@ import (
 // settings, on PATH, in the login shell's PATH (macOS) and in Homebrew's
 // folders. The path is kept as found, a Homebrew link included.
 func (h *Host) findColima(o Options, s Settings) {
-	try := func(from, p string) bool {
-		if p == "" {
-			return false
-		}
-		if !filepath.IsAbs(p) {
-			if abs, err := filepath.Abs(p); err == nil {
-				p = abs
-			}
-		}
-		fi, err := os.Stat(p)
-		if err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
-			h.ColimaErr = fmt.Errorf("colima from %s (%s) is not an executable file", from, p)
-			return false
-		}
-		h.Colima, h.ColimaErr = filepath.Clean(p), nil
-		o.Logger.Debug("colima found", "from", from, "path", h.Colima)
-		return true
-	}
+	try := tryExecutable(o, "colima", &h.Colima, &h.ColimaErr)
 	h.Colima, h.ColimaErr = "", nil
 	if s.Colima != "" {
 		try("settings", s.Colima)
@@ -44,10 +27,8 @@ func (h *Host) findColima(o Options, s Settings) {
 	if h.Platform == autostart.Darwin && !h.IsRoot && h.shellDone && try("login shell", h.shellColima) {
 		return
 	}
-	for _, p := range []string{"/opt/homebrew/bin/colima", "/usr/local/bin/colima"} {
-		if _, err := os.Stat(p); err == nil && try("install prefix", p) {
-			return
-		}
+	if tryInstallPrefixes("colima", try) {
+		return
 	}
 	h.Colima = ""
 	if h.ColimaErr == nil {

@@ -323,25 +323,7 @@ func (h *Host) readSettings() (Settings, error) {
 // Homebrew link such as /opt/homebrew/bin/limactl survives upgrades, the
 // Cellar path behind it does not.
 func (h *Host) findLimactl(o Options, s Settings) {
-	try := func(from, p string) bool {
-		if p == "" {
-			return false
-		}
-		if !filepath.IsAbs(p) {
-			if abs, err := filepath.Abs(p); err == nil {
-				p = abs
-			}
-		}
-		fi, err := os.Stat(p)
-		if err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
-			h.LimactlErr = fmt.Errorf("limactl from %s (%s) is not an executable file", from, p)
-			return false
-		}
-		h.Limactl = filepath.Clean(p)
-		h.LimactlErr = nil
-		o.Logger.Debug("limactl found", "from", from, "path", h.Limactl)
-		return true
-	}
+	try := tryExecutable(o, "limactl", &h.Limactl, &h.LimactlErr)
 	if s.Limactl != "" {
 		if try("settings", s.Limactl) {
 			return
@@ -360,15 +342,49 @@ func (h *Host) findLimactl(o Options, s Settings) {
 	if p, _ := h.loginShellAnswer(); p != "" && try("login shell", p) {
 		return
 	}
-	for _, p := range []string{"/opt/homebrew/bin/limactl", "/usr/local/bin/limactl"} {
-		if _, err := os.Stat(p); err == nil && try("install prefix", p) {
-			return
-		}
+	if tryInstallPrefixes("limactl", try) {
+		return
 	}
 	h.Limactl = ""
 	if h.LimactlErr == nil {
 		h.LimactlErr = errors.New("limactl was not found: install Lima (https://lima-vm.io/docs/installation/) or set LIMACTL")
 	}
+}
+
+// tryExecutable returns the try of findLimactl and findColima for the
+// command tool: it takes p, made absolute, into *path when it is an
+// executable file and clears *perr; else it sets *perr to an error naming
+// where p came from and p. An empty p is not tried.
+func tryExecutable(o Options, tool string, path *string, perr *error) func(from, p string) bool {
+	return func(from, p string) bool {
+		if p == "" {
+			return false
+		}
+		if !filepath.IsAbs(p) {
+			if abs, err := filepath.Abs(p); err == nil {
+				p = abs
+			}
+		}
+		fi, err := os.Stat(p)
+		if err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
+			*perr = fmt.Errorf("%s from %s (%s) is not an executable file", tool, from, p)
+			return false
+		}
+		*path, *perr = filepath.Clean(p), nil
+		o.Logger.Debug(tool+" found", "from", from, "path", *path)
+		return true
+	}
+}
+
+// tryInstallPrefixes tries tool in Homebrew's bin folders (Apple silicon's
+// first, then Intel's), those that exist, until try takes one.
+func tryInstallPrefixes(tool string, try func(from, p string) bool) bool {
+	for _, p := range []string{"/opt/homebrew/bin/" + tool, "/usr/local/bin/" + tool} {
+		if _, err := os.Stat(p); err == nil && try("install prefix", p) {
+			return true
+		}
+	}
+	return false
 }
 
 // loginShellAnswer is what the login shell said (macOS only) about where
