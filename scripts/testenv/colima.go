@@ -1,13 +1,11 @@
 package testenv
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -15,13 +13,8 @@ import (
 // colima of one's own instead of the one scripts/build-colima.sh builds.
 const ColimaEnv = "LIMABAR_COLIMA"
 
-// colimaBuild runs scripts/build-colima.sh at most once per test binary;
-// the script holds a lock of its own, as build-limactl.sh does.
-var colimaBuild struct {
-	once sync.Once
-	path string
-	err  error
-}
+// colimaBuild is colima as scripts/build-colima.sh builds it.
+var colimaBuild = &builtTool{name: "colima", env: ColimaEnv}
 
 // Colima returns the path of Colima's colima at the version pinned in
 // scripts/tools/colima (v0.10.1), or of $LIMABAR_COLIMA when set, built by
@@ -30,45 +23,7 @@ var colimaBuild struct {
 // binary sits where others cannot reach it.
 func Colima(t testing.TB) string {
 	t.Helper()
-	Need(t, runtime.GOOS == "linux", "colima of the Linux test harness")
-	path := os.Getenv(ColimaEnv)
-	if path == "" {
-		colimaBuild.once.Do(func() { colimaBuild.path, colimaBuild.err = buildColima() })
-		Need(t, colimaBuild.err == nil, fmt.Sprintf("colima: %v", colimaBuild.err))
-		path = colimaBuild.path
-	}
-	if _, err := os.Stat(path); err != nil {
-		t.Fatalf("colima: %v", err)
-	}
-	if everyoneCanRun(path) {
-		return path
-	}
-	dir, err := os.MkdirTemp(tmpRoot, "limabar-colima-")
-	if err != nil {
-		t.Fatalf("colima: %v", err)
-	}
-	t.Cleanup(func() { removeAll(t, dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatalf("colima: %v", err)
-	}
-	copyPath := filepath.Join(dir, "colima")
-	if err := copyFile(path, copyPath, 0o755); err != nil {
-		t.Fatalf("colima: %v", err)
-	}
-	return copyPath
-}
-
-func buildColima() (string, error) {
-	root, err := repoRoot()
-	if err != nil {
-		return "", err
-	}
-	cmd := exec.Command("bash", filepath.Join(root, "scripts", "build-colima.sh"))
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("scripts/build-colima.sh: %w\n%s", err, strings.TrimSpace(string(out)))
-	}
-	return filepath.Join(root, "build", "tools", "colima"), nil
+	return colimaBuild.get(t)
 }
 
 // ColimaProfile creates the instance folder of a Colima profile in

@@ -21,14 +21,8 @@ const LimactlEnv = "LIMABAR_LIMACTL"
 // Stopped. The image is never downloaded.
 const MinimalLimaYAML = `images: [{location: "https://example.invalid/x.img", arch: "x86_64"}]` + "\n"
 
-// limactlBuild runs scripts/build-limactl.sh at most once per test binary.
-// The script itself holds a lock, so test binaries of several packages
-// started by one go test do not build at the same time.
-var limactlBuild struct {
-	once sync.Once
-	path string
-	err  error
-}
+// limactlBuild is limactl as scripts/build-limactl.sh builds it.
+var limactlBuild = &builtTool{name: "limactl", env: LimactlEnv}
 
 // Limactl returns the path of Lima's limactl at the version pinned in
 // scripts/limactl (v1.2.1), or of $LIMABAR_LIMACTL when set. The first call
@@ -41,47 +35,69 @@ var limactlBuild struct {
 // /root, say), a copy in /tmp is returned and removed when the test ends.
 func Limactl(t testing.TB) string {
 	t.Helper()
-	// The harness's limactl serves its systemd and sandbox tests, which
-	// are Linux's; a Mac's CI job does not build it.
-	Need(t, runtime.GOOS == "linux", "limactl of the Linux test harness")
-	path := os.Getenv(LimactlEnv)
+	return limactlBuild.get(t)
+}
+
+// builtTool is a command of the Linux test harness that
+// scripts/build-NAME.sh builds into build/tools/NAME, unless the
+// environment variable env names one of one's own. The script runs at most
+// once per test binary; it holds a lock itself, so test binaries of several
+// packages started by one go test do not build at the same time.
+type builtTool struct {
+	name string
+	env  string
+
+	once sync.Once
+	path string
+	err  error
+}
+
+// get returns the tool's path, built on the first call, or a copy every
+// user can run (see Limactl).
+func (b *builtTool) get(t testing.TB) string {
+	t.Helper()
+	// The harness's tools serve its systemd and sandbox tests, which are
+	// Linux's; a Mac's CI job does not build them.
+	Need(t, runtime.GOOS == "linux", b.name+" of the Linux test harness")
+	path := os.Getenv(b.env)
 	if path == "" {
-		limactlBuild.once.Do(func() { limactlBuild.path, limactlBuild.err = buildLimactl() })
-		Need(t, limactlBuild.err == nil, fmt.Sprintf("limactl: %v", limactlBuild.err))
-		path = limactlBuild.path
+		b.once.Do(func() { b.path, b.err = b.build() })
+		Need(t, b.err == nil, fmt.Sprintf("%s: %v", b.name, b.err))
+		path = b.path
 	}
 	if _, err := os.Stat(path); err != nil {
-		t.Fatalf("limactl: %v", err)
+		t.Fatalf("%s: %v", b.name, err)
 	}
 	if everyoneCanRun(path) {
 		return path
 	}
-	dir, err := os.MkdirTemp(tmpRoot, "limabar-limactl-")
+	dir, err := os.MkdirTemp(tmpRoot, "limabar-"+b.name+"-")
 	if err != nil {
-		t.Fatalf("limactl: %v", err)
+		t.Fatalf("%s: %v", b.name, err)
 	}
 	t.Cleanup(func() { removeAll(t, dir) })
 	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatalf("limactl: %v", err)
+		t.Fatalf("%s: %v", b.name, err)
 	}
-	copyPath := filepath.Join(dir, "limactl")
+	copyPath := filepath.Join(dir, b.name)
 	if err := copyFile(path, copyPath, 0o755); err != nil {
-		t.Fatalf("limactl: %v", err)
+		t.Fatalf("%s: %v", b.name, err)
 	}
 	return copyPath
 }
 
-func buildLimactl() (string, error) {
+func (b *builtTool) build() (string, error) {
 	root, err := repoRoot()
 	if err != nil {
 		return "", err
 	}
-	cmd := exec.Command("bash", filepath.Join(root, "scripts", "build-limactl.sh"))
+	script := "scripts/build-" + b.name + ".sh"
+	cmd := exec.Command("bash", filepath.Join(root, filepath.FromSlash(script)))
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("scripts/build-limactl.sh: %w\n%s", err, strings.TrimSpace(string(out)))
+		return "", fmt.Errorf("%s: %w\n%s", script, err, strings.TrimSpace(string(out)))
 	}
-	return filepath.Join(root, "build", "tools", "limactl"), nil
+	return filepath.Join(root, "build", "tools", b.name), nil
 }
 
 // everyoneCanRun reports whether any user may run the file: every folder
