@@ -52,16 +52,10 @@ type file struct {
 	Instances          []instance `json:"instances"`
 }
 
+// instance is an instance as limactl listed it, with lima.Instance's fields
+// and names, and its registrations.
 type instance struct {
-	Name         string    `json:"name"`
-	Status       string    `json:"status"`
-	Dir          string    `json:"dir"`
-	VMType       string    `json:"vmType,omitempty"`
-	Arch         string    `json:"arch,omitempty"`
-	CPUs         int       `json:"cpus,omitempty"`
-	Memory       int64     `json:"memory,omitempty"`
-	Disk         int64     `json:"disk,omitempty"`
-	Errors       []string  `json:"errors,omitempty"`
+	lima.Instance
 	AutostartErr string    `json:"autostartError,omitempty"`
 	Login        condition `json:"login"`
 	Boot         condition `json:"boot"`
@@ -155,9 +149,7 @@ func encode(snap state.Snapshot) ([]byte, error) {
 		LimaHome: snap.LimaHome, SelfStart: snap.SelfStart, SelfStartSupported: snap.SelfStartSupported,
 		Instances: []instance{}}
 	for _, in := range snap.Instances {
-		f.Instances = append(f.Instances, instance{Name: in.Name, Status: in.Status, Dir: in.Dir,
-			VMType: in.VMType, Arch: in.Arch, CPUs: in.CPUs, Memory: in.Memory, Disk: in.Disk,
-			Errors: in.Errors, AutostartErr: in.AutostartErr,
+		f.Instances = append(f.Instances, instance{Instance: in.Instance, AutostartErr: in.AutostartErr,
 			Login: fromCond(in.Autostart.Login), Boot: fromCond(in.Autostart.Boot)})
 	}
 	b, err := json.MarshalIndent(f, "", "  ")
@@ -215,8 +207,7 @@ func decode(b []byte) (state.Snapshot, error) {
 			return state.Snapshot{}, fmt.Errorf("damaged: %w", err)
 		}
 		snap.Instances = append(snap.Instances, state.Instance{
-			Instance: lima.Instance{Name: in.Name, Status: in.Status, Dir: in.Dir, VMType: in.VMType, Arch: in.Arch,
-				CPUs: in.CPUs, Memory: in.Memory, Disk: in.Disk, Errors: in.Errors},
+			Instance:     in.Instance,
 			AutostartErr: in.AutostartErr,
 			Autostart:    autostart.Status{Login: toCond(in.Login), Boot: toCond(in.Boot)},
 		})
