@@ -24,7 +24,7 @@ const busConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Con
 <busconfig>
   <type>session</type>
   <keep_umask/>
-  <listen>unix:path=%s</listen>
+  <listen>%s</listen>
   <auth>EXTERNAL</auth>
   <policy context="default">
     <allow send_destination="*" eavesdrop="true"/>
@@ -36,11 +36,12 @@ const busConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Con
 
 // sharedBusConfig is busConfig open to every local user: a test or a
 // benchmark running as root talks to an app that runs as another user.
+// Like busConfig, it takes the address to listen on.
 const sharedBusConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
   <type>session</type>
-  <listen>unix:path=%s</listen>
+  <listen>%s</listen>
   <auth>EXTERNAL</auth>
   <policy context="default">
     <allow user="*"/>
@@ -80,7 +81,7 @@ func sessionBus(t testing.TB, conf string, shared bool) string {
 	config := filepath.Join(dir, "session.conf")
 	// MkdirTemp names hold only characters that need no escaping in XML or
 	// in a D-Bus address.
-	if err := os.WriteFile(config, fmt.Appendf(nil, conf, socket), 0o644); err != nil {
+	if err := os.WriteFile(config, fmt.Appendf(nil, conf, "unix:path="+socket), 0o644); err != nil {
 		t.Fatalf("session bus: %v", err)
 	}
 	cmd := exec.Command(daemon, "--config-file="+config, "--nofork", "--nopidfile", "--print-address=3")

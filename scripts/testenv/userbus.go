@@ -12,20 +12,7 @@ import (
 
 // userBusConfig is sharedBusConfig for a bus that the user manager starts
 // through its dbus.socket (systemd: takes the listening socket it passes).
-const userBusConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>systemd:</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-`
+var userBusConfig = fmt.Sprintf(sharedBusConfig, "systemd:")
 
 // UserBus starts the manager's session bus as a desktop has it: the bus at
 // $XDG_RUNTIME_DIR/bus that the manager itself runs (dbus-user-session's
