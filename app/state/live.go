@@ -152,6 +152,16 @@ func (l *Live) readListed(ctx context.Context, s Snapshot, limaListed bool) Snap
 // hasColima reports whether Colima has profiles to list here.
 func (l *Live) hasColima() bool { return l.Colima != nil && l.Colima.Exists() }
 
+// colimaProfiles lists Colima's profiles as the instances of LIMA_HOME are
+// listed: from the folders when ByFolder is set, else through limactl on
+// Colima's Lima home.
+func (l *Live) colimaProfiles(ctx context.Context) ([]colima.Profile, error) {
+	if l.ByFolder {
+		return colima.ByFolder(l.Colima.Home)
+	}
+	return l.Colima.List(ctx)
+}
+
 // listColima puts Colima's profiles in s.Instances (LIMA_HOME's go before
 // them) when Colima has a Lima home, with what is known of colima.
 func (l *Live) listColima(ctx context.Context, s *Snapshot) {
@@ -165,13 +175,7 @@ func (l *Live) listColima(ctx context.Context, s *Snapshot) {
 			s.ColimaErr = l.ColimaErr.Error()
 		}
 	}
-	var profiles []colima.Profile
-	var err error
-	if l.ByFolder {
-		profiles, err = colima.ByFolder(l.Colima.Home)
-	} else {
-		profiles, err = l.Colima.List(ctx)
-	}
+	profiles, err := l.colimaProfiles(ctx)
 	if err != nil {
 		s.ColimaListErr = err.Error()
 		return
@@ -329,13 +333,7 @@ func (l *Live) findColima(ctx context.Context, profile string) (autostart.Instan
 			return in, nil
 		}
 	}
-	var profiles []colima.Profile
-	var err error
-	if l.ByFolder {
-		profiles, err = colima.ByFolder(l.Colima.Home)
-	} else {
-		profiles, err = l.Colima.List(ctx)
-	}
+	profiles, err := l.colimaProfiles(ctx)
 	if err != nil {
 		return autostart.Instance{}, err
 	}
